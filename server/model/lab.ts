@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { LabDefinitionError, type Problem } from "./errors";
+import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
+import { nameProblem } from "./names";
+
+export type SwitchKind = "vde" | "uml_switch";
+export type SwitchMode = "switch" | "hub";
+
+export interface Switch {
+  name: string;
+  kind: SwitchKind;
+  mode: SwitchMode;
+}
+
+export interface Interface {
+  index: number;
+  /** The switch this interface is plugged into, or null when unplugged. */
+  switch: string | null;
+}
+
+export interface Node {
+  name: string;
+  image: string;
+  memoryMiB: number;
+  interfaces: Interface[];
+  /** Shell script run by the guest's init at boot, before the console opens. */
+  startup: string;
+  /** Files copied over the guest's root at boot: absolute path -> content. */
+  files: Record<string, string>;
+}
+
+export interface Lab {
+  name: string;
+  description: string;
+  nodes: Node[];
+  switches: Switch[];
+}
+
+export const DEFAULT_IMAGE = "busybox";
+export const DEFAULT_MEMORY_MIB = 48;
+export const MAX_INTERFACES = 16;
+
+const plug = z.string().nullable();
+const rawNode = z.strictObject({
+  image: z.string().optional(),
+  mem: z.union([z.string(), z.number()]).optional(),
+  eth: z.union([z.array(plug), z.record(z.string(), plug)]).optional(),
+  startup: z.string().optional(),
+  files: z.record(z.string(), z.string()).optional(),
+});
+const rawSwitch = z.strictObject({
+  kind: z.enum(["vde", "uml_switch"]).optional(),
+  mode: z.enum(["switch", "hub"]).optional(),
+});
+export const rawLabSchema = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  nodes: z.record(z.string(), rawNode.nullable()).optional(),
+  switches: z.record(z.string(), rawSwitch.nullable()).optional(),
+});
+
+/** A lab as written by a person or a program, before it is checked. */
+export type RawLab = z.input<typeof rawLabSchema>;
+export type RawNode = z.input<typeof rawNode>;
+
+/**
+ * Turns a raw definition into a Lab, or throws LabDefinitionError listing every
+ * problem with the path of the field it concerns (the lab file maps paths to lines).
+ */
+export function resolveLab(input: unknown): Lab {
+  const parsed = rawLabSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new LabDefinitionError(
+      parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message })),
+    );
+  }
+  const raw = parsed.data;
+  const problems: Problem[] = [];
+  const labNameProblem = nameProblem(raw.name);
+  if (labNameProblem) problems.push({ path: ["name"], message: labNameProblem });
+
+  const switches: Switch[] = [];
+  for (const [name, s] of Object.entries(raw.switches ?? {})) {
+    const p = nameProblem(name);
+    if (p) problems.push({ path: ["switches", name], message: p });
+    switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch" });
+  }
+  const switchNames = new Set(switches.map((s) => s.name));
+
+  const nodes: Node[] = [];
+  for (const [name, n] of Object.entries(raw.nodes ?? {})) {
+    const at = ["nodes", name];
+    const p = nameProblem(name);
+    if (p) problems.push({ path: at, message: p });
+    if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
+    nodes.push(resolveNode(name, n ?? {}, switchNames, problems));
+  }
+  if (problems.length) throw new LabDefinitionError(problems);
+  return { name: raw.name, description: raw.description ?? "", nodes, switches };
+}
+
+function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problems: Problem[]): Node {
+  const at = ["nodes", name];
+  const image = n.image ?? DEFAULT_IMAGE;
+  const imageProblem = nameProblem(image);
+  if (imageProblem) problems.push({ path: [...at, "image"], message: `image ${imageProblem}` });
+
+  let memoryMiB = DEFAULT_MEMORY_MIB;
+  if (n.mem !== undefined) {
+    const m = parseMemory(n.mem);
+    if (typeof m === "string") problems.push({ path: [...at, "mem"], message: m });
+    else if (m < MIN_MEMORY_MIB || m > MAX_MEMORY_MIB)
+      problems.push({ path: [...at, "mem"], message: `memory must be between ${MIN_MEMORY_MIB}M and ${MAX_MEMORY_MIB}M, not ${m}M` });
+    else memoryMiB = m;
+  }
+
+  const interfaces = resolveInterfaces(n.eth, [...at, "eth"], problems);
+  for (const i of interfaces) {
+    if (i.switch !== null && !switchNames.has(i.switch)) {
+      const key = Array.isArray(n.eth) ? i.index : `eth${i.index}`;
+      problems.push({ path: [...at, "eth", key], message: `eth${i.index} is plugged into "${i.switch}", which is not a switch of this lab` });
+    }
+  }
+
+  const files: Record<string, string> = {};
+  for (const [path, content] of Object.entries(n.files ?? {})) {
+    const p = overlayPathProblem(path);
+    if (p) problems.push({ path: [...at, "files", path], message: p });
+    else files[path] = content;
+  }
+  return { name, image, memoryMiB, interfaces, startup: n.startup ?? "", files };
+}
+
+function resolveInterfaces(eth: RawNode["eth"], at: (string | number)[], problems: Problem[]): Interface[] {
+  if (eth === undefined) return [];
+  const entries: [number, string | null][] = [];
+  if (Array.isArray(eth)) {
+    eth.forEach((s, i) => entries.push([i, s]));
+  } else {
+    for (const [key, s] of Object.entries(eth)) {
+      const m = /^eth(0|[1-9]\d?)$/.exec(key);
+      if (!m) {
+        problems.push({ path: [...at, key], message: `"${key}" is not an interface name: use eth0, eth1, ...` });
+        continue;
+      }
+      entries.push([Number(m[1]), s]);
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    entries.forEach(([index], pos) => {
+      if (index !== pos && !entries.some(([i]) => i === pos))
+        problems.push({ path: [...at, `eth${index}`], message: `interface gap: eth${index} is defined but eth${pos} is not (list eth${pos} as unplugged: null)` });
+    });
+  }
+  if (entries.length > MAX_INTERFACES) problems.push({ path: at, message: `at most ${MAX_INTERFACES} interfaces per node` });
+  return entries.map(([index, s]) => ({ index, switch: s }));
+}
+
+function overlayPathProblem(path: string): string | null {
+  if (!path.startsWith("/")) return `file path "${path}" must be absolute`;
+  const parts = path.split("/").slice(1);
+  if (parts.some((p) => p === "" || p === "." || p === "..")) return `file path "${path}" must not contain empty, "." or ".." parts`;
+  return null;
+}
+
+/** The raw form of a lab, as the lab file writes it: defaults left out. */
+export function toRawLab(lab: Lab): RawLab {
+  const raw: RawLab = { name: lab.name };
+  if (lab.description) raw.description = lab.description;
+  raw.nodes = {};
+  for (const n of lab.nodes) {
+    const r: RawNode = {};
+    if (n.image !== DEFAULT_IMAGE) r.image = n.image;
+    if (n.memoryMiB !== DEFAULT_MEMORY_MIB) r.mem = `${n.memoryMiB}M`;
+    if (n.interfaces.length) r.eth = n.interfaces.map((i) => i.switch);
+    if (n.startup) r.startup = n.startup;
+    if (Object.keys(n.files).length) r.files = { ...n.files };
+    raw.nodes[n.name] = r;
+  }
+  raw.switches = {};
+  for (const s of lab.switches) {
+    const r: { kind?: SwitchKind; mode?: SwitchMode } = {};
+    if (s.kind !== "vde") r.kind = s.kind;
+    if (s.mode !== "switch") r.mode = s.mode;
+    raw.switches[s.name] = r;
+  }
+  return raw;
+}
