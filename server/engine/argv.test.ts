@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Node, Switch } from "../model/lab";
+import { buildSwitchArgv } from "./switch/argv";
+import { buildUmlArgv, macAddress } from "./uml/argv";
+
+const programs = { vde_switch: "/usr/bin/vde_switch", uml_switch: "/usr/bin/uml_switch" };
+const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode });
+
+describe("command lines", () => {
+  it("vde switch and hub", () => {
+    assert.deepEqual(buildSwitchArgv(sw("sw1", "vde", "switch"), programs), ["/usr/bin/vde_switch", "--sock", "sw/sw1", "--mgmt", "sw/sw1.mgmt"]);
+    assert.deepEqual(buildSwitchArgv(sw("hub1", "vde", "hub"), programs), ["/usr/bin/vde_switch", "--sock", "sw/hub1", "--mgmt", "sw/hub1.mgmt", "--hub"]);
+  });
+
+  it("uml_switch switch and hub", () => {
+    assert.deepEqual(buildSwitchArgv(sw("s2", "uml_switch", "switch"), programs), ["/usr/bin/uml_switch", "-unix", "sw/s2.sock"]);
+    assert.deepEqual(buildSwitchArgv(sw("h2", "uml_switch", "hub"), programs), ["/usr/bin/uml_switch", "-unix", "sw/h2.sock", "-hub"]);
+  });
+
+  it("a node with a vde port, an unplugged port and a uml_switch port", () => {
+    const node: Node = {
+      name: "node01",
+      image: "busybox",
+      memoryMiB: 48,
+      interfaces: [
+        { index: 0, switch: "sw1" },
+        { index: 1, switch: null },
+        { index: 2, switch: "s2" },
+      ],
+      startup: "",
+      files: {},
+    };
+    const switches = new Map([
+      ["sw1", sw("sw1", "vde", "switch")],
+      ["s2", sw("s2", "uml_switch", "hub")],
+    ]);
+    const argv = buildUmlArgv({
+      kernel: "/usr/bin/linux.uml",
+      lab: "lab1",
+      node,
+      cow: "/d/labs/lab1/disks/node01.cow",
+      image: "/d/images/busybox-abc.img",
+      agentTty: "/dev/pts/7",
+      switches,
+    });
+    const mac0 = macAddress("lab1", "node01", 0);
+    const mac2 = macAddress("lab1", "node01", 2);
+    assert.deepEqual(argv, [
+      "/usr/bin/linux.uml",
+      "ubd0=/d/labs/lab1/disks/node01.cow,/d/images/busybox-abc.img",
+      "ubd1r=nodes/node01/config.img",
+      "root=/dev/ubda",
+      "rw",
+      "init=/init",
+      "mem=48M",
+      "con=null",
+      "con0=fd:0,fd:1",
+      "ssl=null",
+      "ssl1=tty:/dev/pts/7",
+      "umid=node01",
+      "uml_dir=uml",
+      `eth0=vde,sw/sw1,${mac0}`,
+      `eth2=daemon,${mac2},unix,sw/s2.sock`,
+      "umlab.node=node01",
+    ]);
+  });
+
+  it("MAC addresses are stable, unicast, locally administered and distinct", () => {
+    const a = macAddress("l", "n", 0);
+    assert.equal(a, macAddress("l", "n", 0));
+    assert.match(a, /^02(:[0-9a-f]{2}){5}$/);
+    assert.notEqual(a, macAddress("l", "n", 1));
+    assert.notEqual(a, macAddress("l", "m", 0));
+  });
+});

@@ -1,0 +1,119 @@
+import { EventEmitter } from "node:events";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Lab } from "../model/lab";
+import { LabRun, type LabStatus } from "./lab-run";
+import { dataRoot, labPaths, runRel } from "./paths";
+import { endProcess, endSession, readStat } from "./procs";
+
+/**
+ * Runs labs on this host. It knows nothing of HTTP, sockets or databases:
+ * give it a Lab, it starts processes and reports their state through events
+ * ("node-state" lab NodeStatus, "console" lab node data, "lab" LabStatus).
+ */
+export class Engine extends EventEmitter {
+  readonly root: string;
+  private readonly runs = new Map<string, LabRun>();
+
+  constructor(root = dataRoot()) {
+    super();
+    this.root = root;
+  }
+
+  run(lab: string): LabRun | undefined {
+    return this.runs.get(lab);
+  }
+
+  /** The run of a lab, created (not started) from its definition when there is none. */
+  prepare(lab: Lab): LabRun {
+    const existing = this.runs.get(lab.name);
+    if (existing) return existing;
+    const run = new LabRun(lab, this.root);
+    run.on("node-state", (l, s) => this.emit("node-state", l, s));
+    run.on("console", (l, n, d) => this.emit("console", l, n, d));
+    this.runs.set(lab.name, run);
+    return run;
+  }
+
+  async start(lab: Lab): Promise<LabRun> {
+    const run = this.prepare(lab);
+    try {
+      await run.start();
+    } catch (e) {
+      this.forget(lab.name);
+      throw e;
+    }
+    this.emit("lab", run.status());
+    return run;
+  }
+
+  async stop(name: string): Promise<void> {
+    const run = this.runs.get(name);
+    if (!run) return;
+    await run.stop();
+    this.forget(name);
+    this.emit("lab", run.status());
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.runs.keys()].map((n) => this.stop(n)));
+  }
+
+  status(lab: Lab): LabStatus {
+    const run = this.runs.get(lab.name);
+    if (run) return run.status();
+    return {
+      lab: lab.name,
+      running: false,
+      nodes: lab.nodes.map((n) => ({ name: n.name, state: "stopped", pid: null, reason: null })),
+      switches: lab.switches.map((s) => ({ name: s.name, kind: s.kind, mode: s.mode, pid: null, paused: false })),
+    };
+  }
+
+  /** Deletes a lab's disks and folder; the lab must be stopped. */
+  removeLabFiles(name: string): void {
+    if (this.runs.has(name)) throw new Error(`lab ${name} is running: stop it first`);
+    rmSync(labPaths(this.root, name).dir, { recursive: true, force: true });
+  }
+
+  private forget(name: string): void {
+    const run = this.runs.get(name);
+    run?.removeAllListeners();
+    this.runs.delete(name);
+  }
+
+  /**
+   * Ends what an earlier server left running (its state.json files), by pid,
+   * checking each pid still belongs to that lab's run directory.
+   */
+  async reapLeftovers(): Promise<string[]> {
+    const labsDir = join(this.root, "labs");
+    if (!existsSync(labsDir)) return [];
+    const reaped: string[] = [];
+    for (const name of readdirSync(labsDir)) {
+      if (this.runs.has(name)) continue;
+      const { run } = labPaths(this.root, name);
+      const statePath = join(run, runRel.state);
+      if (!existsSync(statePath)) continue;
+      try {
+        const state = JSON.parse(readFileSync(statePath, "utf8")) as { nodes: Record<string, number | null>; switches: Record<string, number | null> };
+        for (const pid of Object.values(state.nodes)) if (pid && ownedBy(pid, run)) await endSession(pid, 2000);
+        for (const pid of Object.values(state.switches)) if (pid && ownedBy(pid, run)) await endProcess(pid, 2000);
+      } catch {
+        // a torn state file: nothing we can trust in it
+      }
+      rmSync(run, { recursive: true, force: true });
+      reaped.push(name);
+    }
+    return reaped;
+  }
+}
+
+/** A pid from an old state file is ours only if it still runs in that lab's run directory. */
+function ownedBy(pid: number, runDir: string): boolean {
+  try {
+    return readStat(pid) !== null && readlinkSync(`/proc/${pid}/cwd`) === runDir;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,50 @@
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+
+/** A program or file the host lacks; the message says how to get it. */
+export class HostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HostError";
+  }
+}
+
+const PACKAGE_OF: Record<string, string> = {
+  "linux.uml": "user-mode-linux",
+  uml_mconsole: "uml-utilities",
+  uml_switch: "uml-utilities",
+  vde_switch: "vde2",
+  vde_plug: "vde2",
+  busybox: "busybox-static",
+  mke2fs: "e2fsprogs",
+  cc: "gcc",
+};
+
+const cache = new Map<string, string>();
+
+/** The absolute path of a host program, or a HostError naming its Debian package. */
+export function hostProgram(name: string): string {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      cache.set(name, candidate);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  const pkg = PACKAGE_OF[name];
+  throw new HostError(
+    `${name} is not installed${pkg ? `: install the Debian package ${pkg} (\`npm start\` does it, or: sudo apt-get install ${pkg})` : ""}`,
+  );
+}
+
+/** The UML kernel to boot; UMLAB_KERNEL overrides Debian's. */
+export function umlKernel(): string {
+  return process.env.UMLAB_KERNEL ?? hostProgram("linux.uml");
+}

@@ -1,0 +1,150 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Lab, Switch } from "../model/lab";
+import { labPaths, runRel, type LabPaths } from "./paths";
+import { SwitchProcess } from "./switch/switch-process";
+import { UmlNode, type NodeStatus } from "./uml/uml-node";
+
+export class LabRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LabRunError";
+  }
+}
+
+export interface SwitchStatus {
+  name: string;
+  kind: Switch["kind"];
+  mode: Switch["mode"];
+  pid: number | null;
+  paused: boolean;
+}
+
+export interface LabStatus {
+  lab: string;
+  running: boolean;
+  nodes: NodeStatus[];
+  switches: SwitchStatus[];
+}
+
+/**
+ * A lab brought up on this host: its switches (started first, all of them)
+ * and its nodes. Events: "node-state" (lab, NodeStatus) and "console"
+ * (lab, node, data).
+ */
+export class LabRun extends EventEmitter {
+  readonly paths: LabPaths;
+  readonly nodes = new Map<string, UmlNode>();
+  readonly switches = new Map<string, SwitchProcess>();
+  private switchesUp = false;
+
+  constructor(
+    readonly lab: Lab,
+    private readonly root: string,
+  ) {
+    super();
+    this.paths = labPaths(root, lab.name);
+    const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
+    for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run));
+    for (const n of lab.nodes) {
+      const node = new UmlNode(n, { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs });
+      node.on("state", (s: NodeStatus) => {
+        this.writeState();
+        this.emit("node-state", lab.name, s);
+      });
+      node.on("data", (d: string) => this.emit("console", lab.name, n.name, d));
+      this.nodes.set(n.name, node);
+    }
+  }
+
+  get up(): boolean {
+    return this.switchesUp;
+  }
+
+  node(name: string): UmlNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new LabRunError(`lab ${this.lab.name} has no node "${name}"`);
+    return n;
+  }
+
+  switch(name: string): SwitchProcess {
+    const s = this.switches.get(name);
+    if (!s) throw new LabRunError(`lab ${this.lab.name} has no switch "${name}"`);
+    return s;
+  }
+
+  /** Switches first, then every node in parallel; a failure stops whatever was started. */
+  async start(): Promise<void> {
+    await this.bringUpSwitches();
+    try {
+      await Promise.all([...this.nodes.values()].map((n) => n.start()));
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async startNode(name: string): Promise<void> {
+    const node = this.node(name);
+    await this.bringUpSwitches();
+    await node.start();
+  }
+
+  private async bringUpSwitches(): Promise<void> {
+    if (this.switchesUp) return;
+    rmSync(this.paths.run, { recursive: true, force: true });
+    mkdirSync(join(this.paths.run, runRel.umlDir), { recursive: true });
+    const all = [...this.switches.values()];
+    const results = await Promise.allSettled(all.map((s) => s.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      await Promise.all(all.map((s) => s.stop()));
+      throw failed.reason;
+    }
+    this.switchesUp = true;
+    this.writeState();
+  }
+
+  /** Every node, then every switch; the run directory goes, the disks stay. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+    await Promise.all([...this.switches.values()].map((s) => s.stop()));
+    this.switchesUp = false;
+    rmSync(this.paths.run, { recursive: true, force: true });
+  }
+
+  async waitRunning(timeoutMs = 120000): Promise<void> {
+    await Promise.all([...this.nodes.values()].filter((n) => n.isUp).map((n) => n.waitRunning(timeoutMs)));
+  }
+
+  status(): LabStatus {
+    return {
+      lab: this.lab.name,
+      running: this.switchesUp,
+      nodes: [...this.nodes.values()].map((n) => n.status()),
+      switches: [...this.switches.values()].map((s) => ({
+        name: s.sw.name,
+        kind: s.sw.kind,
+        mode: s.sw.mode,
+        pid: s.pid,
+        paused: s.paused,
+      })),
+    };
+  }
+
+  /** The pids of everything this lab started, so a restarted server can reap what it left. */
+  private writeState(): void {
+    if (!this.switchesUp) return;
+    const state = {
+      lab: this.lab.name,
+      switches: Object.fromEntries([...this.switches].map(([k, s]) => [k, s.pid])),
+      nodes: Object.fromEntries([...this.nodes].map(([k, n]) => [k, n.pid])),
+    };
+    try {
+      writeFileSync(join(this.paths.run, runRel.state), `${JSON.stringify(state, null, 2)}\n`);
+    } catch {
+      // the run directory is being removed
+    }
+  }
+}

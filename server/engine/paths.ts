@@ -1,0 +1,40 @@
+import { join, resolve } from "node:path";
+
+/**
+ * Where umlab keeps its files. Everything a lab owns lives under its own
+ * folder; host processes run with the lab's run directory as their working
+ * directory and are given short relative socket paths, because Unix socket
+ * paths must stay under 108 bytes however deep the data root is.
+ */
+export function dataRoot(): string {
+  return resolve(process.env.UMLAB_DATA ?? ".umlab");
+}
+
+export interface LabPaths {
+  /** Persistent: disks survive stopping the lab. */
+  dir: string;
+  disks: string;
+  /** Recreated at every start: sockets, config disks, logs, state.json. */
+  run: string;
+}
+
+export function labPaths(root: string, lab: string): LabPaths {
+  const dir = join(root, "labs", lab);
+  return { dir, disks: join(dir, "disks"), run: join(dir, "run") };
+}
+
+/** Paths inside a run directory, relative to it (the cwd of every host process of the lab). */
+export const runRel = {
+  vdeDir: (sw: string) => `sw/${sw}`,
+  vdeMgmt: (sw: string) => `sw/${sw}.mgmt`,
+  umlSwitchSock: (sw: string) => `sw/${sw}.sock`,
+  umlDir: "uml",
+  mconsole: (node: string) => `uml/${node}/mconsole`,
+  nodeDir: (node: string) => `nodes/${node}`,
+  configDisk: (node: string) => `nodes/${node}/config.img`,
+  consoleLog: (node: string) => `nodes/${node}/console.log`,
+  state: "state.json",
+};
+
+export const imagesDir = (root: string) => join(root, "images");
+export const toolsDir = (root: string) => join(root, "tools");

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Switch } from "../../model/lab";
+import { hostProgram } from "../host";
+import { runRel } from "../paths";
+import { endProcess, waitFor } from "../procs";
+import { buildSwitchArgv, switchReadyPath } from "./argv";
+
+export class SwitchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SwitchError";
+  }
+}
+
+/** A running vde_switch or uml_switch of a lab. */
+export class SwitchProcess {
+  private child: ChildProcess | null = null;
+  private stderr = "";
+  paused = false;
+
+  constructor(
+    readonly sw: Switch,
+    private readonly runDir: string,
+  ) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(join(this.runDir, "sw"), { recursive: true });
+    this.removeSockets();
+    const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") });
+    const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "ignore", "pipe"] });
+    this.child = child;
+    child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    const ready = join(this.runDir, switchReadyPath(this.sw));
+    const up = await Promise.race([waitFor(() => existsSync(ready) || exited, 5000), spawnError]);
+    if (up instanceof Error || exited || !existsSync(ready)) {
+      await this.stop();
+      const why = up instanceof Error ? up.message : this.stderr.trim() || "it did not create its socket within 5 s";
+      throw new SwitchError(`switch ${this.sw.name} (${this.sw.kind}) failed to start: ${why}`);
+    }
+  }
+
+  /** SIGSTOP / SIGCONT: frames stop flowing through the switch, and flow again. */
+  setPaused(paused: boolean): void {
+    if (!this.child?.pid) throw new SwitchError(`switch ${this.sw.name} is not running`);
+    process.kill(this.child.pid, paused ? "SIGSTOP" : "SIGCONT");
+    this.paused = paused;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child?.pid) {
+      if (this.paused) process.kill(child.pid, "SIGCONT");
+      child.stdin?.destroy();
+      await endProcess(child.pid, 2000);
+    }
+    this.paused = false;
+    this.removeSockets();
+  }
+
+  private removeSockets(): void {
+    const rel = this.sw.kind === "vde" ? [runRel.vdeDir(this.sw.name), runRel.vdeMgmt(this.sw.name)] : [runRel.umlSwitchSock(this.sw.name)];
+    for (const r of rel) rmSync(join(this.runDir, r), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,149 @@
+import { closeSync, write } from "node:fs";
+import { createRequire } from "node:module";
+import { ReadStream } from "node:tty";
+
+interface NativePty {
+  open(cols: number, rows: number): { master: number; slave: number; pty: string };
+}
+const nativePty = createRequire(import.meta.url)("node-pty/build/Release/pty.node") as NativePty;
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class ExecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExecError";
+  }
+}
+
+interface Pending {
+  id: number;
+  script: string;
+  timeoutS: number;
+  resolve: (r: ExecResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The host end of a node's exec channel: a pty made before the guest boots
+ * (the guest gets its slave as ttyS1, `ssl1=tty:PATH`) and the agent that
+ * the guest's init runs on it. Requests are answered one at a time, in order.
+ * The slave stays open here too, so the channel outlives a guest reboot.
+ */
+export class AgentChannel {
+  readonly ttyPath: string;
+  private readonly master: number;
+  private readonly slave: number;
+  private readonly reader: ReadStream;
+  private buffer = "";
+  private queue: Pending[] = [];
+  private current: (Pending & { lines: string[] }) | null = null;
+  private nextId = 1;
+  private closed = false;
+  private readyWaiters: (() => void)[] = [];
+  ready = false;
+
+  constructor() {
+    const { master, slave, pty } = nativePty.open(80, 24);
+    this.master = master;
+    this.slave = slave;
+    this.ttyPath = pty;
+    // Raw on the slave side: no echo, no line editing, no CR/LF translation.
+    const slaveStream = new ReadStream(slave);
+    slaveStream.setRawMode(true);
+    this.reader = new ReadStream(master);
+    this.reader.setEncoding("latin1");
+    this.reader.on("data", (d: string) => this.onData(d));
+    this.reader.on("error", () => {});
+  }
+
+  /** Resolves once the agent announced itself. */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  /** Marks the guest as gone: pending requests fail; the channel waits for the agent again. */
+  guestGone(reason: string): void {
+    this.ready = false;
+    this.buffer = "";
+    const failed = [...(this.current ? [this.current] : []), ...this.queue];
+    this.current = null;
+    this.queue = [];
+    for (const p of failed) p.reject(new ExecError(reason));
+  }
+
+  exec(script: string, timeoutS = 60): Promise<ExecResult> {
+    if (this.closed) return Promise.reject(new ExecError("the node is not running"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, script, timeoutS: Math.max(1, Math.ceil(timeoutS)), resolve, reject });
+      this.pump();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.guestGone("the node stopped");
+    this.reader.destroy();
+    for (const fd of [this.slave]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private pump(): void {
+    if (!this.ready || this.current || this.queue.length === 0) return;
+    const p = this.queue.shift()!;
+    this.current = { ...p, lines: [] };
+    const line = `${p.id} ${p.timeoutS} ${Buffer.from(p.script).toString("base64")}\n`;
+    writeAll(this.master, Buffer.from(line, "latin1"));
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf("\n")) >= 0) {
+      const line = this.buffer.slice(0, nl).replace(/\r$/, "");
+      this.buffer = this.buffer.slice(nl + 1);
+      this.onLine(line);
+    }
+  }
+
+  private onLine(line: string): void {
+    if (line === "@@umlab ready") {
+      this.ready = true;
+      for (const w of this.readyWaiters.splice(0)) w();
+      this.pump();
+      return;
+    }
+    const cur = this.current;
+    if (!cur) return;
+    const end = /^@@umlab end (\d+) (\d+)$/.exec(line);
+    if (end && Number(end[1]) === cur.id) {
+      const all = cur.lines;
+      const begin = all.indexOf(`@@umlab begin ${cur.id}`);
+      const split = all.indexOf(`@@umlab stderr ${cur.id}`);
+      const decode = (ls: string[]) => Buffer.from(ls.join(""), "base64").toString("utf8");
+      this.current = null;
+      cur.resolve({ stdout: decode(all.slice(begin + 1, split)), stderr: decode(all.slice(split + 1)), exitCode: Number(end[2]) });
+      this.pump();
+      return;
+    }
+    cur.lines.push(line);
+  }
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  write(fd, data, 0, data.length, null, (err, n) => {
+    if (err && (err as NodeJS.ErrnoException).code === "EAGAIN") setTimeout(() => writeAll(fd, data), 5);
+    else if (!err && n < data.length) writeAll(fd, data.subarray(n));
+  });
+}

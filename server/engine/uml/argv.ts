@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import type { Node, Switch } from "../../model/lab";
+import { runRel } from "../paths";
+
+export interface UmlLaunch {
+  kernel: string;
+  lab: string;
+  node: Node;
+  /** The node's COW file and the image it lies over (absolute paths). */
+  cow: string;
+  image: string;
+  /** The host pty the exec agent answers on (the guest's ttyS1). */
+  agentTty: string;
+  switches: ReadonlyMap<string, Switch>;
+}
+
+/** A stable, locally administered MAC per lab, node and interface, so captures and ARP tables read the same every run. */
+export function macAddress(lab: string, node: string, index: number): string {
+  const h = createHash("sha256").update(`${lab}/${node}/eth${index}`).digest();
+  const bytes = [0x02, h[0], h[1], h[2], h[3], h[4]];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/**
+ * The linux.uml command line of a node, run with the lab's run directory as
+ * its working directory. Arguments UML does not know (umlab.node=) reach the
+ * guest's /proc/cmdline, which is how init learns its name.
+ */
+export function buildUmlArgv(l: UmlLaunch): string[] {
+  const { node } = l;
+  const argv = [
+    l.kernel,
+    `ubd0=${l.cow},${l.image}`,
+    `ubd1r=${runRel.configDisk(node.name)}`,
+    "root=/dev/ubda",
+    "rw",
+    "init=/init",
+    `mem=${node.memoryMiB}M`,
+    "con=null",
+    "con0=fd:0,fd:1",
+    "ssl=null",
+    `ssl1=tty:${l.agentTty}`,
+    `umid=${node.name}`,
+    `uml_dir=${runRel.umlDir}`,
+  ];
+  for (const i of node.interfaces) {
+    if (i.switch === null) continue;
+    const sw = l.switches.get(i.switch);
+    if (!sw) throw new Error(`node ${node.name}: eth${i.index} names unknown switch ${i.switch}`);
+    const mac = macAddress(l.lab, node.name, i.index);
+    argv.push(
+      sw.kind === "vde"
+        ? `eth${i.index}=vde,${runRel.vdeDir(sw.name)},${mac}`
+        : `eth${i.index}=daemon,${mac},unix,${runRel.umlSwitchSock(sw.name)}`,
+    );
+  }
+  argv.push(`umlab.node=${node.name}`);
+  return argv;
+}

@@ -1,0 +1,252 @@
+import { EventEmitter } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import * as pty from "node-pty";
+import type { Node, Switch } from "../../model/lab";
+import { buildConfigDisk } from "../disk/config-disk";
+import { umlKernel } from "../host";
+import { resolveImage } from "../image/images";
+import { runRel } from "../paths";
+import { endSession, sessionMembers, waitFor } from "../procs";
+import { AgentChannel, type ExecResult } from "./agent";
+import { buildUmlArgv } from "./argv";
+import { ConsoleBuffer } from "./console-buffer";
+import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
+import { xstateShim } from "./xstate-shim";
+
+export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
+
+export interface NodeStatus {
+  name: string;
+  state: NodeState;
+  pid: number | null;
+  /** Why a node crashed: the exit and the last lines of its console. */
+  reason: string | null;
+}
+
+export interface NodeContext {
+  root: string;
+  lab: string;
+  runDir: string;
+  disksDir: string;
+  switches: ReadonlyMap<string, Switch>;
+}
+
+export class NodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeError";
+  }
+}
+
+/**
+ * One UML guest: its linux.uml on a pty (the user's console), its exec
+ * channel, its COW disk, and the state a person sees. Events: "state"
+ * (NodeStatus) and "data" (console output).
+ */
+export class UmlNode extends EventEmitter {
+  state: NodeState = "stopped";
+  reason: string | null = null;
+  readonly console = new ConsoleBuffer();
+  private proc: pty.IPty | null = null;
+  private agent: AgentChannel | null = null;
+  private log: WriteStream | null = null;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+  cols = 80;
+  rows = 24;
+
+  constructor(
+    public node: Node,
+    private readonly ctx: NodeContext,
+  ) {
+    super();
+  }
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
+  }
+
+  get cowPath(): string {
+    return join(this.ctx.disksDir, `${this.name}.cow`);
+  }
+
+  status(): NodeStatus {
+    return { name: this.name, state: this.state, pid: this.pid, reason: this.reason };
+  }
+
+  get isUp(): boolean {
+    return this.state === "booting" || this.state === "running";
+  }
+
+  async start(): Promise<void> {
+    if (this.isUp) return;
+    const { runDir, disksDir } = this.ctx;
+    const image = this.backingImage();
+    mkdirSync(join(runDir, runRel.nodeDir(this.name)), { recursive: true });
+    mkdirSync(disksDir, { recursive: true });
+    buildConfigDisk(this.node, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
+    const shim = xstateShim(this.ctx.root);
+    const agent = new AgentChannel();
+    const argv = buildUmlArgv({
+      kernel: umlKernel(),
+      lab: this.ctx.lab,
+      node: this.node,
+      cow: this.cowPath,
+      image,
+      agentTty: agent.ttyPath,
+      switches: this.ctx.switches,
+    });
+    let proc: pty.IPty;
+    try {
+      proc = pty.spawn(argv[0], argv.slice(1), {
+        name: "xterm-256color",
+        cols: this.cols,
+        rows: this.rows,
+        cwd: runDir,
+        env: { ...process.env, LD_PRELOAD: shim } as Record<string, string>,
+      });
+    } catch (e) {
+      agent.close();
+      throw new NodeError(`node ${this.name}: cannot start linux.uml: ${(e as Error).message}`);
+    }
+    this.proc = proc;
+    this.agent = agent;
+    this.stopping = false;
+    this.reason = null;
+    this.log = createWriteStream(join(runDir, runRel.consoleLog(this.name)), { flags: "a" });
+    proc.onData((d) => {
+      this.console.push(d);
+      this.log?.write(d);
+      this.emit("data", d);
+    });
+    this.exited = new Promise((resolve) => {
+      proc.onExit(({ exitCode, signal }) => {
+        void this.onExit(proc.pid, exitCode, signal).then(resolve);
+      });
+    });
+    this.setState("booting");
+    void agent.whenReady().then(() => {
+      if (this.proc === proc && this.state === "booting") this.setState("running");
+    });
+  }
+
+  /** The image file under this node's COW: the one it was made over, so a rebuilt image never invalidates it. */
+  private backingImage(): string {
+    const record = join(this.ctx.disksDir, `${this.name}.backing`);
+    if (existsSync(this.cowPath) && existsSync(record)) {
+      const previous = readFileSync(record, "utf8").trim();
+      if (existsSync(previous)) return previous;
+      throw new NodeError(`node ${this.name}: its disk was made over ${previous}, which is gone; wipe the node's disk to start it afresh`);
+    }
+    const image = resolveImage(this.ctx.root, this.node.image);
+    mkdirSync(this.ctx.disksDir, { recursive: true });
+    rmSync(this.cowPath, { force: true });
+    writeFileSync(record, `${image}\n`);
+    return image;
+  }
+
+  private async onExit(pid: number, exitCode: number, signal?: number): Promise<void> {
+    // The guest's other host processes may outlive the main one.
+    await endSession(pid, 1000);
+    this.agent?.close();
+    this.agent = null;
+    this.log?.end();
+    this.log = null;
+    this.proc = null;
+    if (this.stopping) {
+      this.setState("stopped");
+    } else if (!signal && exitCode === 0) {
+      this.setState("halted");
+    } else {
+      const how = signal ? `killed by signal ${signal}` : `exited with code ${exitCode}`;
+      this.reason = `linux.uml ${how}. Last console lines:\n${this.console.tail(15)}`;
+      this.setState("crashed");
+    }
+  }
+
+  /** Halt through the machine console, then SIGTERM, then SIGKILL every process of the guest. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) {
+      if (this.state !== "stopped") this.setState("stopped");
+      return;
+    }
+    this.stopping = true;
+    const pid = proc.pid;
+    try {
+      await this.mconsole({ op: "halt" }, 2000);
+    } catch {
+      // no machine console yet (early boot) or no answer: signals below
+    }
+    const halted = await waitFor(() => sessionMembers(pid).length === 0, 3000);
+    if (!halted) await endSession(pid, 2000);
+    await this.exited;
+  }
+
+  /** Kills the guest from outside, as a crash would (fault injection). */
+  crash(): void {
+    if (this.proc) process.kill(this.proc.pid, "SIGKILL");
+  }
+
+  async wipe(): Promise<void> {
+    if (this.isUp) throw new NodeError(`node ${this.name} is running: stop it before wiping its disk`);
+    rmSync(this.cowPath, { force: true });
+    rmSync(join(this.ctx.disksDir, `${this.name}.backing`), { force: true });
+  }
+
+  mconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
+    if (!this.proc) return Promise.reject(new NodeError(`node ${this.name} is not running`));
+    return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs);
+  }
+
+  async exec(script: string, timeoutS = 60): Promise<ExecResult> {
+    const agent = this.agent;
+    if (!agent || !this.isUp) throw new NodeError(`node ${this.name} is not running`);
+    await agent.whenReady();
+    return agent.exec(script, timeoutS);
+  }
+
+  /** Resolves when the node is running (its agent answered); rejects if it stops or crashes first. */
+  waitRunning(timeoutMs = 60000): Promise<void> {
+    if (this.state === "running") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off("state", onState);
+        reject(new NodeError(`node ${this.name} did not come up within ${timeoutMs} ms (state ${this.state})`));
+      }, timeoutMs);
+      const onState = (s: NodeStatus) => {
+        if (s.state === "running") resolve();
+        else if (s.state !== "booting") reject(new NodeError(`node ${this.name} ${s.state} while booting${s.reason ? `: ${s.reason}` : ""}`));
+        else return;
+        clearTimeout(timer);
+        this.off("state", onState);
+      };
+      this.on("state", onState);
+    });
+  }
+
+  write(data: string): void {
+    this.proc?.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
+    try {
+      this.proc?.resize(cols, rows);
+    } catch {
+      // the pty closed under us
+    }
+  }
+
+  private setState(state: NodeState): void {
+    this.state = state;
+    if (state !== "crashed") this.reason = null;
+    this.emit("state", this.status());
+  }
+}
