@@ -67,6 +67,10 @@ export class UmlNode extends EventEmitter {
     return this.node.name;
   }
 
+  get labName(): string {
+    return this.ctx.lab;
+  }
+
   get pid(): number | null {
     return this.proc?.pid ?? null;
   }

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { BadRequestError } from "@/server/api/http";
+import { handler, jsonBody } from "@/server/api/route";
+
+export const dynamic = "force-dynamic";
+
+const execBody = z.union([
+  z.strictObject({ argv: z.array(z.string()).min(1), timeout: z.number().positive().max(3600).optional() }),
+  z.strictObject({ script: z.string().min(1), timeout: z.number().positive().max(3600).optional() }),
+]);
+const mconsoleBody = z.discriminatedUnion("op", [
+  z.strictObject({ op: z.enum(["halt", "reboot", "cad", "stop", "go", "version"]) }),
+  z.strictObject({ op: z.literal("sysrq"), key: z.enum(["m", "w", "s", "u", "e", "i", "h"]) }),
+  z.strictObject({ op: z.literal("config"), device: z.string(), value: z.string().optional() }),
+  z.strictObject({ op: z.literal("remove"), device: z.string() }),
+  z.strictObject({ op: z.literal("proc"), file: z.string() }),
+]);
+
+/** POST /api/labs/:lab/nodes/:node/{start,stop,restart,wipe,crash,exec,mconsole} */
+export const POST = handler<{ lab: string; node: string; action: string }>(async (svc, req, { lab, node, action }) => {
+  switch (action) {
+    case "start":
+    case "stop":
+    case "restart":
+    case "wipe":
+    case "crash":
+      return svc.nodeAction(lab, node, action);
+    case "exec": {
+      const body = execBody.parse(await jsonBody(req));
+      return svc.exec(lab, node, body, body.timeout);
+    }
+    case "mconsole":
+      return svc.mconsole(lab, node, mconsoleBody.parse(await jsonBody(req)));
+    default:
+      throw new BadRequestError(`unknown node action "${action}" (start, stop, restart, wipe, crash, exec, mconsole)`);
+  }
+});

@@ -1,0 +1,5 @@
+import { handler } from "@/server/api/route";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handler<{ lab: string }>(async (svc, _req, { lab }) => svc.status(lab));

@@ -1,0 +1,43 @@
+/**
+ * Maps errors to HTTP answers. Matching is by error name, not instanceof:
+ * route handlers are bundled by Next and do not share class identities with
+ * the server that created the error.
+ */
+const STATUS_BY_NAME: Record<string, number> = {
+  LabFileError: 400,
+  LabDefinitionError: 400,
+  ZodError: 400,
+  MconsoleError: 400,
+  BadRequestError: 400,
+  NotFoundError: 404,
+  ConflictError: 409,
+  LabRunError: 409,
+  NodeError: 409,
+  ExecError: 409,
+  ImageError: 422,
+  HostError: 503,
+  SwitchError: 500,
+};
+
+export interface ApiError {
+  error: string;
+  kind: string;
+  problems?: unknown;
+}
+
+export function errorResponse(e: unknown): Response {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const status = STATUS_BY_NAME[err.name] ?? 500;
+  const body: ApiError = { error: err.message, kind: err.name };
+  const problems = (err as { problems?: unknown; issues?: unknown }).problems ?? (err as { issues?: unknown }).issues;
+  if (problems) body.problems = problems;
+  if (status === 500) console.error(err);
+  return Response.json(body, { status });
+}
+
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BadRequestError";
+  }
+}
