@@ -46,5 +46,12 @@ export function hostProgram(name: string): string {
 
 /** The UML kernel to boot; UMLAB_KERNEL overrides Debian's. */
 export function umlKernel(): string {
-  return process.env.UMLAB_KERNEL ?? hostProgram("linux.uml");
+  const custom = process.env.UMLAB_KERNEL;
+  if (!custom) return hostProgram("linux.uml");
+  try {
+    accessSync(custom, constants.X_OK);
+  } catch {
+    throw new HostError(`the UML kernel ${custom} (UMLAB_KERNEL) is not an executable file; unset UMLAB_KERNEL to use Debian's (package user-mode-linux)`);
+  }
+  return custom;
 }

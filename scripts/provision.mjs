@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Installs what umlab needs and is missing, idempotently and quickly when
+// nothing is: Debian packages (apt, as root or through sudo), npm packages,
+// the Prisma client, the database, the default guest image and, for
+// `npm start` and `npm test`, the production build of the console.
+// Plain JavaScript: it runs before any npm package is there.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const forTests = process.argv.includes("--test");
+const say = (m) => console.log(`provision: ${m}`);
+
+function fail(message) {
+  console.error(`\nprovision: ${message}\n`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
+  if (r.status !== 0) fail(`\`${[cmd, ...args].join(" ")}\` failed (exit ${r.status ?? r.signal})`);
+}
+
+// 1. Debian packages ---------------------------------------------------------
+const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", "e2fsprogs", "gcc", "g++", "make", "python3"];
+if (forTests) PACKAGES.push("chromium");
+
+function installed(pkg) {
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
+const missing = PACKAGES.filter((p) => !installed(p));
+if (missing.length) {
+  if (spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status !== 0)
+    fail(`these Debian packages are missing and this is not a Debian/Ubuntu machine with apt: ${missing.join(" ")}`);
+  const root = process.getuid?.() === 0;
+  const sudo = !root && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
+  if (!root && !sudo)
+    fail(`these Debian packages are missing: ${missing.join(" ")}\nInstall them as root (sudo apt-get install ${missing.join(" ")}) or run npm as a user with passwordless sudo.`);
+  const apt = (args) => (root ? run("apt-get", args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }) : run("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", ...args]));
+  say(`installing Debian packages: ${missing.join(" ")}`);
+  apt(["update", "-q"]);
+  apt(["install", "-y", "-q", "--no-install-recommends", ...missing]);
+}
+
+// 2. npm packages -------------------------------------------------------------
+const lock = join(ROOT, "package-lock.json");
+const stamp = join(ROOT, "node_modules", ".package-lock.json");
+if (!existsSync(stamp) || statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000 || !existsSync(join(ROOT, "node_modules", "node-pty", "build", "Release", "pty.node"))) {
+  say("installing npm packages (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+// 3. Prisma client (generated; the schema engine is not needed for it) -------
+const hashOf = (files) => {
+  const h = createHash("sha256");
+  for (const f of files) h.update(relative(ROOT, f)).update(readFileSync(f));
+  return h.digest("hex");
+};
+const schema = join(ROOT, "prisma", "schema.prisma");
+const generated = join(ROOT, "server", "generated", "prisma");
+const schemaStamp = join(ROOT, "server", "generated", ".schema-hash");
+const schemaHash = hashOf([schema, join(ROOT, "node_modules", "prisma", "package.json")]);
+if (!existsSync(generated) || !existsSync(schemaStamp) || readFileSync(schemaStamp, "utf8") !== schemaHash) {
+  say("generating the Prisma client");
+  run("npx", ["prisma", "generate"], { env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(ROOT, "scripts", "prisma-schema-engine-offline") } });
+  writeFileSync(schemaStamp, schemaHash);
+}
+
+// 4. Database, guest image, host helpers --------------------------------------
+run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "setup-data.ts")]);
+
+// 5. The console's production build -------------------------------------------
+function sources(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === "generated" ? [] : sources(p);
+    return /\.(tsx?|css|mjs|json)$/.test(e.name) ? [p] : [];
+  });
+}
+const buildInputs = [...sources(join(ROOT, "app")), ...sources(join(ROOT, "components")), ...sources(join(ROOT, "server")), ...sources(join(ROOT, "public")), join(ROOT, "next.config.ts"), lock, join(ROOT, "tsconfig.json")].filter(existsSync).sort();
+const buildHash = hashOf(buildInputs);
+const buildStamp = join(ROOT, ".next", ".umlab-build-hash");
+if (!existsSync(buildStamp) || readFileSync(buildStamp, "utf8") !== buildHash) {
+  say("building the console (next build)");
+  run("npx", ["next", "build"], { env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  mkdirSync(join(ROOT, ".next"), { recursive: true });
+  writeFileSync(buildStamp, buildHash);
+}
+say("ready");

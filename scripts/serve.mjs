@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `npm start`, after provisioning: the console and engine in one process.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+const child = spawn(process.execPath, ["--import", "tsx", join(root, "server", "main.ts"), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { NODE_ENV: "production", ...process.env },
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { io, type Socket } from "socket.io-client";
+import { SOCKET_PATH } from "./realtime/protocol";
+
+const ROOT = join(import.meta.dirname, "..");
+const LAB = `umlab: 1
+name: apilab
+nodes:
+  node01:
+    eth: [sw1]
+    startup: |
+      ip addr add 10.9.0.1/24 dev eth0
+      ip link set eth0 up
+  node02:
+    eth: [sw1]
+    startup: |
+      ip addr add 10.9.0.2/24 dev eth0
+      ip link set eth0 up
+switches:
+  sw1: {}
+`;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+const procsUnder = (dir: string) =>
+  readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
+
+describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
+  const data = mkdtempSync(join(tmpdir(), "umlab-api-"));
+  let server: ChildProcess;
+  let url = "";
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, UMLAB_URL: url }, timeout: 180000 });
+
+  before(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: "production", UMLAB_DATA: data, PORT: String(port), HOST: "127.0.0.1", UMLAB_NO_SAMPLES: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60000);
+      const onData = (d: Buffer) => {
+        log += d;
+        if (log.includes("console on")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      server.stdout!.on("data", onData);
+      server.stderr!.on("data", onData);
+      server.on("exit", () => reject(new Error(`server exited:\n${log}`)));
+    });
+  });
+
+  after(async () => {
+    if (server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((r) => server.once("exit", r));
+    }
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it("rejects a lab file with a bad field, naming its line, in the API and the CLI", async () => {
+    const res = await fetch(`${url}/api/labs`, { method: "POST", headers: { "content-type": "application/yaml" }, body: "umlab: 1\nname: broken\nnodes:\n  a:\n    mem: lots\n" });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: string; problems: { line: number }[] };
+    assert.equal(body.problems[0].line, 5);
+    const file = join(data, "broken.yaml");
+    writeFileSync(file, "umlab: 1\nname: broken\nnodes:\n  a:\n    eth: [nowhere]\n");
+    const r = cli("import", file);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /broken\.yaml:5:\d+: nodes\.a\.eth\[0\]: eth0 is plugged into "nowhere"/);
+  });
+
+  it("imports, lists, starts, execs (exit code passed through), exports and stops through the CLI", () => {
+    const file = join(data, "apilab.yaml");
+    writeFileSync(file, LAB);
+    let r = cli("import", file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /imported lab apilab \(2 nodes, 1 switches\)/);
+    assert.equal(cli("import", file).status, 1, "a duplicate name is refused");
+    assert.match(cli("ls").stdout, /apilab\s+stopped\s+2\s+1/);
+    r = cli("start", "apilab");
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /node01\s+running/);
+    r = cli("exec", "apilab", "node01", "--", "ping", "-c", "1", "-W", "5", "10.9.0.2");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /1 packets received/);
+    r = cli("exec", "apilab", "node02", "--", "sh", "-c", "echo to-err >&2; exit 5");
+    assert.equal(r.status, 5);
+    assert.equal(r.stderr, "to-err\n");
+    r = cli("export", "apilab");
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^umlab: 1\nname: apilab\n/);
+    assert.match(cli("status", "apilab").stdout, /sw1\s+vde\s+switch\s+running/);
+  });
+
+  it("streams a console to two clients; a late client gets the screen back", async () => {
+    const connect = () => io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
+    const attach = (s: Socket) =>
+      new Promise<string>((resolve, reject) =>
+        s.emit("console:attach", { lab: "apilab", node: "node01" }, (r: { ok: boolean; replay?: string; error?: string }) => (r.ok ? resolve(r.replay!) : reject(new Error(r.error)))),
+      );
+    const a = connect();
+    const b = connect();
+    try {
+      await attach(a);
+      await attach(b);
+      let seenA = "";
+      let seenB = "";
+      a.on("console:data", (m: { data: string }) => (seenA += m.data));
+      b.on("console:data", (m: { data: string }) => (seenB += m.data));
+      a.emit("console:input", { lab: "apilab", node: "node01", data: "echo shared-$((6*7))\r" });
+      const until = Date.now() + 10000;
+      while (!(seenA.includes("shared-42") && seenB.includes("shared-42")) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      assert.match(seenA, /shared-42/);
+      assert.match(seenB, /shared-42/);
+      const late = connect();
+      try {
+        assert.match(await attach(late), /shared-42/);
+      } finally {
+        late.close();
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it("pausing a switch stops its frames; resuming lets them through", async () => {
+    const post = (path: string, body?: unknown) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+    assert.equal((await post("/api/labs/apilab/switches/sw1/pause")).status, 200);
+    let r = (await (await post("/api/labs/apilab/nodes/node01/exec", { argv: ["ping", "-c", "1", "-W", "2", "10.9.0.2"] })).json()) as { exitCode: number };
+    assert.notEqual(r.exitCode, 0);
+    assert.equal((await post("/api/labs/apilab/switches/sw1/resume")).status, 200);
+    r = (await (await post("/api/labs/apilab/nodes/node01/exec", { argv: ["ping", "-c", "1", "-W", "5", "10.9.0.2"] })).json()) as { exitCode: number };
+    assert.equal(r.exitCode, 0);
+  });
+
+  it("answers unknown labs, nodes and actions with clear errors", async () => {
+    assert.equal((await fetch(`${url}/api/labs/nosuch`)).status, 404);
+    const res = await fetch(`${url}/api/labs/apilab/nodes/nosuch/exec`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"argv":["true"]}' });
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: string }).error, /no node "nosuch"/);
+    assert.equal((await fetch(`${url}/api/labs/apilab/nodes/node01/explode`, { method: "POST" })).status, 400);
+    const del = await fetch(`${url}/api/labs/apilab`, { method: "DELETE" });
+    assert.equal(del.status, 409, "a running lab is not deleted");
+  });
+
+  it("stops the lab through the CLI, and the server's exit leaves no process", async () => {
+    const r = cli("stop", "apilab");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /node01\s+stopped/);
+    assert.equal(cli("start", "apilab").status, 0);
+    server.kill("SIGTERM");
+    await new Promise((res) => server.once("exit", res));
+    assert.deepEqual(procsUnder(data), []);
+  });
+});

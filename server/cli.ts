@@ -1,0 +1,242 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { io } from "socket.io-client";
+import type { LabDetail, LabSummary } from "./api/lab-service";
+import type { LabStatus } from "./engine/lab-run";
+import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
+
+const USAGE = `umlab — virtual network labs on User Mode Linux
+
+usage: umlab [--url URL] COMMAND
+
+  import FILE                     add a lab from a lab.yaml
+  ls                              list labs
+  start LAB [--no-wait]           start a lab; waits until every node is up
+  stop LAB                        stop a lab (its disks are kept)
+  status LAB                      node and switch states
+  exec LAB NODE [--timeout S] -- CMD [ARG...]
+                                  run a command in a node; its exit code is umlab's
+  console LAB NODE                attach to a node's console (detach: Ctrl-])
+  export LAB [-o FILE]            print the lab's lab.yaml
+  node LAB NODE start|stop|restart|wipe|crash
+  mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
+  switch LAB SWITCH pause|resume
+  rm LAB                          delete a stopped lab and its disks
+
+The server is UMLAB_URL or --url (default http://localhost:3000).`;
+
+class CliError extends Error {}
+
+let baseUrl = process.env.UMLAB_URL ?? "http://localhost:3000";
+
+async function api<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, baseUrl), {
+      method,
+      headers: body === undefined ? {} : { "content-type": contentType },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  } catch {
+    throw new CliError(`cannot reach the umlab server at ${baseUrl}: start it with \`npm start\` (or set UMLAB_URL)`);
+  }
+  const text = await res.text();
+  const data = text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
+  if (!res.ok) throw new CliError(typeof data === "object" && data && "error" in data ? String(data.error) : `${res.status} ${text}`);
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+function printStatus(s: LabStatus): void {
+  console.log(
+    table([
+      ["NODE", "STATE", "PID"],
+      ...s.nodes.map((n) => [n.name, n.state, n.pid ? String(n.pid) : "-"]),
+    ]),
+  );
+  for (const n of s.nodes) if (n.reason) console.log(`\n${n.name}: ${n.reason}`);
+  if (s.switches.length) {
+    console.log();
+    console.log(table([["SWITCH", "KIND", "MODE", "STATE"], ...s.switches.map((w) => [w.name, w.kind, w.mode, !w.pid ? "stopped" : w.paused ? "paused" : "running"])]));
+  }
+}
+
+async function waitUp(lab: string, timeoutMs = 180000): Promise<LabStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await api<LabStatus>("GET", `/api/labs/${enc(lab)}/status`);
+    const failed = s.nodes.filter((n) => n.state === "crashed" || n.state === "halted");
+    if (failed.length) {
+      printStatus(s);
+      throw new CliError(`${failed.map((n) => n.name).join(", ")} did not come up`);
+    }
+    if (s.nodes.every((n) => n.state === "running")) return s;
+    if (Date.now() > until) throw new CliError(`lab ${lab} not up after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function need(args: string[], n: number, what: string): void {
+  if (args.length < n) throw new CliError(`missing ${what}\n\n${USAGE}`);
+}
+
+async function consoleAttach(lab: string, node: string): Promise<number> {
+  const socket = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"] }) as import("socket.io-client").Socket<ServerToClient, ClientToServer>;
+  return new Promise((resolve) => {
+    const done = (code: number) => {
+      if (process.stdin.isTTY) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      socket.close();
+      resolve(code);
+    };
+    socket.on("connect_error", () => {
+      console.error(`umlab: cannot reach the umlab server at ${baseUrl}`);
+      done(1);
+    });
+    socket.on("connect", () => {
+      socket.emit("console:attach", { lab, node }, (r) => {
+        if (!r.ok) {
+          console.error(`umlab: ${r.error}`);
+          return done(1);
+        }
+        process.stderr.write(`[attached to ${lab}/${node}; detach with Ctrl-]]\r\n`);
+        process.stdout.write(r.replay);
+        if (process.stdin.isTTY) {
+          process.stdin.setRawMode(true);
+          socket.emit("console:resize", { lab, node, cols: process.stdout.columns, rows: process.stdout.rows });
+        }
+        process.stdin.on("data", (d: Buffer) => {
+          if (d.includes(0x1d)) return done(0);
+          socket.emit("console:input", { lab, node, data: d.toString("utf8") });
+        });
+        process.stdin.on("end", () => setTimeout(() => done(0), 300));
+      });
+    });
+    socket.on("console:data", (m) => {
+      if (m.lab === lab && m.node === node) process.stdout.write(m.data);
+    });
+    socket.on("node:state", (m) => {
+      if (m.lab === lab && m.status.name === node && (m.status.state === "stopped" || m.status.state === "crashed" || m.status.state === "halted")) {
+        process.stderr.write(`\r\n[${node} ${m.status.state}]\r\n`);
+        done(0);
+      }
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const urlAt = args.indexOf("--url");
+  if (urlAt >= 0) {
+    baseUrl = args[urlAt + 1];
+    args.splice(urlAt, 2);
+  }
+  const [cmd, ...rest] = args;
+  switch (cmd) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return cmd ? 0 : 2;
+    case "import": {
+      need(rest, 1, "FILE");
+      let text: string;
+      try {
+        text = readFileSync(rest[0], "utf8");
+      } catch (e) {
+        throw new CliError(`cannot read ${rest[0]}: ${(e as Error).message}`);
+      }
+      const lab = await api<LabDetail>("POST", `/api/labs?file=${enc(basename(rest[0]))}`, text, "application/yaml");
+      console.log(`imported lab ${lab.name} (${lab.nodes} nodes, ${lab.switches} switches)`);
+      return 0;
+    }
+    case "ls": {
+      const labs = await api<LabSummary[]>("GET", "/api/labs");
+      console.log(table([["LAB", "STATE", "NODES", "SWITCHES"], ...labs.map((l) => [l.name, l.running ? "running" : "stopped", String(l.nodes), String(l.switches)])]));
+      return 0;
+    }
+    case "start": {
+      need(rest, 1, "LAB");
+      const started = Date.now();
+      const s = await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/start`);
+      if (rest.includes("--no-wait")) printStatus(s);
+      else {
+        printStatus(await waitUp(rest[0]));
+        console.log(`\nlab ${rest[0]} up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+      return 0;
+    }
+    case "stop":
+      need(rest, 1, "LAB");
+      printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/stop`));
+      return 0;
+    case "status":
+      need(rest, 1, "LAB");
+      printStatus(await api<LabStatus>("GET", `/api/labs/${enc(rest[0])}/status`));
+      return 0;
+    case "exec": {
+      const dash = rest.indexOf("--");
+      const head = dash >= 0 ? rest.slice(0, dash) : rest.slice(0, 2);
+      const command = dash >= 0 ? rest.slice(dash + 1) : rest.slice(2);
+      const t = head.indexOf("--timeout");
+      const timeout = t >= 0 ? Number(head.splice(t, 2)[1]) : undefined;
+      need(head, 2, "LAB NODE");
+      if (!command.length) throw new CliError("missing the command: umlab exec LAB NODE -- CMD [ARG...]");
+      const r = await api<{ stdout: string; stderr: string; exitCode: number }>("POST", `/api/labs/${enc(head[0])}/nodes/${enc(head[1])}/exec`, {
+        argv: command,
+        ...(timeout ? { timeout } : {}),
+      });
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      return r.exitCode;
+    }
+    case "console":
+      need(rest, 2, "LAB NODE");
+      return consoleAttach(rest[0], rest[1]);
+    case "export": {
+      need(rest, 1, "LAB");
+      const yaml = await api<string>("GET", `/api/labs/${enc(rest[0])}/export`);
+      const o = rest.indexOf("-o");
+      if (o >= 0) writeFileSync(rest[o + 1], yaml);
+      else process.stdout.write(yaml);
+      return 0;
+    }
+    case "node":
+      need(rest, 3, "LAB NODE ACTION");
+      printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/nodes/${enc(rest[1])}/${enc(rest[2])}`));
+      return 0;
+    case "mconsole": {
+      need(rest, 3, "LAB NODE REQUEST");
+      const [op, key] = rest.slice(2);
+      const r = await api<{ ok: boolean; text: string }>("POST", `/api/labs/${enc(rest[0])}/nodes/${enc(rest[1])}/mconsole`, op === "sysrq" ? { op, key } : { op });
+      console.log(r.text);
+      return r.ok ? 0 : 1;
+    }
+    case "switch":
+      need(rest, 3, "LAB SWITCH pause|resume");
+      printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/switches/${enc(rest[1])}/${enc(rest[2])}`));
+      return 0;
+    case "rm":
+      need(rest, 1, "LAB");
+      await api("DELETE", `/api/labs/${enc(rest[0])}`);
+      console.log(`deleted lab ${rest[0]}`);
+      return 0;
+    default:
+      throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`umlab: ${e instanceof CliError ? e.message : (e as Error).stack}`);
+    process.exit(1);
+  },
+);
