@@ -1,4 +1,5 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statfsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
 /** A program or file the host lacks; the message says how to get it. */
@@ -54,4 +55,22 @@ export function umlKernel(): string {
     throw new HostError(`the UML kernel ${custom} (UMLAB_KERNEL) is not an executable file; unset UMLAB_KERNEL to use Debian's (package user-mode-linux)`);
   }
   return custom;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Where linux.uml puts the file that backs guest memory (its TMPDIR). On a
+ * disk-backed /tmp the kernel writes guest memory back to disk and counts it
+ * as reclaimable cache; tmpfs keeps it in memory, as RAM should be.
+ */
+export function umlTmpDir(): string {
+  if (process.env.UMLAB_UML_TMPDIR) return process.env.UMLAB_UML_TMPDIR;
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    if (statfsSync("/dev/shm").type === TMPFS_MAGIC) return "/dev/shm";
+  } catch {
+    // no usable /dev/shm
+  }
+  return tmpdir();
 }

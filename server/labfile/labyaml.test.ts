@@ -26,10 +26,10 @@ describe("lab.yaml", () => {
     ]);
     const [n1, n2, n3] = lab.nodes;
     assert.equal(n1.image, "busybox");
-    assert.equal(n1.memoryMiB, 48);
+    assert.equal(n1.memoryMiB, 64);
     assert.deepEqual(n1.interfaces, [{ index: 0, switch: "sw1" }]);
     assert.match(n1.startup, /ip addr add 10\.0\.1\.1\/24/);
-    assert.equal(n2.memoryMiB, 64);
+    assert.equal(n2.memoryMiB, 96);
     assert.deepEqual(n2.interfaces.map((i) => i.switch), ["sw1", "hub1"]);
     assert.deepEqual(n3.interfaces, [{ index: 0, switch: "hub1" }]);
     assert.deepEqual(n3.files, { "/etc/motd": "welcome to node03\n" });

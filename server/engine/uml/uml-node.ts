@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as pty from "node-pty";
 import type { Node, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
-import { umlKernel } from "../host";
+import { umlKernel, umlTmpDir } from "../host";
 import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
 import { endSession, sessionMembers, waitFor } from "../procs";
@@ -112,7 +112,7 @@ export class UmlNode extends EventEmitter {
         cols: this.cols,
         rows: this.rows,
         cwd: runDir,
-        env: { ...process.env, LD_PRELOAD: shim } as Record<string, string>,
+        env: { ...process.env, LD_PRELOAD: shim, TMPDIR: umlTmpDir() } as Record<string, string>,
       });
     } catch (e) {
       agent.close();
@@ -155,8 +155,9 @@ export class UmlNode extends EventEmitter {
   }
 
   private async onExit(pid: number, exitCode: number, signal?: number): Promise<void> {
-    // The guest's other host processes may outlive the main one.
-    await endSession(pid, 1000);
+    // The guest's other host processes may outlive the main one; the pty may
+    // still hold the last lines it printed (a panic's reason).
+    await Promise.all([endSession(pid, 1000), new Promise((r) => setTimeout(r, 100))]);
     this.agent?.close();
     this.agent = null;
     this.log?.end();
