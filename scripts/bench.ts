@@ -127,7 +127,8 @@ function ownedBytes(sid: number): number {
       bytes += Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (/vm_file/.test(target) && !files.has(target)) {
+        // UML's memory file: an unlinked file in its TMPDIR ("/dev/shm/#4260 (deleted)").
+        if (target.startsWith(umlTmpDir()) && target.endsWith(" (deleted)") && !files.has(target)) {
           files.add(target);
           bytes += statSync(`/proc/${pid}/fd/${fd}`).blocks * 512;
         }
@@ -220,7 +221,7 @@ How each is measured:
 - **umlab node start → prompt**: \`UmlNode.start()\` (config disk, pty, exec channel, COW) until the node's shell prompt is on its console. The switch is up before the clock starts. This includes everything raw leaves out after init starts: mounts, config overlay, startup script, shell.
 - **lab start**: \`Engine.start()\` of N busybox nodes at the default mem=64M, ten per vde switch, until every console shows its prompt.
 - **memory**: with 10 idle nodes up (5 s after their prompts), the drop of MemAvailable divided by 10, and, per guest, its memory file's allocated blocks plus the \`Anonymous\` memory of its host processes — \`ps\` RSS over-counts UML guests (DESIGN.md). Guest memory files live on tmpfs (/dev/shm): on this machine /tmp is on disk, where they would be written back and counted as reclaimable cache.
-- **capacity**: labs of ${CAP_BATCH} nodes started one after another until a start fails, a node crashes, MemAvailable falls under 1 GiB, or the bench's limit; all are stopped afterwards. Raw per-run values: raw ${raw.map((x) => x.toFixed(0)).join(", ")} ms; umlab ${ours.map((x) => x.toFixed(0)).join(", ")} ms.
+- **capacity**: at mem=48M (as the issue asks; the default is 64M because Debian's kernel panics in about 1 boot in 250 at 48M when many guests boot at once — a crash during boot ends this measure), labs of ${CAP_BATCH} nodes started one after another until a start fails, a node crashes, MemAvailable falls under 1 GiB, or the bench's limit; all are stopped afterwards. Raw per-run values: raw ${raw.map((x) => x.toFixed(0)).join(", ")} ms; umlab ${ours.map((x) => x.toFixed(0)).join(", ")} ms.
 `;
   writeFileSync(join(import.meta.dirname, "..", "docs", "BENCHMARKS.md"), doc);
   log("wrote docs/BENCHMARKS.md");

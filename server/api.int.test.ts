@@ -151,6 +151,19 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     }
   });
 
+  it("attaches the CLI to a console: typed input runs, its output comes back", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), "console", "apilab", "node02"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      input: "echo cli-$((2*21))\r",
+      env: { ...process.env, UMLAB_URL: url },
+      timeout: 30000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /attached to apilab\/node02/);
+    assert.match(r.stdout, /cli-42/);
+  });
+
   it("pausing a switch stops its frames; resuming lets them through", async () => {
     const post = (path: string, body?: unknown) =>
       fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });

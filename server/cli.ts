@@ -115,7 +115,8 @@ async function consoleAttach(lab: string, node: string): Promise<number> {
           if (d.includes(0x1d)) return done(0);
           socket.emit("console:input", { lab, node, data: d.toString("utf8") });
         });
-        process.stdin.on("end", () => setTimeout(() => done(0), 300));
+        // Piped input (scripts, tests): leave time for the echo before detaching.
+        process.stdin.on("end", () => setTimeout(() => done(0), 1500));
       });
     });
     socket.on("console:data", (m) => {
