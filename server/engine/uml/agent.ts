@@ -1,4 +1,4 @@
-import { closeSync, write } from "node:fs";
+import { write } from "node:fs";
 import { createRequire } from "node:module";
 import { ReadStream } from "node:tty";
 
@@ -37,8 +37,8 @@ interface Pending {
 export class AgentChannel {
   readonly ttyPath: string;
   private readonly master: number;
-  private readonly slave: number;
   private readonly reader: ReadStream;
+  private readonly slaveStream: ReadStream;
   private buffer = "";
   private queue: Pending[] = [];
   private current: (Pending & { lines: string[] }) | null = null;
@@ -50,11 +50,10 @@ export class AgentChannel {
   constructor() {
     const { master, slave, pty } = nativePty.open(80, 24);
     this.master = master;
-    this.slave = slave;
     this.ttyPath = pty;
     // Raw on the slave side: no echo, no line editing, no CR/LF translation.
-    const slaveStream = new ReadStream(slave);
-    slaveStream.setRawMode(true);
+    this.slaveStream = new ReadStream(slave);
+    this.slaveStream.setRawMode(true);
     this.reader = new ReadStream(master);
     this.reader.setEncoding("latin1");
     this.reader.on("data", (d: string) => this.onData(d));
@@ -90,13 +89,7 @@ export class AgentChannel {
     this.closed = true;
     this.guestGone("the node stopped");
     this.reader.destroy();
-    for (const fd of [this.slave]) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-    }
+    this.slaveStream.destroy();
   }
 
   private pump(): void {

@@ -95,18 +95,20 @@ export class UmlNode extends EventEmitter {
     mkdirSync(disksDir, { recursive: true });
     buildConfigDisk(this.node, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
     const shim = xstateShim(this.ctx.root);
+    const kernel = umlKernel();
+    // The channel holds open ptys: it must be closed on every path that fails below.
     const agent = new AgentChannel();
-    const argv = buildUmlArgv({
-      kernel: umlKernel(),
-      lab: this.ctx.lab,
-      node: this.node,
-      cow: this.cowPath,
-      image,
-      agentTty: agent.ttyPath,
-      switches: this.ctx.switches,
-    });
     let proc: pty.IPty;
     try {
+      const argv = buildUmlArgv({
+        kernel,
+        lab: this.ctx.lab,
+        node: this.node,
+        cow: this.cowPath,
+        image,
+        agentTty: agent.ttyPath,
+        switches: this.ctx.switches,
+      });
       proc = pty.spawn(argv[0], argv.slice(1), {
         name: "xterm-256color",
         cols: this.cols,
