@@ -24,7 +24,7 @@ function run(cmd, args, opts = {}) {
 }
 
 // 1. Debian packages ---------------------------------------------------------
-const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", "e2fsprogs", "gcc", "g++", "make", "python3"];
+const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", "e2fsprogs", "gcc", "g++", "libc6-dev", "make", "python3"];
 if (forTests) PACKAGES.push("chromium");
 
 function installed(pkg) {
