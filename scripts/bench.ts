@@ -10,6 +10,7 @@ import { Engine } from "../server/engine/engine";
 import { umlKernel, umlTmpDir } from "../server/engine/host";
 import { busyboxImage } from "../server/engine/image/busybox";
 import { endSession, sessionMembers } from "../server/engine/procs";
+import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { resolveLab, type Lab } from "../server/model/lab";
 
@@ -59,7 +60,7 @@ function chainLab(name: string, n: number, mem?: string, perSwitch = 10): Lab {
   return resolveLab({ name, nodes, switches });
 }
 
-const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd() + " ");
+const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(stripTerminalEscapes(text).trimEnd() + " ");
 
 async function waitPrompts(lab: Lab, timeoutMs: number): Promise<void> {
   const run = engine.run(lab.name)!;

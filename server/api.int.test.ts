@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { io, type Socket } from "socket.io-client";
+import { processesIn } from "./engine/procs";
 import { SOCKET_PATH } from "./realtime/protocol";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -33,17 +34,6 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-
-const procsUnder = (dir: string) =>
-  readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/cwd`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    });
 
 describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   const data = mkdtempSync(join(tmpdir(), "umlab-api-"));
@@ -192,6 +182,6 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     assert.equal(cli("start", "apilab").status, 0);
     server.kill("SIGTERM");
     await new Promise((res) => server.once("exit", res));
-    assert.deepEqual(procsUnder(data), []);
+    assert.deepEqual(processesIn(data), []);
   });
 });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseLabYaml } from "../labfile/labyaml";
 import { Engine } from "./engine";
-import { sessionMembers } from "./procs";
+import { processesIn, sessionMembers } from "./procs";
 
 const LAB = `
 umlab: 1
@@ -34,19 +34,6 @@ switches:
   sw1: {}
   hub1: { mode: hub }
 `;
-
-const hostProcs = (run: string) =>
-  readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return require_cwd(p) === run;
-      } catch {
-        return false;
-      }
-    });
-import { readlinkSync } from "node:fs";
-const require_cwd = (pid: string) => readlinkSync(`/proc/${pid}/cwd`);
 
 describe("engine with real UML guests and switches", () => {
   const root = mkdtempSync(join(tmpdir(), "umlab-it-"));
@@ -116,7 +103,7 @@ describe("engine with real UML guests and switches", () => {
     const runDir = run.paths.run;
     await engine.stop("three");
     for (const pid of pids) assert.deepEqual(sessionMembers(pid), [], `guest session ${pid} still has processes`);
-    assert.deepEqual(hostProcs(runDir), []);
+    assert.deepEqual(processesIn(runDir), []);
     assert.equal(existsSync(runDir), false);
     assert.ok(existsSync(join(root, "labs", "three", "disks", "node01.cow")), "disks are kept");
   });

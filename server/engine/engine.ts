@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../model/lab";
 import { LabRun, type LabStatus } from "./lab-run";
 import { dataRoot, labPaths, runRel } from "./paths";
-import { endProcess, endSession, readStat } from "./procs";
+import { cwdOf, endProcess, endSession } from "./procs";
 
 /**
  * Runs labs on this host. It knows nothing of HTTP, sockets or databases:
@@ -111,9 +111,5 @@ export class Engine extends EventEmitter {
 
 /** A pid from an old state file is ours only if it still runs in that lab's run directory. */
 function ownedBy(pid: number, runDir: string): boolean {
-  try {
-    return readStat(pid) !== null && readlinkSync(`/proc/${pid}/cwd`) === runDir;
-  } catch {
-    return false;
-  }
+  return cwdOf(pid) === runDir;
 }

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parseLabYaml } from "../labfile/labyaml";
 import { Engine } from "./engine";
 import { hostProgram } from "./host";
-
-/** Processes whose working directory is a lab's run directory: what a start may leave behind. */
-const procsIn = (dir: string) =>
-  readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/cwd`) === dir;
-      } catch {
-        return false;
-      }
-    });
+import { processesIn } from "./procs";
 
 describe("uml_switch labs and failed starts (real UML)", () => {
   const root = mkdtempSync(join(tmpdir(), "umlab-it2-"));
@@ -44,7 +33,7 @@ switches:
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     const runDir = run.paths.run;
     await engine.stop("classic");
-    assert.deepEqual(procsIn(runDir), []);
+    assert.deepEqual(processesIn(runDir), []);
     assert.equal(existsSync(runDir), false);
   });
 
@@ -52,7 +41,7 @@ switches:
     const lab = parseLabYaml("umlab: 1\nname: noimage\nnodes:\n  a: { image: nosuch, eth: [s] }\n  b: { eth: [s] }\nswitches:\n  s: {}\n");
     await assert.rejects(engine.start(lab), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox\)/ });
     assert.equal(engine.run("noimage"), undefined);
-    assert.deepEqual(procsIn(join(root, "labs", "noimage", "run")), []);
+    assert.deepEqual(processesIn(join(root, "labs", "noimage", "run")), []);
     assert.equal(existsSync(join(root, "labs", "noimage", "run")), false);
   });
 
@@ -64,7 +53,7 @@ switches:
       const lab = parseLabYaml("umlab: 1\nname: nokernel\nnodes:\n  a: { eth: [s] }\nswitches:\n  s: {}\n");
       await assert.rejects(engine.start(lab), { name: "HostError", message: /\/nonexistent\/linux\.uml.*user-mode-linux/ });
       assert.equal(engine.run("nokernel"), undefined);
-      assert.deepEqual(procsIn(join(root, "labs", "nokernel", "run")), []);
+      assert.deepEqual(processesIn(join(root, "labs", "nokernel", "run")), []);
     } finally {
       if (saved === undefined) delete process.env.UMLAB_KERNEL;
       else process.env.UMLAB_KERNEL = saved;

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab, Switch } from "../model/lab";
-import { imageNames, resolveImage } from "./image/images";
+import { assertImageKnown } from "./image/images";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { SwitchProcess } from "./switch/switch-process";
 import { UmlNode, type NodeStatus } from "./uml/uml-node";
@@ -42,7 +42,7 @@ export class LabRun extends EventEmitter {
 
   constructor(
     readonly lab: Lab,
-    private readonly root: string,
+    root: string,
   ) {
     super();
     this.paths = labPaths(root, lab.name);
@@ -78,7 +78,7 @@ export class LabRun extends EventEmitter {
   /** Switches first, then every node in parallel; a failure stops whatever was started. */
   async start(): Promise<void> {
     // An unknown image is known before anything runs.
-    for (const n of this.lab.nodes) if (!imageNames().includes(n.image)) resolveImage(this.root, n.image);
+    for (const n of this.lab.nodes) assertImageKnown(n.image);
     await this.bringUpSwitches();
     try {
       await Promise.all([...this.nodes.values()].map((n) => n.start()));

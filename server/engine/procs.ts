@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
  * A UML guest is several host processes (the kernel, its helpers and one
@@ -26,6 +26,28 @@ export function readStat(pid: number): { ppid: number; pgrp: number; sid: number
   // The command name may hold spaces and parentheses: fields start after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return { state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), sid: Number(fields[3]) };
+}
+
+export function cwdOf(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Live processes working in `dir` or below it. Every host process of a lab
+ * runs in the lab's run directory, so this finds what a lab left behind.
+ */
+export function processesIn(dir: string): number[] {
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const cwd = cwdOf(pid);
+      return cwd !== null && (cwd === dir || cwd.startsWith(`${dir}/`)) && isAlive(pid);
+    });
 }
 
 export function isAlive(pid: number): boolean {

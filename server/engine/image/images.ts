@@ -16,9 +16,13 @@ export function imageNames(): string[] {
   return Object.keys(recipes);
 }
 
+/** Throws an ImageError for a name no recipe builds. */
+export function assertImageKnown(name: string): void {
+  if (!recipes[name]) throw new ImageError(`image "${name}" is not available (available: ${imageNames().join(", ")})`);
+}
+
 /** The file of an image, built on first use; an unknown name is an ImageError. */
 export function resolveImage(root: string, name: string): string {
-  const recipe = recipes[name];
-  if (!recipe) throw new ImageError(`image "${name}" is not available (available: ${imageNames().join(", ")})`);
-  return recipe(root);
+  assertImageKnown(name);
+  return recipes[name](root);
 }

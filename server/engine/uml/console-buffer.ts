@@ -23,8 +23,13 @@ export class ConsoleBuffer {
 
   /** The last `n` lines, without terminal escapes: what a crash report shows. */
   tail(n: number): string {
-    // eslint-disable-next-line no-control-regex
-    const plain = this.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    const plain = stripTerminalEscapes(this.text()).replace(/\r/g, "");
     return plain.split("\n").filter((l) => l.trim() !== "").slice(-n).join("\n");
   }
+}
+
+/** Text without the CSI sequences (colours, cursor moves) a terminal would interpret. */
+export function stripTerminalEscapes(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 }
