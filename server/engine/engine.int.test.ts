@@ -75,6 +75,18 @@ describe("engine with real UML guests and switches", () => {
     assert.match(node.console.text(), /console-42/);
   });
 
+  it("exec fails clearly while the guest is frozen (mconsole stop), and works after go", async () => {
+    const node = engine.run("three")!.node("node02");
+    assert.ok((await node.mconsole({ op: "stop" })).ok);
+    try {
+      await assert.rejects(node.exec("echo frozen", 1), { name: "ExecError", message: /no answer from the node within 6 s/ });
+    } finally {
+      assert.ok((await node.mconsole({ op: "go" })).ok);
+    }
+    const r = await node.exec("echo thawed");
+    assert.equal(r.stdout, "thawed\n");
+  });
+
   it("mconsole answers version", async () => {
     const r = await engine.run("three")!.node("node01").mconsole({ op: "version" });
     assert.ok(r.ok, r.text);

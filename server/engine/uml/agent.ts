@@ -20,6 +20,9 @@ export class ExecError extends Error {
   }
 }
 
+/** How long past a command's own timeout the host waits for the agent's answer. */
+const ANSWER_GRACE_S = 5;
+
 interface Pending {
   id: number;
   script: string;
@@ -41,7 +44,7 @@ export class AgentChannel {
   private readonly slaveStream: ReadStream;
   private buffer = "";
   private queue: Pending[] = [];
-  private current: (Pending & { lines: string[] }) | null = null;
+  private current: (Pending & { lines: string[]; deadline: NodeJS.Timeout }) | null = null;
   private nextId = 1;
   private closed = false;
   private readyWaiters: (() => void)[] = [];
@@ -70,6 +73,7 @@ export class AgentChannel {
   guestGone(reason: string): void {
     this.ready = false;
     this.buffer = "";
+    if (this.current) clearTimeout(this.current.deadline);
     const failed = [...(this.current ? [this.current] : []), ...this.queue];
     this.current = null;
     this.queue = [];
@@ -95,7 +99,17 @@ export class AgentChannel {
   private pump(): void {
     if (!this.ready || this.current || this.queue.length === 0) return;
     const p = this.queue.shift()!;
-    this.current = { ...p, lines: [] };
+    // The guest kills the command at its timeout; a guest that does not answer
+    // a while after that is paused or hung, and the caller hears so. A late
+    // answer is told apart by its id and dropped.
+    const deadline = setTimeout(() => {
+      if (this.current?.id !== p.id) return;
+      this.current = null;
+      p.reject(new ExecError(`no answer from the node within ${p.timeoutS + ANSWER_GRACE_S} s: it may be paused or hung`));
+      this.pump();
+    }, (p.timeoutS + ANSWER_GRACE_S) * 1000);
+    deadline.unref();
+    this.current = { ...p, lines: [], deadline };
     const line = `${p.id} ${p.timeoutS} ${Buffer.from(p.script).toString("base64")}\n`;
     writeAll(this.master, Buffer.from(line, "latin1"));
   }
@@ -126,6 +140,7 @@ export class AgentChannel {
       const split = all.indexOf(`@@umlab stderr ${cur.id}`);
       const decode = (ls: string[]) => Buffer.from(ls.join(""), "base64").toString("utf8");
       this.current = null;
+      clearTimeout(cur.deadline);
       cur.resolve({ stdout: decode(all.slice(begin + 1, split)), stderr: decode(all.slice(split + 1)), exitCode: Number(end[2]) });
       this.pump();
       return;
