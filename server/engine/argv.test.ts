@@ -45,6 +45,7 @@ describe("command lines", () => {
       switches,
     });
     const mac0 = macAddress("lab1", "node01", 0);
+    const mac1 = macAddress("lab1", "node01", 1);
     const mac2 = macAddress("lab1", "node01", 2);
     assert.deepEqual(argv, [
       "/usr/bin/linux.uml",
@@ -61,6 +62,7 @@ describe("command lines", () => {
       "umid=node01",
       "uml_dir=uml",
       `eth0=vde,sw/sw1,${mac0}`,
+      `eth1=vde,null://,${mac1}`,
       `eth2=daemon,${mac2},unix,sw/s2.sock`,
       "umlab.node=node01",
     ]);

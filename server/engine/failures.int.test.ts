@@ -37,6 +37,17 @@ switches:
     assert.equal(existsSync(runDir), false);
   });
 
+  it("an unplugged interface exists in the guest, comes up, and reaches nothing", async () => {
+    const lab = parseLabYaml("umlab: 1\nname: unplugged\nnodes:\n  a: { eth: [null, s] }\n  b: { eth: [s] }\nswitches:\n  s: {}\n");
+    const run = await engine.start(lab);
+    await run.waitRunning(90000);
+    const r = await run.node("a").exec("ip addr add 10.3.0.1/24 dev eth0 && ip link set eth0 up && ip -o link show eth0 && ip -o link show eth1 && ! ping -c 1 -W 1 10.3.0.2");
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /eth0: <[^>]*\bUP\b/);
+    assert.match(r.stdout, /eth1: /);
+    await engine.stop("unplugged");
+  });
+
   it("a missing image is a clear error and nothing is left running", async () => {
     const lab = parseLabYaml("umlab: 1\nname: noimage\nnodes:\n  a: { image: nosuch, eth: [s] }\n  b: { eth: [s] }\nswitches:\n  s: {}\n");
     await assert.rejects(engine.start(lab), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox\)/ });

@@ -44,10 +44,16 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     `uml_dir=${runRel.umlDir}`,
   ];
   for (const i of node.interfaces) {
-    if (i.switch === null) continue;
+    const mac = macAddress(l.lab, node.name, i.index);
+    if (i.switch === null) {
+      // Unplugged: the interface exists in the guest (names stay put, it can
+      // be configured and brought up) but its frames go nowhere: libvdeplug's
+      // null:// endpoint.
+      argv.push(`eth${i.index}=vde,null://,${mac}`);
+      continue;
+    }
     const sw = l.switches.get(i.switch);
     if (!sw) throw new Error(`node ${node.name}: eth${i.index} names unknown switch ${i.switch}`);
-    const mac = macAddress(l.lab, node.name, i.index);
     argv.push(
       sw.kind === "vde"
         ? `eth${i.index}=vde,${runRel.vdeDir(sw.name)},${mac}`
