@@ -5,7 +5,7 @@ import { buildSwitchArgv } from "./switch/argv";
 import { buildUmlArgv, macAddress } from "./uml/argv";
 
 const programs = { vde_switch: "/usr/bin/vde_switch", uml_switch: "/usr/bin/uml_switch" };
-const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode });
+const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode, pos: null });
 
 describe("command lines", () => {
   it("vde switch and hub", () => {
@@ -21,6 +21,8 @@ describe("command lines", () => {
   it("a node with a vde port, an unplugged port and a uml_switch port", () => {
     const node: Node = {
       name: "node01",
+      role: "host",
+      pos: null,
       image: "busybox",
       memoryMiB: 48,
       interfaces: [

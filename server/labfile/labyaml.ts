@@ -110,5 +110,5 @@ export function serializeLabYaml(lab: Lab): string {
 }
 
 function isSwitchLike(node: YAMLMap): boolean {
-  return node.items.every((i) => ["kind", "mode"].includes(String((i.key as { value?: unknown })?.value)));
+  return node.items.every((i) => ["kind", "mode", "pos"].includes(String((i.key as { value?: unknown })?.value)));
 }

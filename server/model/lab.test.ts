@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LabDefinitionError } from "./errors";
-import { resolveLab } from "./lab";
+import { resolveLab, toRawLab } from "./lab";
 import { parseMemory } from "./memory";
 import { isValidName } from "./names";
 
@@ -38,5 +38,14 @@ describe("model", () => {
 
   it("rejects a field it does not know instead of dropping it", () => {
     assert.throws(() => resolveLab({ name: "x", nodes: { a: { memroy: "64M" } } }), /memroy/);
+  });
+
+  it("keeps roles and canvas positions, rounded to whole pixels", () => {
+    const lab = resolveLab({ name: "x", nodes: { r1: { role: "router", pos: [10.4, -3.6] }, h1: {} }, switches: { sw1: { pos: [0, 5] } } });
+    assert.deepEqual(lab.nodes.map((n) => [n.role, n.pos]), [["router", { x: 10, y: -4 }], ["host", null]]);
+    assert.deepEqual(lab.switches[0].pos, { x: 0, y: 5 });
+    assert.deepEqual(toRawLab(lab).nodes, { r1: { role: "router", pos: [10, -4] }, h1: {} });
+    assert.throws(() => resolveLab({ name: "x", nodes: { a: { role: "bridge" } } }), /role/);
+    assert.throws(() => resolveLab({ name: "x", nodes: { a: { pos: [1] } } }), /pos/);
   });
 });

@@ -6,10 +6,16 @@ import { nameProblem } from "./names";
 export type SwitchKind = "vde" | "uml_switch";
 export type SwitchMode = "switch" | "hub";
 
+export type NodeRole = "host" | "router";
+
+/** Where a node or switch sits on the canvas; null until someone places it. */
+export type Position = { x: number; y: number } | null;
+
 export interface Switch {
   name: string;
   kind: SwitchKind;
   mode: SwitchMode;
+  pos: Position;
 }
 
 export interface Interface {
@@ -20,6 +26,8 @@ export interface Interface {
 
 export interface Node {
   name: string;
+  /** A router forwards IPv4 between its interfaces from boot; a host does not. */
+  role: NodeRole;
   image: string;
   memoryMiB: number;
   interfaces: Interface[];
@@ -27,6 +35,7 @@ export interface Node {
   startup: string;
   /** Files copied over the guest's root at boot: absolute path -> content. */
   files: Record<string, string>;
+  pos: Position;
 }
 
 export interface Lab {
@@ -44,16 +53,20 @@ export const DEFAULT_MEMORY_MIB = 64;
 export const MAX_INTERFACES = 16;
 
 const plug = z.string().nullable();
+const rawPos = z.tuple([z.number().finite(), z.number().finite()]);
 const rawNode = z.strictObject({
+  role: z.enum(["host", "router"]).optional(),
   image: z.string().optional(),
   mem: z.union([z.string(), z.number()]).optional(),
   eth: z.union([z.array(plug), z.record(z.string(), plug)]).optional(),
   startup: z.string().optional(),
   files: z.record(z.string(), z.string()).optional(),
+  pos: rawPos.optional(),
 });
 const rawSwitch = z.strictObject({
   kind: z.enum(["vde", "uml_switch"]).optional(),
   mode: z.enum(["switch", "hub"]).optional(),
+  pos: rawPos.optional(),
 });
 export const rawLabSchema = z.strictObject({
   name: z.string(),
@@ -86,7 +99,7 @@ export function resolveLab(input: unknown): Lab {
   for (const [name, s] of Object.entries(raw.switches ?? {})) {
     const p = nameProblem(name);
     if (p) problems.push({ path: ["switches", name], message: p });
-    switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch" });
+    switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch", pos: toPosition(s?.pos) });
   }
   const switchNames = new Set(switches.map((s) => s.name));
 
@@ -131,8 +144,12 @@ function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problem
     if (p) problems.push({ path: [...at, "files", path], message: p });
     else files[path] = content;
   }
-  return { name, image, memoryMiB, interfaces, startup: n.startup ?? "", files };
+  return { name, role: n.role ?? "host", image, memoryMiB, interfaces, startup: n.startup ?? "", files, pos: toPosition(n.pos) };
 }
+
+// Canvas coordinates are kept to whole pixels so the lab file stays readable.
+const toPosition = (p: [number, number] | undefined): Position => (p ? { x: Math.round(p[0]), y: Math.round(p[1]) } : null);
+const fromPosition = (p: Position): [number, number] | undefined => (p ? [p.x, p.y] : undefined);
 
 function resolveInterfaces(eth: RawNode["eth"], at: (string | number)[], problems: Problem[]): Interface[] {
   if (eth === undefined) return [];
@@ -172,18 +189,21 @@ export function toRawLab(lab: Lab): RawLab {
   raw.nodes = {};
   for (const n of lab.nodes) {
     const r: RawNode = {};
+    if (n.role !== "host") r.role = n.role;
     if (n.image !== DEFAULT_IMAGE) r.image = n.image;
     if (n.memoryMiB !== DEFAULT_MEMORY_MIB) r.mem = `${n.memoryMiB}M`;
     if (n.interfaces.length) r.eth = n.interfaces.map((i) => i.switch);
     if (n.startup) r.startup = n.startup;
     if (Object.keys(n.files).length) r.files = { ...n.files };
+    if (n.pos) r.pos = fromPosition(n.pos);
     raw.nodes[n.name] = r;
   }
   raw.switches = {};
   for (const s of lab.switches) {
-    const r: { kind?: SwitchKind; mode?: SwitchMode } = {};
+    const r: { kind?: SwitchKind; mode?: SwitchMode; pos?: [number, number] } = {};
     if (s.kind !== "vde") r.kind = s.kind;
     if (s.mode !== "switch") r.mode = s.mode;
+    if (s.pos) r.pos = fromPosition(s.pos);
     raw.switches[s.name] = r;
   }
   return raw;

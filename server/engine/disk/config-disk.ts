@@ -17,6 +17,7 @@ export function buildConfigDisk(node: Node, folder: string, image: string): void
   rmSync(tree, { recursive: true, force: true });
   mkdirSync(join(tree, "files"), { recursive: true });
   writeFileSync(join(tree, "node"), `${node.name}\n`);
+  writeFileSync(join(tree, "role"), `${node.role}\n`);
   writeFileSync(join(tree, "agent"), readFileSync(AGENT));
   if (node.startup) writeFileSync(join(tree, "startup"), node.startup.endsWith("\n") ? node.startup : `${node.startup}\n`);
   let bytes = 0;
