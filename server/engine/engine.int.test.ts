@@ -17,6 +17,7 @@ nodes:
       ip addr add 10.0.1.1/24 dev eth0
       ip link set eth0 up
   node02:
+    role: router
     eth: [sw1, hub1]
     startup: |
       ip addr add 10.0.1.2/24 dev eth0
@@ -87,6 +88,12 @@ describe("engine with real UML guests and switches", () => {
     assert.equal(r.stdout, "thawed\n");
   });
 
+  it("a router forwards IPv4 from boot, a host does not", async () => {
+    const run = engine.run("three")!;
+    assert.equal((await run.node("node02").exec("cat /proc/sys/net/ipv4/ip_forward")).stdout, "1\n");
+    assert.equal((await run.node("node01").exec("cat /proc/sys/net/ipv4/ip_forward")).stdout, "0\n");
+  });
+
   it("mconsole answers version", async () => {
     const r = await engine.run("three")!.node("node01").mconsole({ op: "version" });
     assert.ok(r.ok, r.text);
@@ -104,7 +111,12 @@ describe("engine with real UML guests and switches", () => {
     assert.match(node.reason!, /killed by signal 9/);
     assert.match(node.reason!, /Last console lines/);
     await node.start();
+    // Typed while it boots: kept and run once it is up.
+    node.write("echo typed-$((6*7))-early\r");
     await node.waitRunning(60000);
+    const deadline = Date.now() + 10000;
+    while (!/typed-42-early/.test(node.console.text()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(node.console.text(), /typed-42-early/);
     const r = await node.exec("cat /root/mark; ping -c 1 -W 5 10.0.1.2 >/dev/null && echo net-ok");
     assert.equal(r.stdout, "kept\nnet-ok\n");
   });

@@ -14,6 +14,8 @@ import { ConsoleBuffer } from "./console-buffer";
 import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
+const TYPE_AHEAD_LIMIT = 64 * 1024;
+
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
 export interface NodeStatus {
@@ -52,6 +54,7 @@ export class UmlNode extends EventEmitter {
   private agent: AgentChannel | null = null;
   private log: WriteStream | null = null;
   private stopping = false;
+  private typedAhead = "";
   private exited: Promise<void> = Promise.resolve();
   cols = 80;
   rows = 24;
@@ -237,7 +240,16 @@ export class UmlNode extends EventEmitter {
     });
   }
 
+  /**
+   * Keystrokes for the console. While the guest boots they are kept and given
+   * to it once it runs: its console may not be read yet, and a person who
+   * types ahead expects the input to land.
+   */
   write(data: string): void {
+    if (this.state === "booting") {
+      if (this.typedAhead.length + data.length <= TYPE_AHEAD_LIMIT) this.typedAhead += data;
+      return;
+    }
     this.proc?.write(data);
   }
 
@@ -253,6 +265,8 @@ export class UmlNode extends EventEmitter {
 
   private setState(state: NodeState): void {
     this.state = state;
+    if (state === "running" && this.typedAhead) this.proc?.write(this.typedAhead);
+    if (state !== "booting") this.typedAhead = "";
     if (state !== "crashed") this.reason = null;
     this.emit("state", this.status());
   }
