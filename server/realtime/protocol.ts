@@ -10,16 +10,25 @@ export interface ConsoleRef {
   node: string;
 }
 
+export type AttachReply = { ok: true; replay: string; state: NodeStatus["state"] } | { ok: false; error: string };
+
 export interface ClientToServer {
-  /** Start receiving a node's console; the answer carries the recent screen. */
-  "console:attach": (ref: ConsoleRef, ack: (r: { ok: true; replay: string } | { ok: false; error: string }) => void) => void;
+  /**
+   * Start receiving a node's console, running or not (output flows once it
+   * boots); the answer carries the recent screen.
+   */
+  "console:attach": (ref: ConsoleRef, ack: (r: AttachReply) => void) => void;
   "console:detach": (ref: ConsoleRef) => void;
+  /** Keystrokes; typed while the node boots, they are kept until it runs. */
   "console:input": (ref: ConsoleRef & { data: string }) => void;
   "console:resize": (ref: ConsoleRef & { cols: number; rows: number }) => void;
+  /** The viewer has rendered `chars` more characters of this console (flow control). */
+  "console:ack": (ref: ConsoleRef & { chars: number }) => void;
 }
 
 export interface ServerToClient {
-  "console:data": (ref: ConsoleRef & { data: string }) => void;
+  /** Console output; `reset` means: clear the screen, this is the recent screen after a lag. */
+  "console:data": (ref: ConsoleRef & { data: string; reset?: boolean }) => void;
   "node:state": (ev: { lab: string; status: NodeStatus }) => void;
   "lab:status": (status: LabStatus) => void;
 }
