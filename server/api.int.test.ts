@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,9 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   const data = mkdtempSync(join(tmpdir(), "umlab-api-"));
   let server: ChildProcess;
   let url = "";
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${url}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  type Detail = { name: string; lab: { name: string; nodes: Record<string, Record<string, unknown>> }; changes: { kind: string; name: string; what: string; apply: string }[]; needsRestart: boolean };
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, UMLAB_URL: url }, timeout: 180000 });
 
@@ -84,6 +87,49 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     const r = cli("import", file);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /broken\.yaml:5:\d+: nodes\.a\.eth\[0\]: eth0 is plugged into "nowhere"/);
+  });
+
+  it("creates, replaces, copies and draws a lab as JSON, in the API and the CLI", async () => {
+    const raw = { name: "jsonlab", nodes: { r1: { role: "router", eth: ["s1"], pos: [10, 20] }, pc1: { eth: ["s1"] } }, switches: { s1: { mode: "hub" } } };
+    let res = await send("POST", "/api/labs", { lab: raw });
+    assert.equal(res.status, 201);
+    const created = (await res.json()) as Detail & { yaml: string };
+    assert.deepEqual(created.lab, raw);
+    assert.match(created.yaml, /role: router/);
+    assert.deepEqual(created.changes, []);
+
+    res = await send("PUT", "/api/labs/jsonlab", { lab: { ...raw, nodes: { ...raw.nodes, pc1: { mem: "lots" } } } });
+    assert.equal(res.status, 400);
+    const bad = (await res.json()) as { kind: string; problems: { path: string[]; message: string }[] };
+    assert.equal(bad.kind, "LabDefinitionError");
+    assert.deepEqual(bad.problems[0].path, ["nodes", "pc1", "mem"]);
+    assert.equal((await send("PUT", "/api/labs/jsonlab", { lab: raw, yaml: "" })).status, 400, "one of yaml or lab, not both");
+    res = await send("PUT", "/api/labs/jsonlab", { lab: { ...raw, description: "two nodes" } });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { description: string }).description, "two nodes");
+
+    res = await send("POST", "/api/labs/jsonlab/duplicate", { name: "jsoncopy" });
+    assert.equal(res.status, 201);
+    const copy = (await res.json()) as Detail;
+    assert.equal(copy.name, "jsoncopy");
+    assert.deepEqual(copy.lab.nodes, raw.nodes);
+    assert.equal((await send("POST", "/api/labs/jsonlab/duplicate", { name: "jsoncopy" })).status, 409);
+    assert.equal((await send("POST", "/api/labs/jsonlab/duplicate", { name: "Not A Name" })).status, 400);
+    let r = cli("cp", "jsonlab", "jsoncopy2");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /copied lab jsonlab to jsoncopy2/);
+
+    res = await fetch(`${url}/api/labs/jsonlab/diagram.svg`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^image\/svg\+xml/);
+    assert.match(res.headers.get("content-disposition") ?? "", /filename="jsonlab\.svg"/);
+    const svg = await res.text();
+    for (const name of ["r1", "pc1", "s1"]) assert.match(svg, new RegExp(`>${name}</text>`));
+    assert.match(svg, /<title>jsonlab<\/title>/);
+    const file = join(data, "jsonlab.svg");
+    r = cli("diagram", "jsonlab", "-o", file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(file, "utf8"), svg);
   });
 
   it("imports, lists, starts, execs (exit code passed through), exports and stops through the CLI", () => {
@@ -163,6 +209,36 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     assert.equal((await post("/api/labs/apilab/switches/sw1/resume")).status, 200);
     r = (await (await post("/api/labs/apilab/nodes/node01/exec", { argv: ["ping", "-c", "1", "-W", "5", "10.9.0.2"] })).json()) as { exitCode: number };
     assert.equal(r.exitCode, 0);
+  });
+
+  it("applies a lab edited while it runs one node at a time, by (re)starting just that node", async () => {
+    const current = (await (await fetch(`${url}/api/labs/apilab`)).json()) as Detail;
+    assert.deepEqual(current.changes, []);
+    const edited = structuredClone(current.lab);
+    edited.nodes.node02.mem = "96M";
+    edited.nodes.node03 = { eth: ["sw1"], startup: "ip addr add 10.9.0.3/24 dev eth0\nip link set eth0 up\n" };
+    assert.equal((await send("PUT", "/api/labs/apilab", { lab: { ...edited, name: "renamed" } })).status, 409, "a running lab keeps its name");
+    let res = await send("PUT", "/api/labs/apilab", { lab: edited });
+    assert.equal(res.status, 200);
+    let detail = (await res.json()) as Detail;
+    assert.deepEqual(detail.changes, [
+      { kind: "node", name: "node02", what: "memory 64M → 96M", apply: "restart-node" },
+      { kind: "node", name: "node03", what: "added", apply: "start-node" },
+    ]);
+    assert.equal(detail.needsRestart, true);
+
+    assert.equal((await send("POST", "/api/labs/apilab/nodes/node02/restart")).status, 200);
+    assert.equal((await send("POST", "/api/labs/apilab/nodes/node03/start")).status, 200);
+    detail = (await (await fetch(`${url}/api/labs/apilab`)).json()) as Detail;
+    assert.deepEqual(detail.changes, []);
+    assert.equal(detail.needsRestart, false);
+
+    const exec = async (node: string, script: string) =>
+      (await (await send("POST", `/api/labs/apilab/nodes/${node}/exec`, { script })).json()) as { stdout: string; exitCode: number };
+    const kb = Number(/MemTotal:\s+(\d+)/.exec((await exec("node02", "cat /proc/meminfo")).stdout)?.[1]);
+    assert.ok(kb > 80 * 1024, `node02 has ${kb} kB, not 96M`);
+    const ping = await exec("node03", "ping -c 1 -W 5 10.9.0.1");
+    assert.equal(ping.exitCode, 0, ping.stdout);
   });
 
   it("answers unknown labs, nodes and actions with clear errors", async () => {

@@ -18,6 +18,8 @@ usage: umlab [--url URL] COMMAND
                                   run a command in a node; its exit code is umlab's
   console LAB NODE                attach to a node's console (detach: Ctrl-])
   export LAB [-o FILE]            print the lab's lab.yaml
+  cp LAB NEW-NAME                 copy a lab's definition (not its disks) under a new name
+  diagram LAB [-o FILE]           print the lab's topology as an SVG picture
   node LAB NODE start|stop|restart|wipe|crash
   mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
   switch LAB SWITCH pause|resume
@@ -106,7 +108,8 @@ async function consoleAttach(lab: string, node: string): Promise<number> {
           return done(1);
         }
         process.stderr.write(`[attached to ${lab}/${node}; detach with Ctrl-]]\r\n`);
-        process.stdout.write(r.replay);
+        if (r.state !== "running" && r.state !== "booting") process.stderr.write(`[${node} is ${r.state}: its output shows here once it starts]\r\n`);
+        process.stdout.write(r.replay, () => socket.emit("console:ack", { lab, node, chars: r.replay.length }));
         if (process.stdin.isTTY) {
           process.stdin.setRawMode(true);
           socket.emit("console:resize", { lab, node, cols: process.stdout.columns, rows: process.stdout.rows });
@@ -120,7 +123,9 @@ async function consoleAttach(lab: string, node: string): Promise<number> {
       });
     });
     socket.on("console:data", (m) => {
-      if (m.lab === lab && m.node === node) process.stdout.write(m.data);
+      if (m.lab !== lab || m.node !== node) return;
+      // Acknowledged once written, so a flood is paced by the terminal (see ConsoleStream).
+      process.stdout.write(m.reset ? `\x1bc${m.data}` : m.data, () => socket.emit("console:ack", { lab, node, chars: m.data.length }));
     });
     socket.on("node:state", (m) => {
       if (m.lab === lab && m.status.name === node && (m.status.state === "stopped" || m.status.state === "crashed" || m.status.state === "halted")) {
@@ -207,6 +212,22 @@ async function main(argv: string[]): Promise<number> {
       const o = rest.indexOf("-o");
       if (o >= 0) writeFileSync(rest[o + 1], yaml);
       else process.stdout.write(yaml);
+      return 0;
+    }
+    case "cp": {
+      need(rest, 2, "LAB NEW-NAME");
+      const lab = await api<LabDetail>("POST", `/api/labs/${enc(rest[0])}/duplicate`, { name: rest[1] });
+      console.log(`copied lab ${rest[0]} to ${lab.name}`);
+      return 0;
+    }
+    case "diagram": {
+      need(rest, 1, "LAB");
+      const svg = await api<string>("GET", `/api/labs/${enc(rest[0])}/diagram.svg`);
+      const o = rest.indexOf("-o");
+      if (o >= 0) {
+        need(rest, o + 2, "the file after -o");
+        writeFileSync(rest[o + 1], svg);
+      } else process.stdout.write(svg);
       return 0;
     }
     case "node":

@@ -4,7 +4,11 @@ import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
 import type { UmlNode } from "../engine/uml/uml-node";
 import { parseLabYaml, serializeLabYaml } from "../labfile/labyaml";
-import type { Lab } from "../model/lab";
+import { labChanges, type LabChange } from "../model/changes";
+import { labDiagramSvg } from "../model/diagram";
+import { LabDefinitionError } from "../model/errors";
+import { resolveLab, toRawLab, type Lab, type Node, type RawLab } from "../model/lab";
+import { nameProblem } from "../model/names";
 import { ConflictError, NotFoundError, type LabStore, type StoredLab } from "../store/lab-store";
 
 export interface LabSummary {
@@ -19,8 +23,12 @@ export interface LabSummary {
 
 export interface LabDetail extends LabSummary {
   yaml: string;
+  /** The definition as JSON, in the lab file's form (defaults left out), so a client needs no YAML parser. */
+  lab: RawLab;
   status: LabStatus;
-  /** True when the stored definition differs from the one the running lab was started with. */
+  /** How the saved definition differs from the one the lab runs with; empty when it is not running. */
+  changes: LabChange[];
+  /** True when some change needs a node or the lab restarted. */
   needsRestart: boolean;
 }
 
@@ -48,23 +56,57 @@ export class LabService {
   async get(ref: string): Promise<LabDetail> {
     const s = await this.store.get(ref);
     const run = this.engine.run(s.name);
+    const changes = run ? labChanges(run.lab, s.lab) : [];
     return {
       ...this.summary(s),
       yaml: serializeLabYaml(s.lab),
+      lab: toRawLab(s.lab),
       status: this.engine.status(s.lab),
-      needsRestart: !!run && serializeLabYaml(run.lab) !== serializeLabYaml(s.lab),
+      changes,
+      needsRestart: changes.some((c) => c.apply !== "none"),
     };
   }
 
   async importYaml(text: string, file = "lab.yaml"): Promise<LabDetail> {
-    const lab = parseLabYaml(text, file);
-    const s = await this.store.create(lab);
-    return this.get(s.id);
+    return this.create(parseLabYaml(text, file));
+  }
+
+  /** A new lab from its JSON form (RawLab); a bad definition is a LabDefinitionError listing every problem. */
+  async createRaw(raw: unknown): Promise<LabDetail> {
+    return this.create(resolveLab(raw));
   }
 
   async updateYaml(ref: string, text: string): Promise<LabDetail> {
     const current = await this.store.get(ref);
-    const lab = parseLabYaml(text, `${current.name}.yaml`);
+    return this.replace(current, parseLabYaml(text, `${current.name}.yaml`));
+  }
+
+  async updateRaw(ref: string, raw: unknown): Promise<LabDetail> {
+    const current = await this.store.get(ref);
+    return this.replace(current, resolveLab(raw));
+  }
+
+  /** A copy of a lab's definition under a new name; its disks stay with the original. */
+  async duplicate(ref: string, name: string): Promise<LabDetail> {
+    const s = await this.store.get(ref);
+    const problem = nameProblem(name);
+    if (problem) throw new LabDefinitionError([{ path: ["name"], message: problem }]);
+    return this.create({ ...s.lab, name });
+  }
+
+  /** The topology as a standalone SVG picture. */
+  async diagram(ref: string): Promise<{ name: string; svg: string }> {
+    const s = await this.store.get(ref);
+    return { name: s.name, svg: labDiagramSvg(s.lab) };
+  }
+
+  private async create(lab: Lab): Promise<LabDetail> {
+    const s = await this.store.create(lab);
+    return this.get(s.id);
+  }
+
+  private async replace(current: StoredLab, lab: Lab): Promise<LabDetail> {
+    // The engine knows a run by its lab's name: renaming under a running lab would orphan its processes.
     if (lab.name !== current.name && this.engine.run(current.name)) throw new ConflictError(`lab ${current.name} is running: stop it before renaming it`);
     const s = await this.store.update(current.id, lab);
     return this.get(s.id);
@@ -108,24 +150,35 @@ export class LabService {
     const s = await this.store.get(ref);
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
     const run = this.engine.prepare(s.lab);
-    const node = run.node(nodeName);
+    // A (re)start takes the saved definition of the node when it can change alone; otherwise the running one stays.
+    const pending = action === "start" || action === "restart" ? pendingNode(run.lab, s.lab, nodeName) : null;
+    if (pending) run.assertApplicable(pending);
+    else if (!run.nodes.has(nodeName)) {
+      if (action === "start" || action === "restart")
+        throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs, plugged into a switch the running lab lacks: restart the lab`);
+      throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs and has not been started`);
+    }
     switch (action) {
       case "start":
+        if (pending && !run.nodes.get(nodeName)?.isUp) run.applyNode(pending);
         await run.startNode(nodeName);
         break;
       case "stop":
-        await node.stop();
+        await run.node(nodeName).stop();
         break;
       case "restart":
-        await node.stop();
+        await run.nodes.get(nodeName)?.stop();
+        if (pending) run.applyNode(pending);
         await run.startNode(nodeName);
         break;
-      case "wipe":
+      case "wipe": {
+        const node = run.node(nodeName);
         await node.stop();
         await node.wipe();
         break;
+      }
       case "crash":
-        this.requireUp(s, node).crash();
+        this.requireUp(s, run.node(nodeName)).crash();
         break;
     }
     if (!run.up) await this.engine.stop(s.name);
@@ -182,4 +235,11 @@ export class LabService {
       updatedAt: s.updatedAt.toISOString(),
     };
   }
+}
+
+/** The saved definition of a node when labChanges says it can be applied by (re)starting that node alone. */
+function pendingNode(running: Lab, saved: Lab, name: string): Node | null {
+  const change = labChanges(running, saved).find((c) => c.kind === "node" && c.name === name);
+  if (change?.apply !== "restart-node" && change?.apply !== "start-node") return null;
+  return saved.nodes.find((n) => n.name === name) ?? null;
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { BadRequestError, errorResponse } from "./http";
 import { services } from "./registry";
 import type { LabService } from "./lab-service";
@@ -26,13 +27,17 @@ export async function jsonBody(req: Request): Promise<unknown> {
   }
 }
 
-/** A lab file from the body: raw YAML (text/yaml) or JSON `{ "yaml": "..." }`. */
-export async function yamlBody(req: Request): Promise<string> {
+const labJson = z.union([z.strictObject({ yaml: z.string() }), z.strictObject({ lab: z.record(z.string(), z.unknown()) })]);
+
+/**
+ * A lab definition from the body: a lab file as raw YAML (text/yaml), or JSON
+ * `{ "yaml": "..." }`, or JSON `{ "lab": {...} }` in the lab file's form
+ * (RawLab). Only the envelope is checked here; the definition is the service's.
+ */
+export async function labBody(req: Request): Promise<{ yaml: string } | { lab: unknown }> {
   const type = req.headers.get("content-type") ?? "";
-  if (type.includes("json")) {
-    const body = (await jsonBody(req)) as { yaml?: unknown };
-    if (typeof body.yaml !== "string") throw new BadRequestError('expected a JSON body { "yaml": "..." }');
-    return body.yaml;
-  }
-  return req.text();
+  if (!type.includes("json")) return { yaml: await req.text() };
+  const body = labJson.safeParse(await jsonBody(req));
+  if (!body.success) throw new BadRequestError('expected a JSON body { "yaml": "..." } or { "lab": { "name": ..., "nodes": ..., "switches": ... } }');
+  return body.data;
 }

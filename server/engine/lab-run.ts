@@ -1,11 +1,11 @@
 import { EventEmitter } from "node:events";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Lab, Switch } from "../model/lab";
+import type { Lab, Node, Switch } from "../model/lab";
 import { assertImageKnown } from "./image/images";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { SwitchProcess } from "./switch/switch-process";
-import { UmlNode, type NodeStatus } from "./uml/uml-node";
+import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
 
 export class LabRunError extends Error {
   constructor(message: string) {
@@ -39,23 +39,69 @@ export class LabRun extends EventEmitter {
   readonly nodes = new Map<string, UmlNode>();
   readonly switches = new Map<string, SwitchProcess>();
   private switchesUp = false;
+  private current: Lab;
+  private readonly nodeContext: NodeContext;
 
-  constructor(
-    readonly lab: Lab,
-    root: string,
-  ) {
+  constructor(lab: Lab, root: string) {
     super();
+    this.current = lab;
     this.paths = labPaths(root, lab.name);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
+    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs };
     for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run));
-    for (const n of lab.nodes) {
-      const node = new UmlNode(n, { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs });
-      node.on("state", (s: NodeStatus) => {
-        this.writeState();
-        this.emit("node-state", lab.name, s);
-      });
-      node.on("data", (d: string) => this.emit("console", lab.name, n.name, d));
-      this.nodes.set(n.name, node);
+    for (const n of lab.nodes) this.wire(n);
+  }
+
+  /**
+   * The definition this run stands for: the one it started with, with the
+   * node definitions applied since (applyNode). Replaced, never mutated, so a
+   * caller holding the old one keeps a consistent picture.
+   */
+  get lab(): Lab {
+    return this.current;
+  }
+
+  private wire(def: Node): UmlNode {
+    const node = new UmlNode(def, this.nodeContext);
+    node.on("state", (s: NodeStatus) => {
+      this.writeState();
+      this.emit("node-state", this.current.name, s);
+    });
+    node.on("data", (d: string) => this.emit("console", this.current.name, def.name, d));
+    this.nodes.set(def.name, node);
+    return node;
+  }
+
+  /** A node the lab gained while running; it is started separately (startNode). */
+  addNode(def: Node): UmlNode {
+    if (this.nodes.has(def.name)) throw new LabRunError(`lab ${this.current.name} already has a node "${def.name}"`);
+    this.assertApplicable(def);
+    const node = this.wire(def);
+    this.current = { ...this.current, nodes: [...this.current.nodes, def] };
+    return node;
+  }
+
+  /**
+   * Makes the run use a new definition of one node: a stopped node takes it
+   * at its next start, a node the run lacks is added. The switches stay those
+   * the run started with, so the node may only plug into those.
+   */
+  applyNode(def: Node): UmlNode {
+    const node = this.nodes.get(def.name);
+    if (!node) return this.addNode(def);
+    if (node.isUp) throw new LabRunError(`node ${def.name} is ${node.state}: stop it before changing its definition`);
+    this.assertApplicable(def);
+    node.node = def;
+    this.current = { ...this.current, nodes: this.current.nodes.map((n) => (n.name === def.name ? def : n)) };
+    return node;
+  }
+
+  /** Throws, before anything changes, when a node definition cannot join this run. */
+  assertApplicable(def: Node): void {
+    assertImageKnown(def.image);
+    for (const i of def.interfaces) {
+      if (i.switch !== null && !this.switches.has(i.switch))
+        throw new LabRunError(`node ${def.name}: eth${i.index} is plugged into "${i.switch}", which lab ${this.current.name} was not started with: restart the lab`);
     }
   }
 

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { labChanges } from "./changes";
+import { resolveLab, type RawLab } from "./lab";
+
+const base: RawLab = {
+  name: "l",
+  description: "first",
+  nodes: {
+    a: { eth: ["sw1"], startup: "echo a\n", files: { "/etc/motd": "hi\n" }, pos: [10, 20] },
+    b: { eth: ["sw1", null] },
+  },
+  switches: { sw1: {}, sw2: { mode: "hub" } },
+};
+const lab = (edit: (r: RawLab) => void = () => {}) => {
+  const r = structuredClone(base);
+  edit(r);
+  return resolveLab(r);
+};
+const nodes = (r: RawLab) => r.nodes as Record<string, NonNullable<NonNullable<RawLab["nodes"]>[string]>>;
+
+describe("labChanges", () => {
+  it("finds nothing between a lab and itself, nor in moved elements", () => {
+    assert.deepEqual(labChanges(lab(), lab()), []);
+    const moved = lab((r) => {
+      nodes(r).a.pos = [300, 400];
+      nodes(r).b.pos = [1, 2];
+      r.switches!.sw1 = { pos: [5, 5] };
+    });
+    assert.deepEqual(labChanges(lab(), moved), []);
+  });
+
+  it("lists each difference of a node, to be applied by restarting that node", () => {
+    const saved = lab((r) => {
+      Object.assign(nodes(r).a, { mem: "128M", role: "router", startup: "echo A\n", files: { "/etc/motd": "bye\n", "/etc/x": "" } });
+    });
+    assert.deepEqual(labChanges(lab(), saved), [
+      { kind: "node", name: "a", what: "memory 64M → 128M", apply: "restart-node" },
+      { kind: "node", name: "a", what: "role host → router", apply: "restart-node" },
+      { kind: "node", name: "a", what: "startup script changed", apply: "restart-node" },
+      { kind: "node", name: "a", what: "file /etc/motd changed", apply: "restart-node" },
+      { kind: "node", name: "a", what: "file /etc/x added", apply: "restart-node" },
+    ]);
+  });
+
+  it("describes interfaces plugged, unplugged, added and removed", () => {
+    const saved = lab((r) => {
+      nodes(r).a.eth = ["sw2", "sw1", null];
+      nodes(r).b.eth = [null];
+    });
+    assert.deepEqual(
+      labChanges(lab(), saved).map((c) => `${c.name}: ${c.what} [${c.apply}]`),
+      [
+        "a: eth0 now plugged into sw2 [restart-node]",
+        "a: eth1 added, plugged into sw1 [restart-node]",
+        "a: eth2 added, unplugged [restart-node]",
+        "b: eth0 unplugged from sw1 [restart-node]",
+        "b: eth1 removed [restart-node]",
+      ],
+    );
+  });
+
+  it("names an image change and the wipe it needs", () => {
+    const [c] = labChanges(lab(), lab((r) => (nodes(r).b.image = "debian")));
+    assert.equal(c.apply, "restart-node");
+    assert.match(c.what, /^image busybox → debian \(.*wiped\)$/);
+  });
+
+  it("starts an added node alone when its switches run, else restarts the lab", () => {
+    assert.deepEqual(labChanges(lab(), lab((r) => (nodes(r).c = { eth: ["sw2", null] }))), [{ kind: "node", name: "c", what: "added", apply: "start-node" }]);
+    assert.deepEqual(
+      labChanges(
+        lab(),
+        lab((r) => {
+          r.switches!.sw3 = {};
+          nodes(r).c = { eth: ["sw3"] };
+          nodes(r).a.eth = ["sw3"];
+        }),
+      ),
+      [
+        { kind: "switch", name: "sw3", what: "added", apply: "restart-lab" },
+        { kind: "node", name: "a", what: "eth0 now plugged into sw3", apply: "restart-lab" },
+        { kind: "node", name: "c", what: "added", apply: "restart-lab" },
+      ],
+    );
+  });
+
+  it("restarts the lab for removed nodes and for switches added, removed or changed", () => {
+    const saved = lab((r) => {
+      delete nodes(r).b;
+      r.switches = { sw1: { kind: "uml_switch", mode: "hub" }, sw0: {} };
+    });
+    assert.deepEqual(labChanges(lab(), saved), [
+      { kind: "switch", name: "sw0", what: "added", apply: "restart-lab" },
+      { kind: "switch", name: "sw1", what: "kind vde → uml_switch", apply: "restart-lab" },
+      { kind: "switch", name: "sw1", what: "mode switch → hub", apply: "restart-lab" },
+      { kind: "switch", name: "sw2", what: "removed", apply: "restart-lab" },
+      { kind: "node", name: "b", what: "removed", apply: "restart-lab" },
+    ]);
+  });
+
+  it("reports a new description as needing nothing", () => {
+    assert.deepEqual(labChanges(lab(), lab((r) => (r.description = "second"))), [{ kind: "lab", name: "l", what: "description changed", apply: "none" }]);
+  });
+});

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { labDiagramSvg, xml } from "./diagram";
+import { resolveLab } from "./lab";
+
+/**
+ * Enough of an XML check for what labDiagramSvg writes: every tag closed in
+ * order, attributes quoted, and no bare "<" or "&" in text or attribute values.
+ */
+function assertWellFormed(svg: string): void {
+  const body = svg.replace(/^<\?xml[^?]*\?>\s*/, "");
+  const stack: string[] = [];
+  const tag = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
+  let last = 0;
+  for (let m = tag.exec(body); m; m = tag.exec(body)) {
+    const text = body.slice(last, m.index);
+    assert.doesNotMatch(text, /<|&(?!(amp|lt|gt|quot|apos);)/, `bad text before ${m[0]}: ${text}`);
+    assert.doesNotMatch(m[3], /&(?!(amp|lt|gt|quot|apos);)/, `bad attribute in ${m[0]}`);
+    last = m.index + m[0].length;
+    if (m[4]) continue;
+    if (m[1]) assert.equal(stack.pop(), m[2], `</${m[2]}> closes the wrong element`);
+    else stack.push(m[2]);
+  }
+  assert.equal(body.slice(last).trim(), "", "text after the root element");
+  assert.deepEqual(stack, [], "unclosed elements");
+  assert.match(body, /^<svg /);
+}
+
+const lab = resolveLab({
+  name: "topo",
+  description: 'Routers & <hosts> "quoted"\nsecond line',
+  nodes: {
+    r1: { role: "router", eth: ["sw1", "hub1"], pos: [400, 200] },
+    pc1: { eth: ["sw1"] },
+    pc2: { eth: ["hub1", null, "hub1"] },
+  },
+  switches: { sw1: { pos: [100, 40] }, hub1: { mode: "hub" } },
+});
+
+describe("labDiagramSvg", () => {
+  const svg = labDiagramSvg(lab);
+
+  it("is well-formed XML with the lab's name as its title", () => {
+    assertWellFormed(svg);
+    assert.match(svg, /<title>topo<\/title>/);
+    assert.doesNotMatch(svg, /href|<image|@import|url\(/, "nothing external");
+  });
+
+  it("draws every node and switch, routers and hubs apart", () => {
+    for (const name of ["r1", "pc1", "pc2", "sw1", "hub1"]) assert.match(svg, new RegExp(`>${name}</text>`));
+    assert.match(svg, /<g class="node router" id="node-r1">[^]*?>R<\/text>/);
+    assert.match(svg, /<g class="node host" id="node-pc1">/);
+    assert.match(svg, /<g class="hub" id="switch-hub1">[^]*?>hub · vde<\/text>/);
+    assert.match(svg, /<g class="switch" id="switch-sw1">/);
+  });
+
+  it("draws one labelled line per plugged interface", () => {
+    assert.equal(svg.match(/<line class="link"/g)?.length, 5, "r1: 2, pc1: 1, pc2: 2 (eth1 is unplugged)");
+    const labels = [...svg.matchAll(/<text class="eth"[^>]*>(eth\d+)<\/text>/g)].map((m) => m[1]).sort();
+    assert.deepEqual(labels, ["eth0", "eth0", "eth0", "eth1", "eth2"]);
+  });
+
+  it("keeps placed elements where the canvas put them and fits everything in the view", () => {
+    assert.match(svg, /<g class="switch" id="switch-sw1">\n<rect x="100" y="40" /);
+    assert.match(svg, /<g class="node router" id="node-r1">\n<rect x="400" y="200" /);
+    const [vx, vy, vw, vh] = /viewBox="([^"]+)"/.exec(svg)![1].split(" ").map(Number);
+    for (const m of svg.matchAll(/<rect x="(-?[\d.]+)" y="(-?[\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)) {
+      const [x, y, w, h] = m.slice(1).map(Number);
+      assert.ok(x >= vx && y >= vy && x + w <= vx + vw + 0.1 && y + h <= vy + vh + 0.1, `${m[0]} outside ${vx} ${vy} ${vw} ${vh}`);
+    }
+  });
+
+  it("lays unplaced switches in a row above unplaced nodes, below what was placed", () => {
+    const y = (id: string) => Number(new RegExp(`id="${id}">\\n<rect x="[^"]+" y="([^"]+)"`).exec(svg)![1]);
+    assert.ok(y("switch-hub1") > y("node-r1"), "below the placed ones");
+    assert.ok(y("node-pc1") > y("switch-hub1"), "nodes below switches");
+    assert.equal(y("node-pc1"), y("node-pc2"));
+  });
+
+  it("escapes the description and drops what XML cannot hold", () => {
+    assert.match(svg, /<desc>Routers &amp; &lt;hosts&gt; &quot;quoted&quot;\nsecond line<\/desc>/);
+    assert.match(svg, /class="caption"[^>]*>Routers &amp; &lt;hosts&gt; &quot;quoted&quot;<\/text>/);
+    assert.equal(xml("a\u0000b\u0007'c'"), "ab&apos;c&apos;");
+  });
+
+  it("draws an empty lab", () => {
+    const empty = labDiagramSvg(resolveLab({ name: "empty" }));
+    assertWellFormed(empty);
+    assert.match(empty, /<title>empty<\/title>/);
+  });
+});
