@@ -1,0 +1,36 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** What a node's terminal shows on screen, as text. */
+export function screen(page: Page, node: string): Locator {
+  return page.locator(`[data-terminal="${node}"] .xterm-rows`);
+}
+
+/** Clicks into a node's terminal and types a line into it, as a person would. */
+export async function typeLine(page: Page, node: string, line: string): Promise<void> {
+  await page.locator(`[data-terminal="${node}"] .xterm-screen`).click();
+  await page.keyboard.type(line);
+  await page.keyboard.press("Enter");
+}
+
+/** Waits for a node's shell prompt in its terminal. */
+export async function waitPrompt(page: Page, node: string): Promise<void> {
+  await expect(screen(page, node)).toContainText(`${node}:`, { timeout: 60000 });
+}
+
+/** Drags a palette item onto the canvas at a point of the canvas. */
+export async function dropOnCanvas(page: Page, kind: "host" | "router" | "switch" | "hub", x: number, y: number): Promise<void> {
+  await page.locator(`[data-palette="${kind}"]`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
+}
+
+/** Drags a wire from one element's handle to another's, with the mouse. */
+export async function wire(page: Page, from: string, to: string): Promise<void> {
+  const a = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle-top`);
+  const b = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle-bottom`);
+  const pa = (await a.boundingBox())!;
+  const pb = (await b.boundingBox())!;
+  await page.mouse.move(pa.x + pa.width / 2, pa.y + pa.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((pa.x + pb.x) / 2, (pa.y + pb.y) / 2, { steps: 5 });
+  await page.mouse.move(pb.x + pb.width / 2, pb.y + pb.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
