@@ -1,0 +1,52 @@
+"use client";
+import type { LabDetail, LabSummary } from "@/server/api/lab-service";
+import type { LabStatus } from "@/server/engine/lab-run";
+import type { RawLab } from "@/server/model/lab";
+
+/** What the API says when it refuses: a message, and for lab files every problem. */
+export class ApiFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly problems?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? undefined : { "content-type": contentType },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const data = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; problems?: unknown };
+    throw new ApiFailure(e.error ?? `${method} ${path}: HTTP ${res.status}`, res.status, e.problems);
+  }
+  return data as T;
+}
+
+const lab = (ref: string) => `/api/labs/${encodeURIComponent(ref)}`;
+
+export const api = {
+  list: () => call<LabSummary[]>("GET", "/api/labs"),
+  get: (ref: string) => call<LabDetail>("GET", lab(ref)),
+  create: (raw: RawLab) => call<LabDetail>("POST", "/api/labs", { lab: raw }),
+  importYaml: (text: string, file: string) => call<LabDetail>("POST", `/api/labs?file=${encodeURIComponent(file)}`, text, "application/yaml"),
+  save: (ref: string, raw: RawLab) => call<LabDetail>("PUT", lab(ref), { lab: raw }),
+  duplicate: (ref: string, name: string) => call<LabDetail>("POST", `${lab(ref)}/duplicate`, { name }),
+  remove: (ref: string) => call<{ ok: true }>("DELETE", lab(ref)),
+  start: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/start`),
+  stop: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/stop`),
+  nodeAction: (ref: string, node: string, action: "start" | "stop" | "restart" | "wipe" | "crash") =>
+    call<LabStatus>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/${action}`),
+  mconsole: (ref: string, node: string, cmd: { op: string; key?: string }) =>
+    call<{ ok: boolean; text: string }>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/mconsole`, cmd),
+  switchAction: (ref: string, sw: string, action: "pause" | "resume") =>
+    call<LabStatus>("POST", `${lab(ref)}/switches/${encodeURIComponent(sw)}/${action}`),
+  exportUrl: (ref: string) => `${lab(ref)}/export`,
+  diagramUrl: (ref: string) => `${lab(ref)}/diagram.svg`,
+};

@@ -1,0 +1,212 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import type { LabSummary } from "@/server/api/lab-service";
+import { api } from "../client/api";
+import { umlabSocket } from "../client/socket";
+
+type Dialog = { kind: "create" } | { kind: "duplicate"; lab: LabSummary } | { kind: "delete"; lab: LabSummary } | null;
+
+/** Every lab with its state; create, import, duplicate, delete, start and stop. */
+export function LabList({ initial }: { initial: LabSummary[] }) {
+  const [labs, setLabs] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const file = useRef<HTMLInputElement>(null);
+  const router = useRouter();
+
+  const refresh = useCallback(() => api.list().then(setLabs).catch((e: Error) => setError(e.message)), []);
+  useEffect(() => {
+    const socket = umlabSocket();
+    const onLab = () => void refresh();
+    socket.on("lab:status", onLab);
+    return () => void socket.off("lab:status", onLab);
+  }, [refresh]);
+
+  const run = async (label: string, fn: () => Promise<unknown>) => {
+    setBusy(label);
+    setError(null);
+    try {
+      await fn();
+      await refresh();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onImport = async (f: File | undefined) => {
+    if (!f) return;
+    await run(`importing ${f.name}`, async () => {
+      const d = await api.importYaml(await f.text(), f.name);
+      router.push(`/labs/${d.id}`);
+    });
+    if (file.current) file.current.value = "";
+  };
+
+  return (
+    <main className="labs-page">
+      <header className="labs-header">
+        <h1>umlab</h1>
+        <p>Virtual network labs on User Mode Linux: a real Linux kernel per node, real switches, a terminal per node.</p>
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => setDialog({ kind: "create" })}>
+            New lab
+          </button>
+          <button type="button" onClick={() => file.current?.click()}>
+            Import lab.yaml
+          </button>
+          <input ref={file} type="file" accept=".yaml,.yml,application/yaml,text/yaml" hidden data-testid="import-file" onChange={(e) => onImport(e.target.files?.[0])} />
+          {busy && <span className="busy">{busy}…</span>}
+        </div>
+      </header>
+      {error && (
+        <pre className="banner error" role="alert">
+          {error}
+        </pre>
+      )}
+      <table className="labs" data-testid="labs">
+        <thead>
+          <tr>
+            <th>Lab</th>
+            <th>Nodes</th>
+            <th>Switches</th>
+            <th>State</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {labs.map((l) => (
+            <tr key={l.id} data-lab={l.name}>
+              <td>
+                <Link href={`/labs/${l.id}`} className="lab-link">
+                  {l.name}
+                </Link>
+                <br />
+                <small>{l.description}</small>
+              </td>
+              <td>{l.nodes}</td>
+              <td>{l.switches}</td>
+              <td>
+                <span className={`badge ${l.running ? "running" : "stopped"}`} data-testid="state">
+                  {l.running ? "running" : "stopped"}
+                </span>
+              </td>
+              <td className="row-actions">
+                {l.running ? (
+                  <button type="button" disabled={!!busy} onClick={() => run(`stopping ${l.name}`, () => api.stop(l.id))}>
+                    Stop
+                  </button>
+                ) : (
+                  <button type="button" disabled={!!busy} onClick={() => run(`starting ${l.name}`, () => api.start(l.id))}>
+                    Start
+                  </button>
+                )}
+                <a href={api.exportUrl(l.id)} download={`${l.name}.yaml`}>
+                  Export
+                </a>
+                <button type="button" onClick={() => setDialog({ kind: "duplicate", lab: l })}>
+                  Duplicate
+                </button>
+                <button type="button" className="danger" disabled={l.running} title={l.running ? "Stop the lab first" : ""} onClick={() => setDialog({ kind: "delete", lab: l })}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+          {labs.length === 0 && (
+            <tr>
+              <td colSpan={5}>No labs yet: create one or import a lab.yaml.</td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {dialog?.kind === "create" && (
+        <NameDialog
+          title="New lab"
+          action="Create"
+          initial=""
+          onCancel={() => setDialog(null)}
+          onSubmit={(name) =>
+            run(`creating ${name}`, async () => {
+              const d = await api.create({ name });
+              setDialog(null);
+              router.push(`/labs/${d.id}`);
+            })
+          }
+        />
+      )}
+      {dialog?.kind === "duplicate" && (
+        <NameDialog
+          title={`Duplicate ${dialog.lab.name}`}
+          action="Duplicate"
+          initial={`${dialog.lab.name}-copy`.slice(0, 31)}
+          onCancel={() => setDialog(null)}
+          onSubmit={(name) =>
+            run(`duplicating ${dialog.lab.name}`, async () => {
+              await api.duplicate(dialog.lab.id, name);
+              setDialog(null);
+            })
+          }
+        />
+      )}
+      {dialog?.kind === "delete" && (
+        <div className="modal" role="dialog" aria-label={`Delete ${dialog.lab.name}`}>
+          <div className="modal-box">
+            <h2>Delete {dialog.lab.name}?</h2>
+            <p>Its definition and every node&apos;s disk are deleted. This cannot be undone: export it first to keep a copy.</p>
+            <div className="actions">
+              <button type="button" onClick={() => setDialog(null)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() =>
+                  run(`deleting ${dialog.lab.name}`, async () => {
+                    await api.remove(dialog.lab.id);
+                    setDialog(null);
+                  })
+                }
+              >
+                Delete
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+    </main>
+  );
+}
+
+function NameDialog({ title, action, initial, onCancel, onSubmit }: { title: string; action: string; initial: string; onCancel: () => void; onSubmit: (name: string) => void }) {
+  const [name, setName] = useState(initial);
+  const valid = /^[a-z][a-z0-9-]{0,30}$/.test(name);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (valid) onSubmit(name);
+  };
+  return (
+    <div className="modal" role="dialog" aria-label={title}>
+      <form className="modal-box" onSubmit={submit}>
+        <h2>{title}</h2>
+        <label>
+          Name
+          <input aria-label="Lab name" autoFocus value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        {!valid && name && <small className="error">A lowercase letter first, then up to 30 lowercase letters, digits or dashes.</small>}
+        <div className="actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!valid}>
+            {action}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+"use client";
+import type { FitAddon } from "@xterm/addon-fit";
+import type { Terminal } from "@xterm/xterm";
+import { useEffect, useRef } from "react";
+import { probe, umlabSocket } from "../client/socket";
+
+// Acknowledge rendered output in batches: one small message per 8 KiB or 50 ms.
+const ACK_BYTES = 8192;
+const ACK_DELAY_MS = 50;
+
+export interface TerminalHandle {
+  focus(): void;
+}
+
+/**
+ * One node's console: xterm in the browser, attached over socket.io. It
+ * replays the recent screen on attach and again after a reconnect, follows
+ * its pane's size, and acknowledges what it has drawn so a flood never
+ * outruns the page. Typed input goes to `send` (the dock decides where:
+ * this node, or every node when broadcasting).
+ */
+export function NodeTerminal({
+  lab,
+  node,
+  visible,
+  send,
+  onReady,
+}: {
+  lab: string;
+  node: string;
+  visible: boolean;
+  send: (data: string) => void;
+  onReady?: (h: TerminalHandle) => void;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const term = useRef<Terminal | null>(null);
+  const fit = useRef<FitAddon | null>(null);
+  const sendRef = useRef(send);
+  sendRef.current = send;
+
+  useEffect(() => {
+    let disposed = false;
+    const socket = umlabSocket();
+    const cleanups: (() => void)[] = [];
+    void (async () => {
+      const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
+      if (disposed || !host.current) return;
+      const t = new Terminal({
+        fontFamily: "'DejaVu Sans Mono', 'Liberation Mono', monospace",
+        fontSize: 13,
+        scrollback: 5000,
+        cursorBlink: true,
+        theme: { background: "#0d1117", foreground: "#d6dde6" },
+      });
+      const f = new FitAddon();
+      t.loadAddon(f);
+      t.open(host.current);
+      term.current = t;
+      fit.current = f;
+      onReady?.({ focus: () => t.focus() });
+
+      let unacked = 0;
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const flush = () => {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        if (unacked > 0) socket.emit("console:ack", { lab, node, chars: unacked });
+        unacked = 0;
+      };
+      const written = (chars: number) => {
+        unacked += chars;
+        if (unacked >= ACK_BYTES) flush();
+        else if (!timer) timer = setTimeout(flush, ACK_DELAY_MS);
+      };
+      let waitingRender = false;
+      t.onRender(() => {
+        if (waitingRender) probe("rendered", node);
+        waitingRender = false;
+      });
+      const write = (data: string) => {
+        waitingRender = true;
+        t.write(data, () => written(data.length));
+      };
+
+      const attach = () =>
+        socket.emit("console:attach", { lab, node }, (r) => {
+          if (disposed) return;
+          t.reset();
+          if (!r.ok) {
+            t.write(`\x1b[31m${r.error}\x1b[0m\r\n`);
+            return;
+          }
+          if (r.replay) write(r.replay);
+          else if (r.state === "stopped" || r.state === "halted") t.write(`\x1b[2m[${node} is ${r.state}: start it and its console shows here]\x1b[0m\r\n`);
+          resize();
+        });
+      const onData = (m: { lab: string; node: string; data: string; reset?: boolean }) => {
+        if (m.lab !== lab || m.node !== node) return;
+        probe("data", node, m.data);
+        if (m.reset) t.reset();
+        write(m.data);
+      };
+      const resize = () => {
+        if (!host.current || host.current.offsetWidth === 0) return;
+        try {
+          f.fit();
+        } catch {
+          return;
+        }
+        socket.emit("console:resize", { lab, node, cols: t.cols, rows: t.rows });
+      };
+      socket.on("console:data", onData);
+      socket.on("connect", attach);
+      if (socket.connected) attach();
+      const input = t.onData((d) => sendRef.current(d));
+      t.attachCustomKeyEventHandler((e) => {
+        // Ctrl+Shift+C / Ctrl+Shift+V copy and paste, as in desktop terminals.
+        if (e.type !== "keydown" || !e.ctrlKey || !e.shiftKey) return true;
+        if (e.code === "KeyC") {
+          const sel = t.getSelection();
+          if (sel) void navigator.clipboard?.writeText(sel);
+          return false;
+        }
+        if (e.code === "KeyV") {
+          void navigator.clipboard?.readText().then((text) => text && t.paste(text));
+          return false;
+        }
+        return true;
+      });
+      const observer = new ResizeObserver(() => resize());
+      observer.observe(host.current);
+      cleanups.push(() => {
+        observer.disconnect();
+        input.dispose();
+        socket.off("console:data", onData);
+        socket.off("connect", attach);
+        socket.emit("console:detach", { lab, node });
+        flush();
+        t.dispose();
+      });
+    })();
+    return () => {
+      disposed = true;
+      cleanups.forEach((c) => c());
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lab, node]);
+
+  useEffect(() => {
+    if (!visible) return;
+    const id = requestAnimationFrame(() => {
+      try {
+        fit.current?.fit();
+      } catch {
+        // not laid out yet
+      }
+    });
+    return () => cancelAnimationFrame(id);
+  }, [visible]);
+
+  return <div className="xterm-host" ref={host} data-terminal={node} />;
+}

@@ -1,0 +1,151 @@
+"use client";
+import {
+  applyNodeChanges,
+  Background,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Edge,
+  type EdgeChange,
+  type NodeChange,
+  type OnConnect,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
+import type { PaletteKind } from "./doc";
+import { nodeTypes, type LabFlowNode } from "./elements";
+import { useTopology } from "./store";
+
+export const PALETTE_MIME = "application/x-umlab-palette";
+
+export type ContextTarget = { kind: "node" | "switch"; name: string; x: number; y: number };
+
+/** The topology: nodes and switches from the lab, one edge per plugged interface. */
+export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTarget | null) => void; onOpenConsole: (node: string) => void }) {
+  const doc = useTopology((s) => s.doc)!;
+  const selected = useTopology((s) => s.selected);
+  const states = useTopology((s) => s.nodes);
+  const switchStates = useTopology((s) => s.switches);
+  const running = useTopology((s) => s.running);
+  const { screenToFlowPosition } = useReactFlow();
+
+  const derived = useMemo<LabFlowNode[]>(() => {
+    const all: LabFlowNode[] = [];
+    const names = Object.keys(doc.nodes);
+    Object.entries(doc.switches).forEach(([name, s], i) => {
+      const st = switchStates[name];
+      all.push({
+        id: name,
+        type: "labswitch",
+        position: s.pos ? { x: s.pos[0], y: s.pos[1] } : { x: 80 + i * 220, y: 60 },
+        selected: selected === name,
+        data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid },
+      });
+    });
+    names.forEach((name, i) => {
+      const n = doc.nodes[name];
+      const st = states[name];
+      all.push({
+        id: name,
+        type: "labnode",
+        position: n.pos ? { x: n.pos[0], y: n.pos[1] } : { x: 40 + i * 180, y: 260 },
+        selected: selected === name,
+        data: { name, role: n.role ?? "host", state: running || st ? (st?.state ?? "stopped") : "stopped", reason: st?.reason ?? null, interfaces: n.eth?.length ?? 0 },
+      });
+    });
+    return all;
+  }, [doc, selected, states, switchStates, running]);
+
+  const edges = useMemo<Edge[]>(
+    () =>
+      Object.entries(doc.nodes).flatMap(([name, n]) =>
+        (n.eth ?? []).flatMap((sw, i) =>
+          sw === null
+            ? []
+            : [{ id: `${name}:eth${i}`, source: name, target: sw, label: `eth${i}`, data: { node: name, index: i }, selected: selected === `${name}:eth${i}`, className: switchStates[sw]?.paused ? "paused" : "" }],
+        ),
+      ),
+    [doc, switchStates, selected],
+  );
+
+  // React Flow keeps what it measured (sizes, a drag in progress) on its nodes;
+  // the lab gives everything else. A node being dragged keeps its place until dropped.
+  const [nodes, setNodes] = useState<LabFlowNode[]>(derived);
+  useEffect(() => {
+    setNodes((prev) => {
+      const old = new Map(prev.map((n) => [n.id, n]));
+      return derived.map((n) => {
+        const o = old.get(n.id);
+        if (!o) return n;
+        return { ...n, measured: o.measured, dragging: o.dragging, position: o.dragging ? o.position : n.position } as LabFlowNode;
+      });
+    });
+  }, [derived]);
+
+  const onNodesChange = useCallback((changes: NodeChange<LabFlowNode>[]) => {
+    setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+    for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange<Edge>[]) => {
+    for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
+  }, []);
+
+  const onConnect = useCallback<OnConnect>((c) => useTopology.getState().connect(c.source, c.target), []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(PALETTE_MIME) as PaletteKind;
+      if (!kind) return;
+      e.preventDefault();
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      // Centre the element under the pointer.
+      useTopology.getState().add(kind, { x: p.x - 60, y: p.y - 22 });
+    },
+    [screenToFlowPosition],
+  );
+
+  const contextFor = (kind: ContextTarget["kind"]) => (e: ReactMouseEvent, n: { id: string }) => {
+    e.preventDefault();
+    useTopology.getState().select(n.id);
+    onContext({ kind, name: n.id, x: e.clientX, y: e.clientY });
+  };
+
+  return (
+    <ReactFlow<LabFlowNode, Edge>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onNodeDragStop={(_e, _n, dragged) => dragged.forEach((n) => useTopology.getState().move(n.id, n.position))}
+      onConnect={onConnect}
+      connectionMode={ConnectionMode.Loose}
+      onNodesDelete={(ns) => useTopology.getState().remove(ns.map((n) => n.id))}
+      onEdgesDelete={(es) => es.forEach((e) => e.data && useTopology.getState().disconnect(e.data.node as string, e.data.index as number))}
+      deleteKeyCode={["Delete", "Backspace"]}
+      onNodeDoubleClick={(_e, n) => n.type === "labnode" && onOpenConsole(n.id)}
+      onNodeContextMenu={(e, n) => contextFor(n.type === "labnode" ? "node" : "switch")(e, n)}
+      onPaneClick={() => {
+        useTopology.getState().select(null);
+        onContext(null);
+      }}
+      onDragOver={(e) => {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "copy";
+      }}
+      onDrop={onDrop}
+      fitView
+      zoomOnDoubleClick={false}
+      fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
+      minZoom={0.2}
+      maxZoom={2.5}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background gap={20} />
+      <MiniMap pannable zoomable nodeClassName={(n) => (n.type === "labswitch" ? "mm-switch" : `mm-${(n.data as { state?: string }).state ?? "stopped"}`)} />
+      <Controls />
+    </ReactFlow>
+  );
+}

@@ -1,0 +1,288 @@
+"use client";
+import "@xyflow/react/dist/style.css";
+import "@xterm/xterm/css/xterm.css";
+import { ReactFlowProvider } from "@xyflow/react";
+import Link from "next/link";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { LabDetail } from "@/server/api/lab-service";
+import type { LabChange } from "@/server/model/changes";
+import { api, ApiFailure } from "../client/api";
+import { umlabSocket } from "../client/socket";
+import { Dock } from "../terminal/Dock";
+import { useDock } from "../terminal/dock-store";
+import { Canvas, type ContextTarget } from "./Canvas";
+import { ContextMenu, type MenuItem } from "./ContextMenu";
+import { toDoc, toRaw } from "./doc";
+import { Inspector } from "./Inspector";
+import { Palette } from "./Palette";
+import { downloadPng, downloadSvg } from "./picture";
+import { useTopology } from "./store";
+
+const SAVE_DELAY_MS = 300;
+const SYSRQ = [
+  ["m", "memory"],
+  ["w", "blocked tasks"],
+  ["s", "sync"],
+  ["u", "remount read-only"],
+  ["e", "terminate all"],
+  ["i", "kill all"],
+  ["h", "help"],
+] as const;
+
+/** The lab workspace: palette, canvas, inspector, live state, and the terminal dock. */
+export function Workspace({ labId }: { labId: string }) {
+  const [detail, setDetail] = useState<LabDetail | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [menu, setMenu] = useState<ContextTarget | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const t = useTopology();
+  const name = detail?.name ?? "";
+
+  // Load the lab, then follow its live state.
+  useEffect(() => {
+    let gone = false;
+    api
+      .get(labId)
+      .then((d) => {
+        if (gone) return;
+        setDetail(d);
+        useTopology.getState().load(toDoc(d.lab));
+        useTopology.getState().setStatus(d.status);
+        useTopology.getState().setChanges(d.changes);
+        useDock.getState().load(d.name);
+      })
+      .catch((e: Error) => setLoadError(e.message));
+    return () => {
+      gone = true;
+    };
+  }, [labId]);
+
+  useEffect(() => {
+    if (!name) return;
+    const socket = umlabSocket();
+    const onNode = (ev: { lab: string; status: LabDetail["status"]["nodes"][number] }) => ev.lab === name && useTopology.getState().setNode(ev.status);
+    const onLab = (s: LabDetail["status"]) => s.lab === name && useTopology.getState().setStatus(s);
+    // After a reconnect the state may have moved on: ask again.
+    const refresh = () => void api.get(labId).then((d) => useTopology.getState().setStatus(d.status)).catch(() => {});
+    socket.on("node:state", onNode);
+    socket.on("lab:status", onLab);
+    socket.on("connect", refresh);
+    return () => {
+      socket.off("node:state", onNode);
+      socket.off("lab:status", onLab);
+      socket.off("connect", refresh);
+    };
+  }, [name, labId]);
+
+  // Autosave: every edit, a moment after the last one. Anything that acts on
+  // the saved lab (Start, a node restart) saves first.
+  const revision = t.revision;
+  const saving = useRef<Promise<void>>(Promise.resolve());
+  const savedRevision = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const flushSave = useCallback((): Promise<void> => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    const { revision: rev, doc } = useTopology.getState();
+    if (!detail || !doc || rev === savedRevision.current) return saving.current;
+    savedRevision.current = rev;
+    saving.current = saving.current.then(() =>
+      api
+        .save(detail.id, toRaw(doc))
+        .then((d) => {
+          if (useTopology.getState().revision === rev) useTopology.getState().setSave("saved");
+          useTopology.getState().setChanges(d.changes);
+        })
+        .catch((e: Error) => useTopology.getState().setSave("error", describe(e))),
+    );
+    return saving.current;
+  }, [detail]);
+  useEffect(() => {
+    if (!revision || !detail) return;
+    useTopology.getState().setSave("saving");
+    timer.current = setTimeout(() => void flushSave(), SAVE_DELAY_MS);
+    return () => {
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [revision, detail, flushSave]);
+
+  // Leaving the page with an edit not yet saved: send it anyway.
+  useEffect(() => {
+    const onHide = () => {
+      const { revision: rev, doc } = useTopology.getState();
+      if (!detail || !doc || rev === savedRevision.current) return;
+      savedRevision.current = rev;
+      void fetch(`/api/labs/${encodeURIComponent(detail.id)}`, { method: "PUT", keepalive: true, headers: { "content-type": "application/json" }, body: JSON.stringify({ lab: toRaw(doc) }) });
+    };
+    window.addEventListener("pagehide", onHide);
+    return () => window.removeEventListener("pagehide", onHide);
+  }, [detail]);
+
+  // Undo / redo / delete, unless the keys are for a text field or a terminal.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement;
+      if (el.closest("input, textarea, select, .xterm")) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
+        e.preventDefault();
+        if (e.shiftKey) useTopology.getState().redo();
+        else useTopology.getState().undo();
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") {
+        e.preventDefault();
+        useTopology.getState().redo();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const act = useCallback(async (label: string, fn: () => Promise<unknown>) => {
+    setBusy(label);
+    try {
+      await flushSave();
+      if (useTopology.getState().save.state === "error") throw new Error("the lab has unsaved changes that the server refused: fix them first");
+      const r = await fn();
+      if (r && typeof r === "object" && "nodes" in r && "switches" in r && "running" in r) useTopology.getState().setStatus(r as LabDetail["status"]);
+    } catch (e) {
+      useTopology.getState().say(describe(e as Error));
+    } finally {
+      setBusy(null);
+    }
+  }, [flushSave]);
+
+  if (loadError)
+    return (
+      <main className="workspace-error">
+        <p role="alert">{loadError}</p>
+        <Link href="/">Back to labs</Link>
+      </main>
+    );
+  if (!detail || !t.doc) return <main className="loading">Loading…</main>;
+
+  const openConsole = (node: string) => useDock.getState().open(node);
+  const nodeMenu = (n: string): MenuItem[] => {
+    const state = t.nodes[n]?.state ?? "stopped";
+    const up = state === "booting" || state === "running";
+    const mc = (op: string, key?: string) => () => act(`mconsole ${op}`, () => api.mconsole(detail.id, n, key ? { op, key } : { op }));
+    return [
+      { label: "Open terminal", run: () => openConsole(n) },
+      { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(detail.id, n, up ? "restart" : "start")) },
+      { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "stop")) },
+      { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "crash")) },
+      { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "wipe")) },
+      {
+        label: "Machine console",
+        items: [
+          { label: "Freeze (stop)", disabled: !up, run: mc("stop") },
+          { label: "Thaw (go)", disabled: !up, run: mc("go") },
+          { label: "Ctrl-Alt-Del", disabled: !up, run: mc("cad") },
+          { label: "Reboot", disabled: !up, run: mc("reboot") },
+          ...SYSRQ.map(([key, what]) => ({ label: `SysRq ${key}: ${what}`, disabled: !up, run: mc("sysrq", key) })),
+        ],
+      },
+    ];
+  };
+  const switchMenu = (s: string): MenuItem[] => {
+    const paused = !!t.switches[s]?.paused;
+    return [
+      { label: paused ? "Resume" : "Pause", disabled: !t.running, run: () => act(s, () => api.switchAction(detail.id, s, paused ? "resume" : "pause")) },
+    ];
+  };
+
+  const nodeStates = Object.fromEntries(Object.entries(t.nodes).map(([k, v]) => [k, v.state]));
+  return (
+    <div className="workspace" data-lab={name}>
+      <header className="toolbar">
+        <Link href="/" className="home">
+          umlab
+        </Link>
+        <h1>{name}</h1>
+        <span className={`badge ${t.running ? "running" : "stopped"}`} data-testid="lab-state">
+          {t.running ? "running" : "stopped"}
+        </span>
+        <button type="button" className="primary" disabled={!!busy} onClick={() => act("start", () => api.start(detail.id))}>
+          Start
+        </button>
+        <button type="button" disabled={!!busy || !t.running} onClick={() => act("stop", () => api.stop(detail.id))}>
+          Stop
+        </button>
+        <span className="sep" />
+        <button type="button" title="Undo (Ctrl+Z)" disabled={!t.past.length} onClick={t.undo}>
+          Undo
+        </button>
+        <button type="button" title="Redo (Ctrl+Shift+Z)" disabled={!t.future.length} onClick={t.redo}>
+          Redo
+        </button>
+        <span className={`save save-${t.save.state}`} data-testid="save-state" title={t.save.error ?? ""}>
+          {t.save.state === "saved" ? "Saved" : t.save.state === "saving" ? "Saving…" : "Not saved"}
+        </span>
+        <span className="spacer" />
+        {busy && <span className="busy">{busy}…</span>}
+        <a href={api.exportUrl(detail.id)} download={`${name}.yaml`}>
+          Export lab.yaml
+        </a>
+        <button type="button" onClick={() => downloadSvg(api.diagramUrl(detail.id), name).catch((e: Error) => t.say(e.message))}>
+          SVG
+        </button>
+        <button type="button" onClick={() => downloadPng(api.diagramUrl(detail.id), name).catch((e: Error) => t.say(e.message))}>
+          PNG
+        </button>
+      </header>
+      {t.save.state === "error" && (
+        <div className="banner error" role="alert">
+          Not saved: {t.save.error}
+        </div>
+      )}
+      {t.running && t.changes.length > 0 && <ChangesBanner changes={t.changes} act={act} labId={detail.id} />}
+      {t.notice && (
+        <div className="banner notice" role="status">
+          {t.notice}
+          <button type="button" className="link" onClick={() => t.say(null)}>
+            dismiss
+          </button>
+        </div>
+      )}
+      <div className="main">
+        <Palette />
+        <div className="canvas" data-testid="canvas">
+          <ReactFlowProvider>
+            <Canvas onContext={setMenu} onOpenConsole={openConsole} />
+          </ReactFlowProvider>
+        </div>
+        <Inspector />
+      </div>
+      <Dock lab={name} states={nodeStates} />
+      {menu && <ContextMenu target={menu} items={menu.kind === "node" ? nodeMenu(menu.name) : switchMenu(menu.name)} onClose={() => setMenu(null)} />}
+    </div>
+  );
+}
+
+function ChangesBanner({ changes, act, labId }: { changes: LabChange[]; act: (label: string, fn: () => Promise<unknown>) => Promise<void>; labId: string }) {
+  const pending = changes.filter((c) => c.apply !== "none");
+  if (!pending.length) return null;
+  return (
+    <div className="banner changes" role="status" data-testid="changes">
+      <strong>Saved, not yet in the running lab:</strong>
+      <ul>
+        {pending.map((c) => (
+          <li key={`${c.kind}:${c.name}:${c.what}`}>
+            {c.name}: {c.what} —{" "}
+            {c.apply === "restart-node" || c.apply === "start-node" ? (
+              <button type="button" className="link" onClick={() => act(c.name, () => api.nodeAction(labId, c.name, c.apply === "start-node" ? "start" : "restart"))}>
+                {c.apply === "start-node" ? "start" : "restart"} {c.name}
+              </button>
+            ) : (
+              <span>restart the lab</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function describe(e: Error): string {
+  if (e instanceof ApiFailure && Array.isArray(e.problems) && e.problems.length)
+    return (e.problems as { path?: unknown[]; message?: string }[]).map((p) => `${(p.path ?? []).join(".")}: ${p.message}`).join("; ");
+  return e.message;
+}

@@ -1,0 +1,92 @@
+import type { RawLab } from "@/server/model/lab";
+
+/**
+ * The lab as the canvas edits it: the raw lab-file form with interfaces always
+ * as a list, so the editor works on one shape and saves what the API reads.
+ */
+export interface DocNode {
+  role?: "host" | "router";
+  image?: string;
+  mem?: string | number;
+  eth?: (string | null)[];
+  startup?: string;
+  files?: Record<string, string>;
+  pos?: [number, number];
+}
+export interface DocSwitch {
+  kind?: "vde" | "uml_switch";
+  mode?: "switch" | "hub";
+  pos?: [number, number];
+}
+export interface Doc {
+  name: string;
+  description?: string;
+  nodes: Record<string, DocNode>;
+  switches: Record<string, DocSwitch>;
+}
+
+export type PaletteKind = "host" | "router" | "switch" | "hub";
+
+export function toDoc(raw: RawLab): Doc {
+  const nodes: Record<string, DocNode> = {};
+  for (const [name, n] of Object.entries(raw.nodes ?? {})) {
+    const { eth, ...rest } = n ?? {};
+    const list = Array.isArray(eth) ? eth : eth ? Object.keys(eth).sort().map((k) => (eth as Record<string, string | null>)[k]) : undefined;
+    nodes[name] = { ...rest, ...(list ? { eth: list } : {}) } as DocNode;
+  }
+  const switches: Record<string, DocSwitch> = {};
+  for (const [name, s] of Object.entries(raw.switches ?? {})) switches[name] = { ...(s ?? {}) } as DocSwitch;
+  return { name: raw.name, ...(raw.description ? { description: raw.description } : {}), nodes, switches };
+}
+
+export function toRaw(doc: Doc): RawLab {
+  return doc as unknown as RawLab;
+}
+
+/** The next unused name with this prefix: host1, host2, ... */
+export function nextName(doc: Doc, prefix: string): string {
+  const taken = new Set([...Object.keys(doc.nodes), ...Object.keys(doc.switches)]);
+  for (let i = 1; ; i++) if (!taken.has(`${prefix}${i}`)) return `${prefix}${i}`;
+}
+
+/** Plugs a node into a switch on its first unplugged interface, or a new one; returns its index. */
+export function plug(doc: Doc, node: string, sw: string): number {
+  const n = doc.nodes[node];
+  const eth = (n.eth ??= []);
+  const free = eth.indexOf(null);
+  if (free >= 0) {
+    eth[free] = sw;
+    return free;
+  }
+  eth.push(sw);
+  return eth.length - 1;
+}
+
+/** Unplugs one interface; trailing unplugged interfaces go away, others stay so names do not shift. */
+export function unplug(doc: Doc, node: string, index: number): void {
+  const eth = doc.nodes[node]?.eth;
+  if (!eth || index >= eth.length) return;
+  eth[index] = null;
+  while (eth.length && eth[eth.length - 1] === null) eth.pop();
+  if (!eth.length) delete doc.nodes[node].eth;
+}
+
+export function removeElement(doc: Doc, id: string): void {
+  if (doc.nodes[id]) delete doc.nodes[id];
+  if (doc.switches[id]) {
+    delete doc.switches[id];
+    for (const name of Object.keys(doc.nodes)) {
+      const eth = doc.nodes[name].eth ?? [];
+      eth.forEach((s, i) => s === id && unplug(doc, name, i));
+    }
+  }
+}
+
+export function renameElement(doc: Doc, from: string, to: string): void {
+  if (doc.nodes[from]) {
+    doc.nodes = Object.fromEntries(Object.entries(doc.nodes).map(([k, v]) => [k === from ? to : k, v]));
+  } else if (doc.switches[from]) {
+    doc.switches = Object.fromEntries(Object.entries(doc.switches).map(([k, v]) => [k === from ? to : k, v]));
+    for (const n of Object.values(doc.nodes)) n.eth = n.eth?.map((s) => (s === from ? to : s));
+  }
+}

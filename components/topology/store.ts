@@ -1,0 +1,140 @@
+"use client";
+import { create } from "zustand";
+import type { LabChange } from "@/server/model/changes";
+import type { LabStatus, SwitchStatus } from "@/server/engine/lab-run";
+import type { NodeStatus } from "@/server/engine/uml/uml-node";
+import { nextName, plug, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
+
+const HISTORY = 100;
+
+export type SaveState = "saved" | "saving" | "error";
+
+interface TopologyState {
+  doc: Doc | null;
+  /** Bumped on every edit; the autosaver saves when it moves. */
+  revision: number;
+  past: Doc[];
+  future: Doc[];
+  selected: string | null;
+  nodes: Record<string, NodeStatus>;
+  switches: Record<string, SwitchStatus>;
+  running: boolean;
+  changes: LabChange[];
+  save: { state: SaveState; error: string | null };
+  notice: string | null;
+
+  load(doc: Doc): void;
+  edit(fn: (d: Doc) => void): void;
+  undo(): void;
+  redo(): void;
+  select(id: string | null): void;
+  add(kind: PaletteKind, pos: { x: number; y: number }): string;
+  connect(a: string, b: string): void;
+  disconnect(node: string, index: number): void;
+  remove(ids: string[]): void;
+  rename(from: string, to: string): string | null;
+  move(id: string, pos: { x: number; y: number }): void;
+  setStatus(s: LabStatus): void;
+  setNode(s: NodeStatus): void;
+  setSave(state: SaveState, error?: string | null): void;
+  setChanges(c: LabChange[]): void;
+  say(notice: string | null): void;
+}
+
+const clone = (d: Doc): Doc => structuredClone(d);
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+export const useTopology = create<TopologyState>()((set, get) => {
+  /** An edit that can be undone. */
+  const commit = (fn: (d: Doc) => void) => {
+    const { doc, past, revision } = get();
+    if (!doc) return;
+    const next = clone(doc);
+    fn(next);
+    set({ doc: next, past: [...past, doc].slice(-HISTORY), future: [], revision: revision + 1 });
+  };
+  return {
+    doc: null,
+    revision: 0,
+    past: [],
+    future: [],
+    selected: null,
+    nodes: {},
+    switches: {},
+    running: false,
+    changes: [],
+    save: { state: "saved", error: null },
+    notice: null,
+
+    load: (doc) => set({ doc, past: [], future: [], revision: 0, selected: null }),
+    edit: commit,
+    undo: () => {
+      const { doc, past, future, revision } = get();
+      if (!doc || !past.length) return;
+      set({ doc: past[past.length - 1], past: past.slice(0, -1), future: [doc, ...future], revision: revision + 1 });
+    },
+    redo: () => {
+      const { doc, past, future, revision } = get();
+      if (!doc || !future.length) return;
+      set({ doc: future[0], past: [...past, doc], future: future.slice(1), revision: revision + 1 });
+    },
+    select: (id) => set({ selected: id }),
+    add: (kind, pos) => {
+      const doc = get().doc!;
+      const prefix = kind === "switch" ? "sw" : kind;
+      const name = nextName(doc, prefix);
+      const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
+      commit((d) => {
+        if (kind === "host") d.nodes[name] = { pos: at };
+        else if (kind === "router") d.nodes[name] = { role: "router", pos: at };
+        else d.switches[name] = kind === "hub" ? { mode: "hub", pos: at } : { pos: at };
+      });
+      set({ selected: name });
+      return name;
+    },
+    connect: (a, b) => {
+      const doc = get().doc!;
+      const [node, sw] = doc.nodes[a] && doc.switches[b] ? [a, b] : doc.nodes[b] && doc.switches[a] ? [b, a] : [null, null];
+      if (!node || !sw) {
+        set({ notice: doc.switches[a] && doc.switches[b] ? "Two switches cannot be wired together: connect nodes to switches." : "Connect a node to a switch or hub: every wire goes through one." });
+        return;
+      }
+      if ((doc.nodes[node].eth?.filter((s) => s !== null).length ?? 0) >= 16) {
+        set({ notice: `${node} already has 16 interfaces.` });
+        return;
+      }
+      commit((d) => void plug(d, node, sw));
+    },
+    disconnect: (node, index) => commit((d) => unplug(d, node, index)),
+    remove: (ids) => {
+      if (!ids.length) return;
+      commit((d) => ids.forEach((id) => removeElement(d, id)));
+      if (ids.includes(get().selected ?? "")) set({ selected: null });
+    },
+    rename: (from, to) => {
+      const doc = get().doc!;
+      if (from === to) return null;
+      if (!NAME.test(to)) return "a name starts with a lowercase letter and has at most 31 lowercase letters, digits and dashes";
+      if (doc.nodes[to] || doc.switches[to]) return `"${to}" is already taken in this lab`;
+      commit((d) => renameElement(d, from, to));
+      set({ selected: to });
+      return null;
+    },
+    move: (id, pos) => {
+      const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
+      const el = get().doc?.nodes[id] ?? get().doc?.switches[id];
+      if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
+      commit((d) => void ((d.nodes[id] ?? d.switches[id]).pos = at));
+    },
+    setStatus: (s) =>
+      set({
+        running: s.running,
+        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, n])),
+        switches: Object.fromEntries(s.switches.map((w) => [w.name, w])),
+      }),
+    setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s } }),
+    setSave: (state, error = null) => set({ save: { state, error } }),
+    setChanges: (changes) => set({ changes }),
+    say: (notice) => set({ notice }),
+  };
+});
