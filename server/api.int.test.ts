@@ -236,7 +236,8 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     const exec = async (node: string, script: string) =>
       (await (await send("POST", `/api/labs/apilab/nodes/${node}/exec`, { script })).json()) as { stdout: string; exitCode: number };
     const kb = Number(/MemTotal:\s+(\d+)/.exec((await exec("node02", "cat /proc/meminfo")).stdout)?.[1]);
-    assert.ok(kb > 80 * 1024, `node02 has ${kb} kB, not 96M`);
+    // A 64M guest shows less than 64M as MemTotal; a 96M one about 74M.
+    assert.ok(kb > 64 * 1024, `node02 has ${kb} kB: still 64M, not 96M`);
     const ping = await exec("node03", "ping -c 1 -W 5 10.9.0.1");
     assert.equal(ping.exitCode, 0, ping.stdout);
   });

@@ -76,6 +76,38 @@ describe("engine with real UML guests and switches", () => {
     assert.match(node.console.text(), /console-42/);
   });
 
+  it("^C in the console interrupts the foreground job", async () => {
+    const node = engine.run("three")!.node("node03");
+    node.write("sleep 30\r");
+    await new Promise((r) => setTimeout(r, 500));
+    node.write("\x03");
+    node.write("echo after-$((6*7))\r");
+    const deadline = Date.now() + 5000;
+    while (!/after-42/.test(node.console.text()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(node.console.text(), /after-42/);
+  });
+
+  it("a console flooded with output never hangs", async () => {
+    const node = engine.run("three")!.node("node01");
+    let last = Date.now();
+    let longestGap = 0;
+    const onData = () => {
+      longestGap = Math.max(longestGap, Date.now() - last);
+      last = Date.now();
+    };
+    node.on("data", onData);
+    // Debian's UML leaves a flooded console hanging for seconds at a time unless nudged (ConsoleNudger).
+    node.write("yes flood\r");
+    await new Promise((r) => setTimeout(r, 4000));
+    node.write("\x03");
+    node.write("echo flood-$((6*7))-done\r");
+    const deadline = Date.now() + 20000;
+    while (!/flood-42-done/.test(node.console.tail(3)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    node.off("data", onData);
+    assert.match(node.console.tail(3), /flood-42-done/);
+    assert.ok(longestGap < 2000, `the console went quiet for ${longestGap} ms in the middle of a flood`);
+  });
+
   it("exec fails clearly while the guest is frozen (mconsole stop), and works after go", async () => {
     const node = engine.run("three")!.node("node02");
     assert.ok((await node.mconsole({ op: "stop" })).ok);

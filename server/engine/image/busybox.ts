@@ -20,11 +20,13 @@ export function busyboxImage(root: string): string {
   const busybox = hostProgram("busybox");
   const init = readFileSync(join(GUEST, "init"));
   const profile = readFileSync(join(GUEST, "profile"));
+  const inittab = readFileSync(join(GUEST, "inittab"));
   const hash = createHash("sha256")
     .update(`v${RECIPE_VERSION} ${SIZE}\n`)
     .update(readFileSync(busybox))
     .update(init)
     .update(profile)
+    .update(inittab)
     .digest("hex")
     .slice(0, 12);
   const image = join(imagesDir(root), `busybox-${hash}.img`);
@@ -47,6 +49,7 @@ export function busyboxImage(root: string): string {
     }
     writeFileSync(join(tree, "init"), init, { mode: 0o755 });
     writeFileSync(join(tree, "etc/profile"), profile);
+    writeFileSync(join(tree, "etc/inittab"), inittab);
     writeFileSync(join(tree, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
     writeFileSync(join(tree, "etc/group"), "root:x:0:\ntty:x:5:\n");
     writeFileSync(join(tree, "etc/hosts"), "127.0.0.1 localhost\n");

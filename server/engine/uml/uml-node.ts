@@ -11,6 +11,7 @@ import { endSession, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
 import { buildUmlArgv } from "./argv";
 import { ConsoleBuffer } from "./console-buffer";
+import { ConsoleNudger } from "./console-nudger";
 import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
@@ -55,6 +56,7 @@ export class UmlNode extends EventEmitter {
   private log: WriteStream | null = null;
   private stopping = false;
   private typedAhead = "";
+  private nudger: ConsoleNudger | null = null;
   private exited: Promise<void> = Promise.resolve();
   cols = 80;
   rows = 24;
@@ -117,7 +119,7 @@ export class UmlNode extends EventEmitter {
         cols: this.cols,
         rows: this.rows,
         cwd: runDir,
-        env: { ...process.env, LD_PRELOAD: shim, TMPDIR: umlTmpDir() } as Record<string, string>,
+        env: { ...process.env, LD_PRELOAD: shim, UMLAB_RAW_STDIN: "1", TMPDIR: umlTmpDir() } as Record<string, string>,
       });
     } catch (e) {
       agent.close();
@@ -128,7 +130,10 @@ export class UmlNode extends EventEmitter {
     this.stopping = false;
     this.reason = null;
     this.log = createWriteStream(join(runDir, runRel.consoleLog(this.name)), { flags: "a" });
+    const nudger = new ConsoleNudger(proc.pid, () => this.state === "running");
+    this.nudger = nudger;
     proc.onData((d) => {
+      nudger.sawOutput();
       this.console.push(d);
       this.log?.write(d);
       this.emit("data", d);
@@ -163,6 +168,8 @@ export class UmlNode extends EventEmitter {
     // The guest's other host processes may outlive the main one; the pty may
     // still hold the last lines it printed (a panic's reason).
     await Promise.all([endSession(pid, 1000), new Promise((r) => setTimeout(r, 100))]);
+    this.nudger?.stop();
+    this.nudger = null;
     this.agent?.close();
     this.agent = null;
     this.log?.end();
@@ -251,6 +258,7 @@ export class UmlNode extends EventEmitter {
       return;
     }
     this.proc?.write(data);
+    this.nudger?.sawInput();
   }
 
   resize(cols: number, rows: number): void {

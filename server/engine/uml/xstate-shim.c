@@ -15,10 +15,30 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+/*
+ * The second adaptation, asked for with UMLAB_RAW_STDIN=1: the console pty
+ * made raw before UML runs. UML's fd: channel leaves the host side cooked, so
+ * the host's line discipline ate ^C (signalling linux.uml itself, not the
+ * guest's foreground job), echoed typed-ahead input and turned ^S into flow
+ * control. The variable is removed so the helpers UML starts do not repeat it.
+ */
+__attribute__((constructor)) static void umlab_raw_stdin(void) {
+  if (!getenv("UMLAB_RAW_STDIN")) return;
+  unsetenv("UMLAB_RAW_STDIN");
+  struct termios t;
+  if (isatty(0) && tcgetattr(0, &t) == 0) {
+    cfmakeraw(&t);
+    tcsetattr(0, TCSANOW, &t);
+  }
+}
 
 #define NT_X86_XSTATE_ 0x202
 
