@@ -122,8 +122,12 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       onNodeDragStop={(_e, _n, dragged) => dragged.forEach((n) => useTopology.getState().move(n.id, n.position))}
       onConnect={onConnect}
       connectionMode={ConnectionMode.Loose}
-      onNodesDelete={(ns) => useTopology.getState().remove(ns.map((n) => n.id))}
-      onEdgesDelete={(es) => es.forEach((e) => e.data && useTopology.getState().disconnect(e.data.node as string, e.data.index as number))}
+      onDelete={({ nodes: ns, edges: es }) =>
+        useTopology.getState().remove(
+          ns.map((n) => n.id),
+          es.flatMap((e) => (e.data ? [{ node: e.data.node as string, index: e.data.index as number }] : [])),
+        )
+      }
       deleteKeyCode={["Delete", "Backspace"]}
       onNodeDoubleClick={(_e, n) => n.type === "labnode" && onOpenConsole(n.id)}
       onNodeContextMenu={(e, n) => contextFor(n.type === "labnode" ? "node" : "switch")(e, n)}

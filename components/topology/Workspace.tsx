@@ -141,14 +141,17 @@ export function Workspace({ labId }: { labId: string }) {
     try {
       await flushSave();
       if (useTopology.getState().save.state === "error") throw new Error("the lab has unsaved changes that the server refused: fix them first");
-      const r = await fn();
-      if (r && typeof r === "object" && "nodes" in r && "switches" in r && "running" in r) useTopology.getState().setStatus(r as LabDetail["status"]);
+      await fn();
+      // What the action changed: live state, and what saved edits still need.
+      const d = await api.get(labId);
+      useTopology.getState().setStatus(d.status);
+      useTopology.getState().setChanges(d.changes);
     } catch (e) {
       useTopology.getState().say(describe(e as Error));
     } finally {
       setBusy(null);
     }
-  }, [flushSave]);
+  }, [flushSave, labId]);
 
   if (loadError)
     return (

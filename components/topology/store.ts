@@ -31,7 +31,8 @@ interface TopologyState {
   add(kind: PaletteKind, pos: { x: number; y: number }): string;
   connect(a: string, b: string): void;
   disconnect(node: string, index: number): void;
-  remove(ids: string[]): void;
+  /** Elements and wires deleted together (a switch with its wires): one undo step. */
+  remove(ids: string[], wires?: { node: string; index: number }[]): void;
   rename(from: string, to: string): string | null;
   move(id: string, pos: { x: number; y: number }): void;
   setStatus(s: LabStatus): void;
@@ -106,9 +107,13 @@ export const useTopology = create<TopologyState>()((set, get) => {
       commit((d) => void plug(d, node, sw));
     },
     disconnect: (node, index) => commit((d) => unplug(d, node, index)),
-    remove: (ids) => {
-      if (!ids.length) return;
-      commit((d) => ids.forEach((id) => removeElement(d, id)));
+    remove: (ids, wires = []) => {
+      if (!ids.length && !wires.length) return;
+      commit((d) => {
+        // Highest interface first, so unplugging one does not renumber the next.
+        for (const w of [...wires].sort((a, b) => b.index - a.index)) if (d.nodes[w.node]) unplug(d, w.node, w.index);
+        ids.forEach((id) => removeElement(d, id));
+      });
       if (ids.includes(get().selected ?? "")) set({ selected: null });
     },
     rename: (from, to) => {
