@@ -79,3 +79,27 @@ test("a flood of output does not freeze the page, and the console still answers 
   await typeLine(page, "pc1", "clear; echo after-$((40+2))");
   await expect(screen(page, "pc1")).toContainText("after-42", { timeout: 20000 });
 });
+
+test("copy and paste in a terminal with Ctrl+Shift+C and Ctrl+Shift+V", async ({ browser, labs }) => {
+  const name = labs.name("clip");
+  const { id } = await labs.import(lab(name, ["pc1"]));
+  await startLab(name);
+  const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await context.newPage();
+  await page.goto(`/labs/${id}`);
+  await page.locator('.react-flow__node[data-id="pc1"]').dblclick();
+  await waitPrompt(page, "pc1");
+  await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((6*7))"));
+  await page.locator('[data-terminal="pc1"] .xterm-screen').click();
+  await page.keyboard.press("Control+Shift+V");
+  await page.keyboard.press("Enter");
+  await expect(screen(page, "pc1")).toContainText("pasted-42");
+  // Triple-click selects the output line; Ctrl+Shift+C copies it.
+  const row = page.locator('[data-terminal="pc1"] .xterm-rows > div').filter({ hasText: /^pasted-42\s*$/ });
+  // xterm's own layers take the pointer events above its rows: click where the row is.
+  const box = (await row.boundingBox())!;
+  await page.mouse.click(box.x + 20, box.y + box.height / 2, { clickCount: 3 });
+  await page.keyboard.press("Control+Shift+C");
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/^pasted-42\s*$/);
+  await context.close();
+});

@@ -1,9 +1,7 @@
 // The browser half of `npm run bench` (scripts/bench.ts): keystroke echo
 // latency through the whole stack and lab start as a person sees it, measured
 // against the real server (production build) driven by Debian's Chromium.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
@@ -12,13 +10,11 @@ import { io, type Socket } from "socket.io-client";
 import playwrightConfig from "../playwright.config";
 import type { LabDetail } from "../server/api/lab-service";
 import type { LabStatus } from "../server/engine/lab-run";
-import { endProcess, processesIn } from "../server/engine/procs";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../server/realtime/protocol";
 import type { ProbeEvent } from "../components/client/socket";
+import { startLabServer, type LabServer } from "./lab-server";
 
 const ROOT = join(import.meta.dirname, "..");
-const READY_MS = 90_000;
-const EXIT_MS = 60_000;
 /** Keystrokes between two Ctrl+U, so the line never wraps (a wrap makes the shell redraw). */
 export const CLEAR_EVERY = 40;
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
@@ -67,7 +63,8 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
   log(`raw pty echo on this host, ${keys} keystrokes each (cat, busybox sh)`);
   const ptyCat = spread(await ptyEcho("cat", [], keys));
   const ptyShell = spread(await ptyEcho("busybox", ["sh"], keys));
-  const server = await BenchServer.start();
+  // The real server as e2e/global-setup.ts starts it, but without the sample labs.
+  const server = await startLabServer({ samples: false, name: "bench-server" });
   try {
     const browser = await chromium.launch({ executablePath: launch.executablePath ?? "/usr/bin/chromium", args: launch.args });
     try {
@@ -91,110 +88,23 @@ const launch = playwrightConfig.use?.launchOptions ?? {};
 
 // --- the server --------------------------------------------------------------
 
-/** The real server as e2e/global-setup.ts starts it: production build, free port, fresh data directory. */
-class BenchServer {
-  private output = "";
-
-  private constructor(
-    readonly url: string,
-    readonly data: string,
-    private readonly proc: ChildProcess,
-    private readonly exited: Promise<void>,
-  ) {}
-
-  static async start(): Promise<BenchServer> {
-    // realpath: processesIn compares against /proc/<pid>/cwd, which is resolved.
-    const data = realpathSync(mkdtempSync(join(tmpdir(), "umlab-bench-server-")));
-    const port = await freePort();
-    const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", UMLAB_DATA: data, UMLAB_NO_SAMPLES: "1", NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    const server = new BenchServer(`http://127.0.0.1:${port}`, data, proc, exited);
-    const keep = (d: Buffer) => (server.output = (server.output + d).slice(-20_000));
-    proc.stdout!.on("data", keep);
-    proc.stderr!.on("data", keep);
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), READY_MS);
-      const check = () => {
-        if (server.output.includes("console on")) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      proc.stdout!.on("data", check);
-      proc.stderr!.on("data", check);
-      void exited.then(() => resolve(false));
-    });
-    if (!ready) {
-      const out = server.output;
-      await server.stop().catch(() => {});
-      throw new Error(`the server did not start (is the production build there? npm run pretest builds it); its output:\n${out}`);
-    }
-    return server;
-  }
-
-  async api<T>(method: string, path: string, yaml?: string): Promise<T> {
-    const res = await fetch(`${this.url}${path}`, { method, body: yaml, headers: yaml === undefined ? undefined : { "content-type": "application/yaml" } });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
-
-  async waitNodes(lab: string, state: "running" | "stopped", timeoutMs = 120_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const s = await this.api<LabStatus>("GET", `/api/labs/${lab}/status`);
-      const bad = s.nodes.find((n) => n.state === "crashed" || n.state === "halted");
-      if (bad) throw new Error(`node ${bad.name} ${bad.state}: ${bad.reason}`);
-      if (s.nodes.every((n) => n.state === state) && (state === "running" || !s.running)) return;
-      if (Date.now() > until) throw new Error(`lab ${lab}: not every node ${state} within ${timeoutMs / 1000} s`);
-      await sleep(100);
-    }
-  }
-
-  /** SIGTERM, wait, then no process may be left working in the data directory (those are ended by pid); the directory goes. */
-  async stop(): Promise<void> {
-    const problems: string[] = [];
-    try {
-      if (this.proc.exitCode === null && this.proc.signalCode === null) {
-        this.proc.kill("SIGTERM");
-        if (!(await within(this.exited, EXIT_MS))) {
-          problems.push(`the server did not exit within ${EXIT_MS / 1000} s of SIGTERM (killed)`);
-          this.proc.kill("SIGKILL");
-          await within(this.exited, 5000);
-        }
-      }
-      const left = processesIn(this.data);
-      if (left.length) {
-        problems.push(`processes left running in ${this.data} after the server exited (ended by pid): ${left.join(", ")}`);
-        await Promise.all(left.map((pid) => endProcess(pid, 1000)));
-      }
-    } finally {
-      rmSync(this.data, { recursive: true, force: true });
-    }
-    if (problems.length) throw new Error(`${problems.join("\n")}\nserver output:\n${this.output}`);
-  }
+async function api<T>(server: LabServer, method: string, path: string, yaml?: string): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, { method, body: yaml, headers: yaml === undefined ? undefined : { "content-type": "application/yaml" } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-  });
-
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  const done = await Promise.race([p.then(() => true as const), timeout]);
-  clearTimeout(timer);
-  return done;
+async function waitNodes(server: LabServer, lab: string, state: "running" | "stopped", timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await api<LabStatus>(server, "GET", `/api/labs/${lab}/status`);
+    const bad = s.nodes.find((n) => n.state === "crashed" || n.state === "halted");
+    if (bad) throw new Error(`node ${bad.name} ${bad.state}: ${bad.reason}`);
+    if (s.nodes.every((n) => n.state === state) && (state === "running" || !s.running)) return;
+    if (Date.now() > until) throw new Error(`lab ${lab}: not every node ${state} within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
 }
 
 // --- raw pty echo --------------------------------------------------------------
@@ -263,10 +173,10 @@ interface Echo {
 }
 type BenchWindow = Window & { __bench?: PageBench; __umlabProbe?: (e: ProbeEvent) => void; __benchStartClicked?: number };
 
-async function keystrokeEcho(server: BenchServer, browser: Browser, n: number): Promise<Pick<BrowserResults, "data" | "rendered" | "renderGap" | "drawnFirstFrame" | "keyFrame" | "arrivedAfterFrame" | "socketOnly">> {
-  const detail = await server.api<LabDetail>("POST", "/api/labs", ECHO_LAB);
-  await server.api("POST", `/api/labs/${detail.name}/start`);
-  await server.waitNodes(detail.name, "running");
+async function keystrokeEcho(server: LabServer, browser: Browser, n: number): Promise<Pick<BrowserResults, "data" | "rendered" | "renderGap" | "drawnFirstFrame" | "keyFrame" | "arrivedAfterFrame" | "socketOnly">> {
+  const detail = await api<LabDetail>(server, "POST", "/api/labs", ECHO_LAB);
+  await api(server, "POST", `/api/labs/${detail.name}/start`);
+  await waitNodes(server, detail.name, "running");
   const context = await newContext(browser);
   const echoes: Echo[] = [];
   try {
@@ -353,8 +263,8 @@ async function keystrokeEcho(server: BenchServer, browser: Browser, n: number): 
   }
   log(`keystroke echo from a socket.io client in Node (no browser), ${n} keystrokes`);
   const socketOnly = await socketEcho(server, detail.name, "pc1", n);
-  await server.api("POST", `/api/labs/${detail.name}/stop`);
-  await server.waitNodes(detail.name, "stopped");
+  await api(server, "POST", `/api/labs/${detail.name}/stop`);
+  await waitNodes(server, detail.name, "stopped");
   return {
     data: spread(echoes.map((e) => e.data - e.keydown)),
     rendered: spread(echoes.map((e) => e.rendered - e.keydown)),
@@ -373,7 +283,7 @@ async function clearLine(page: Page): Promise<void> {
 }
 
 /** The browser's part taken away: console:input from Node until the echo's console:data. */
-async function socketEcho(server: BenchServer, lab: string, node: string, n: number): Promise<number[]> {
+async function socketEcho(server: LabServer, lab: string, node: string, n: number): Promise<number[]> {
   const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"] });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -426,8 +336,8 @@ async function socketEcho(server: BenchServer, lab: string, node: string, n: num
 
 // --- Start clicked -> all prompts -----------------------------------------------
 
-async function startToPrompts(server: BenchServer, browser: Browser, yaml: string, runs: number): Promise<BrowserResults["starts"][number]> {
-  const detail = await server.api<LabDetail>("POST", "/api/labs", yaml);
+async function startToPrompts(server: LabServer, browser: Browser, yaml: string, runs: number): Promise<BrowserResults["starts"][number]> {
+  const detail = await api<LabDetail>(server, "POST", "/api/labs", yaml);
   const nodes = detail.status.nodes.map((n) => n.name);
   if (nodes.length > 4) throw new Error(`${detail.name}: the dock shows at most 4 terminals side by side`);
   // Every terminal in a pane of its own, so all are drawn (a hidden tab is not).
@@ -459,8 +369,8 @@ async function startToPrompts(server: BenchServer, browser: Browser, yaml: strin
       if (clicked === undefined) throw new Error("the Start click was not seen by the page");
       ms.push(at - clicked);
       log(`  ${detail.name} run ${run + 1}: ${((at - clicked) / 1000).toFixed(2)} s`);
-      await server.api("POST", `/api/labs/${detail.name}/stop`);
-      await server.waitNodes(detail.name, "stopped");
+      await api(server, "POST", `/api/labs/${detail.name}/stop`);
+      await waitNodes(server, detail.name, "stopped");
     }
   } finally {
     await context.close();

@@ -15,7 +15,11 @@ import {
 import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import type { PaletteKind } from "./doc";
 import { nodeTypes, type LabFlowNode } from "./elements";
+import { useDock } from "../terminal/dock-store";
 import { useTopology } from "./store";
+
+const FIT = { padding: 0.35, maxZoom: 1.2 };
+const MINIMAP_COLOURS: Record<string, string> = { running: "#16a34a", booting: "#d97706", crashed: "#dc2626", stopped: "#8b95a1", halted: "#64748b" };
 
 export const PALETTE_MIME = "application/x-umlab-palette";
 
@@ -28,7 +32,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
   const states = useTopology((s) => s.nodes);
   const switchStates = useTopology((s) => s.switches);
   const running = useTopology((s) => s.running);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
 
   const derived = useMemo<LabFlowNode[]>(() => {
     const all: LabFlowNode[] = [];
@@ -57,17 +61,36 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
     return all;
   }, [doc, selected, states, switchStates, running]);
 
-  const edges = useMemo<Edge[]>(
-    () =>
-      Object.entries(doc.nodes).flatMap(([name, n]) =>
-        (n.eth ?? []).flatMap((sw, i) =>
-          sw === null
-            ? []
-            : [{ id: `${name}:eth${i}`, source: name, target: sw, label: `eth${i}`, data: { node: name, index: i }, selected: selected === `${name}:eth${i}`, className: switchStates[sw]?.paused ? "paused" : "" }],
-        ),
-      ),
-    [doc, switchStates, selected],
-  );
+  const edges = useMemo<Edge[]>(() => {
+    const at = new Map(derived.map((n) => [n.id, n.position.y]));
+    return Object.entries(doc.nodes).flatMap(([name, n]) =>
+      (n.eth ?? []).flatMap((sw, i) => {
+        if (sw === null) return [];
+        // The wire leaves from the facing sides: a node below its switch wires from its top.
+        const below = (at.get(name) ?? 0) >= (at.get(sw) ?? 0);
+        return [
+          {
+            id: `${name}:eth${i}`,
+            source: name,
+            target: sw,
+            sourceHandle: below ? "t" : "b",
+            targetHandle: below ? "b" : "t",
+            label: `eth${i}`,
+            data: { node: name, index: i },
+            selected: selected === `${name}:eth${i}`,
+            className: switchStates[sw]?.paused ? "paused" : "",
+          },
+        ];
+      }),
+    );
+  }, [doc, derived, switchStates, selected]);
+
+  // The terminal dock takes part of the canvas when it opens: fit again.
+  const panes = useDock((s) => s.panes.length > 0);
+  useEffect(() => {
+    const id = requestAnimationFrame(() => void fitView(FIT));
+    return () => cancelAnimationFrame(id);
+  }, [panes, fitView]);
 
   // React Flow keeps what it measured (sizes, a drag in progress) on its nodes;
   // the lab gives everything else. A node being dragged keeps its place until dropped.
@@ -142,13 +165,13 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       onDrop={onDrop}
       fitView
       zoomOnDoubleClick={false}
-      fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
+      fitViewOptions={FIT}
       minZoom={0.2}
       maxZoom={2.5}
       proOptions={{ hideAttribution: true }}
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable nodeClassName={(n) => (n.type === "labswitch" ? "mm-switch" : `mm-${(n.data as { state?: string }).state ?? "stopped"}`)} />
+      <MiniMap pannable zoomable ariaLabel="Mini map" nodeStrokeWidth={3} style={{ width: 150, height: 100 }} nodeColor={(n) => (n.type === "labswitch" ? "#0891b2" : (MINIMAP_COLOURS[(n.data as { state?: string }).state ?? "stopped"] ?? "#8b95a1"))} />
       <Controls />
     </ReactFlow>
   );

@@ -192,6 +192,7 @@ export function Workspace({ labId }: { labId: string }) {
     ];
   };
 
+  const allUp = t.running && Object.keys(t.doc.nodes).every((n) => ["running", "booting"].includes(t.nodes[n]?.state ?? ""));
   const nodeStates = Object.fromEntries(Object.entries(t.nodes).map(([k, v]) => [k, v.state]));
   return (
     <div className="workspace" data-lab={name}>
@@ -203,7 +204,7 @@ export function Workspace({ labId }: { labId: string }) {
         <span className={`badge ${t.running ? "running" : "stopped"}`} data-testid="lab-state">
           {t.running ? "running" : "stopped"}
         </span>
-        <button type="button" className="primary" disabled={!!busy} onClick={() => act("start", () => api.start(detail.id))}>
+        <button type="button" className="primary" disabled={!!busy || allUp} title={t.running && !allUp ? "Start the nodes that are not running" : ""} onClick={() => act("start", () => api.start(detail.id))}>
           Start
         </button>
         <button type="button" disabled={!!busy || !t.running} onClick={() => act("stop", () => api.stop(detail.id))}>
