@@ -95,7 +95,7 @@ test("copy and paste in a terminal with Ctrl+Shift+C and Ctrl+Shift+V", async ({
   await page.keyboard.press("Enter");
   await expect(screen(page, "pc1")).toContainText("pasted-42");
   // Triple-click selects the output line; Ctrl+Shift+C copies it.
-  const row = page.locator('[data-terminal="pc1"] .xterm-rows > div').filter({ hasText: /^pasted-42\s*$/ });
+  const row = page.locator('[data-terminal="pc1"] .xterm-rows > div').filter({ hasText: "pasted-42" }).filter({ hasNotText: "echo" });
   // xterm's own layers take the pointer events above its rows: click where the row is.
   const box = (await row.boundingBox())!;
   await page.mouse.click(box.x + 20, box.y + box.height / 2, { clickCount: 3 });
