@@ -67,13 +67,18 @@ test("a flood of output does not freeze the page, and the console still answers 
   await waitPrompt(page, "pc1");
   await typeLine(page, "pc1", "yes flood-line");
   await expect(screen(page, "pc1")).toContainText("flood-line");
-  // While it floods, the page keeps answering: a round trip into the page stays quick.
-  for (let i = 0; i < 5; i++) {
+  // While it floods, the page keeps answering: a frame round trip into the page
+  // stays short (a lone slow one can be the 2-core host being busy, not the page).
+  const trips: number[] = [];
+  for (let i = 0; i < 8; i++) {
     const t0 = Date.now();
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-    expect(Date.now() - t0).toBeLessThan(1000);
-    await page.waitForTimeout(400);
+    trips.push(Date.now() - t0);
+    await page.waitForTimeout(300);
   }
+  trips.sort((x, y) => x - y);
+  expect(trips[trips.length - 1], `frame round trips ${trips.join(", ")} ms`).toBeLessThan(3000);
+  expect(trips[trips.length >> 1], `frame round trips ${trips.join(", ")} ms`).toBeLessThan(250);
   await page.locator('[data-terminal="pc1"] .xterm-screen').click();
   await page.keyboard.press("Control+C");
   await typeLine(page, "pc1", "clear; echo after-$((40+2))");
@@ -94,6 +99,7 @@ test("copy and paste in a terminal with Ctrl+Shift+C and Ctrl+Shift+V", async ({
   await page.keyboard.press("Control+Shift+V");
   await page.keyboard.press("Enter");
   await expect(screen(page, "pc1")).toContainText("pasted-42");
+  await expect(screen(page, "pc1")).not.toContainText("pasted-42echo", { timeout: 1000 });
   // Triple-click selects the output line; Ctrl+Shift+C copies it.
   const row = page.locator('[data-terminal="pc1"] .xterm-rows > div').filter({ hasText: "pasted-42" }).filter({ hasNotText: "echo" });
   // xterm's own layers take the pointer events above its rows: click where the row is.

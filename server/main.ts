@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   const engine = new Engine(root);
   const reaped = await engine.reapLeftovers();
   if (reaped.length) console.log(`umlab: ended what an earlier server left running in: ${reaped.join(", ")}`);
+  // A crash is worth a line in the server's log too: the UI shows it only while the lab lives.
+  engine.on("node-state", (lab: string, s: { name: string; state: string; reason: string | null }) => {
+    if (s.state === "crashed") console.error(`umlab: ${lab}/${s.name} crashed: ${s.reason}`);
+  });
   const service = new LabService(new LabStore(db), engine);
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs());
   registerServices(service);

@@ -121,10 +121,8 @@ export function NodeTerminal({
           if (sel) void navigator.clipboard?.writeText(sel);
           return false;
         }
-        if (e.code === "KeyV") {
-          void navigator.clipboard?.readText().then((text) => text && t.paste(text));
-          return false;
-        }
+        // The browser's own paste follows (a paste event, which xterm takes): just keep xterm from sending ^V.
+        if (e.code === "KeyV") return false;
         return true;
       });
       const observer = new ResizeObserver(() => resize());

@@ -143,12 +143,15 @@ describe("engine with real UML guests and switches", () => {
     assert.match(node.reason!, /killed by signal 9/);
     assert.match(node.reason!, /Last console lines/);
     await node.start();
-    // Typed while it boots: kept and run once it is up.
+    // Typed and resized while it boots: kept and given to it once it is up
+    // (a SIGWINCH early in the boot panics Debian's UML).
     node.write("echo typed-$((6*7))-early\r");
+    node.resize(120, 40);
     await node.waitRunning(60000);
     const deadline = Date.now() + 10000;
     while (!/typed-42-early/.test(node.console.text()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.match(node.console.text(), /typed-42-early/);
+    assert.equal((await node.exec("stty -F /dev/tty0 size")).stdout, "40 120\n");
     const r = await node.exec("cat /root/mark; ping -c 1 -W 5 10.0.1.2 >/dev/null && echo net-ok");
     assert.equal(r.stdout, "kept\nnet-ok\n");
   });

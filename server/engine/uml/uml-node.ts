@@ -261,11 +261,20 @@ export class UmlNode extends EventEmitter {
     this.nudger?.sawInput();
   }
 
+  /**
+   * The console's size. A resize reaches UML as SIGWINCH, which panics a
+   * guest still early in its boot ("Segfault with no mm" in winch/do_IRQ): so
+   * while it boots the size is only kept, and given to it once it runs.
+   */
   resize(cols: number, rows: number): void {
     this.cols = cols;
     this.rows = rows;
+    if (this.state === "running") this.applySize();
+  }
+
+  private applySize(): void {
     try {
-      this.proc?.resize(cols, rows);
+      this.proc?.resize(this.cols, this.rows);
     } catch {
       // the pty closed under us
     }
@@ -273,7 +282,10 @@ export class UmlNode extends EventEmitter {
 
   private setState(state: NodeState): void {
     this.state = state;
-    if (state === "running" && this.typedAhead) this.proc?.write(this.typedAhead);
+    if (state === "running") {
+      if (this.proc && (this.proc.cols !== this.cols || this.proc.rows !== this.rows)) this.applySize();
+      if (this.typedAhead) this.proc?.write(this.typedAhead);
+    }
     if (state !== "booting") this.typedAhead = "";
     if (state !== "crashed") this.reason = null;
     this.emit("state", this.status());
