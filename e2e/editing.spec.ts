@@ -38,6 +38,15 @@ test("edit on the canvas: inspector, rename, undo and redo, delete key, and ever
   let saved = await getLab(name);
   expect(saved.lab.nodes?.r1).toMatchObject({ role: "router", mem: "96M", eth: ["hub1"], startup: "ip addr add 10.1.0.1/24 dev eth0\nip link set eth0 up" });
   expect(saved.lab.nodes?.host1).toMatchObject({ eth: ["hub1", "sw1"] });
+  expect(saved.lab.nodes?.host1?.role).toBeUndefined();
+
+  // Choosing a default drops the field from the file again.
+  await page.locator('.react-flow__node[data-id="hub1"]').click();
+  await inspector.getByLabel("Mode").selectOption("switch");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved");
+  expect((await getLab(name)).lab.switches?.hub1).toEqual({ pos: expect.any(Array) });
+  await inspector.getByLabel("Mode").selectOption("hub");
+  await expect(page.locator('[data-switch="hub1"]')).toContainText("hub");
 
   // Delete key removes the selected switch and unplugs what was wired to it.
   await page.locator('.react-flow__node[data-id="sw1"]').click();

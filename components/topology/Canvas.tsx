@@ -21,6 +21,9 @@ import { useTopology } from "./store";
 const FIT = { padding: 0.35, maxZoom: 1.2 };
 const MINIMAP_COLOURS: Record<string, string> = { running: "#16a34a", booting: "#d97706", crashed: "#dc2626", stopped: "#8b95a1", halted: "#64748b" };
 
+/** Where the lab file put an element, or a row for those it never placed. */
+const placed = (pos: [number, number] | undefined, x: number, y: number) => (pos ? { x: pos[0], y: pos[1] } : { x, y });
+
 export const PALETTE_MIME = "application/x-umlab-palette";
 
 export type ContextTarget = { kind: "node" | "switch"; name: string; x: number; y: number };
@@ -42,7 +45,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       all.push({
         id: name,
         type: "labswitch",
-        position: s.pos ? { x: s.pos[0], y: s.pos[1] } : { x: 80 + i * 220, y: 60 },
+        position: placed(s.pos, 80 + i * 220, 60),
         selected: selected === name,
         data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid },
       });
@@ -53,7 +56,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       all.push({
         id: name,
         type: "labnode",
-        position: n.pos ? { x: n.pos[0], y: n.pos[1] } : { x: 40 + i * 180, y: 260 },
+        position: placed(n.pos, 40 + i * 180, 260),
         selected: selected === name,
         data: { name, role: n.role ?? "host", state: running || st ? (st?.state ?? "stopped") : "stopped", reason: st?.reason ?? null, interfaces: n.eth?.length ?? 0 },
       });

@@ -16,13 +16,7 @@ export function Inspector() {
       <aside className="inspector" aria-label="Inspector" data-inspect={selected}>
         <h3>{n.role === "router" ? "Router" : "Host"}</h3>
         <NameField name={selected} />
-        <label>
-          Role
-          <select value={n.role ?? "host"} onChange={(e) => edit((d) => void (e.target.value === "router" ? (d.nodes[selected].role = "router") : delete d.nodes[selected].role))}>
-            <option value="host">host</option>
-            <option value="router">router (forwards IPv4)</option>
-          </select>
-        </label>
+        <Choice label="Role" value={n.role} options={{ host: "host", router: "router (forwards IPv4)" }} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "role", v))} />
         <label>
           Image
           <input list="umlab-images" value={n.image ?? "busybox"} onChange={(e) => edit((d) => void (d.nodes[selected].image = e.target.value || undefined))} />
@@ -70,20 +64,8 @@ export function Inspector() {
       <aside className="inspector" aria-label="Inspector" data-inspect={selected}>
         <h3>{s.mode === "hub" ? "Hub" : "Switch"}</h3>
         <NameField name={selected} />
-        <label>
-          Mode
-          <select value={s.mode ?? "switch"} onChange={(e) => edit((d) => void (e.target.value === "hub" ? (d.switches[selected].mode = "hub") : delete d.switches[selected].mode))}>
-            <option value="switch">switch</option>
-            <option value="hub">hub</option>
-          </select>
-        </label>
-        <label>
-          Kind
-          <select value={s.kind ?? "vde"} onChange={(e) => edit((d) => void (e.target.value === "uml_switch" ? (d.switches[selected].kind = "uml_switch") : delete d.switches[selected].kind))}>
-            <option value="vde">vde_switch</option>
-            <option value="uml_switch">uml_switch</option>
-          </select>
-        </label>
+        <Choice label="Mode" value={s.mode} options={{ switch: "switch", hub: "hub" }} onChange={(v) => edit((d) => setOrDrop(d.switches[selected], "mode", v))} />
+        <Choice label="Kind" value={s.kind} options={{ vde: "vde_switch", uml_switch: "uml_switch" }} onChange={(v) => edit((d) => setOrDrop(d.switches[selected], "kind", v))} />
         <small>Plugged: {Object.entries(doc.nodes).flatMap(([name, n]) => (n.eth ?? []).map((w, i) => (w === selected ? `${name}:eth${i}` : null)).filter(Boolean)).join(", ") || "nothing yet"}</small>
       </aside>
     );
@@ -101,6 +83,31 @@ export function Inspector() {
       </small>
     </aside>
   );
+}
+
+/**
+ * A select over a field whose first option is the lab file's default: choosing
+ * the default removes the field, so the saved file stays as short as it can be.
+ */
+function Choice<K extends string>({ label, value, options, onChange }: { label: string; value: K | undefined; options: Record<K, string>; onChange: (v: K | undefined) => void }) {
+  const keys = Object.keys(options) as K[];
+  return (
+    <label>
+      {label}
+      <select value={value ?? keys[0]} onChange={(e) => onChange(e.target.value === keys[0] ? undefined : (e.target.value as K))}>
+        {keys.map((k) => (
+          <option key={k} value={k}>
+            {options[k]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function setOrDrop<T extends object, F extends keyof T>(target: T, field: F, value: T[F] | undefined): void {
+  if (value === undefined) delete target[field];
+  else target[field] = value;
 }
 
 /** Renames on Enter or when leaving the field; a bad name is explained, not saved. */
