@@ -22,6 +22,7 @@ describe("command lines", () => {
     const node: Node = {
       name: "node01",
       role: "host",
+      kernel: null,
       pos: null,
       image: "busybox",
       memoryMiB: 48,
@@ -43,6 +44,7 @@ describe("command lines", () => {
       node,
       cow: "/d/labs/lab1/disks/node01.cow",
       image: "/d/images/busybox-abc.img",
+      modulesDisk: "/d/kernels/modules-fast-6.1.192-abc.img",
       agentTty: "/dev/pts/7",
       switches,
     });
@@ -53,6 +55,7 @@ describe("command lines", () => {
       "/usr/bin/linux.uml",
       "ubd0=/d/labs/lab1/disks/node01.cow,/d/images/busybox-abc.img",
       "ubd1r=nodes/node01/config.img",
+      "ubd2r=/d/kernels/modules-fast-6.1.192-abc.img",
       "root=/dev/ubda",
       "rw",
       "init=/init",

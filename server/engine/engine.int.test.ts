@@ -126,6 +126,12 @@ describe("engine with real UML guests and switches", () => {
     assert.equal((await run.node("node01").exec("cat /proc/sys/net/ipv4/ip_forward")).stdout, "0\n");
   });
 
+  it("loads kernel modules with modprobe (the kernel's modules disk on /lib/modules)", async () => {
+    const r = await engine.run("three")!.node("node03").exec("modprobe softdog && grep -c '^softdog ' /proc/modules");
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, "1\n");
+  });
+
   it("mconsole answers version", async () => {
     const r = await engine.run("three")!.node("node01").mconsole({ op: "version" });
     assert.ok(r.ok, r.text);

@@ -7,6 +7,8 @@ export type SwitchKind = "vde" | "uml_switch";
 export type SwitchMode = "switch" | "hub";
 
 export type NodeRole = "host" | "router";
+/** umlab's own fast kernel or Debian's; null: the fast one once it is built. */
+export type KernelChoice = "fast" | "debian";
 
 /** Where a node or switch sits on the canvas; null until someone places it. */
 export type Position = { x: number; y: number } | null;
@@ -29,6 +31,7 @@ export interface Node {
   /** A router forwards IPv4 between its interfaces from boot; a host does not. */
   role: NodeRole;
   image: string;
+  kernel: KernelChoice | null;
   memoryMiB: number;
   interfaces: Interface[];
   /** Shell script run by the guest's init at boot, before the console opens. */
@@ -41,6 +44,8 @@ export interface Node {
 export interface Lab {
   name: string;
   description: string;
+  /** The kernel of every node that does not choose its own. */
+  kernel: KernelChoice | null;
   nodes: Node[];
   switches: Switch[];
 }
@@ -54,8 +59,10 @@ export const MAX_INTERFACES = 16;
 
 const plug = z.string().nullable();
 const rawPos = z.tuple([z.number().finite(), z.number().finite()]);
+const rawKernel = z.enum(["fast", "debian"]);
 const rawNode = z.strictObject({
   role: z.enum(["host", "router"]).optional(),
+  kernel: rawKernel.optional(),
   image: z.string().optional(),
   mem: z.union([z.string(), z.number()]).optional(),
   eth: z.union([z.array(plug), z.record(z.string(), plug)]).optional(),
@@ -71,6 +78,7 @@ const rawSwitch = z.strictObject({
 export const rawLabSchema = z.strictObject({
   name: z.string(),
   description: z.string().optional(),
+  kernel: rawKernel.optional(),
   nodes: z.record(z.string(), rawNode.nullable()).optional(),
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
 });
@@ -109,13 +117,13 @@ export function resolveLab(input: unknown): Lab {
     const p = nameProblem(name);
     if (p) problems.push({ path: at, message: p });
     if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
-    nodes.push(resolveNode(name, n ?? {}, switchNames, problems));
+    nodes.push(resolveNode(name, n ?? {}, switchNames, problems, raw.kernel ?? null));
   }
   if (problems.length) throw new LabDefinitionError(problems);
-  return { name: raw.name, description: raw.description ?? "", nodes, switches };
+  return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, nodes, switches };
 }
 
-function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problems: Problem[]): Node {
+function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problems: Problem[], labKernel: KernelChoice | null): Node {
   const at = ["nodes", name];
   const image = n.image ?? DEFAULT_IMAGE;
   const imageProblem = nameProblem(image);
@@ -144,7 +152,7 @@ function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problem
     if (p) problems.push({ path: [...at, "files", path], message: p });
     else files[path] = content;
   }
-  return { name, role: n.role ?? "host", image, memoryMiB, interfaces, startup: n.startup ?? "", files, pos: toPosition(n.pos) };
+  return { name, role: n.role ?? "host", image, kernel: n.kernel ?? labKernel, memoryMiB, interfaces, startup: n.startup ?? "", files, pos: toPosition(n.pos) };
 }
 
 // Canvas coordinates are kept to whole pixels so the lab file stays readable.
@@ -186,11 +194,13 @@ function overlayPathProblem(path: string): string | null {
 export function toRawLab(lab: Lab): RawLab {
   const raw: RawLab = { name: lab.name };
   if (lab.description) raw.description = lab.description;
+  if (lab.kernel) raw.kernel = lab.kernel;
   raw.nodes = {};
   for (const n of lab.nodes) {
     const r: RawNode = {};
     if (n.role !== "host") r.role = n.role;
     if (n.image !== DEFAULT_IMAGE) r.image = n.image;
+    if (n.kernel !== lab.kernel && n.kernel) r.kernel = n.kernel;
     if (n.memoryMiB !== DEFAULT_MEMORY_MIB) r.mem = `${n.memoryMiB}M`;
     if (n.interfaces.length) r.eth = n.interfaces.map((i) => i.switch);
     if (n.startup) r.startup = n.startup;

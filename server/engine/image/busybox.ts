@@ -36,7 +36,7 @@ export function busyboxImage(root: string): string {
   const work = mkdtempSync(join(imagesDir(root), ".build-"));
   try {
     const tree = join(work, "root");
-    for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "run", "root", "var/log", "mnt"])
+    for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "run", "root", "var/log", "mnt", "lib/modules"])
       mkdirSync(join(tree, d), { recursive: true });
     copyFileSync(busybox, join(tree, "bin/busybox"));
     chmodSync(join(tree, "bin/busybox"), 0o755);

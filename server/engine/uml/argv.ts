@@ -9,6 +9,8 @@ export interface UmlLaunch {
   /** The node's COW file and the image it lies over (absolute paths). */
   cow: string;
   image: string;
+  /** The kernel's modules as a read-only disk, mounted on /lib/modules; null when it has none. */
+  modulesDisk: string | null;
   /** The host pty the exec agent answers on (the guest's ttyS1). */
   agentTty: string;
   switches: ReadonlyMap<string, Switch>;
@@ -32,6 +34,7 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     l.kernel,
     `ubd0=${l.cow},${l.image}`,
     `ubd1r=${runRel.configDisk(node.name)}`,
+    ...(l.modulesDisk ? [`ubd2r=${l.modulesDisk}`] : []),
     "root=/dev/ubda",
     "rw",
     "init=/init",

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import * as pty from "node-pty";
 import type { Node, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
-import { umlKernel, umlTmpDir } from "../host";
+import { umlTmpDir } from "../host";
+import { resolveKernel } from "../kernel/kernels";
+import { modulesDisk } from "../kernel/modules-disk";
 import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
 import { endSession, sessionMembers, waitFor } from "../procs";
@@ -100,13 +102,15 @@ export class UmlNode extends EventEmitter {
     mkdirSync(disksDir, { recursive: true });
     buildConfigDisk(this.node, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
     const shim = xstateShim(this.ctx.root);
-    const kernel = umlKernel();
+    const kernel = resolveKernel(this.ctx.root, this.node.kernel);
+    const modules = modulesDisk(this.ctx.root, kernel);
     // The channel holds open ptys: it must be closed on every path that fails below.
     const agent = new AgentChannel();
     let proc: pty.IPty;
     try {
       const argv = buildUmlArgv({
-        kernel,
+        kernel: kernel.binary,
+        modulesDisk: modules,
         lab: this.ctx.lab,
         node: this.node,
         cow: this.cowPath,

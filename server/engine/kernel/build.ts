@@ -1,0 +1,154 @@
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { HostError, hostProgram } from "../host";
+
+/** Debian's kernel source package, the one tarball the fast kernel is built from. */
+export const SOURCE_PACKAGE = "linux-source-6.1";
+const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
+const FRAGMENT = join(import.meta.dirname, "umlab.config");
+/** Bump when the way the kernel is built changes (not its configuration: that is hashed). */
+const RECIPE_VERSION = 1;
+
+export interface KernelPlan {
+  /** fast-<hash of source version, fragment and recipe>: a changed input is a new kernel. */
+  id: string;
+  sourceVersion: string;
+  fragment: string;
+  /** Where the finished kernel lives: linux, modules/<release>/, kernel.json. */
+  dir: string;
+  /** Scratch space for the build, removed afterwards. */
+  work: string;
+  log: string;
+}
+
+export interface BuildStep {
+  label: string;
+  argv: string[];
+  /** Relative to the plan's work folder. */
+  cwd: string;
+}
+
+/** What would be built on this host now; throws a HostError when the source package is missing. */
+export function kernelPlan(root: string): KernelPlan {
+  if (!existsSync(SOURCE_TARBALL)) throw new HostError(`the kernel source is not installed: install the Debian package ${SOURCE_PACKAGE} (\`npm start\` does it)`);
+  const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
+  const fragment = readFileSync(FRAGMENT, "utf8");
+  const id = `fast-${createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${fragment}`).digest("hex").slice(0, 12)}`;
+  const kernels = join(root, "kernels");
+  return { id, sourceVersion, fragment: FRAGMENT, dir: join(kernels, id), work: join(kernels, `.build-${id}`), log: join(kernels, `${id}.log`) };
+}
+
+/**
+ * The build as data: unpack Debian's source, `defconfig`, merge our fragment,
+ * resolve the rest, compile the kernel and its modules, install the modules
+ * into a staging folder. Each step runs with its argv as given, never a shell.
+ */
+export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)): BuildStep[] {
+  const src = SOURCE_PACKAGE;
+  return [
+    { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: "." },
+    { label: "default configuration", argv: ["make", "ARCH=um", "defconfig"], cwd: src },
+    { label: "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", plan.fragment], cwd: src },
+    { label: "resolving the configuration", argv: ["make", "ARCH=um", "olddefconfig"], cwd: src },
+    { label: "compiling the kernel and its modules", argv: ["make", "ARCH=um", `-j${jobs}`, "linux", "modules"], cwd: src },
+    { label: "installing the modules", argv: ["make", "ARCH=um", "modules_install", "INSTALL_MOD_PATH=../stage", "INSTALL_MOD_STRIP=1", "DEPMOD=/sbin/depmod"], cwd: src },
+  ];
+}
+
+export interface BuildProgress {
+  step: number;
+  steps: number;
+  label: string;
+  /** The last line the build printed. */
+  line: string;
+}
+
+/**
+ * Builds the fast kernel into the plan's folder. Nothing changes unless it
+ * all succeeds: the kernel appears at once (a rename) or not at all, and a
+ * failure says which step failed with the end of its output (the whole log
+ * stays beside it).
+ */
+export async function buildKernel(root: string, onProgress: (p: BuildProgress) => void = () => {}): Promise<void> {
+  const plan = kernelPlan(root);
+  if (existsSync(join(plan.dir, "kernel.json"))) return;
+  for (const tool of ["make", "gcc", "flex", "bison", "bc", "tar", "xz"]) hostProgram(tool);
+  const t0 = Date.now();
+  rmSync(plan.work, { recursive: true, force: true });
+  mkdirSync(plan.work, { recursive: true });
+  const log = createWriteStream(plan.log);
+  const steps = buildSteps(plan);
+  try {
+    for (const [i, step] of steps.entries()) {
+      onProgress({ step: i + 1, steps: steps.length, label: step.label, line: "" });
+      await run(step, plan, log, (line) => onProgress({ step: i + 1, steps: steps.length, label: step.label, line }));
+    }
+    const src = join(plan.work, SOURCE_PACKAGE);
+    const release = readFileSync(join(src, "include", "config", "kernel.release"), "utf8").trim();
+    const stage = join(plan.work, "stage");
+    const modules = join(stage, "modules");
+    mkdirSync(modules, { recursive: true });
+    // modules_install writes lib/modules/<release>; the kernel keeps just <release>/ (no build/source links into the scratch tree).
+    renameSync(join(stage, "lib", "modules", release), join(modules, release));
+    for (const link of ["build", "source"]) rmSync(join(modules, release, link), { force: true });
+    copyFileSync(join(src, "linux"), join(stage, "linux"));
+    const kernel = {
+      id: plan.id,
+      name: "fast",
+      binary: join(plan.dir, "linux"),
+      release,
+      modules: join(plan.dir, "modules"),
+      source: `${SOURCE_PACKAGE} ${plan.sourceVersion}`,
+      builtAt: new Date().toISOString(),
+      seconds: Math.round((Date.now() - t0) / 1000),
+    };
+    writeFileSync(join(stage, "kernel.json"), `${JSON.stringify(kernel, null, 2)}\n`);
+    rmSync(join(stage, "lib"), { recursive: true, force: true });
+    rmSync(plan.dir, { recursive: true, force: true });
+    renameSync(stage, plan.dir);
+  } finally {
+    log.end();
+    rmSync(plan.work, { recursive: true, force: true });
+  }
+}
+
+export class KernelBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KernelBuildError";
+  }
+}
+
+function run(step: BuildStep, plan: KernelPlan, log: NodeJS.WritableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    log.write(`\n### ${step.label}: ${step.argv.join(" ")}\n`);
+    const child = spawn(step.argv[0], step.argv.slice(1), {
+      cwd: join(plan.work, step.cwd),
+      env: { ...process.env, ARCH: "um", LC_ALL: "C" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let tail: string[] = [];
+    const take = (d: Buffer) => {
+      log.write(d);
+      const lines = d.toString().split("\n").filter(Boolean);
+      tail = [...tail, ...lines].slice(-20);
+      if (lines.length) onLine(lines[lines.length - 1]);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", (e) => reject(new KernelBuildError(`${step.label}: ${e.message}`)));
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new KernelBuildError(`${step.label} failed (exit ${code}); the end of its output:\n${tail.join("\n")}\n(whole log: ${plan.log})`));
+    });
+  });
+}
+
+/** Built kernels under the data root (the current one and older ones). */
+export function builtKernelIds(root: string): string[] {
+  const dir = join(root, "kernels");
+  return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith("fast-") && existsSync(join(dir, d, "kernel.json"))) : [];
+}
