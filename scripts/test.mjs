@@ -11,6 +11,9 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
+// Every test boots the fast kernel provisioning built in the project's data
+// root (tests use fresh data roots of their own) and never starts a build.
+const kernelEnv = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0" };
 function find(dir, suffix) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
@@ -53,7 +56,7 @@ if (chosen.length) {
   // must not hang the run (the hang would hide which file leaked).
   const { code, out } = await run(
     ["--import", "tsx", "--test", "--test-concurrency=1", "--test-force-exit", "--test-reporter=spec", ...chosen],
-    { NODE_ENV: "test", ...process.env },
+    { NODE_ENV: "test", ...kernelEnv, ...process.env },
     true,
   );
   const count = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, "m").exec(out)?.[1] ?? 0);
@@ -72,7 +75,7 @@ if (chosenSpecs.length) {
   if (chosen.length) console.log("\nend-to-end (Playwright):");
   const { code } = await run(
     [join(ROOT, "node_modules", "@playwright", "test", "cli.js"), "test", ...(filter.length ? chosenSpecs.map(escape) : [])],
-    { ...process.env, UMLAB_E2E_JSON: report },
+    { ...kernelEnv, ...process.env, UMLAB_E2E_JSON: report },
     false,
   );
   let ok = 0;

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { io } from "socket.io-client";
+import type { KernelBuildState, KernelInfo } from "./api/kernel-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
@@ -24,6 +25,8 @@ usage: umlab [--url URL] COMMAND
   mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
   switch LAB SWITCH pause|resume
   rm LAB                          delete a stopped lab and its disks
+  kernel ls                       the kernels nodes can boot (fast, debian)
+  kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
 
 The server is UMLAB_URL or --url (default http://localhost:3000).`;
 
@@ -250,9 +253,43 @@ async function main(argv: string[]): Promise<number> {
       await api("DELETE", `/api/labs/${enc(rest[0])}`);
       console.log(`deleted lab ${rest[0]}`);
       return 0;
+    case "kernel":
+      return kernelCommand(rest);
     default:
       throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
   }
+}
+
+type Kernels = { kernels: KernelInfo[]; build: KernelBuildState };
+
+async function kernelCommand(rest: string[]): Promise<number> {
+  if (rest[0] === "ls") {
+    const { kernels } = await api<Kernels>("GET", "/api/kernels");
+    for (const k of kernels) console.log(`${k.name.padEnd(7)} ${(k.ready ? k.release ?? "" : "not ready").padEnd(14)} ${k.isDefault ? "default " : "        "}${k.detail}`);
+    return 0;
+  }
+  if (rest[0] !== "build") throw new CliError("usage: umlab kernel ls | umlab kernel build [--no-wait]");
+  let { build } = await api<{ build: KernelBuildState }>("POST", "/api/kernels/build");
+  if (build.state === "done") {
+    console.log("the fast kernel is built");
+    return 0;
+  }
+  if (rest.includes("--no-wait")) {
+    console.log("building the fast kernel in the background: `umlab kernel ls` shows how far it is");
+    return 0;
+  }
+  let last = "";
+  while (build.state === "building") {
+    const p = build.progress;
+    const line = p ? `[${p.step}/${p.steps}] ${p.label}` : "starting";
+    if (line !== last) console.error(line);
+    last = line;
+    await new Promise((r) => setTimeout(r, 2000));
+    build = (await api<Kernels>("GET", "/api/kernels")).build;
+  }
+  if (build.state === "failed") throw new CliError(`the fast kernel's build failed: ${build.error}`);
+  console.log("the fast kernel is built: nodes started from now on boot it");
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

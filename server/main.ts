@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import next from "next";
+import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { Engine } from "./engine/engine";
@@ -28,7 +29,11 @@ async function main(): Promise<void> {
   engine.on("node-state", (lab: string, s: { name: string; state: string; reason: string | null }) => {
     if (s.state === "crashed") console.error(`umlab: ${lab}/${s.name} crashed: ${s.reason}`);
   });
-  const service = new LabService(new LabStore(db), engine);
+  const kernels = new KernelService(root);
+  const service = new LabService(new LabStore(db), engine, kernels);
+  // The console never waits for the fast kernel: it builds in the background
+  // (UMLAB_KERNEL_BUILD=0 leaves it to `umlab kernel build`).
+  if (process.env.UMLAB_KERNEL_BUILD !== "0") kernels.start();
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs());
   registerServices(service);
 

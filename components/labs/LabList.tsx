@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import type { LabSummary } from "@/server/api/lab-service";
 import { api } from "../client/api";
 import { umlabSocket } from "../client/socket";
+import { KernelStatus } from "./KernelStatus";
 
 type Dialog = { kind: "create" } | { kind: "duplicate"; lab: LabSummary } | { kind: "delete"; lab: LabSummary } | null;
 
@@ -52,6 +53,7 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
       <header className="labs-header">
         <h1>umlab</h1>
         <p>Virtual network labs on User Mode Linux: a real Linux kernel per node, real switches, a terminal per node.</p>
+        <KernelStatus />
         <div className="actions">
           <button type="button" className="primary" onClick={() => setDialog({ kind: "create" })}>
             New lab

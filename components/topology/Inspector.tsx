@@ -17,6 +17,7 @@ export function Inspector() {
         <h3>{n.role === "router" ? "Router" : "Host"}</h3>
         <NameField name={selected} />
         <Choice label="Role" value={n.role} options={{ host: "host", router: "router (forwards IPv4)" }} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "role", v))} />
+        <Choice label="Kernel" value={n.kernel} options={KERNELS} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "kernel", v as "fast" | "debian" | undefined))} />
         <label>
           Image
           <input list="umlab-images" value={n.image ?? "busybox"} onChange={(e) => edit((d) => void (d.nodes[selected].image = e.target.value || undefined))} />
@@ -74,6 +75,7 @@ export function Inspector() {
   return (
     <aside className="inspector" aria-label="Inspector">
       <h3>Lab</h3>
+      <Choice label="Kernel of every node" value={doc.kernel} options={KERNELS} onChange={(v) => edit((d) => setOrDrop(d, "kernel", v as "fast" | "debian" | undefined))} />
       <label>
         Description
         <textarea rows={3} value={doc.description ?? ""} onChange={(e) => edit((d) => void (e.target.value ? (d.description = e.target.value) : delete d.description))} />
@@ -84,6 +86,8 @@ export function Inspector() {
     </aside>
   );
 }
+
+const KERNELS = { default: "default: fast once built, else Debian's", fast: "fast (umlab's own)", debian: "Debian's user-mode-linux" };
 
 /**
  * A select over a field whose first option is the lab file's default: choosing

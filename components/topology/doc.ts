@@ -6,6 +6,7 @@ import type { RawLab } from "@/server/model/lab";
  */
 export interface DocNode {
   role?: "host" | "router";
+  kernel?: "fast" | "debian";
   image?: string;
   mem?: string | number;
   eth?: (string | null)[];
@@ -21,6 +22,7 @@ export interface DocSwitch {
 export interface Doc {
   name: string;
   description?: string;
+  kernel?: "fast" | "debian";
   nodes: Record<string, DocNode>;
   switches: Record<string, DocSwitch>;
 }
@@ -36,7 +38,7 @@ export function toDoc(raw: RawLab): Doc {
   }
   const switches: Record<string, DocSwitch> = {};
   for (const [name, s] of Object.entries(raw.switches ?? {})) switches[name] = { ...(s ?? {}) } as DocSwitch;
-  return { name: raw.name, ...(raw.description ? { description: raw.description } : {}), nodes, switches };
+  return { name: raw.name, ...(raw.description ? { description: raw.description } : {}), ...(raw.kernel ? { kernel: raw.kernel } : {}), nodes, switches };
 }
 
 export function toRaw(doc: Doc): RawLab {

@@ -1,4 +1,5 @@
 import type { Engine } from "../engine/engine";
+import type { KernelService } from "./kernel-service";
 import type { LabStatus } from "../engine/lab-run";
 import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
@@ -47,6 +48,7 @@ export class LabService {
   constructor(
     readonly store: LabStore,
     readonly engine: Engine,
+    readonly kernels: KernelService,
   ) {}
 
   async list(): Promise<LabSummary[]> {

@@ -38,3 +38,9 @@ export const runRel = {
 
 export const imagesDir = (root: string) => join(root, "images");
 export const toolsDir = (root: string) => join(root, "tools");
+
+/**
+ * Built kernels and their modules disks: under the data root unless
+ * UMLAB_KERNELS says where (tests share the project's, built once).
+ */
+export const kernelsDir = (root: string) => resolve(process.env.UMLAB_KERNELS ?? join(root, "kernels"));

@@ -27,6 +27,7 @@ export function attachRealtime(http: HttpServer, svc: LabService): Server<Client
   });
   engine.on("node-state", (lab: string, status: NodeStatus) => io.emit("node:state", { lab, status }));
   engine.on("lab", (status) => io.emit("lab:status", status));
+  svc.kernels.on("status", (build) => io.emit("kernel:status", build));
 
   const detach = (socket: IoSocket, ref: ConsoleRef) => {
     const key = keyOf(ref);

@@ -1,3 +1,4 @@
+import type { KernelBuildState } from "../api/kernel-service";
 import type { LabStatus } from "../engine/lab-run";
 import type { NodeStatus } from "../engine/uml/uml-node";
 
@@ -31,4 +32,6 @@ export interface ServerToClient {
   "console:data": (ref: ConsoleRef & { data: string; reset?: boolean }) => void;
   "node:state": (ev: { lab: string; status: NodeStatus }) => void;
   "lab:status": (status: LabStatus) => void;
+  /** The fast kernel's build, while it runs and when it ends. */
+  "kernel:status": (build: KernelBuildState) => void;
 }

@@ -4,6 +4,7 @@ import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, re
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { HostError, hostProgram } from "../host";
+import { kernelsDir } from "../paths";
 
 /** Debian's kernel source package, the one tarball the fast kernel is built from. */
 export const SOURCE_PACKAGE = "linux-source-6.1";
@@ -37,7 +38,7 @@ export function kernelPlan(root: string): KernelPlan {
   const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
   const fragment = readFileSync(FRAGMENT, "utf8");
   const id = `fast-${createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${fragment}`).digest("hex").slice(0, 12)}`;
-  const kernels = join(root, "kernels");
+  const kernels = kernelsDir(root);
   return { id, sourceVersion, fragment: FRAGMENT, dir: join(kernels, id), work: join(kernels, `.build-${id}`), log: join(kernels, `${id}.log`) };
 }
 
@@ -85,6 +86,7 @@ export async function buildKernel(root: string, onProgress: (p: BuildProgress) =
     for (const [i, step] of steps.entries()) {
       onProgress({ step: i + 1, steps: steps.length, label: step.label, line: "" });
       await run(step, plan, log, (line) => onProgress({ step: i + 1, steps: steps.length, label: step.label, line }));
+      if (step.argv.includes("olddefconfig")) checkConfig(join(plan.work, step.cwd, ".config"));
     }
     const src = join(plan.work, SOURCE_PACKAGE);
     const release = readFileSync(join(src, "include", "config", "kernel.release"), "utf8").trim();
@@ -113,6 +115,13 @@ export async function buildKernel(root: string, onProgress: (p: BuildProgress) =
     log.end();
     rmSync(plan.work, { recursive: true, force: true });
   }
+}
+
+/** The resolved configuration must not have pulled back what makes boot slow. */
+function checkConfig(path: string): void {
+  const config = readFileSync(path, "utf8");
+  const slow = ["RAID6_PQ", "XOR_BLOCKS"].filter((o) => new RegExp(`^CONFIG_${o}=`, "m").test(config));
+  if (slow.length) throw new KernelBuildError(`the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in umlab.config`);
 }
 
 export class KernelBuildError extends Error {
@@ -149,6 +158,6 @@ function run(step: BuildStep, plan: KernelPlan, log: NodeJS.WritableStream, onLi
 
 /** Built kernels under the data root (the current one and older ones). */
 export function builtKernelIds(root: string): string[] {
-  const dir = join(root, "kernels");
+  const dir = kernelsDir(root);
   return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith("fast-") && existsSync(join(dir, d, "kernel.json"))) : [];
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hostProgram } from "../host";
+import { kernelsDir } from "../paths";
 import type { Kernel } from "./kernels";
 
 /**
@@ -15,7 +16,7 @@ export function modulesDisk(root: string, kernel: Kernel): string | null {
   if (!kernel.modules || !existsSync(join(kernel.modules, kernel.release))) return null;
   const tree = join(kernel.modules, kernel.release);
   const stamp = createHash("sha256").update(`${kernel.binary} ${kernel.release} ${statSync(tree).mtimeMs} ${statSync(kernel.binary).mtimeMs}`).digest("hex").slice(0, 12);
-  const dir = join(root, "kernels");
+  const dir = kernelsDir(root);
   const image = join(dir, `modules-${kernel.name}-${kernel.release}-${stamp}.img`);
   if (existsSync(image)) return image;
   mkdirSync(dir, { recursive: true });
