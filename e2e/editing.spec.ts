@@ -33,10 +33,11 @@ test("edit on the canvas: inspector, rename, undo and redo, delete key, and ever
   await inspector.getByLabel("Name").press("Enter");
   await expect(page.locator('.react-flow__node[data-id="r1"]')).toBeVisible();
   await inspector.getByLabel("Memory").fill("96M");
+  await inspector.getByLabel("Kernel").selectOption("debian");
   await inspector.getByLabel("Startup script").fill("ip addr add 10.1.0.1/24 dev eth0\nip link set eth0 up");
   await expect(page.getByTestId("save-state")).toHaveText("Saved");
   let saved = await getLab(name);
-  expect(saved.lab.nodes?.r1).toMatchObject({ role: "router", mem: "96M", eth: ["hub1"], startup: "ip addr add 10.1.0.1/24 dev eth0\nip link set eth0 up" });
+  expect(saved.lab.nodes?.r1).toMatchObject({ role: "router", kernel: "debian", mem: "96M", eth: ["hub1"], startup: "ip addr add 10.1.0.1/24 dev eth0\nip link set eth0 up" });
   expect(saved.lab.nodes?.host1).toMatchObject({ eth: ["hub1", "sw1"] });
   expect(saved.lab.nodes?.host1?.role).toBeUndefined();
 

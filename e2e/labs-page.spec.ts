@@ -53,8 +53,9 @@ test("import a lab.yaml, start and stop it, duplicate it and delete the copy wit
   expect((await listLabs()).some((l) => l.name === copy)).toBe(false);
 });
 
-test("the sample labs are there on first start", async ({ page }) => {
+test("the sample labs are there on first start, and the page says which kernel nodes boot", async ({ page }) => {
   await page.goto("/");
+  await expect(page.getByTestId("kernel-status")).toContainText("Nodes boot umlab's fast kernel (6.1.");
   await expect(page.locator('[data-lab="two-hosts"]')).toBeVisible();
   await expect(page.locator('[data-lab="three-hosts-hub"]')).toBeVisible();
 });

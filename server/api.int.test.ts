@@ -242,6 +242,18 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     assert.equal(ping.exitCode, 0, ping.stdout);
   });
 
+  it("lists the kernels: the fast one built (tests boot it) and Debian's", async () => {
+    const { kernels, build } = (await (await fetch(`${url}/api/kernels`)).json()) as { kernels: { name: string; ready: boolean; isDefault: boolean }[]; build: { state: string } };
+    assert.deepEqual(kernels.map((k) => [k.name, k.ready, k.isDefault]), [["fast", true, true], ["debian", true, false]]);
+    assert.equal(build.state, "done");
+    const ls = cli("kernel", "ls");
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.match(ls.stdout, /^fast\s+6\.1\.\d+\s+default /m);
+    const b = cli("kernel", "build");
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /the fast kernel is built/);
+  });
+
   it("answers unknown labs, nodes and actions with clear errors", async () => {
     assert.equal((await fetch(`${url}/api/labs/nosuch`)).status, 404);
     const res = await fetch(`${url}/api/labs/apilab/nodes/nosuch/exec`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"argv":["true"]}' });
