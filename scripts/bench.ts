@@ -20,6 +20,7 @@ import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { resolveLab, type Lab } from "../server/model/lab";
 import { browserBench, CLEAR_EVERY, PHASE_MS, type BrowserResults } from "./bench-browser";
+import { chainLab, log, median, memAvailableKiB, ownedBytes, sleep, waitPrompts } from "./bench-lib";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const CAP_MAX = Number(process.env.BENCH_CAP_MAX ?? 300);
@@ -31,10 +32,6 @@ if (ONLY !== undefined && ONLY !== "engine" && ONLY !== "browser") throw new Err
 const FULL = ONLY === undefined && RUNS >= 10 && KEYS >= 200 && START_RUNS >= 3;
 const root = mkdtempSync(join(tmpdir(), "umlab-bench-"));
 const engine = new Engine(root);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const memAvailableKiB = () => Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
 /** linux.uml alone, started by hand as DESIGN.md does it: launch until the kernel runs init. */
 async function rawBoot(image: string, shim: string, i: number): Promise<number> {
@@ -61,31 +58,6 @@ async function rawBoot(image: string, shim: string, i: number): Promise<number> 
   return ms;
 }
 
-function chainLab(name: string, n: number, mem?: string, perSwitch = 10): Lab {
-  const nodes: Record<string, { eth: string[]; mem?: string }> = {};
-  const switches: Record<string, object> = {};
-  for (let i = 0; i < n; i++) {
-    const sw = `sw${Math.floor(i / perSwitch)}`;
-    switches[sw] = {};
-    nodes[`n${i}`] = mem ? { eth: [sw], mem } : { eth: [sw] };
-  }
-  return resolveLab({ name, nodes, switches });
-}
-
-const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(stripTerminalEscapes(text).trimEnd() + " ");
-
-async function waitPrompts(lab: Lab, timeoutMs: number): Promise<void> {
-  const run = engine.run(lab.name)!;
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
-    if (crashed.length) throw new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`);
-    if ([...run.nodes.values()].every((n) => hasPrompt(n.console.text(), n.name))) return;
-    if (Date.now() > until) throw new Error(`not all prompts within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
-
 /** engine start -> the node's shell prompt on its console. */
 async function umlabBoot(i: number): Promise<number> {
   // No links: nothing but the node itself is started inside the clock.
@@ -93,7 +65,7 @@ async function umlabBoot(i: number): Promise<number> {
   const run = engine.prepare(lab);
   const t0 = performance.now();
   await run.startNode("n0");
-  await waitPrompts(lab, 60000);
+  await waitPrompts(engine, lab, 60000);
   const ms = performance.now() - t0;
   await engine.stop(lab.name);
   engine.removeLabFiles(lab.name);
@@ -104,7 +76,7 @@ async function labStart(n: number): Promise<number> {
   const lab = chainLab(`lab${n}`, n);
   const t0 = performance.now();
   await engine.start(lab);
-  await waitPrompts(lab, 300000);
+  await waitPrompts(engine, lab, 300000);
   const ms = performance.now() - t0;
   await engine.stop(lab.name);
   engine.removeLabFiles(lab.name);
@@ -121,7 +93,7 @@ async function memoryPerNode(n = 10): Promise<{ available: number; owned: number
   const before = memAvailableKiB();
   const lab = chainLab("mem", n);
   const run = await engine.start(lab);
-  await waitPrompts(lab, 120000);
+  await waitPrompts(engine, lab, 120000);
   await sleep(5000);
   const after = memAvailableKiB();
   let owned = 0;
@@ -129,28 +101,6 @@ async function memoryPerNode(n = 10): Promise<{ available: number; owned: number
   await engine.stop(lab.name);
   engine.removeLabFiles(lab.name);
   return { available: (before - after) / 1024 / n, owned: owned / 2 ** 20 / n };
-}
-
-function ownedBytes(sid: number): number {
-  let bytes = 0;
-  const files = new Set<string>();
-  for (const pid of sessionMembers(sid)) {
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-      bytes += Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        // UML's memory file: an unlinked file in its TMPDIR ("/dev/shm/#4260 (deleted)").
-        if (target.startsWith(umlTmpDir()) && target.endsWith(" (deleted)") && !files.has(target)) {
-          files.add(target);
-          bytes += statSync(`/proc/${pid}/fd/${fd}`).blocks * 512;
-        }
-      }
-    } catch {
-      // a process that just ended
-    }
-  }
-  return bytes;
 }
 
 async function capacity(): Promise<{ held: number; why: string; seconds: number }> {
@@ -168,7 +118,7 @@ async function capacity(): Promise<{ held: number; why: string; seconds: number 
       started.push(lab.name);
       try {
         await engine.start(lab);
-        await waitPrompts(lab, 300000);
+        await waitPrompts(engine, lab, 300000);
       } catch (e) {
         why = `start failed: ${(e as Error).message.split("\n")[0]}`;
         break;

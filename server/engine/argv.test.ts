@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Node, Switch } from "../model/lab";
 import { buildSwitchArgv } from "./switch/argv";
-import { buildUmlArgv, macAddress } from "./uml/argv";
+import { buildUmlArgv, macAddress, withoutAslr } from "./uml/argv";
 
 const programs = { vde_switch: "/usr/bin/vde_switch", uml_switch: "/usr/bin/uml_switch" };
 const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode, pos: null });
@@ -79,5 +79,9 @@ describe("command lines", () => {
     assert.match(a, /^02(:[0-9a-f]{2}){5}$/);
     assert.notEqual(a, macAddress("l", "n", 1));
     assert.notEqual(a, macAddress("l", "m", 0));
+  });
+
+  it("starts linux.uml without address-space randomisation", () => {
+    assert.deepEqual(withoutAslr(["/usr/bin/linux.uml", "mem=64M"], "/usr/bin/setarch", "x86_64"), ["/usr/bin/setarch", "x86_64", "-R", "/usr/bin/linux.uml", "mem=64M"]);
   });
 });

@@ -19,6 +19,7 @@ const PACKAGE_OF: Record<string, string> = {
   busybox: "busybox-static",
   mke2fs: "e2fsprogs",
   cc: "gcc",
+  setarch: "util-linux",
 };
 
 const cache = new Map<string, string>();

@@ -1,17 +1,18 @@
 import { EventEmitter } from "node:events";
+import { machine } from "node:os";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import * as pty from "node-pty";
 import type { Node, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
-import { umlTmpDir } from "../host";
+import { hostProgram, umlTmpDir } from "../host";
 import { resolveKernel } from "../kernel/kernels";
 import { modulesDisk } from "../kernel/modules-disk";
 import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
 import { endSession, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
-import { buildUmlArgv } from "./argv";
+import { buildUmlArgv, withoutAslr } from "./argv";
 import { ConsoleBuffer } from "./console-buffer";
 import { ConsoleNudger } from "./console-nudger";
 import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
@@ -58,6 +59,7 @@ export class UmlNode extends EventEmitter {
   private log: WriteStream | null = null;
   private stopping = false;
   private typedAhead = "";
+
   private nudger: ConsoleNudger | null = null;
   private exited: Promise<void> = Promise.resolve();
   cols = 80;
@@ -118,7 +120,8 @@ export class UmlNode extends EventEmitter {
         agentTty: agent.ttyPath,
         switches: this.ctx.switches,
       });
-      proc = pty.spawn(argv[0], argv.slice(1), {
+      const launch = withoutAslr(argv, hostProgram("setarch"), machine());
+      proc = pty.spawn(launch[0], launch.slice(1), {
         name: "xterm-256color",
         cols: this.cols,
         rows: this.rows,

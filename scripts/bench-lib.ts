@@ -1,0 +1,60 @@
+// Helpers shared by the bench's sections (scripts/bench.ts, scripts/bench-kernel.ts).
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import type { Engine } from "../server/engine/engine";
+import { umlTmpDir } from "../server/engine/host";
+import { sessionMembers } from "../server/engine/procs";
+import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
+import { resolveLab, type Lab, type RawLab } from "../server/model/lab";
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const memAvailableKiB = () => Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+export function chainLab(name: string, n: number, mem?: string, perSwitch = 10, kernel?: RawLab["kernel"]): Lab {
+  const nodes: Record<string, { eth: string[]; mem?: string }> = {};
+  const switches: Record<string, object> = {};
+  for (let i = 0; i < n; i++) {
+    const sw = `sw${Math.floor(i / perSwitch)}`;
+    switches[sw] = {};
+    nodes[`n${i}`] = mem ? { eth: [sw], mem } : { eth: [sw] };
+  }
+  return resolveLab({ name, nodes, switches, ...(kernel ? { kernel } : {}) });
+}
+
+const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(stripTerminalEscapes(text).trimEnd() + " ");
+
+export async function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promise<void> {
+  const run = engine.run(lab.name)!;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
+    if (crashed.length) throw new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`);
+    if ([...run.nodes.values()].every((n) => hasPrompt(n.console.text(), n.name))) return;
+    if (Date.now() > until) throw new Error(`not all prompts within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+export function ownedBytes(sid: number): number {
+  let bytes = 0;
+  const files = new Set<string>();
+  for (const pid of sessionMembers(sid)) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      bytes += Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        // UML's memory file: an unlinked file in its TMPDIR ("/dev/shm/#4260 (deleted)").
+        if (target.startsWith(umlTmpDir()) && target.endsWith(" (deleted)") && !files.has(target)) {
+          files.add(target);
+          bytes += statSync(`/proc/${pid}/fd/${fd}`).blocks * 512;
+        }
+      }
+    } catch {
+      // a process that just ended
+    }
+  }
+  return bytes;
+}
+
