@@ -12,6 +12,7 @@ import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
 import { endSession, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
+import { BootWatch } from "./boot-watch";
 import { buildUmlArgv, withoutAslr } from "./argv";
 import { ConsoleBuffer } from "./console-buffer";
 import { ConsoleNudger } from "./console-nudger";
@@ -19,6 +20,7 @@ import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
 const TYPE_AHEAD_LIMIT = 64 * 1024;
+const MAX_HUNG_RESTARTS = 2;
 
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
@@ -61,6 +63,9 @@ export class UmlNode extends EventEmitter {
   private typedAhead = "";
 
   private nudger: ConsoleNudger | null = null;
+  private bootWatch: BootWatch | null = null;
+  private hung = false;
+  private hungRestarts = 0;
   private exited: Promise<void> = Promise.resolve();
   cols = 80;
   rows = 24;
@@ -139,8 +144,18 @@ export class UmlNode extends EventEmitter {
     this.log = createWriteStream(join(runDir, runRel.consoleLog(this.name)), { flags: "a" });
     const nudger = new ConsoleNudger(proc.pid, () => this.state === "running");
     this.nudger = nudger;
+    const watch = new BootWatch(
+      proc.pid,
+      () => this.state === "booting" && this.proc === proc,
+      () => {
+        this.hung = true;
+        process.kill(proc.pid, "SIGKILL");
+      },
+    );
+    this.bootWatch = watch;
     proc.onData((d) => {
       nudger.sawOutput();
+      watch.sawOutput();
       this.console.push(d);
       this.log?.write(d);
       this.emit("data", d);
@@ -177,13 +192,29 @@ export class UmlNode extends EventEmitter {
     await Promise.all([endSession(pid, 1000), new Promise((r) => setTimeout(r, 100))]);
     this.nudger?.stop();
     this.nudger = null;
+    this.bootWatch?.stop();
+    this.bootWatch = null;
     this.agent?.close();
     this.agent = null;
     this.log?.end();
     this.log = null;
     this.proc = null;
+    const hung = this.hung;
+    this.hung = false;
     if (this.stopping) {
       this.setState("stopped");
+    } else if (hung && this.hungRestarts < MAX_HUNG_RESTARTS) {
+      // Started again as if nothing happened: the node is still booting.
+      this.hungRestarts++;
+      this.console.push("\r\n[umlab: the guest hung while booting; starting it again]\r\n");
+      this.state = "stopped";
+      await this.start().catch((e: Error) => {
+        this.reason = e.message;
+        this.setState("crashed");
+      });
+    } else if (hung) {
+      this.reason = `the guest hung while booting ${MAX_HUNG_RESTARTS + 1} times (no output for 30 s while spinning). Last console lines:\n${this.console.tail(15)}`;
+      this.setState("crashed");
     } else if (!signal && exitCode === 0) {
       this.setState("halted");
     } else {
@@ -290,6 +321,7 @@ export class UmlNode extends EventEmitter {
   private setState(state: NodeState): void {
     this.state = state;
     if (state === "running") {
+      this.hungRestarts = 0;
       if (this.proc && (this.proc.cols !== this.cols || this.proc.rows !== this.rows)) this.applySize();
       if (this.typedAhead) this.proc?.write(this.typedAhead);
     }
