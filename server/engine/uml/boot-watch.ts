@@ -11,34 +11,37 @@ function cpuTicks(pid: number): number | null {
   }
 }
 
-const TICKS_PER_SECOND = 100;
-
 /**
  * Notices a guest that hangs while booting. With hundreds of guests booting
  * at once on a small host, about 1 in 100 stops printing right after its
- * disks are set up and spins on a page fault forever (both Debian's kernel
- * and ours; SIGSEGV at the same address again and again under strace). Such
- * a guest prints nothing for `quietMs` while burning CPU: it is reported so
- * the node can be started again.
+ * disks are set up: some spin on a page fault forever (SIGSEGV at the same
+ * address again and again under strace), some sleep with work pending, as a
+ * flooded console does when UML misses a wakeup. A booting guest that has
+ * been quiet for `nudgeMs` gets a SIGIO now and then (UML then polls its
+ * descriptors again); one quiet for `quietMs` is reported so the node can be
+ * started again.
  */
 export class BootWatch {
   private lastOutput = Date.now();
-  private lastCpu: number | null = null;
+  private nudgeable = false;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly pid: number,
     private readonly booting: () => boolean,
     private readonly onHung: () => void,
-    private readonly quietMs = 30000,
+    private readonly quietMs = 60000,
     private readonly periodMs = 5000,
+    private readonly nudgeMs = 10000,
   ) {
     this.timer = setInterval(() => this.tick(), periodMs);
     this.timer.unref();
   }
 
-  sawOutput(): void {
+  /** Output of this boot. Nudges wait for the machine console's line: it starts late in the boot, long after UML's signal handlers (a SIGIO before them would kill the guest). */
+  sawOutput(chunk: string): void {
     this.lastOutput = Date.now();
+    if (!this.nudgeable && chunk.includes("mconsole (version")) this.nudgeable = true;
   }
 
   stop(): void {
@@ -47,14 +50,17 @@ export class BootWatch {
 
   private tick(): void {
     if (!this.booting()) return this.stop();
-    const cpu = cpuTicks(this.pid);
-    if (cpu === null) return this.stop();
-    // Busy: more than half of one CPU since the last look.
-    const busy = this.lastCpu !== null && cpu - this.lastCpu > (this.periodMs / 1000) * TICKS_PER_SECOND * 0.5;
-    this.lastCpu = cpu;
-    if (busy && Date.now() - this.lastOutput > this.quietMs) {
+    if (cpuTicks(this.pid) === null) return this.stop();
+    const quiet = Date.now() - this.lastOutput;
+    if (quiet > this.quietMs) {
       this.stop();
       this.onHung();
+    } else if (quiet > this.nudgeMs && this.nudgeable) {
+      try {
+        process.kill(this.pid, "SIGIO");
+      } catch {
+        // gone meanwhile
+      }
     }
   }
 }

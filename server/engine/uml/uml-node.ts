@@ -155,7 +155,7 @@ export class UmlNode extends EventEmitter {
     this.bootWatch = watch;
     proc.onData((d) => {
       nudger.sawOutput();
-      watch.sawOutput();
+      watch.sawOutput(d);
       this.console.push(d);
       this.log?.write(d);
       this.emit("data", d);
@@ -213,7 +213,7 @@ export class UmlNode extends EventEmitter {
         this.setState("crashed");
       });
     } else if (hung) {
-      this.reason = `the guest hung while booting ${MAX_HUNG_RESTARTS + 1} times (no output for 30 s while spinning). Last console lines:\n${this.console.tail(15)}`;
+      this.reason = `the guest hung while booting ${MAX_HUNG_RESTARTS + 1} times (no output for 60 s). Last console lines:\n${this.console.tail(15)}`;
       this.setState("crashed");
     } else if (!signal && exitCode === 0) {
       this.setState("halted");
