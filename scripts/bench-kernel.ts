@@ -4,7 +4,7 @@
 import type { Engine } from "../server/engine/engine";
 import { fastKernel } from "../server/engine/kernel/kernels";
 import { resolveLab, type KernelChoice, type Lab } from "../server/model/lab";
-import { chainLab, log, memAvailableKiB, ownedBytes, sleep, waitPrompts } from "./bench-lib";
+import { chainLab, log, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
 
 export interface ScaleStep {
   n: number;
@@ -22,8 +22,8 @@ export interface KernelResults {
 
 const SCALE_STEPS = (process.env.BENCH_SCALE_STEPS ?? "250,500,1000").split(",").map(Number);
 const SCALE_TIMEOUT_MS = Number(process.env.BENCH_SCALE_TIMEOUT ?? 300) * 1000;
-/** Budgeted per node before a step is tried: the measured 32M node and headroom. */
-const MIB_PER_NODE = 24;
+/** Budgeted per node before a step is tried: about twice an idle 32M node (8.5 MiB measured). */
+const MIB_PER_NODE = 16;
 
 export async function kernelBench(engine: Engine, runs: number): Promise<KernelResults> {
   const fast = fastKernel(engine.root);
@@ -32,7 +32,7 @@ export async function kernelBench(engine: Engine, runs: number): Promise<KernelR
   log(`node start -> prompt, fast vs Debian kernel, ${runs} paired runs (one warm-up each)`);
   for (let i = -1; i < runs; i++) {
     for (const k of ["fast", "debian"] as const) {
-      const ms = await bootOnce(engine, k, i);
+      const ms = await nodeBoot(engine, `k${k}${i + 1}`, k);
       if (i >= 0) boot[k].push(ms);
     }
   }
@@ -52,18 +52,6 @@ export async function kernelBench(engine: Engine, runs: number): Promise<KernelR
     if (step.seconds === null) break;
   }
   return { release: fast.release, boot, mem32, scale };
-}
-
-async function bootOnce(engine: Engine, kernel: KernelChoice, i: number): Promise<number> {
-  const lab = resolveLab({ name: `k${kernel}${i + 1}`, kernel, nodes: { n0: {} } });
-  const run = engine.prepare(lab);
-  const t0 = performance.now();
-  await run.startNode("n0");
-  await waitPrompts(engine, lab, 60000);
-  const ms = performance.now() - t0;
-  await engine.stop(lab.name);
-  engine.removeLabFiles(lab.name);
-  return ms;
 }
 
 async function memoryAt32(engine: Engine, n = 10): Promise<number> {

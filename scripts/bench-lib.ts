@@ -4,7 +4,7 @@ import type { Engine } from "../server/engine/engine";
 import { umlTmpDir } from "../server/engine/host";
 import { sessionMembers } from "../server/engine/procs";
 import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
-import { resolveLab, type Lab, type RawLab } from "../server/model/lab";
+import { resolveLab, type KernelChoice, type Lab, type RawLab } from "../server/model/lab";
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const memAvailableKiB = () => Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
@@ -58,3 +58,16 @@ export function ownedBytes(sid: number): number {
   return bytes;
 }
 
+
+/** Engine start of a one-node lab (no links: nothing else inside the clock) → its shell prompt on the console, in ms. */
+export async function nodeBoot(engine: Engine, name: string, kernel: KernelChoice): Promise<number> {
+  const lab = resolveLab({ name, kernel, nodes: { n0: {} } });
+  const run = engine.prepare(lab);
+  const t0 = performance.now();
+  await run.startNode("n0");
+  await waitPrompts(engine, lab, 60000);
+  const ms = performance.now() - t0;
+  await engine.stop(lab.name);
+  engine.removeLabFiles(lab.name);
+  return ms;
+}

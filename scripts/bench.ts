@@ -18,9 +18,8 @@ import { busyboxImage } from "../server/engine/image/busybox";
 import { endSession, sessionMembers } from "../server/engine/procs";
 import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
-import { resolveLab, type Lab } from "../server/model/lab";
 import { browserBench, CLEAR_EVERY, PHASE_MS, type BrowserResults } from "./bench-browser";
-import { chainLab, log, median, memAvailableKiB, ownedBytes, sleep, waitPrompts } from "./bench-lib";
+import { chainLab, log, median, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
 import { kernelBench, type KernelResults } from "./bench-kernel";
 
 // The project's built kernels (npm test / umlab kernel build make them), not the bench's throwaway data root.
@@ -58,20 +57,6 @@ async function rawBoot(image: string, shim: string, i: number): Promise<number> 
   });
   await endSession(child.pid!, 500);
   rmSync(cow, { force: true });
-  return ms;
-}
-
-/** engine start -> the node's shell prompt on its console. */
-async function umlabBoot(i: number): Promise<number> {
-  // No links: nothing but the node itself is started inside the clock.
-  const lab = resolveLab({ name: `one${i}`, kernel: "debian", nodes: { n0: {} } });
-  const run = engine.prepare(lab);
-  const t0 = performance.now();
-  await run.startNode("n0");
-  await waitPrompts(engine, lab, 60000);
-  const ms = performance.now() - t0;
-  await engine.stop(lab.name);
-  engine.removeLabFiles(lab.name);
   return ms;
 }
 
@@ -154,7 +139,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       // Paired runs, alternating, so drift in the machine's load hits both.
       raw.push(await rawBoot(image, shim, i));
-      ours.push(await umlabBoot(i));
+      ours.push(await nodeBoot(engine, `one${i}`, "debian"));
     }
     log("lab start -> all prompts, 10 nodes");
     const lab10 = await labStart(10);
