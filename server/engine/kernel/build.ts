@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { HostError, hostProgram } from "../host";
@@ -32,12 +32,28 @@ export interface BuildStep {
   cwd: string;
 }
 
+let identity: { key: string; sourceVersion: string; id: string } | null = null;
+
+/**
+ * The source version and kernel id, asked of dpkg once per installed source
+ * tarball: every node start looks the fast kernel up, and a thousand node
+ * starts must not mean a thousand dpkg-query runs.
+ */
+function kernelIdentity(): { sourceVersion: string; id: string } {
+  if (!existsSync(SOURCE_TARBALL)) throw new HostError(`the kernel source is not installed: install the Debian package ${SOURCE_PACKAGE} (\`npm start\` does it)`);
+  const key = `${statSync(SOURCE_TARBALL).mtimeMs} ${statSync(FRAGMENT).mtimeMs}`;
+  if (identity?.key !== key) {
+    const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
+    const fragment = readFileSync(FRAGMENT, "utf8");
+    const id = `fast-${createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${fragment}`).digest("hex").slice(0, 12)}`;
+    identity = { key, sourceVersion, id };
+  }
+  return identity;
+}
+
 /** What would be built on this host now; throws a HostError when the source package is missing. */
 export function kernelPlan(root: string): KernelPlan {
-  if (!existsSync(SOURCE_TARBALL)) throw new HostError(`the kernel source is not installed: install the Debian package ${SOURCE_PACKAGE} (\`npm start\` does it)`);
-  const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
-  const fragment = readFileSync(FRAGMENT, "utf8");
-  const id = `fast-${createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${fragment}`).digest("hex").slice(0, 12)}`;
+  const { sourceVersion, id } = kernelIdentity();
   const kernels = kernelsDir(root);
   return { id, sourceVersion, fragment: FRAGMENT, dir: join(kernels, id), work: join(kernels, `.build-${id}`), log: join(kernels, `${id}.log`) };
 }
