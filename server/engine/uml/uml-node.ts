@@ -1,10 +1,11 @@
 import { EventEmitter } from "node:events";
 import { machine } from "node:os";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import * as pty from "node-pty";
 import type { Node, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
+import { NodeDisk } from "../disk/node-disk";
 import { hostProgram, umlTmpDir } from "../host";
 import { resolveKernel } from "../kernel/kernels";
 import { modulesDisk } from "../kernel/modules-disk";
@@ -90,7 +91,11 @@ export class UmlNode extends EventEmitter {
   }
 
   get cowPath(): string {
-    return join(this.ctx.disksDir, `${this.name}.cow`);
+    return this.disk.cow;
+  }
+
+  private get disk(): NodeDisk {
+    return new NodeDisk(this.ctx.disksDir, this.name);
   }
 
   status(): NodeStatus {
@@ -171,19 +176,10 @@ export class UmlNode extends EventEmitter {
     });
   }
 
-  /** The image file under this node's COW: the one it was made over, so a rebuilt image never invalidates it. */
   private backingImage(): string {
-    const record = join(this.ctx.disksDir, `${this.name}.backing`);
-    if (existsSync(this.cowPath) && existsSync(record)) {
-      const previous = readFileSync(record, "utf8").trim();
-      if (existsSync(previous)) return previous;
-      throw new NodeError(`node ${this.name}: its disk was made over ${previous}, which is gone; wipe the node's disk to start it afresh`);
-    }
-    const image = resolveImage(this.ctx.root, this.node.image);
-    mkdirSync(this.ctx.disksDir, { recursive: true });
-    rmSync(this.cowPath, { force: true });
-    writeFileSync(record, `${image}\n`);
-    return image;
+    const b = this.disk.backing(() => resolveImage(this.ctx.root, this.node.image));
+    if ("gone" in b) throw new NodeError(`node ${this.name}: its disk was made over ${b.gone}, which is gone; wipe the node's disk to start it afresh`);
+    return b.image;
   }
 
   private async onExit(pid: number, exitCode: number, signal?: number): Promise<void> {
@@ -250,8 +246,7 @@ export class UmlNode extends EventEmitter {
 
   async wipe(): Promise<void> {
     if (this.isUp) throw new NodeError(`node ${this.name} is running: stop it before wiping its disk`);
-    rmSync(this.cowPath, { force: true });
-    rmSync(join(this.ctx.disksDir, `${this.name}.backing`), { force: true });
+    this.disk.wipe();
   }
 
   mconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
