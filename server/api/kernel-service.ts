@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
-import { buildKernel, kernelPlan, type BuildProgress } from "../engine/kernel/build";
+import { buildKernel, kernelPlan } from "../engine/kernel/build";
 import { debianKernel, fastKernel } from "../engine/kernel/kernels";
+import { BuildJob, type BuildState } from "./build-job";
 
 export interface KernelInfo {
   name: "fast" | "debian";
@@ -11,14 +12,7 @@ export interface KernelInfo {
   detail: string;
 }
 
-export interface KernelBuildState {
-  state: "idle" | "building" | "failed" | "done";
-  progress: BuildProgress | null;
-  error: string | null;
-  startedAt: string | null;
-}
-
-const EMIT_EVERY_MS = 500;
+export type KernelBuildState = BuildState;
 
 /**
  * The kernels nodes can boot, and the background build of the fast one:
@@ -26,9 +20,7 @@ const EMIT_EVERY_MS = 500;
  * Events: "status" (KernelBuildState), at most twice a second while building.
  */
 export class KernelService extends EventEmitter {
-  private build: KernelBuildState = { state: "idle", progress: null, error: null, startedAt: null };
-  private running: Promise<void> | null = null;
-  private lastEmit = 0;
+  private readonly job = new BuildJob((s) => this.emit("status", this.withBuilt(s)));
 
   constructor(private readonly root: string) {
     super();
@@ -56,34 +48,22 @@ export class KernelService extends EventEmitter {
   }
 
   status(): KernelBuildState {
-    return fastKernel(this.root) && this.build.state !== "building" ? { ...this.build, state: "done" } : this.build;
+    return this.withBuilt(this.job.state);
+  }
+
+  private withBuilt(s: BuildState): KernelBuildState {
+    return fastKernel(this.root) && s.state !== "building" ? { ...s, state: "done" } : s;
   }
 
   /** Starts the fast kernel's build in the background unless it is built or being built. */
   start(): KernelBuildState {
-    if (this.running || fastKernel(this.root)) return this.status();
-    this.build = { state: "building", progress: null, error: null, startedAt: new Date().toISOString() };
-    this.emitStatus(true);
-    this.running = buildKernel(this.root, (p) => {
-      this.build.progress = p;
-      this.emitStatus(false);
-    })
-      .then(() => {
-        this.build = { ...this.build, state: "done" };
-      })
-      .catch((e: Error) => {
-        this.build = { ...this.build, state: "failed", error: e.message };
-      })
-      .finally(() => {
-        this.running = null;
-        this.emitStatus(true);
-      });
+    if (!this.job.busy && !fastKernel(this.root)) this.job.start((onProgress) => buildKernel(this.root, onProgress));
     return this.status();
   }
 
   /** Resolves when a running build ends (for the CLI's --wait and tests). */
   async settled(): Promise<KernelBuildState> {
-    await this.running;
+    await this.job.settled();
     return this.status();
   }
 
@@ -93,16 +73,9 @@ export class KernelService extends EventEmitter {
     } catch (e) {
       return (e as Error).message;
     }
-    const b = this.build;
+    const b = this.job.state;
     if (b.state === "building") return `building: step ${b.progress?.step ?? 1} of ${b.progress?.steps ?? 6}, ${b.progress?.label ?? "starting"}`;
     if (b.state === "failed") return `the build failed: ${b.error}`;
     return "not built yet: `umlab kernel build` builds it (about 10 minutes on 2 cores)";
-  }
-
-  private emitStatus(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.lastEmit < EMIT_EVERY_MS) return;
-    this.lastEmit = now;
-    this.emit("status", this.status());
   }
 }

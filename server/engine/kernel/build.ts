@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { BuildError, runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { HostError, hostProgram } from "../host";
 import { kernelsDir } from "../paths";
 
@@ -23,13 +24,6 @@ export interface KernelPlan {
   /** Scratch space for the build, removed afterwards. */
   work: string;
   log: string;
-}
-
-export interface BuildStep {
-  label: string;
-  argv: string[];
-  /** Relative to the plan's work folder. */
-  cwd: string;
 }
 
 let identity: { key: string; sourceVersion: string; id: string } | null = null;
@@ -64,9 +58,9 @@ export function kernelPlan(root: string): KernelPlan {
  * into a staging folder. Each step runs with its argv as given, never a shell.
  */
 export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)): BuildStep[] {
-  const src = SOURCE_PACKAGE;
+  const src = join(plan.work, SOURCE_PACKAGE);
   return [
-    { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: "." },
+    { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: plan.work },
     { label: "default configuration", argv: ["make", "ARCH=um", "defconfig"], cwd: src },
     { label: "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", plan.fragment], cwd: src },
     { label: "resolving the configuration", argv: ["make", "ARCH=um", "olddefconfig"], cwd: src },
@@ -75,13 +69,7 @@ export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)):
   ];
 }
 
-export interface BuildProgress {
-  step: number;
-  steps: number;
-  label: string;
-  /** The last line the build printed. */
-  line: string;
-}
+export type { BuildProgress };
 
 /**
  * Builds the fast kernel into the plan's folder. Nothing changes unless it
@@ -96,14 +84,15 @@ export async function buildKernel(root: string, onProgress: (p: BuildProgress) =
   const t0 = Date.now();
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
-  const log = createWriteStream(plan.log);
-  const steps = buildSteps(plan);
   try {
-    for (const [i, step] of steps.entries()) {
-      onProgress({ step: i + 1, steps: steps.length, label: step.label, line: "" });
-      await run(step, plan, log, (line) => onProgress({ step: i + 1, steps: steps.length, label: step.label, line }));
-      if (step.argv.includes("olddefconfig")) checkConfig(join(plan.work, step.cwd, ".config"));
-    }
+    await runSteps(buildSteps(plan), {
+      log: plan.log,
+      env: { ARCH: "um" },
+      onProgress,
+      after: (step) => {
+        if (step.argv.includes("olddefconfig")) checkConfig(join(step.cwd, ".config"));
+      },
+    });
     const src = join(plan.work, SOURCE_PACKAGE);
     const release = readFileSync(join(src, "include", "config", "kernel.release"), "utf8").trim();
     const stage = join(plan.work, "stage");
@@ -128,7 +117,6 @@ export async function buildKernel(root: string, onProgress: (p: BuildProgress) =
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(stage, plan.dir);
   } finally {
-    log.end();
     rmSync(plan.work, { recursive: true, force: true });
   }
 }
@@ -140,36 +128,11 @@ function checkConfig(path: string): void {
   if (slow.length) throw new KernelBuildError(`the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in umlab.config`);
 }
 
-export class KernelBuildError extends Error {
+export class KernelBuildError extends BuildError {
   constructor(message: string) {
     super(message);
     this.name = "KernelBuildError";
   }
-}
-
-function run(step: BuildStep, plan: KernelPlan, log: NodeJS.WritableStream, onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    log.write(`\n### ${step.label}: ${step.argv.join(" ")}\n`);
-    const child = spawn(step.argv[0], step.argv.slice(1), {
-      cwd: join(plan.work, step.cwd),
-      env: { ...process.env, ARCH: "um", LC_ALL: "C" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let tail: string[] = [];
-    const take = (d: Buffer) => {
-      log.write(d);
-      const lines = d.toString().split("\n").filter(Boolean);
-      tail = [...tail, ...lines].slice(-20);
-      if (lines.length) onLine(lines[lines.length - 1]);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("error", (e) => reject(new KernelBuildError(`${step.label}: ${e.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolve();
-      else reject(new KernelBuildError(`${step.label} failed (exit ${code}); the end of its output:\n${tail.join("\n")}\n(whole log: ${plan.log})`));
-    });
-  });
 }
 
 /** Built kernels under the data root (the current one and older ones). */
