@@ -48,8 +48,8 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   const data = realpathSync(mkdtempSync(join(tmpdir(), `umlab-${options.name ?? "server"}-`)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // The project's built kernels, and never a kernel build in a throwaway data root.
-  const kernels = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0" };
+  // The project's built kernels and images, and never a build in a throwaway data root.
+  const kernels = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0", UMLAB_IMAGES: join(ROOT, ".umlab", "images"), UMLAB_IMAGE_BUILD: "0" };
   const env: NodeJS.ProcessEnv = { ...kernels, ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", UMLAB_DATA: data, NEXT_TELEMETRY_DISABLED: "1" };
   if (options.samples) delete env.UMLAB_NO_SAMPLES;
   else env.UMLAB_NO_SAMPLES = "1";

@@ -11,9 +11,15 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
-// Every test boots the fast kernel provisioning built in the project's data
-// root (tests use fresh data roots of their own) and never starts a build.
-const kernelEnv = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0" };
+// Every test boots the fast kernel and the images provisioning built in the
+// project's data root (tests use fresh data roots of their own) and never
+// starts a build.
+const kernelEnv = {
+  UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"),
+  UMLAB_KERNEL_BUILD: "0",
+  UMLAB_IMAGES: join(ROOT, ".umlab", "images"),
+  UMLAB_IMAGE_BUILD: "0",
+};
 function find(dir, suffix) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);

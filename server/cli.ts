@@ -1,16 +1,23 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { io } from "socket.io-client";
+import type { BuildState } from "./api/build-job";
+import type { ImageInfo, ImageStatus } from "./api/image-service";
 import type { KernelBuildState, KernelInfo } from "./api/kernel-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
+import { exportKathara, importKathara } from "./cli/kathara";
+import type { LinkStatus } from "./engine/switch/link-faults";
+import { impairmentText } from "./model/link";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
 
 const USAGE = `umlab — virtual network labs on User Mode Linux
 
 usage: umlab [--url URL] COMMAND
 
-  import FILE                     add a lab from a lab.yaml
+  import PATH [--name NAME]       add a lab from a lab.yaml, or a Kathará lab: a folder with
+                                  lab.conf, or a .zip/.tar.gz of one (prints what did not
+                                  come over as warnings)
   ls                              list labs
   start LAB [--no-wait]           start a lab; waits until every node is up
   stop LAB                        stop a lab (its disks are kept)
@@ -19,14 +26,25 @@ usage: umlab [--url URL] COMMAND
                                   run a command in a node; its exit code is umlab's
   console LAB NODE                attach to a node's console (detach: Ctrl-])
   export LAB [-o FILE]            print the lab's lab.yaml
+  export LAB --kathara [-o FILE|DIR]
+                                  the lab as a Kathará lab: LAB.tar.gz, FILE (.tar.gz or
+                                  .zip), or the lab folder written into a new DIR
   cp LAB NEW-NAME                 copy a lab's definition (not its disks) under a new name
   diagram LAB [-o FILE]           print the lab's topology as an SVG picture
   node LAB NODE start|stop|restart|wipe|crash
   mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
   switch LAB SWITCH pause|resume
+  link LAB NODE.ethN pull|plug|clear
+                                  pull a node's link out of its switch, plug it back, or
+                                  clear its impairment (vde switches in switch mode)
+  link LAB NODE.ethN impair [--loss PCT] [--delay MS] [--bandwidth KBIT] [--dup PCT]
+                                  impair a link, the same each way (delay 50: +100 ms a
+                                  round trip); again with new values to change them
   rm LAB                          delete a stopped lab and its disks
   kernel ls                       the kernels nodes can boot (fast, debian)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
+  image ls                        the guest images (busybox, router, host), size and date
+  image build NAME [--no-wait]    build a Debian image (router, host); waits, showing progress
 
 The server is UMLAB_URL or --url (default http://localhost:3000).`;
 
@@ -35,21 +53,31 @@ class CliError extends Error {}
 let baseUrl = process.env.UMLAB_URL ?? "http://localhost:3000";
 
 async function api<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const res = await request(path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": contentType },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return (text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text) as T;
+}
+
+/** A request to the server: its answer when 2xx, else a CliError with the server's message. */
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, baseUrl), {
-      method,
-      headers: body === undefined ? {} : { "content-type": contentType },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
+    res = await fetch(new URL(path, baseUrl), init);
   } catch {
     throw new CliError(`cannot reach the umlab server at ${baseUrl}: start it with \`npm start\` (or set UMLAB_URL)`);
   }
+  if (res.ok) return res;
   const text = await res.text();
   const data = text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
-  if (!res.ok) throw new CliError(typeof data === "object" && data && "error" in data ? String(data.error) : `${res.status} ${text}`);
-  return data as T;
+  throw new CliError(typeof data === "object" && data && "error" in data ? String(data.error) : `${res.status} ${text}`);
 }
+
+/** Errors of reading local files are the user's to fix, not a crash. */
+const local = <T>(p: Promise<T>) => p.catch((e: Error) => Promise.reject(e instanceof CliError ? e : new CliError(e.message)));
 
 const enc = encodeURIComponent;
 
@@ -70,6 +98,40 @@ function printStatus(s: LabStatus): void {
     console.log();
     console.log(table([["SWITCH", "KIND", "MODE", "STATE"], ...s.switches.map((w) => [w.name, w.kind, w.mode, !w.pid ? "stopped" : w.paused ? "paused" : "running"])]));
   }
+  if (s.running && s.links.length) {
+    console.log();
+    console.log(table([["LINK", "SWITCH", "PORT", "STATE"], ...s.links.map((l) => [`${l.node}.${l.iface}`, l.switch, l.port === null ? "-" : String(l.port), linkState(l)])]));
+  }
+}
+
+function linkState(l: LinkStatus): string {
+  const impaired = l.impair ? `impaired: ${impairmentText(l.impair)}` : "";
+  if (l.pulled) return impaired ? `pulled (${impaired})` : "pulled";
+  return impaired || "up";
+}
+
+const IMPAIR_OPTIONS: Record<string, string> = { "--loss": "lossPct", "--delay": "delayMs", "--bandwidth": "bandwidthKbit", "--dup": "dupPct" };
+
+async function linkCommand(rest: string[]): Promise<number> {
+  const usage = "LAB NODE.ethN pull|plug|clear|impair [--loss PCT] [--delay MS] [--bandwidth KBIT] [--dup PCT]";
+  need(rest, 3, usage);
+  const [lab, ref, action, ...opts] = rest;
+  const m = /^(.+)\.(eth\d+)$/.exec(ref);
+  if (!m) throw new CliError(`"${ref}" is not NODE.ethN (e.g. node1.eth0)`);
+  const body: Record<string, unknown> = { action };
+  if (!["pull", "plug", "clear", "impair"].includes(action)) throw new CliError(`unknown link action "${action}" (pull, plug, clear, impair)`);
+  for (let i = 0; i < opts.length; i += 2) {
+    const field = IMPAIR_OPTIONS[opts[i]];
+    if (action !== "impair" || !field) throw new CliError(`unexpected "${opts[i]}": usage: umlab link ${usage}`);
+    const value = Number(opts[i + 1]);
+    if (opts[i + 1] === undefined || !Number.isFinite(value)) throw new CliError(`${opts[i]} needs a number`);
+    body[field] = value;
+  }
+  if (action === "impair" && Object.keys(body).length === 1) throw new CliError("impair needs at least one of --loss, --delay, --bandwidth, --dup");
+  const s = await api<LabStatus>("POST", `/api/labs/${enc(lab)}/links/${enc(m[1])}/${enc(m[2])}`, body);
+  const l = s.links.find((x) => x.node === m[1] && x.iface === m[2]);
+  if (l) console.log(`${ref} (${l.switch} port ${l.port ?? "-"}): ${linkState(l)}`);
+  return 0;
 }
 
 async function waitUp(lab: string, timeoutMs = 180000): Promise<LabStatus> {
@@ -155,7 +217,15 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd ? 0 : 2;
     case "import": {
-      need(rest, 1, "FILE");
+      const named = rest.indexOf("--name");
+      const name = named >= 0 ? rest.splice(named, 2)[1] : undefined;
+      need(rest, 1, "PATH");
+      const kathara = await local(importKathara(rest[0], name, request));
+      if (kathara) {
+        console.log(`imported Kathará lab ${kathara.lab.name} (${kathara.lab.nodes} nodes, ${kathara.lab.switches} switches)`);
+        for (const w of kathara.warnings) console.error(`warning: ${w}`);
+        return 0;
+      }
       let text: string;
       try {
         text = readFileSync(rest[0], "utf8");
@@ -211,6 +281,12 @@ async function main(argv: string[]): Promise<number> {
       return consoleAttach(rest[0], rest[1]);
     case "export": {
       need(rest, 1, "LAB");
+      if (rest.includes("--kathara")) {
+        const o = rest.indexOf("-o");
+        if (o >= 0) need(rest, o + 2, "the file or folder after -o");
+        console.log(await local(exportKathara(rest[0], o >= 0 ? rest[o + 1] : undefined, request)));
+        return 0;
+      }
       const yaml = await api<string>("GET", `/api/labs/${enc(rest[0])}/export`);
       const o = rest.indexOf("-o");
       if (o >= 0) writeFileSync(rest[o + 1], yaml);
@@ -248,6 +324,8 @@ async function main(argv: string[]): Promise<number> {
       need(rest, 3, "LAB SWITCH pause|resume");
       printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/switches/${enc(rest[1])}/${enc(rest[2])}`));
       return 0;
+    case "link":
+      return linkCommand(rest);
     case "rm":
       need(rest, 1, "LAB");
       await api("DELETE", `/api/labs/${enc(rest[0])}`);
@@ -255,6 +333,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "kernel":
       return kernelCommand(rest);
+    case "image":
+      return imageCommand(rest);
     default:
       throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
   }
@@ -289,6 +369,43 @@ async function kernelCommand(rest: string[]): Promise<number> {
   }
   if (build.state === "failed") throw new CliError(`the fast kernel's build failed: ${build.error}`);
   console.log("the fast kernel is built: nodes started from now on boot it");
+  return 0;
+}
+
+async function imageCommand(rest: string[]): Promise<number> {
+  const list = async () => (await api<{ images: ImageInfo[] }>("GET", "/api/images")).images;
+  if (rest[0] === "ls") {
+    const rows = [["NAME", "STATE", "SIZE", "BUILT", "DESCRIPTION"]];
+    for (const i of await list()) {
+      const state = i.build.state === "building" ? `building ${i.build.progress?.step ?? 1}/${i.build.progress?.steps ?? "?"}` : i.build.state === "failed" ? "build failed" : i.ready ? (i.current ? "ready" : "ready (older)") : "not built";
+      rows.push([i.name, state, i.bytes === null ? "-" : `${Math.round(i.bytes / 2 ** 20)} MiB`, i.builtAt?.slice(0, 16).replace("T", " ") ?? "-", i.description]);
+    }
+    console.log(table(rows));
+    for (const i of await list()) if (i.build.state === "failed") console.error(`${i.name}: ${i.build.error}`);
+    return 0;
+  }
+  if (rest[0] !== "build" || !rest[1]) throw new CliError("usage: umlab image ls | umlab image build NAME [--no-wait]");
+  const name = rest[1];
+  let build: BuildState = (await api<ImageStatus>("POST", `/api/images/${enc(name)}/build`)).build;
+  if (build.state === "done") {
+    console.log(`image ${name} is built`);
+    return 0;
+  }
+  if (rest.includes("--no-wait")) {
+    console.log(`building image ${name} in the background: \`umlab image ls\` shows how far it is`);
+    return 0;
+  }
+  let last = "";
+  while (build.state === "building") {
+    const p = build.progress;
+    const line = p ? `[${p.step}/${p.steps}] ${p.label}` : "starting";
+    if (line !== last) console.error(line);
+    last = line;
+    await new Promise((r) => setTimeout(r, 1000));
+    build = (await list()).find((i) => i.name === name)?.build ?? build;
+  }
+  if (build.state === "failed") throw new CliError(`the build of image ${name} failed: ${build.error}`);
+  console.log(`image ${name} is built: nodes started from now on use it`);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import next from "next";
+import { ImageService } from "./api/image-service";
 import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
@@ -30,10 +31,13 @@ async function main(): Promise<void> {
     if (s.state === "crashed") console.error(`umlab: ${lab}/${s.name} crashed: ${s.reason}`);
   });
   const kernels = new KernelService(root);
-  const service = new LabService(new LabStore(db), engine, kernels);
+  const images = new ImageService(root);
+  const service = new LabService(new LabStore(db), engine, kernels, images);
   // The console never waits for the fast kernel: it builds in the background
   // (UMLAB_KERNEL_BUILD=0 leaves it to `umlab kernel build`).
   if (process.env.UMLAB_KERNEL_BUILD !== "0") kernels.start();
+  // Debian images (router, host) likewise; UMLAB_IMAGE_BUILD=0 leaves them to `umlab image build`.
+  if (process.env.UMLAB_IMAGE_BUILD !== "0") void images.buildMissing();
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs());
   registerServices(service);
 

@@ -1,5 +1,6 @@
 "use client";
-import type { LabDetail, LabSummary } from "@/server/api/lab-service";
+import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
+import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { LabStatus } from "@/server/engine/lab-run";
 import type { RawLab } from "@/server/model/lab";
 
@@ -20,6 +21,16 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
     headers: body === undefined ? undefined : { "content-type": contentType },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
+  return answer<T>(res, method, path);
+}
+
+/** A request whose body the browser encodes itself (a form, a file). */
+async function upload<T>(path: string, body: FormData | Blob, contentType?: string): Promise<T> {
+  const res = await fetch(path, { method: "POST", headers: contentType ? { "content-type": contentType } : undefined, body });
+  return answer<T>(res, "POST", path);
+}
+
+async function answer<T>(res: Response, method: string, path: string): Promise<T> {
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
@@ -28,6 +39,8 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
   }
   return data as T;
 }
+
+export type KatharaImport = { lab: LabDetail; warnings: string[] };
 
 const lab = (ref: string) => `/api/labs/${encodeURIComponent(ref)}`;
 
@@ -47,6 +60,22 @@ export const api = {
     call<{ ok: boolean; text: string }>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/mconsole`, cmd),
   switchAction: (ref: string, sw: string, action: "pause" | "resume") =>
     call<LabStatus>("POST", `${lab(ref)}/switches/${encodeURIComponent(sw)}/${action}`),
+  linkAction: (ref: string, node: string, iface: string, req: LinkRequest) =>
+    call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
+  images: () => call<{ images: ImageInfo[] }>("GET", "/api/images").then((r) => r.images),
+  buildImage: (name: string) => call<ImageStatus>("POST", `/api/images/${encodeURIComponent(name)}/build`),
+  /** A Kathará lab: a folder's files (as picked with webkitdirectory, named by their relative paths) or an archive. */
+  importKathara: (from: File[] | File) => {
+    const path = "/api/labs/import/kathara";
+    if (!Array.isArray(from)) {
+      const type = /\.zip$/i.test(from.name) ? "application/zip" : /\.(tgz|gz)$/i.test(from.name) ? "application/gzip" : "application/octet-stream";
+      return upload<KatharaImport>(`${path}?file=${encodeURIComponent(from.name)}`, from, type);
+    }
+    const form = new FormData();
+    for (const f of from) form.append("file", f, f.webkitRelativePath || f.name);
+    return upload<KatharaImport>(path, form);
+  },
   exportUrl: (ref: string) => `${lab(ref)}/export`,
+  exportKatharaUrl: (ref: string) => `${lab(ref)}/export?format=kathara`,
   diagramUrl: (ref: string) => `${lab(ref)}/diagram.svg`,
 };

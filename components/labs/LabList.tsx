@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import type { LabSummary } from "@/server/api/lab-service";
 import { api } from "../client/api";
 import { umlabSocket } from "../client/socket";
+import { ImageList } from "./ImageList";
 import { KernelStatus } from "./KernelStatus";
 
 type Dialog = { kind: "create" } | { kind: "duplicate"; lab: LabSummary } | { kind: "delete"; lab: LabSummary } | null;
@@ -16,6 +17,9 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const file = useRef<HTMLInputElement>(null);
+  const katharaFolder = useRef<HTMLInputElement>(null);
+  const katharaArchive = useRef<HTMLInputElement>(null);
+  const [imported, setImported] = useState<{ id: string; name: string; warnings: string[] } | null>(null);
   const router = useRouter();
 
   const refresh = useCallback(() => api.list().then(setLabs).catch((e: Error) => setError(e.message)), []);
@@ -48,6 +52,21 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
     if (file.current) file.current.value = "";
   };
 
+  // A Kathará lab rarely comes over whole: its warnings stay on this page until dismissed.
+  const onImportKathara = async (all: File[]) => {
+    // Hidden entries at the folder's top (.git/) are no part of the lab: not worth sending.
+    const picked = all.filter((f) => !/^[^/]+\/\./.test(f.webkitRelativePath));
+    if (!picked.length) return;
+    setImported(null);
+    const what = picked.length === 1 ? picked[0].name : (picked[0].webkitRelativePath.split("/")[0] || "folder");
+    await run(`importing ${what}`, async () => {
+      const { lab, warnings } = await api.importKathara(picked.length === 1 && !picked[0].webkitRelativePath ? picked[0] : picked);
+      if (!warnings.length) return router.push(`/labs/${lab.id}`);
+      setImported({ id: lab.id, name: lab.name, warnings });
+    });
+    for (const input of [katharaFolder.current, katharaArchive.current]) if (input) input.value = "";
+  };
+
   return (
     <main className="labs-page">
       <header className="labs-header">
@@ -62,6 +81,31 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
             Import lab.yaml
           </button>
           <input ref={file} type="file" accept=".yaml,.yml,application/yaml,text/yaml" hidden data-testid="import-file" onChange={(e) => onImport(e.target.files?.[0])} />
+          <span className="actions" role="group" aria-label="Import Kathará lab">
+            <button type="button" onClick={() => katharaFolder.current?.click()} title="A Kathará or Netkit lab folder: lab.conf, startups, node folders">
+              Import Kathará folder
+            </button>
+            <button type="button" onClick={() => katharaArchive.current?.click()} title="A Kathará lab folder as .zip or .tar.gz">
+              Import Kathará archive
+            </button>
+          </span>
+          <input
+            ref={katharaFolder}
+            type="file"
+            hidden
+            multiple
+            {...{ webkitdirectory: "" }}
+            data-testid="import-kathara-folder"
+            onChange={(e) => onImportKathara([...(e.target.files ?? [])])}
+          />
+          <input
+            ref={katharaArchive}
+            type="file"
+            accept=".zip,.tar.gz,.tgz,.tar,application/zip,application/gzip"
+            hidden
+            data-testid="import-kathara-archive"
+            onChange={(e) => onImportKathara([...(e.target.files ?? [])])}
+          />
           {busy && <span className="busy">{busy}…</span>}
         </div>
       </header>
@@ -69,6 +113,21 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
         <pre className="banner error" role="alert">
           {error}
         </pre>
+      )}
+      {imported && (
+        <div className="banner notice" role="status" data-testid="import-warnings">
+          <strong>
+            Imported <Link href={`/labs/${imported.id}`}>{imported.name}</Link>, with {imported.warnings.length} {imported.warnings.length === 1 ? "warning" : "warnings"}:
+          </strong>{" "}
+          <button type="button" onClick={() => setImported(null)}>
+            Dismiss
+          </button>
+          <ul>
+            {imported.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </div>
       )}
       <table className="labs" data-testid="labs">
         <thead>
@@ -109,6 +168,9 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
                 )}
                 <a href={api.exportUrl(l.id)} download={`${l.name}.yaml`}>
                   Export
+                </a>
+                <a href={api.exportKatharaUrl(l.id)} download={`${l.name}.tar.gz`} title="The lab as a Kathará lab folder (.tar.gz)">
+                  Export Kathará
                 </a>
                 <button type="button" onClick={() => setDialog({ kind: "duplicate", lab: l })}>
                   Duplicate
@@ -180,6 +242,7 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
           </div>
         </div>
       )}
+      <ImageList />
     </main>
   );
 }

@@ -7,14 +7,14 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
-  type Edge,
   type EdgeChange,
   type NodeChange,
   type OnConnect,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import type { PaletteKind } from "./doc";
-import { nodeTypes, type LabFlowNode } from "./elements";
+import { impairmentText } from "@/server/model/link";
+import { edgeTypes, nodeTypes, type LabFlowNode, type LinkFlowEdge } from "./elements";
 import { useDock } from "../terminal/dock-store";
 import { useTopology } from "./store";
 
@@ -26,7 +26,8 @@ const placed = (pos: [number, number] | undefined, x: number, y: number) => (pos
 
 export const PALETTE_MIME = "application/x-umlab-palette";
 
-export type ContextTarget = { kind: "node" | "switch"; name: string; x: number; y: number };
+/** What was right-clicked: a node, a switch, or a wire (`name` is its id, "node:eth0"). */
+export type ContextTarget = { kind: "node" | "switch" | "link"; name: string; title?: string; x: number; y: number };
 
 /** The topology: nodes and switches from the lab, one edge per plugged interface. */
 export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTarget | null) => void; onOpenConsole: (node: string) => void }) {
@@ -34,6 +35,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
   const selected = useTopology((s) => s.selected);
   const states = useTopology((s) => s.nodes);
   const switchStates = useTopology((s) => s.switches);
+  const linkStates = useTopology((s) => s.links);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
 
@@ -64,29 +66,35 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
     return all;
   }, [doc, selected, states, switchStates, running]);
 
-  const edges = useMemo<Edge[]>(() => {
+  const edges = useMemo<LinkFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
     return Object.entries(doc.nodes).flatMap(([name, n]) =>
       (n.eth ?? []).flatMap((sw, i) => {
         if (sw === null) return [];
         // The wire leaves from the facing sides: a node below its switch wires from its top.
         const below = (at.get(name) ?? 0) >= (at.get(sw) ?? 0);
+        const id = `${name}:eth${i}`;
+        // Live faults, while the wire is the one the running lab has.
+        const live = running && linkStates[id]?.switch === sw ? linkStates[id] : undefined;
+        const impaired = live?.impair ? impairmentText(live.impair) : null;
         return [
           {
-            id: `${name}:eth${i}`,
+            id,
+            type: "link" as const,
             source: name,
             target: sw,
             sourceHandle: below ? "t" : "b",
             targetHandle: below ? "b" : "t",
-            label: `eth${i}`,
-            data: { node: name, index: i },
-            selected: selected === `${name}:eth${i}`,
-            className: switchStates[sw]?.paused ? "paused" : "",
+            label: impaired ? `eth${i} · ${impaired}` : `eth${i}`,
+            data: { node: name, index: i, pulled: !!live?.pulled, impaired },
+            selected: selected === id,
+            className: [switchStates[sw]?.paused ? "paused" : "", live?.pulled ? "pulled" : "", impaired ? "impaired" : ""].filter(Boolean).join(" "),
+            ariaLabel: `${name} eth${i} to ${sw}${live?.pulled ? ", pulled" : ""}${impaired ? `, impaired: ${impaired}` : ""}`,
           },
         ];
       }),
     );
-  }, [doc, derived, switchStates, selected]);
+  }, [doc, derived, switchStates, linkStates, running, selected]);
 
   // The terminal dock takes part of the canvas when it opens: fit again.
   const panes = useDock((s) => s.panes.length > 0);
@@ -114,7 +122,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
     for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
   }, []);
 
-  const onEdgesChange = useCallback((changes: EdgeChange<Edge>[]) => {
+  const onEdgesChange = useCallback((changes: EdgeChange<LinkFlowEdge>[]) => {
     for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
   }, []);
 
@@ -139,10 +147,11 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
   };
 
   return (
-    <ReactFlow<LabFlowNode, Edge>
+    <ReactFlow<LabFlowNode, LinkFlowEdge>
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onNodeDragStop={(_e, _n, dragged) => dragged.forEach((n) => useTopology.getState().move(n.id, n.position))}
@@ -157,6 +166,11 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       deleteKeyCode={["Delete", "Backspace"]}
       onNodeDoubleClick={(_e, n) => n.type === "labnode" && onOpenConsole(n.id)}
       onNodeContextMenu={(e, n) => contextFor(n.type === "labnode" ? "node" : "switch")(e, n)}
+      onEdgeContextMenu={(e, edge) => {
+        e.preventDefault();
+        useTopology.getState().select(edge.id);
+        onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
+      }}
       onPaneClick={() => {
         useTopology.getState().select(null);
         onContext(null);

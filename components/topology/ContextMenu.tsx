@@ -7,6 +7,10 @@ export interface MenuItem {
   run?: () => void;
   danger?: boolean;
   disabled?: boolean;
+  /** Why it is disabled, or what it does: the button's tooltip. */
+  title?: string;
+  /** A line of text, not an action. */
+  note?: boolean;
   items?: MenuItem[];
 }
 
@@ -25,8 +29,18 @@ export function ContextMenu({ target, items, onClose }: { target: ContextTarget;
   }, [onClose]);
   return (
     <div className="context-menu" role="menu" ref={ref} style={{ left: target.x, top: target.y }} data-menu={target.name}>
-      <div className="menu-title">{target.name}</div>
-      {items.map((it) => (it.items ? <SubMenu key={it.label} item={it} onClose={onClose} /> : <Entry key={it.label} item={it} onClose={onClose} />))}
+      <div className="menu-title">{target.title ?? target.name}</div>
+      {items.map((it) =>
+        it.note ? (
+          <div key={it.label} className="menu-note">
+            {it.label}
+          </div>
+        ) : it.items ? (
+          <SubMenu key={it.label} item={it} onClose={onClose} />
+        ) : (
+          <Entry key={it.label} item={it} onClose={onClose} />
+        ),
+      )}
     </div>
   );
 }
@@ -38,6 +52,7 @@ function Entry({ item, onClose }: { item: MenuItem; onClose: () => void }) {
       role="menuitem"
       className={item.danger ? "danger" : ""}
       disabled={item.disabled}
+      title={item.title}
       onClick={() => {
         onClose();
         item.run?.();

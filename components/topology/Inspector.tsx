@@ -1,5 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
+import { impairmentText } from "@/server/model/link";
+import { useImages } from "../client/images";
 import { CodeEditor } from "./CodeEditor";
 import { useTopology } from "./store";
 
@@ -18,13 +20,7 @@ export function Inspector() {
         <NameField name={selected} />
         <Choice label="Role" value={n.role} options={{ host: "host", router: "router (forwards IPv4)" }} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "role", v))} />
         <Choice label="Kernel" value={n.kernel} options={KERNELS} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "kernel", v as "fast" | "debian" | undefined))} />
-        <label>
-          Image
-          <input list="umlab-images" value={n.image ?? "busybox"} onChange={(e) => edit((d) => void (d.nodes[selected].image = e.target.value || undefined))} />
-          <datalist id="umlab-images">
-            <option value="busybox" />
-          </datalist>
-        </label>
+        <ImageField image={n.image ?? "busybox"} mem={n.mem} onChange={(v) => edit((d) => void (d.nodes[selected].image = v === "busybox" ? undefined : v))} />
         <label>
           Memory
           <input value={String(n.mem ?? "64M")} onChange={(e) => edit((d) => void (d.nodes[selected].mem = e.target.value || undefined))} />
@@ -72,6 +68,10 @@ export function Inspector() {
     );
   }
 
+  const wire = selected ? /^(.+):eth(\d+)$/.exec(selected) : null;
+  const wiredTo = wire ? doc.nodes[wire[1]]?.eth?.[Number(wire[2])] : null;
+  if (wire && wiredTo) return <WireInspector id={selected!} node={wire[1]} iface={`eth${wire[2]}`} sw={wiredTo} />;
+
   return (
     <aside className="inspector" aria-label="Inspector">
       <h3>Lab</h3>
@@ -83,6 +83,24 @@ export function Inspector() {
       <small>
         {Object.keys(doc.nodes).length} nodes, {Object.keys(doc.switches).length} switches. Select something on the canvas to edit it.
       </small>
+    </aside>
+  );
+}
+
+/** A wire: what it joins and, while the lab runs, its port and faults (right-click it to change them). */
+function WireInspector({ id, node, iface, sw }: { id: string; node: string; iface: string; sw: string }) {
+  const running = useTopology((s) => s.running);
+  const live = useTopology((s) => s.links[id]);
+  const state = !running || !live ? "lab not running" : [live.pulled ? "pulled" : "", live.impair ? `impaired: ${impairmentText(live.impair)}` : ""].filter(Boolean).join("; ") || "up";
+  return (
+    <aside className="inspector" aria-label="Inspector" data-inspect={id}>
+      <h3>Wire</h3>
+      <p>
+        {node} {iface} ↔ {sw}
+        {running && live?.port ? ` (port ${live.port})` : ""}
+      </p>
+      <p data-testid="wire-state">State: {state}</p>
+      <small>Right-click the wire to pull it, plug it back, impair it or clear its impairment.</small>
     </aside>
   );
 }
@@ -128,6 +146,29 @@ function NameField({ name }: { name: string }) {
       Name
       <input aria-label="Name" value={value} onChange={(e) => setValue(e.target.value)} onBlur={apply} onKeyDown={(e) => e.key === "Enter" && apply()} aria-invalid={!!error} />
       {error && <small className="error">{error}</small>}
+    </label>
+  );
+}
+
+/** The image a node boots, from the images the server has (a missing one is said so), and the memory it wants. */
+function ImageField({ image, mem, onChange }: { image: string; mem: string | number | undefined; onChange: (v: string) => void }) {
+  const images = useImages();
+  const known = images ?? [];
+  const info = known.find((i) => i.name === image);
+  const memMiB = typeof mem === "number" ? mem : mem ? parseInt(mem, 10) * (/g/i.test(mem) ? 1024 : 1) : 64;
+  return (
+    <label>
+      Image
+      <select value={image} onChange={(e) => onChange(e.target.value)}>
+        {!info && <option value={image}>{image} (unknown)</option>}
+        {known.map((i) => (
+          <option key={i.name} value={i.name}>
+            {i.name}
+            {i.ready ? "" : i.build.state === "building" ? " (building…)" : " (not built)"}
+          </option>
+        ))}
+      </select>
+      {info && info.memoryMiB > memMiB && <small className="warn">{image} wants at least {info.memoryMiB}M of memory</small>}
     </label>
   );
 }

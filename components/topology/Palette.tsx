@@ -5,7 +5,7 @@ import type { PaletteKind } from "./doc";
 
 const ITEMS: { kind: PaletteKind; label: string; hint: string }[] = [
   { kind: "host", label: "Host", hint: "A Linux machine with a shell" },
-  { kind: "router", label: "Router", hint: "A Linux machine that forwards IPv4 from boot" },
+  { kind: "router", label: "Router", hint: "Debian with FRR (vtysh, ospfd, bgpd, ...); forwards IPv4 from boot" },
   { kind: "switch", label: "Switch", hint: "Learns addresses, forwards frames to one port" },
   { kind: "hub", label: "Hub", hint: "Repeats every frame to every port" },
 ];

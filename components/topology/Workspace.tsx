@@ -13,6 +13,7 @@ import { useDock } from "../terminal/dock-store";
 import { Canvas, type ContextTarget } from "./Canvas";
 import { ContextMenu, type MenuItem } from "./ContextMenu";
 import { toDoc, toRaw } from "./doc";
+import { ImpairDialog } from "./ImpairDialog";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
@@ -34,6 +35,7 @@ export function Workspace({ labId }: { labId: string }) {
   const [detail, setDetail] = useState<LabDetail | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [menu, setMenu] = useState<ContextTarget | null>(null);
+  const [impairing, setImpairing] = useState<{ wire: string; title: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const t = useTopology();
   const name = detail?.name ?? "";
@@ -62,14 +64,17 @@ export function Workspace({ labId }: { labId: string }) {
     const socket = umlabSocket();
     const onNode = (ev: { lab: string; status: LabDetail["status"]["nodes"][number] }) => ev.lab === name && useTopology.getState().setNode(ev.status);
     const onLab = (s: LabDetail["status"]) => s.lab === name && useTopology.getState().setStatus(s);
+    const onLink = (ev: { lab: string; link: LabDetail["status"]["links"][number] }) => ev.lab === name && useTopology.getState().setLink(ev.link);
     // After a reconnect the state may have moved on: ask again.
     const refresh = () => void api.get(labId).then((d) => useTopology.getState().setStatus(d.status)).catch(() => {});
     socket.on("node:state", onNode);
     socket.on("lab:status", onLab);
+    socket.on("link:state", onLink);
     socket.on("connect", refresh);
     return () => {
       socket.off("node:state", onNode);
       socket.off("lab:status", onLab);
+      socket.off("link:state", onLink);
       socket.off("connect", refresh);
     };
   }, [name, labId]);
@@ -192,6 +197,26 @@ export function Workspace({ labId }: { labId: string }) {
     ];
   };
 
+  // A wire ("node:eth0"): pull / plug it, impair / clear it, on the switch, from outside the guest.
+  const linkMenu = (wire: string, title: string): MenuItem[] => {
+    const [node, iface] = wire.split(":");
+    const sw = t.doc!.nodes[node]?.eth?.[Number(iface.slice(3))] ?? null;
+    const def = sw ? t.doc!.switches[sw] : undefined;
+    const live = t.links[wire];
+    const kind = !def ? null : (def.kind ?? "vde") !== "vde" ? "a uml_switch" : def.mode === "hub" ? "a hub" : null;
+    const why = !t.running ? "the lab is not running" : kind ? `link faults need a vde switch in switch mode; ${sw} is ${kind}` : undefined;
+    const link = (label: string, req: Parameters<typeof api.linkAction>[3]) => act(label, () => api.linkAction(detail.id, node, iface, req));
+    return [
+      ...(kind ? [{ label: `Link faults need a vde switch in switch mode; ${sw} is ${kind}.`, note: true }] : []),
+      live?.pulled
+        ? { label: "Plug link back", disabled: !!why, title: why, run: () => link(`plugging ${wire}`, { action: "plug" }) }
+        : { label: "Pull link", disabled: !!why, title: why ?? "Frames stop both ways, as if the cable were pulled out", run: () => link(`pulling ${wire}`, { action: "pull" }) },
+      { label: live?.impair ? "Change impairment…" : "Impair…", disabled: !!why, title: why ?? "Loss, delay, bandwidth, duplication", run: () => setImpairing({ wire, title }) },
+      { label: "Clear impairment", disabled: !!why || !live?.impair, title: why, run: () => link(`clearing ${wire}`, { action: "clear" }) },
+    ];
+  };
+  const menuItems = (m: ContextTarget): MenuItem[] => (m.kind === "node" ? nodeMenu(m.name) : m.kind === "switch" ? switchMenu(m.name) : linkMenu(m.name, m.title ?? m.name));
+
   const allUp = t.running && Object.keys(t.doc.nodes).every((n) => ["running", "booting"].includes(t.nodes[n]?.state ?? ""));
   const nodeStates = Object.fromEntries(Object.entries(t.nodes).map(([k, v]) => [k, v.state]));
   return (
@@ -256,7 +281,19 @@ export function Workspace({ labId }: { labId: string }) {
         <Inspector />
       </div>
       <Dock lab={name} states={nodeStates} />
-      {menu && <ContextMenu target={menu} items={menu.kind === "node" ? nodeMenu(menu.name) : switchMenu(menu.name)} onClose={() => setMenu(null)} />}
+      {menu && <ContextMenu target={menu} items={menuItems(menu)} onClose={() => setMenu(null)} />}
+      {impairing && (
+        <ImpairDialog
+          title={`Impair ${impairing.title}`}
+          current={t.links[impairing.wire]?.impair ?? null}
+          onCancel={() => setImpairing(null)}
+          onApply={(imp) => {
+            const [node, iface] = impairing.wire.split(":");
+            setImpairing(null);
+            void act(`impairing ${impairing.wire}`, () => api.linkAction(detail.id, node, iface, { action: "impair", ...imp, bandwidthKbit: imp.bandwidthKbit ?? undefined }));
+          }}
+        />
+      )}
     </div>
   );
 }

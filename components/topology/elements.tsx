@@ -1,5 +1,5 @@
 "use client";
-import { Handle, Position, type Node as FlowNode, type NodeProps } from "@xyflow/react";
+import { BaseEdge, getBezierPath, Handle, Position, type Edge, type EdgeProps, type Node as FlowNode, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
 
@@ -55,3 +55,55 @@ export const LabSwitch = memo(function LabSwitch({ data, selected }: NodeProps<F
 });
 
 export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch };
+
+/** A wire: a node's interface plugged into a switch, and what is done to it while the lab runs. */
+export type LinkEdgeData = { node: string; index: number; pulled: boolean; impaired: string | null };
+export type LinkFlowEdge = Edge<LinkEdgeData, "link">;
+
+/** The point at `t` (0…1) of a cubic Bézier path "M x,y C x,y x,y x,y", or null. */
+function pointOn(path: string, t: number): [number, number] | null {
+  const n = path.match(/-?\d+(\.\d+)?(e-?\d+)?/g)?.map(Number);
+  if (!n || n.length !== 8) return null;
+  const u = 1 - t;
+  const at = (i: number) => u * u * u * n[i] + 3 * u * u * t * n[i + 2] + 3 * u * t * t * n[i + 4] + t * t * t * n[i + 6];
+  return [at(0), at(1)];
+}
+
+/**
+ * A wire as React Flow's default (Bézier) edge, with its fault shown: a
+ * pulled wire is drawn broken (CSS: red, dashed) with a ✕ at its middle and
+ * its label moved aside; every wire says its state in a tooltip.
+ */
+export const LinkEdge = memo(function LinkEdge(p: EdgeProps<LinkFlowEdge>) {
+  const [path, midX, midY] = getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
+  const pulled = !!p.data?.pulled;
+  const [labelX, labelY] = (pulled && pointOn(path, 0.75)) || [midX, midY];
+  const state = [pulled ? "pulled" : "", p.data?.impaired ? `impaired: ${p.data.impaired}` : ""].filter(Boolean).join("; ") || "up";
+  return (
+    <>
+      <title>{`${p.data?.node ?? ""} eth${p.data?.index ?? ""}: ${state}`}</title>
+      <BaseEdge
+        id={p.id}
+        path={path}
+        labelX={labelX}
+        labelY={labelY}
+        label={p.label}
+        labelStyle={p.labelStyle}
+        labelShowBg={p.labelShowBg}
+        labelBgStyle={p.labelBgStyle}
+        labelBgPadding={p.labelBgPadding}
+        labelBgBorderRadius={p.labelBgBorderRadius}
+        style={p.style}
+        interactionWidth={p.interactionWidth}
+      />
+      {pulled && (
+        <g className="link-cut" transform={`translate(${midX} ${midY})`} data-link-fault="pulled">
+          <circle r={9} />
+          <path d="M-4,-4L4,4M-4,4L4,-4" />
+        </g>
+      )}
+    </>
+  );
+});
+
+export const edgeTypes = { link: LinkEdge };

@@ -2,6 +2,7 @@
 import { create } from "zustand";
 import type { LabChange } from "@/server/model/changes";
 import type { LabStatus, SwitchStatus } from "@/server/engine/lab-run";
+import type { LinkStatus } from "@/server/engine/switch/link-faults";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
 import { nextName, plug, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
 
@@ -18,6 +19,8 @@ interface TopologyState {
   selected: string | null;
   nodes: Record<string, NodeStatus>;
   switches: Record<string, SwitchStatus>;
+  /** Live link faults, by wire id ("node:eth0"). */
+  links: Record<string, LinkStatus>;
   running: boolean;
   changes: LabChange[];
   save: { state: SaveState; error: string | null };
@@ -37,12 +40,15 @@ interface TopologyState {
   move(id: string, pos: { x: number; y: number }): void;
   setStatus(s: LabStatus): void;
   setNode(s: NodeStatus): void;
+  setLink(l: LinkStatus): void;
   setSave(state: SaveState, error?: string | null): void;
   setChanges(c: LabChange[]): void;
   say(notice: string | null): void;
 }
 
 const clone = (d: Doc): Doc => structuredClone(d);
+/** A wire's id on the canvas: its node and interface. */
+export const wireId = (l: { node: string; iface: string }) => `${l.node}:${l.iface}`;
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export const useTopology = create<TopologyState>()((set, get) => {
@@ -62,6 +68,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     selected: null,
     nodes: {},
     switches: {},
+    links: {},
     running: false,
     changes: [],
     save: { state: "saved", error: null },
@@ -87,7 +94,8 @@ export const useTopology = create<TopologyState>()((set, get) => {
       const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
       commit((d) => {
         if (kind === "host") d.nodes[name] = { pos: at };
-        else if (kind === "router") d.nodes[name] = { role: "router", pos: at };
+        // A router gets the Debian image with FRR and the memory FRR needs.
+        else if (kind === "router") d.nodes[name] = { role: "router", image: "router", mem: "128M", pos: at };
         else d.switches[name] = kind === "hub" ? { mode: "hub", pos: at } : { pos: at };
       });
       set({ selected: name });
@@ -136,8 +144,10 @@ export const useTopology = create<TopologyState>()((set, get) => {
         running: s.running,
         nodes: Object.fromEntries(s.nodes.map((n) => [n.name, n])),
         switches: Object.fromEntries(s.switches.map((w) => [w.name, w])),
+        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), l])),
       }),
     setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s } }),
+    setLink: (l) => set({ links: { ...get().links, [wireId(l)]: l } }),
     setSave: (state, error = null) => set({ save: { state, error } }),
     setChanges: (changes) => set({ changes }),
     say: (notice) => set({ notice }),

@@ -1,6 +1,8 @@
 import type { Engine } from "../engine/engine";
+import type { ImageService } from "./image-service";
 import type { KernelService } from "./kernel-service";
 import type { LabStatus } from "../engine/lab-run";
+import type { Impairment } from "../engine/switch/link-faults";
 import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
 import type { UmlNode } from "../engine/uml/uml-node";
@@ -35,6 +37,9 @@ export interface LabDetail extends LabSummary {
 
 export type NodeAction = "start" | "stop" | "restart" | "wipe" | "crash";
 
+/** What to do to a link; an impairment's missing fields are off (0, no bandwidth limit). */
+export type LinkRequest = { action: "pull" | "plug" | "clear" } | ({ action: "impair" } & Partial<Impairment>);
+
 /** A quote for the guest's sh, so an argv runs as given, whatever its characters. */
 export function shellQuote(argv: string[]): string {
   return argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
@@ -49,6 +54,7 @@ export class LabService {
     readonly store: LabStore,
     readonly engine: Engine,
     readonly kernels: KernelService,
+    readonly images: ImageService,
   ) {}
 
   async list(): Promise<LabSummary[]> {
@@ -134,6 +140,7 @@ export class LabService {
       await Promise.all([...run.nodes.values()].filter((n) => !n.isUp).map((n) => n.start()));
       return run.status();
     }
+    this.images.assertReady(s.lab.nodes.map((n) => n.image));
     return (await this.engine.start(s.lab)).status();
   }
 
@@ -160,6 +167,7 @@ export class LabService {
         throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs, plugged into a switch the running lab lacks: restart the lab`);
       throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs and has not been started`);
     }
+    if (action === "start" || action === "restart") this.images.assertReady([(pending ?? run.node(nodeName).node).image]);
     switch (action) {
       case "start":
         if (pending && !run.nodes.get(nodeName)?.isUp) run.applyNode(pending);
@@ -202,6 +210,22 @@ export class LabService {
     const run = this.engine.run(s.name);
     if (!run?.up) throw new ConflictError(`lab ${s.name} is not running`);
     run.switch(switchName).setPaused(paused);
+    return run.status();
+  }
+
+  /** Pulls, plugs back, impairs or clears one link (a node interface and its switch port) of a running lab. */
+  async linkAction(ref: string, nodeName: string, iface: string, req: LinkRequest): Promise<LabStatus> {
+    const s = await this.store.get(ref);
+    const run = this.engine.run(s.name);
+    const def = run?.lab.nodes.find((n) => n.name === nodeName) ?? s.lab.nodes.find((n) => n.name === nodeName);
+    if (!def) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
+    const index = /^eth(\d{1,2})$/.exec(iface) ? Number(iface.slice(3)) : -1;
+    if (!def.interfaces.some((i) => i.index === index)) throw new NotFoundError(`node ${nodeName} has no interface "${iface}"`);
+    if (!run?.up) throw new ConflictError(`lab ${s.name} is not running`);
+    const lab = run.lab;
+    if (req.action === "impair") {
+      await run.links.impair(lab, nodeName, index, { lossPct: req.lossPct ?? 0, delayMs: req.delayMs ?? 0, bandwidthKbit: req.bandwidthKbit ?? null, dupPct: req.dupPct ?? 0 });
+    } else await run.links[req.action](lab, nodeName, index);
     return run.status();
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Node, Switch } from "../model/lab";
-import { buildSwitchArgv } from "./switch/argv";
+import { buildSwitchArgv, buildWirefilterArgv, wirefilterCommands } from "./switch/argv";
 import { buildUmlArgv, macAddress, withoutAslr } from "./uml/argv";
 
 const programs = { vde_switch: "/usr/bin/vde_switch", uml_switch: "/usr/bin/uml_switch" };
@@ -9,16 +9,16 @@ const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch =>
 
 describe("command lines", () => {
   it("vde switch and hub", () => {
-    assert.deepEqual(buildSwitchArgv(sw("sw1", "vde", "switch"), programs), ["/usr/bin/vde_switch", "--sock", "sw/sw1", "--mgmt", "sw/sw1.mgmt"]);
-    assert.deepEqual(buildSwitchArgv(sw("hub1", "vde", "hub"), programs), ["/usr/bin/vde_switch", "--sock", "sw/hub1", "--mgmt", "sw/hub1.mgmt", "--hub"]);
+    assert.deepEqual(buildSwitchArgv(sw("sw1", "vde", "switch"), programs, 32), ["/usr/bin/vde_switch", "--sock", "sw/sw1", "--mgmt", "sw/sw1.mgmt", "--numports", "32"]);
+    assert.deepEqual(buildSwitchArgv(sw("hub1", "vde", "hub"), programs, 48), ["/usr/bin/vde_switch", "--sock", "sw/hub1", "--mgmt", "sw/hub1.mgmt", "--numports", "48", "--hub"]);
   });
 
   it("uml_switch switch and hub", () => {
-    assert.deepEqual(buildSwitchArgv(sw("s2", "uml_switch", "switch"), programs), ["/usr/bin/uml_switch", "-unix", "sw/s2.sock"]);
-    assert.deepEqual(buildSwitchArgv(sw("h2", "uml_switch", "hub"), programs), ["/usr/bin/uml_switch", "-unix", "sw/h2.sock", "-hub"]);
+    assert.deepEqual(buildSwitchArgv(sw("s2", "uml_switch", "switch"), programs, 32), ["/usr/bin/uml_switch", "-unix", "sw/s2.sock"]);
+    assert.deepEqual(buildSwitchArgv(sw("h2", "uml_switch", "hub"), programs, 32), ["/usr/bin/uml_switch", "-unix", "sw/h2.sock", "-hub"]);
   });
 
-  it("a node with a vde port, an unplugged port and a uml_switch port", () => {
+  it("a node with a vde port (on a fixed switch port), an unplugged port and a uml_switch port", () => {
     const node: Node = {
       name: "node01",
       role: "host",
@@ -33,6 +33,7 @@ describe("command lines", () => {
       ],
       startup: "",
       files: {},
+      after: [],
     };
     const switches = new Map([
       ["sw1", sw("sw1", "vde", "switch")],
@@ -47,6 +48,7 @@ describe("command lines", () => {
       modulesDisk: "/d/kernels/modules-fast-6.1.192-abc.img",
       agentTty: "/dev/pts/7",
       switches,
+      ports: new Map([[0, 3]]),
     });
     const mac0 = macAddress("lab1", "node01", 0);
     const mac1 = macAddress("lab1", "node01", 1);
@@ -66,11 +68,30 @@ describe("command lines", () => {
       "ssl1=tty:/dev/pts/7",
       "umid=node01",
       "uml_dir=uml",
-      `eth0=vde,sw/sw1,${mac0}`,
+      `eth0=vde,sw/sw1,${mac0},3`,
       `eth1=vde,null://,${mac1}`,
       `eth2=daemon,${mac2},unix,sw/s2.sock`,
       "umlab.node=node01",
     ]);
+  });
+
+  it("a wirefilter between two ports of a switch, and its live settings", () => {
+    const imp = { lossPct: 10, delayMs: 50, bandwidthKbit: 1000, dupPct: 0 };
+    assert.deepEqual(buildWirefilterArgv("/usr/bin/wirefilter", "sw1", 40, 41, imp), [
+      "/usr/bin/wirefilter",
+      "-v",
+      "sw/sw1[40]:sw/sw1[41]",
+      "-M",
+      "sw/sw1.wf40",
+      "-l",
+      "10",
+      "-d",
+      "50",
+      "-b",
+      "125000",
+    ]);
+    assert.deepEqual(buildWirefilterArgv("/usr/bin/wirefilter", "s", 2, 3, { lossPct: 0, delayMs: 0, bandwidthKbit: null, dupPct: 1.5 }), ["/usr/bin/wirefilter", "-v", "sw/s[2]:sw/s[3]", "-M", "sw/s.wf2", "-D", "1.5"]);
+    assert.deepEqual(wirefilterCommands({ ...imp, bandwidthKbit: null }), ["loss 10", "delay 50", "dup 0", "bandwidth 0"]);
   });
 
   it("MAC addresses are stable, unicast, locally administered and distinct", () => {

@@ -5,11 +5,13 @@ import type { Lab } from "../model/lab";
 import { LabRun, type LabStatus } from "./lab-run";
 import { dataRoot, labPaths, runRel } from "./paths";
 import { cwdOf, endProcess, endSession } from "./procs";
+import { idleLinks } from "./switch/link-faults";
 
 /**
  * Runs labs on this host. It knows nothing of HTTP, sockets or databases:
  * give it a Lab, it starts processes and reports their state through events
- * ("node-state" lab NodeStatus, "console" lab node data, "lab" LabStatus).
+ * ("node-state" lab NodeStatus, "console" lab node data, "lab" LabStatus,
+ * "link-state" lab LinkStatus).
  */
 export class Engine extends EventEmitter {
   readonly root: string;
@@ -31,6 +33,7 @@ export class Engine extends EventEmitter {
     const run = new LabRun(lab, this.root);
     run.on("node-state", (l, s) => this.emit("node-state", l, s));
     run.on("console", (l, n, d) => this.emit("console", l, n, d));
+    run.on("link-state", (l, s) => this.emit("link-state", l, s));
     this.runs.set(lab.name, run);
     return run;
   }
@@ -67,6 +70,8 @@ export class Engine extends EventEmitter {
       running: false,
       nodes: lab.nodes.map((n) => ({ name: n.name, state: "stopped", pid: null, reason: null })),
       switches: lab.switches.map((s) => ({ name: s.name, kind: s.kind, mode: s.mode, pid: null, paused: false })),
+      links: idleLinks(lab),
+      gateways: lab.gateways.map((g) => ({ name: g.name, switch: g.switch, pid: null })),
     };
   }
 
@@ -96,8 +101,9 @@ export class Engine extends EventEmitter {
       const statePath = join(run, runRel.state);
       if (!existsSync(statePath)) continue;
       try {
-        const state = JSON.parse(readFileSync(statePath, "utf8")) as { nodes: Record<string, number | null>; switches: Record<string, number | null> };
+        const state = JSON.parse(readFileSync(statePath, "utf8")) as { nodes: Record<string, number | null>; switches: Record<string, number | null>; wirefilters?: Record<string, number | null>; gateways?: Record<string, number | null> };
         for (const pid of Object.values(state.nodes)) if (pid && ownedBy(pid, run)) await endSession(pid, 2000);
+        for (const pid of [...Object.values(state.wirefilters ?? {}), ...Object.values(state.gateways ?? {})]) if (pid && ownedBy(pid, run)) await endProcess(pid, 2000);
         for (const pid of Object.values(state.switches)) if (pid && ownedBy(pid, run)) await endProcess(pid, 2000);
       } catch {
         // a torn state file: nothing we can trust in it

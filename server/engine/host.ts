@@ -16,6 +16,8 @@ const PACKAGE_OF: Record<string, string> = {
   uml_switch: "uml-utilities",
   vde_switch: "vde2",
   vde_plug: "vde2",
+  wirefilter: "vde2",
+  slirpvde: "vde2",
   busybox: "busybox-static",
   mke2fs: "e2fsprogs",
   cc: "gcc",

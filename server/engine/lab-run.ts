@@ -2,8 +2,10 @@ import { EventEmitter } from "node:events";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab, Node, Switch } from "../model/lab";
-import { assertImageKnown } from "./image/images";
+import { assertImageKnown, resolveImage } from "./image/images";
 import { labPaths, runRel, type LabPaths } from "./paths";
+import { GatewayProcess } from "./gateway/gateway-process";
+import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
 import { SwitchProcess } from "./switch/switch-process";
 import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
 
@@ -27,17 +29,28 @@ export interface LabStatus {
   running: boolean;
   nodes: NodeStatus[];
   switches: SwitchStatus[];
+  /** Every node interface plugged into a switch, and its faults. */
+  links: LinkStatus[];
+  gateways: GatewayStatus[];
+}
+
+export interface GatewayStatus {
+  name: string;
+  switch: string | null;
+  pid: number | null;
 }
 
 /**
  * A lab brought up on this host: its switches (started first, all of them)
- * and its nodes. Events: "node-state" (lab, NodeStatus) and "console"
- * (lab, node, data).
+ * and its nodes. Events: "node-state" (lab, NodeStatus), "console"
+ * (lab, node, data) and "link-state" (lab, LinkStatus).
  */
 export class LabRun extends EventEmitter {
   readonly paths: LabPaths;
   readonly nodes = new Map<string, UmlNode>();
   readonly switches = new Map<string, SwitchProcess>();
+  readonly links: LinkFaults;
+  readonly gateways = new Map<string, GatewayProcess>();
   private switchesUp = false;
   private current: Lab;
   private readonly nodeContext: NodeContext;
@@ -47,9 +60,18 @@ export class LabRun extends EventEmitter {
     this.current = lab;
     this.paths = labPaths(root, lab.name);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
-    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs };
+    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n) };
     for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run));
+    this.links = new LinkFaults(this.switches, this.paths.run);
+    this.links.on("change", (l: LinkStatus) => {
+      this.writeState();
+      this.emit("link-state", this.current.name, l);
+    });
     for (const n of lab.nodes) this.wire(n);
+    for (const g of lab.gateways) {
+      const port = g.switch === null ? null : (this.switches.get(g.switch)?.ports.allocate(`gateway:${g.name}`) ?? null);
+      this.gateways.set(g.name, new GatewayProcess(g, this.paths.run, port));
+    }
   }
 
   /**
@@ -61,7 +83,25 @@ export class LabRun extends EventEmitter {
     return this.current;
   }
 
+  /** Each interface on a vde switch gets its port there, kept for the whole run (in lab order: the same ports every run). */
+  private plugPorts(def: Node): void {
+    for (const i of def.interfaces) {
+      const sw = i.switch === null ? undefined : this.switches.get(i.switch);
+      if (sw?.sw.kind === "vde") sw.ports.allocate(linkName(def.name, i.index));
+    }
+  }
+
+  private portsOf(node: string): Map<number, number> {
+    const ports = new Map<number, number>();
+    for (const i of this.nodes.get(node)?.node.interfaces ?? []) {
+      const port = i.switch === null ? null : (this.switches.get(i.switch)?.ports.get(linkName(node, i.index)) ?? null);
+      if (port !== null) ports.set(i.index, port);
+    }
+    return ports;
+  }
+
   private wire(def: Node): UmlNode {
+    this.plugPorts(def);
     const node = new UmlNode(def, this.nodeContext);
     node.on("state", (s: NodeStatus) => {
       this.writeState();
@@ -92,6 +132,7 @@ export class LabRun extends EventEmitter {
     if (node.isUp) throw new LabRunError(`node ${def.name} is ${node.state}: stop it before changing its definition`);
     this.assertApplicable(def);
     node.node = def;
+    this.plugPorts(def);
     this.current = { ...this.current, nodes: this.current.nodes.map((n) => (n.name === def.name ? def : n)) };
     return node;
   }
@@ -123,20 +164,46 @@ export class LabRun extends EventEmitter {
 
   /** Switches first, then every node in parallel; a failure stops whatever was started. */
   async start(): Promise<void> {
-    // An unknown image is known before anything runs.
-    for (const n of this.lab.nodes) assertImageKnown(n.image);
+    // An unknown or unbuilt image is known before anything runs.
+    for (const image of new Set(this.lab.nodes.map((n) => n.image))) resolveImage(this.nodeContext.root, image);
     await this.bringUpSwitches();
     try {
-      await Promise.all([...this.nodes.values()].map((n) => n.start()));
+      await this.startInOrder();
     } catch (e) {
       await this.stop();
       throw e;
     }
   }
 
+  /**
+   * Every node at once, except that a node with `after` starts once those
+   * nodes run (their startup scripts done), as Kathará's lab.dep asks.
+   */
+  private async startInOrder(): Promise<void> {
+    const started = new Map<string, Promise<void>>();
+    const startOne = (name: string): Promise<void> => {
+      let p = started.get(name);
+      if (!p) {
+        const node = this.node(name);
+        p = (async () => {
+          await Promise.all(node.node.after.map(async (dep) => {
+            await startOne(dep);
+            await this.node(dep).waitRunning();
+          }));
+          await node.start();
+        })();
+        started.set(name, p);
+      }
+      return p;
+    };
+    await Promise.all([...this.nodes.keys()].map(startOne));
+  }
+
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     await this.bringUpSwitches();
+    // A node added while the lab runs may have a port beyond a switch's last.
+    await Promise.all([...this.switches.values()].map((s) => s.fitPorts()));
     await node.start();
   }
 
@@ -145,9 +212,13 @@ export class LabRun extends EventEmitter {
     rmSync(this.paths.run, { recursive: true, force: true });
     mkdirSync(join(this.paths.run, runRel.umlDir), { recursive: true });
     const all = [...this.switches.values()];
+    const gateways = [...this.gateways.values()];
     const results = await Promise.allSettled(all.map((s) => s.start()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    let failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    // Gateways plug into the switches, so they come once the switches are up.
+    if (!failed) failed = (await Promise.allSettled(gateways.map((g) => g.start()))).find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) {
+      await Promise.all(gateways.map((g) => g.stop()));
       await Promise.all(all.map((s) => s.stop()));
       throw failed.reason;
     }
@@ -158,6 +229,8 @@ export class LabRun extends EventEmitter {
   /** Every node, then every switch; the run directory goes, the disks stay. */
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+    await this.links.stop();
+    await Promise.all([...this.gateways.values()].map((g) => g.stop()));
     await Promise.all([...this.switches.values()].map((s) => s.stop()));
     this.switchesUp = false;
     rmSync(this.paths.run, { recursive: true, force: true });
@@ -179,6 +252,8 @@ export class LabRun extends EventEmitter {
         pid: s.pid,
         paused: s.paused,
       })),
+      links: this.links.status(this.current),
+      gateways: [...this.gateways.values()].map((g) => ({ name: g.gw.name, switch: g.gw.switch, pid: g.pid })),
     };
   }
 
@@ -189,6 +264,8 @@ export class LabRun extends EventEmitter {
       lab: this.lab.name,
       switches: Object.fromEntries([...this.switches].map(([k, s]) => [k, s.pid])),
       nodes: Object.fromEntries([...this.nodes].map(([k, n]) => [k, n.pid])),
+      wirefilters: this.links.pids(),
+      gateways: Object.fromEntries([...this.gateways].map(([k, g]) => [k, g.pid])),
     };
     try {
       writeFileSync(join(this.paths.run, runRel.state), `${JSON.stringify(state, null, 2)}\n`);

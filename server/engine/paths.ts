@@ -27,6 +27,10 @@ export function labPaths(root: string, lab: string): LabPaths {
 export const runRel = {
   vdeDir: (sw: string) => `sw/${sw}`,
   vdeMgmt: (sw: string) => `sw/${sw}.mgmt`,
+  /** One port of a vde switch, as libvdeplug names it (wirefilter's plugs). */
+  vdePort: (sw: string, port: number) => `sw/${sw}[${port}]`,
+  /** The management socket of the wirefilter on a switch's port. */
+  wirefilterMgmt: (sw: string, port: number) => `sw/${sw}.wf${port}`,
   umlSwitchSock: (sw: string) => `sw/${sw}.sock`,
   umlDir: "uml",
   mconsole: (node: string) => `uml/${node}/mconsole`,
@@ -36,7 +40,8 @@ export const runRel = {
   state: "state.json",
 };
 
-export const imagesDir = (root: string) => join(root, "images");
+/** Guest images: under the data root unless UMLAB_IMAGES says where (tests share the project's, built once). */
+export const imagesDir = (root: string) => resolve(process.env.UMLAB_IMAGES ?? join(root, "images"));
 export const toolsDir = (root: string) => join(root, "tools");
 
 /**

@@ -4,6 +4,9 @@ export type FieldPath = readonly (string | number)[];
 export interface Problem {
   path: FieldPath;
   message: string;
+  /** For a lab read from several files (a Kathará folder): the file, relative to the lab's folder, and its line. */
+  file?: string;
+  line?: number;
 }
 
 /** A lab definition that does not hold together; every problem found is listed. */
@@ -21,5 +24,6 @@ export function formatPath(path: FieldPath): string {
 }
 
 export function formatProblem(p: Problem): string {
-  return p.path.length ? `${formatPath(p.path)}: ${p.message}` : p.message;
+  const where = p.file ? `${p.file}${p.line ? `:${p.line}` : ""}: ` : "";
+  return where + (p.path.length ? `${formatPath(p.path)}: ${p.message}` : p.message);
 }

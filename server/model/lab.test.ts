@@ -48,4 +48,48 @@ describe("model", () => {
     assert.throws(() => resolveLab({ name: "x", nodes: { a: { role: "bridge" } } }), /role/);
     assert.throws(() => resolveLab({ name: "x", nodes: { a: { pos: [1] } } }), /pos/);
   });
+
+  it("keeps a start order and refuses unknown nodes and cycles in it", () => {
+    const lab = resolveLab({ name: "x", nodes: { a: {}, b: { after: ["a"] }, c: { after: ["a", "b", "a"] } } });
+    assert.deepEqual(lab.nodes.map((n) => n.after), [[], ["a"], ["a", "b"]]);
+    assert.deepEqual(toRawLab(lab).nodes?.c, { after: ["a", "b"] });
+    const problems = (input: unknown) => {
+      try {
+        resolveLab(input);
+      } catch (e) {
+        return (e as LabDefinitionError).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
+      }
+      return [];
+    };
+    assert.deepEqual(problems({ name: "x", nodes: { a: { after: ["ghost"] } } }), ['nodes.a.after.0: "ghost" is not a node of this lab']);
+    assert.deepEqual(problems({ name: "x", nodes: { a: { after: ["a"] } } }), ["nodes.a.after.0: a node cannot start after itself"]);
+    assert.deepEqual(problems({ name: "x", nodes: { a: { after: ["c"] }, b: { after: ["a"] }, c: { after: ["b"] } } }), ["nodes.a.after: start order has a cycle: a → c → b → a"]);
+  });
+
+  it("keeps the lab's shared startup and files, with the same path rules as a node's", () => {
+    const lab = resolveLab({ name: "x", shared: { startup: "echo hi", files: { "/etc/frr/daemons": "ospfd=yes\n" } } });
+    assert.deepEqual(lab.shared, { startup: "echo hi", files: { "/etc/frr/daemons": "ospfd=yes\n" } });
+    assert.deepEqual(toRawLab(lab).shared, { startup: "echo hi", files: { "/etc/frr/daemons": "ospfd=yes\n" } });
+    assert.equal(toRawLab(resolveLab({ name: "x" })).shared, undefined);
+    assert.throws(() => resolveLab({ name: "x", shared: { files: { "etc/x": "" } } }), /shared.*must be absolute|must be absolute/);
+  });
+
+  it("keeps gateways on vde switches, one per switch, with valid port forwards", () => {
+    const lab = resolveLab({ name: "x", switches: { lan: {} }, gateways: { internet: { switch: "lan", forward: ["8080:10.0.2.15:80"], pos: [1, 2] } } });
+    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "lan", dhcp: true, forward: ["8080:10.0.2.15:80"], pos: { x: 1, y: 2 } }]);
+    assert.deepEqual(toRawLab(lab).gateways, { internet: { switch: "lan", forward: ["8080:10.0.2.15:80"], pos: [1, 2] } });
+    const message = (input: unknown) => {
+      try {
+        resolveLab(input);
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    assert.match(message({ name: "x", switches: { old: { kind: "uml_switch" } }, gateways: { gw: { switch: "old" } } }), /a gateway needs a vde switch/);
+    assert.match(message({ name: "x", gateways: { gw: { switch: "nowhere" } } }), /"nowhere" is not a switch/);
+    assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan" }, g2: { switch: "lan" } } }), /already has gateway "g1"/);
+    assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan", forward: ["80:host:80"] } } }), /HOSTPORT:GUESTADDR:GUESTPORT/);
+    assert.match(message({ name: "x", switches: { lan: {} }, gateways: { lan: { switch: "lan" } } }), /already the name of a switch/);
+  });
 });

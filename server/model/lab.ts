@@ -38,7 +38,30 @@ export interface Node {
   startup: string;
   /** Files copied over the guest's root at boot: absolute path -> content. */
   files: Record<string, string>;
+  /** Nodes that must be running before this one starts (Kathará's lab.dep). */
+  after: string[];
   pos: Position;
+}
+
+/**
+ * The outside world on a switch: a NAT to the host's network (slirpvde,
+ * no root needed). Nodes on that switch reach the host and, where the host
+ * has it, the internet, at 10.0.2.2 (DNS 10.0.2.3), and get an address by
+ * DHCP when it is on.
+ */
+export interface Gateway {
+  name: string;
+  switch: string | null;
+  dhcp: boolean;
+  /** Host ports forwarded to a guest: "HOSTPORT:GUESTADDR:GUESTPORT" (TCP). */
+  forward: string[];
+  pos: Position;
+}
+
+/** Configuration every node of a lab gets before its own (Kathará's shared.startup and shared/). */
+export interface Shared {
+  startup: string;
+  files: Record<string, string>;
 }
 
 export interface Lab {
@@ -46,8 +69,10 @@ export interface Lab {
   description: string;
   /** The kernel of every node that does not choose its own. */
   kernel: KernelChoice | null;
+  shared: Shared;
   nodes: Node[];
   switches: Switch[];
+  gateways: Gateway[];
 }
 
 export const DEFAULT_IMAGE = "busybox";
@@ -68,19 +93,32 @@ const rawNode = z.strictObject({
   eth: z.union([z.array(plug), z.record(z.string(), plug)]).optional(),
   startup: z.string().optional(),
   files: z.record(z.string(), z.string()).optional(),
+  after: z.array(z.string()).optional(),
   pos: rawPos.optional(),
+});
+const rawShared = z.strictObject({
+  startup: z.string().optional(),
+  files: z.record(z.string(), z.string()).optional(),
 });
 const rawSwitch = z.strictObject({
   kind: z.enum(["vde", "uml_switch"]).optional(),
   mode: z.enum(["switch", "hub"]).optional(),
   pos: rawPos.optional(),
 });
+const rawGateway = z.strictObject({
+  switch: z.string().nullable().optional(),
+  dhcp: z.boolean().optional(),
+  forward: z.array(z.string()).optional(),
+  pos: rawPos.optional(),
+});
 export const rawLabSchema = z.strictObject({
   name: z.string(),
   description: z.string().optional(),
   kernel: rawKernel.optional(),
+  shared: rawShared.optional(),
   nodes: z.record(z.string(), rawNode.nullable()).optional(),
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
+  gateways: z.record(z.string(), rawGateway.nullable()).optional(),
 });
 
 /** A lab as written by a person or a program, before it is checked. */
@@ -119,8 +157,75 @@ export function resolveLab(input: unknown): Lab {
     if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
     nodes.push(resolveNode(name, n ?? {}, switchNames, problems, raw.kernel ?? null));
   }
+  checkStartOrder(nodes, problems);
+  const gateways = resolveGateways(raw.gateways ?? {}, switches, new Set(nodes.map((n) => n.name)), problems);
+  const shared: Shared = { startup: raw.shared?.startup ?? "", files: overlayFiles(raw.shared?.files, ["shared", "files"], problems) };
   if (problems.length) throw new LabDefinitionError(problems);
-  return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, nodes, switches };
+  return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, shared, nodes, switches, gateways };
+}
+
+const FORWARD = /^(\d{1,5}):(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
+
+function resolveGateways(raw: Record<string, z.input<typeof rawGateway> | null>, switches: Switch[], nodeNames: Set<string>, problems: Problem[]): Gateway[] {
+  const byName = new Map(switches.map((s) => [s.name, s]));
+  const gateways: Gateway[] = [];
+  for (const [name, g] of Object.entries(raw)) {
+    const at = ["gateways", name];
+    const p = nameProblem(name);
+    if (p) problems.push({ path: at, message: p });
+    if (byName.has(name) || nodeNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a ${byName.has(name) ? "switch" : "node"}` });
+    const sw = g?.switch ?? null;
+    if (sw !== null) {
+      const target = byName.get(sw);
+      if (!target) problems.push({ path: [...at, "switch"], message: `"${sw}" is not a switch of this lab` });
+      else if (target.kind !== "vde") problems.push({ path: [...at, "switch"], message: `a gateway needs a vde switch; "${sw}" is a uml_switch` });
+    }
+    for (const [i, f] of (g?.forward ?? []).entries()) {
+      const m = FORWARD.exec(f);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535 || Number(m[3]) < 1 || Number(m[3]) > 65535)
+        problems.push({ path: [...at, "forward", i], message: `"${f}" is not HOSTPORT:GUESTADDR:GUESTPORT (e.g. 8080:10.0.2.15:80)` });
+    }
+    gateways.push({ name, switch: sw, dhcp: g?.dhcp ?? true, forward: g?.forward ?? [], pos: toPosition(g?.pos) });
+  }
+  const taken = new Map<string, string>();
+  for (const g of gateways) {
+    if (g.switch === null) continue;
+    const other = taken.get(g.switch);
+    if (other) problems.push({ path: ["gateways", g.name, "switch"], message: `switch "${g.switch}" already has gateway "${other}": one per switch` });
+    else taken.set(g.switch, g.name);
+  }
+  return gateways;
+}
+
+/** `after` names nodes of the lab, and the order has no cycle. */
+function checkStartOrder(nodes: Node[], problems: Problem[]): void {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const n of nodes) {
+    for (const [i, dep] of n.after.entries()) {
+      if (!byName.has(dep)) problems.push({ path: ["nodes", n.name, "after", i], message: `"${dep}" is not a node of this lab` });
+      else if (dep === n.name) problems.push({ path: ["nodes", n.name, "after", i], message: `a node cannot start after itself` });
+    }
+  }
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, path: string[]): string[] | null => {
+    if (state.get(name) === "done") return null;
+    if (state.get(name) === "visiting") return [...path.slice(path.indexOf(name)), name];
+    state.set(name, "visiting");
+    for (const dep of byName.get(name)?.after ?? []) {
+      if (dep === name || !byName.has(dep)) continue;
+      const cycle = visit(dep, [...path, name]);
+      if (cycle) return cycle;
+    }
+    state.set(name, "done");
+    return null;
+  };
+  for (const n of nodes) {
+    const cycle = visit(n.name, []);
+    if (cycle) {
+      problems.push({ path: ["nodes", cycle[0], "after"], message: `start order has a cycle: ${cycle.join(" → ")}` });
+      return;
+    }
+  }
 }
 
 function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problems: Problem[], labKernel: KernelChoice | null): Node {
@@ -146,13 +251,19 @@ function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problem
     }
   }
 
+  const files = overlayFiles(n.files, [...at, "files"], problems);
+  const after = [...new Set(n.after ?? [])];
+  return { name, role: n.role ?? "host", image, kernel: n.kernel ?? labKernel, memoryMiB, interfaces, startup: n.startup ?? "", files, after, pos: toPosition(n.pos) };
+}
+
+function overlayFiles(raw: Record<string, string> | undefined, at: (string | number)[], problems: Problem[]): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const [path, content] of Object.entries(n.files ?? {})) {
+  for (const [path, content] of Object.entries(raw ?? {})) {
     const p = overlayPathProblem(path);
-    if (p) problems.push({ path: [...at, "files", path], message: p });
+    if (p) problems.push({ path: [...at, path], message: p });
     else files[path] = content;
   }
-  return { name, role: n.role ?? "host", image, kernel: n.kernel ?? labKernel, memoryMiB, interfaces, startup: n.startup ?? "", files, pos: toPosition(n.pos) };
+  return files;
 }
 
 // Canvas coordinates are kept to whole pixels so the lab file stays readable.
@@ -195,6 +306,11 @@ export function toRawLab(lab: Lab): RawLab {
   const raw: RawLab = { name: lab.name };
   if (lab.description) raw.description = lab.description;
   if (lab.kernel) raw.kernel = lab.kernel;
+  if (lab.shared.startup || Object.keys(lab.shared.files).length) {
+    raw.shared = {};
+    if (lab.shared.startup) raw.shared.startup = lab.shared.startup;
+    if (Object.keys(lab.shared.files).length) raw.shared.files = { ...lab.shared.files };
+  }
   raw.nodes = {};
   for (const n of lab.nodes) {
     const r: RawNode = {};
@@ -205,6 +321,7 @@ export function toRawLab(lab: Lab): RawLab {
     if (n.interfaces.length) r.eth = n.interfaces.map((i) => i.switch);
     if (n.startup) r.startup = n.startup;
     if (Object.keys(n.files).length) r.files = { ...n.files };
+    if (n.after.length) r.after = [...n.after];
     if (n.pos) r.pos = fromPosition(n.pos);
     raw.nodes[n.name] = r;
   }
@@ -215,6 +332,16 @@ export function toRawLab(lab: Lab): RawLab {
     if (s.mode !== "switch") r.mode = s.mode;
     if (s.pos) r.pos = fromPosition(s.pos);
     raw.switches[s.name] = r;
+  }
+  if (lab.gateways.length) {
+    raw.gateways = {};
+    for (const g of lab.gateways) {
+      const r: z.input<typeof rawGateway> = { switch: g.switch };
+      if (!g.dhcp) r.dhcp = false;
+      if (g.forward.length) r.forward = [...g.forward];
+      if (g.pos) r.pos = fromPosition(g.pos);
+      raw.gateways[g.name] = r;
+    }
   }
   return raw;
 }

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import type { LabService } from "../api/lab-service";
+import type { LinkStatus } from "../engine/switch/link-faults";
 import type { NodeStatus } from "../engine/uml/uml-node";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
@@ -27,7 +28,9 @@ export function attachRealtime(http: HttpServer, svc: LabService): Server<Client
   });
   engine.on("node-state", (lab: string, status: NodeStatus) => io.emit("node:state", { lab, status }));
   engine.on("lab", (status) => io.emit("lab:status", status));
+  engine.on("link-state", (lab: string, link: LinkStatus) => io.emit("link:state", { lab, link }));
   svc.kernels.on("status", (build) => io.emit("kernel:status", build));
+  svc.images.on("status", (status) => io.emit("image:status", status));
 
   const detach = (socket: IoSocket, ref: ConsoleRef) => {
     const key = keyOf(ref);

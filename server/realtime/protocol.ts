@@ -1,5 +1,7 @@
+import type { ImageStatus } from "../api/image-service";
 import type { KernelBuildState } from "../api/kernel-service";
 import type { LabStatus } from "../engine/lab-run";
+import type { LinkStatus } from "../engine/switch/link-faults";
 import type { NodeStatus } from "../engine/uml/uml-node";
 
 /** socket.io path, beside Next's own HMR socket. */
@@ -32,6 +34,10 @@ export interface ServerToClient {
   "console:data": (ref: ConsoleRef & { data: string; reset?: boolean }) => void;
   "node:state": (ev: { lab: string; status: NodeStatus }) => void;
   "lab:status": (status: LabStatus) => void;
+  /** A link was pulled, plugged, impaired or cleared (a lab stop clears every link: see lab:status). */
+  "link:state": (ev: { lab: string; link: LinkStatus }) => void;
   /** The fast kernel's build, while it runs and when it ends. */
   "kernel:status": (build: KernelBuildState) => void;
+  /** A Debian image's build, while it runs and when it ends. */
+  "image:status": (status: ImageStatus) => void;
 }

@@ -1,34 +1,43 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Node } from "../../model/lab";
+import type { Node, Shared } from "../../model/lab";
 import { hostProgram } from "../host";
 
 const AGENT = join(import.meta.dirname, "..", "uml", "agent.sh");
 
 /**
  * Packs what a node needs at boot onto a small read-only ext2 disk (the
- * guest sees it as /dev/ubdb): its startup script, its file overlay and the
- * exec agent. A disk rather than hostfs, because hostfs lets guest root read
+ * guest sees it as /dev/ubdb): the lab's shared startup script and files,
+ * the node's own, and the exec agent. A disk rather than hostfs, because hostfs lets guest root read
  * any host file.
  */
-export function buildConfigDisk(node: Node, folder: string, image: string): void {
+export function buildConfigDisk(node: Node, shared: Shared, folder: string, image: string): void {
   const tree = join(folder, "config");
   rmSync(tree, { recursive: true, force: true });
   mkdirSync(join(tree, "files"), { recursive: true });
   writeFileSync(join(tree, "node"), `${node.name}\n`);
   writeFileSync(join(tree, "role"), `${node.role}\n`);
   writeFileSync(join(tree, "agent"), readFileSync(AGENT));
-  if (node.startup) writeFileSync(join(tree, "startup"), node.startup.endsWith("\n") ? node.startup : `${node.startup}\n`);
-  let bytes = 0;
-  for (const [path, content] of Object.entries(node.files)) {
-    const target = join(tree, "files", path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, content, { mode: content.startsWith("#!") ? 0o755 : 0o644 });
-    bytes += Buffer.byteLength(content) + 4096;
-  }
+  const script = (name: string, text: string) => text && writeFileSync(join(tree, name), text.endsWith("\n") ? text : `${text}\n`);
+  script("shared.startup", shared.startup);
+  script("startup", node.startup);
+  let bytes = writeOverlay(join(tree, "shared"), shared.files);
+  bytes += writeOverlay(join(tree, "files"), node.files);
   const kib = Math.max(1024, Math.ceil((bytes * 2) / 1024) + 512);
   rmSync(image, { force: true });
   execFileSync(hostProgram("mke2fs"), ["-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-d", tree, image, `${kib}K`], { stdio: "pipe" });
   statSync(image);
+}
+
+/** Files to copy over the guest's root; returns about how many bytes they take on disk. */
+function writeOverlay(dir: string, files: Record<string, string>): number {
+  let bytes = 0;
+  for (const [path, content] of Object.entries(files)) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content, { mode: content.startsWith("#!") ? 0o755 : 0o644 });
+    bytes += Buffer.byteLength(content) + 4096;
+  }
+  return bytes;
 }

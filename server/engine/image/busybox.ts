@@ -5,9 +5,9 @@ import { dirname, join } from "node:path";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
 
-const GUEST = join(import.meta.dirname, "busybox");
+const GUEST = join(import.meta.dirname, "guest");
 /** Bump when the way the image is laid out changes. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 const SIZE = "128M";
 
 /**
@@ -20,13 +20,15 @@ export function busyboxImage(root: string): string {
   const busybox = hostProgram("busybox");
   const init = readFileSync(join(GUEST, "init"));
   const profile = readFileSync(join(GUEST, "profile"));
-  const inittab = readFileSync(join(GUEST, "inittab"));
+  const inittab = readFileSync(join(GUEST, "inittab.busybox"));
+  const udhcpc = readFileSync(join(GUEST, "udhcpc.script"));
   const hash = createHash("sha256")
     .update(`v${RECIPE_VERSION} ${SIZE}\n`)
     .update(readFileSync(busybox))
     .update(init)
     .update(profile)
     .update(inittab)
+    .update(udhcpc)
     .digest("hex")
     .slice(0, 12);
   const image = join(imagesDir(root), `busybox-${hash}.img`);
@@ -50,6 +52,8 @@ export function busyboxImage(root: string): string {
     writeFileSync(join(tree, "init"), init, { mode: 0o755 });
     writeFileSync(join(tree, "etc/profile"), profile);
     writeFileSync(join(tree, "etc/inittab"), inittab);
+    mkdirSync(join(tree, "etc/udhcpc"), { recursive: true });
+    writeFileSync(join(tree, "etc/udhcpc/default.script"), udhcpc, { mode: 0o755 });
     writeFileSync(join(tree, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
     writeFileSync(join(tree, "etc/group"), "root:x:0:\ntty:x:5:\n");
     writeFileSync(join(tree, "etc/hosts"), "127.0.0.1 localhost\n");

@@ -6,6 +6,8 @@ import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { endProcess, waitFor } from "../procs";
 import { buildSwitchArgv, switchReadyPath } from "./argv";
+import { numportsFor, SwitchPorts } from "./ports";
+import { expectOk, mgmtSession, type MgmtReply } from "./vde-mgmt";
 
 export class SwitchError extends Error {
   constructor(message: string) {
@@ -19,6 +21,10 @@ export class SwitchProcess {
   private child: ChildProcess | null = null;
   private stderr = "";
   paused = false;
+  /** A vde switch's numbered ports: every node interface plugged into it has its own. */
+  readonly ports = new SwitchPorts();
+  /** How many ports the running vde switch has (valid ports: 0…numports-1). */
+  numports = 0;
 
   constructor(
     readonly sw: Switch,
@@ -32,7 +38,8 @@ export class SwitchProcess {
   async start(): Promise<void> {
     mkdirSync(join(this.runDir, "sw"), { recursive: true });
     this.removeSockets();
-    const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") });
+    this.numports = numportsFor(this.ports.highest);
+    const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") }, this.numports);
     const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "ignore", "pipe"] });
     this.child = child;
     child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
@@ -53,6 +60,25 @@ export class SwitchProcess {
     if (!this.child?.pid) throw new SwitchError(`switch ${this.sw.name} is not running`);
     process.kill(this.child.pid, paused ? "SIGSTOP" : "SIGCONT");
     this.paused = paused;
+  }
+
+  /**
+   * Commands to a running vde switch's management console; an answer other
+   * than success (or a code `allowed` for that command) is an error.
+   */
+  async mgmt(commands: string[], allowed: Record<number, number[]> = {}): Promise<MgmtReply[]> {
+    if (this.sw.kind !== "vde" || !this.child?.pid) throw new SwitchError(`switch ${this.sw.name} is not a running vde switch`);
+    const replies = await mgmtSession(this.runDir, runRel.vdeMgmt(this.sw.name), commands);
+    expectOk(commands, replies, allowed);
+    return replies;
+  }
+
+  /** Grows a running vde switch when a port was handed out beyond its last one. */
+  async fitPorts(): Promise<void> {
+    if (this.sw.kind !== "vde" || !this.child?.pid || this.ports.highest < this.numports) return;
+    const numports = numportsFor(this.ports.highest);
+    await this.mgmt([`port/setnumports ${numports}`]);
+    this.numports = numports;
   }
 
   async stop(): Promise<void> {

@@ -14,6 +14,8 @@ export interface UmlLaunch {
   /** The host pty the exec agent answers on (the guest's ttyS1). */
   agentTty: string;
   switches: ReadonlyMap<string, Switch>;
+  /** The port of each interface (by index) on its vde switch; fixed, so switch-side settings of a port (link faults) outlive a restart. */
+  ports: ReadonlyMap<number, number>;
 }
 
 /** A stable, locally administered MAC per lab, node and interface, so captures and ARP tables read the same every run. */
@@ -57,9 +59,10 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     }
     const sw = l.switches.get(i.switch);
     if (!sw) throw new Error(`node ${node.name}: eth${i.index} names unknown switch ${i.switch}`);
+    const port = l.ports.get(i.index);
     argv.push(
       sw.kind === "vde"
-        ? `eth${i.index}=vde,${runRel.vdeDir(sw.name)},${mac}`
+        ? `eth${i.index}=vde,${runRel.vdeDir(sw.name)},${mac}${port === undefined ? "" : `,${port}`}`
         : `eth${i.index}=daemon,${mac},unix,${runRel.umlSwitchSock(sw.name)}`,
     );
   }

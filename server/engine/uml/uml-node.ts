@@ -3,7 +3,7 @@ import { machine } from "node:os";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import * as pty from "node-pty";
-import type { Node, Switch } from "../../model/lab";
+import type { Node, Shared, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
 import { NodeDisk } from "../disk/node-disk";
 import { hostProgram, umlTmpDir } from "../host";
@@ -39,6 +39,10 @@ export interface NodeContext {
   runDir: string;
   disksDir: string;
   switches: ReadonlyMap<string, Switch>;
+  /** A node's interface ports on their vde switches (index -> port). */
+  ports: (node: string) => ReadonlyMap<number, number>;
+  /** What every node of the lab gets before its own configuration. */
+  shared: Shared;
 }
 
 export class NodeError extends Error {
@@ -112,7 +116,7 @@ export class UmlNode extends EventEmitter {
     const image = this.backingImage();
     mkdirSync(join(runDir, runRel.nodeDir(this.name)), { recursive: true });
     mkdirSync(disksDir, { recursive: true });
-    buildConfigDisk(this.node, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
+    buildConfigDisk(this.node, this.ctx.shared, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
     const shim = xstateShim(this.ctx.root);
     const kernel = resolveKernel(this.ctx.root, this.node.kernel);
     const modules = modulesDisk(this.ctx.root, kernel);
@@ -129,6 +133,7 @@ export class UmlNode extends EventEmitter {
         image,
         agentTty: agent.ttyPath,
         switches: this.ctx.switches,
+        ports: this.ctx.ports(this.name),
       });
       const launch = withoutAslr(argv, hostProgram("setarch"), machine());
       proc = pty.spawn(launch[0], launch.slice(1), {

@@ -1,0 +1,9 @@
+import { handler } from "@/server/api/route";
+
+export const dynamic = "force-dynamic";
+
+/** POST /api/images/:name/build: build an image in the background (202), or say it is built. */
+export const POST = handler<{ name: string }>(async (svc, _req, { name }) => {
+  const status = svc.images.build(name);
+  return Response.json(status, { status: status.build.state === "building" ? 202 : 200 });
+});

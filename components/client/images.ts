@@ -1,0 +1,26 @@
+"use client";
+import { useEffect, useState } from "react";
+import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
+import { api } from "./api";
+import { umlabSocket } from "./socket";
+
+/** The images nodes can boot, kept current while builds run (socket `image:status`). */
+export function useImages(): ImageInfo[] | null {
+  const [images, setImages] = useState<ImageInfo[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () => void api.images().then((i) => live && setImages(i), () => {});
+    load();
+    const socket = umlabSocket();
+    const onStatus = (s: ImageStatus) => {
+      setImages((list) => list?.map((i) => (i.name === s.name ? { ...i, build: s.build } : i)) ?? list);
+      if (s.build.state !== "building") load();
+    };
+    socket.on("image:status", onStatus);
+    return () => {
+      live = false;
+      socket.off("image:status", onStatus);
+    };
+  }, []);
+  return images;
+}

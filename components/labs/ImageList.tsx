@@ -1,0 +1,67 @@
+"use client";
+import { useState } from "react";
+import type { ImageInfo } from "@/server/api/image-service";
+import { api } from "../client/api";
+import { useImages } from "../client/images";
+
+function stateOf(i: ImageInfo): string {
+  const b = i.build;
+  if (b.state === "building") return `building: step ${b.progress?.step ?? 1} of ${b.progress?.steps ?? 4}, ${b.progress?.label ?? "starting"}`;
+  if (b.state === "failed") return i.ready ? "rebuild failed (the older image is used)" : "build failed";
+  if (!i.ready) return "not built";
+  return i.current ? "ready" : "ready (an older build)";
+}
+
+const mib = (bytes: number | null) => (bytes === null ? "—" : `${Math.round(bytes / 2 ** 20)} MiB`);
+
+/** The labs page's images: what nodes can boot, how big, since when, and their builds. */
+export function ImageList() {
+  const images = useImages();
+  const [error, setError] = useState<string | null>(null);
+  if (!images) return null;
+  const build = (name: string) => {
+    setError(null);
+    api.buildImage(name).catch((e: Error) => setError(e.message));
+  };
+  return (
+    <section className="images" aria-label="Images">
+      <h2>Images</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Image</th>
+            <th>State</th>
+            <th>Size</th>
+            <th>Built</th>
+            <th>Contents</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {images.map((i) => (
+            <tr key={i.name} data-testid={`image-${i.name}`}>
+              <td>{i.name}</td>
+              <td className={i.build.state === "failed" ? "error" : undefined} title={i.build.error ?? undefined}>
+                {stateOf(i)}
+              </td>
+              <td>{mib(i.bytes)}</td>
+              <td>{i.builtAt ? new Date(i.builtAt).toLocaleString() : "—"}</td>
+              <td>{i.description}</td>
+              <td>
+                {i.name !== "busybox" && (!i.current || i.build.state === "failed") && (
+                  <button type="button" disabled={i.build.state === "building"} onClick={() => build(i.name)}>
+                    {i.ready ? "Rebuild" : "Build"}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {images.some((i) => i.build.state === "failed") && (
+        <pre className="error build-error">{images.filter((i) => i.build.state === "failed").map((i) => `${i.name}: ${i.build.error}`).join("\n\n")}</pre>
+      )}
+      {error && <p className="error">{error}</p>}
+    </section>
+  );
+}

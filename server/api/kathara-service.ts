@@ -1,0 +1,71 @@
+import { ArchiveError, FileSet, MAX_LAB_BYTES, readArchive, writeTarGz, writeZip, type LabFiles } from "../labfile/archive";
+import { exportKathara, parseKathara } from "../labfile/kathara";
+import { BadRequestError } from "./http";
+import type { LabDetail, LabService } from "./lab-service";
+
+/**
+ * Kathará lab folders in and out of the HTTP API: an upload (an archive as
+ * the body, or a multipart form of the folder's files) becomes a new lab,
+ * with what the import could not carry over as warnings; a lab goes out as
+ * a .tar.gz (or .zip) of its Kathará folder.
+ */
+
+/** An upload may exceed the lab's own cap by its framing (multipart boundaries, archive headers). */
+const MAX_UPLOAD_BYTES = MAX_LAB_BYTES + 16 * 1024 * 1024;
+
+export interface KatharaImportResult {
+  lab: LabDetail;
+  warnings: string[];
+}
+
+async function readBody(req: Request): Promise<Buffer> {
+  const tooLarge = () => new ArchiveError(`the upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large for a lab`);
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
+  const reader = req.body?.getReader();
+  if (!reader) throw new BadRequestError("the request has no body: send the lab's archive or its files");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_UPLOAD_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The files of a Kathará lab sent to the API: a .zip, .tar.gz or .tar as the
+ * body, or multipart/form-data whose files are named by their path in the
+ * lab folder (what a browser sends for a folder picked with webkitdirectory).
+ */
+export async function katharaUpload(req: Request): Promise<LabFiles> {
+  const body = await readBody(req);
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.startsWith("multipart/form-data")) return readArchive(body);
+  const form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData().catch(() => {
+    throw new BadRequestError("the multipart form could not be read");
+  });
+  const set = new FileSet();
+  for (const [, value] of form) if (typeof value !== "string") set.add(value.name, new Uint8Array(await value.arrayBuffer()));
+  if (!Object.keys(set.files).length) throw new BadRequestError("the form has no file: send the lab folder's files, each named by its path in the folder");
+  return set.result();
+}
+
+/** A new lab from a Kathará folder; `name` is checked as given, else one is made from `file` (the archive's or folder's name). */
+export async function importKathara(svc: LabService, upload: LabFiles, options: { name?: string; file?: string }): Promise<KatharaImportResult> {
+  const { raw, warnings } = parseKathara(upload.files, { name: options.name || undefined, nameHint: options.file || undefined });
+  return { lab: await svc.createRaw(raw), warnings: [...upload.skipped, ...warnings] };
+}
+
+export async function exportKatharaArchive(svc: LabService, ref: string, archive: string | null): Promise<{ fileName: string; contentType: string; bytes: Uint8Array }> {
+  if (archive !== null && archive !== "tar.gz" && archive !== "zip") throw new BadRequestError(`archive=${archive}: use tar.gz or zip`);
+  const { name, lab } = await svc.store.get(ref);
+  const files = exportKathara(lab);
+  if (archive === "zip") return { fileName: `${name}.zip`, contentType: "application/zip", bytes: writeZip(files, name) };
+  return { fileName: `${name}.tar.gz`, contentType: "application/gzip", bytes: await writeTarGz(files, name) };
+}

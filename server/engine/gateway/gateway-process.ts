@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Gateway } from "../../model/lab";
+import { hostProgram } from "../host";
+import { endProcess, sleep } from "../procs";
+import { buildGatewayArgv } from "./argv";
+
+export class GatewayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GatewayError";
+  }
+}
+
+/** How long slirpvde must stay up to count as started: it fails at once when it cannot reach its switch. */
+const SETTLE_MS = 300;
+
+/** A running gateway: slirpvde plugged into its switch. */
+export class GatewayProcess {
+  private child: ChildProcess | null = null;
+  private output = "";
+
+  constructor(
+    readonly gw: Gateway,
+    private readonly runDir: string,
+    /** Its port on the switch; null when plugged into nothing. */
+    private readonly port: number | null,
+  ) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Starts slirpvde on its switch (which must be up); a gateway plugged into nothing does nothing. */
+  async start(): Promise<void> {
+    if (this.gw.switch === null || this.port === null) return;
+    const argv = buildGatewayArgv({ ...this.gw, switch: this.gw.switch }, this.port, hostProgram("slirpvde"));
+    // stdin a pipe kept open: slirpvde, like the switches, goes when the server goes.
+    const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = child;
+    const keep = (d: Buffer) => (this.output = (this.output + d).slice(-2000));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    const settled = await Promise.race([sleep(SETTLE_MS).then(() => null), spawnError]);
+    if (settled instanceof Error || exited) {
+      await this.stop();
+      throw new GatewayError(`gateway ${this.gw.name} failed to start on switch ${this.gw.switch}: ${settled instanceof Error ? settled.message : this.output.trim() || "slirpvde exited"}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child?.pid) {
+      child.stdin?.destroy();
+      await endProcess(child.pid, 1000);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runSteps, type BuildProgress, type BuildStep } from "../build/steps";
+import { hostProgram } from "../host";
+import { imagesDir } from "../paths";
+import { imageBytes } from "./size";
+import type { DebianRecipe } from "./recipes";
+
+const GUEST = join(import.meta.dirname, "guest");
+/** Bump when the way images are built changes (the recipe and guest files are hashed). */
+const RECIPE_VERSION = 1;
+/** The file system's size as the guest sees it; the image file is sparse, so free space costs nothing. */
+const SIZE = "1G";
+const DEFAULT_MIRROR = "http://deb.debian.org/debian";
+// Documentation and translations are a third of the tree and no lab reads them.
+const EXCLUDED = ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*", "/usr/share/info/*"];
+
+export interface ImagePlan {
+  name: string;
+  /** <name>-<hash of recipe, guest files and busybox>: a changed input is a new image. */
+  id: string;
+  file: string;
+  meta: string;
+  work: string;
+  log: string;
+}
+
+/** What an image file carries about itself, next to it as <id>.json. */
+export interface ImageMeta {
+  name: string;
+  id: string;
+  suite: string;
+  packages: string[];
+  builtAt: string;
+  seconds: number;
+}
+
+function guestFiles(): Record<string, Buffer> {
+  return {
+    init: readFileSync(join(GUEST, "init")),
+    "etc/inittab": readFileSync(join(GUEST, "inittab.debian")),
+    "usr/local/sbin/systemctl": readFileSync(join(GUEST, "systemctl")),
+    // busybox udhcpc is the DHCP client (a lab's gateway hands out addresses).
+    "etc/udhcpc/default.script": readFileSync(join(GUEST, "udhcpc.script")),
+    "usr/local/sbin/udhcpc": Buffer.from("#!/bin/sh\nexec /bin/busybox udhcpc \"$@\"\n"),
+    // Busybox's init keeps the console shell (the guest has no systemd); the host's static busybox, so it is the same binary everywhere.
+    "usr/bin/busybox": readFileSync(hostProgram("busybox")),
+  };
+}
+
+export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
+  const h = createHash("sha256").update(`v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n`);
+  for (const [path, content] of Object.entries(guestFiles())) h.update(`${path}\n`).update(content);
+  const id = `${recipe.name}-${h.digest("hex").slice(0, 12)}`;
+  const dir = imagesDir(root);
+  return { name: recipe.name, id, file: join(dir, `${id}.img`), meta: join(dir, `${id}.json`), work: join(dir, `.build-${id}`), log: join(dir, `${id}.log`) };
+}
+
+/**
+ * The build as data. mmdebstrap writes an ext2 image from packages without
+ * root or loop mounts (genext2fs), with umlab's guest files copied in; the
+ * image then grows to its final size and gets a journal, so a guest killed
+ * mid-write recovers its disk at the next mount.
+ */
+export function debianBuildSteps(plan: ImagePlan, recipe: DebianRecipe, mirror = process.env.UMLAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR): BuildStep[] {
+  const img = join(plan.work, "image.img");
+  const overlay = join(plan.work, "overlay");
+  return [
+    {
+      label: `installing Debian ${recipe.suite} with ${recipe.packages.length} packages (mmdebstrap)`,
+      argv: [
+        "mmdebstrap", "--variant=minbase", "--format=ext2", `--include=${recipe.packages.join(",")}`,
+        ...EXCLUDED.map((p) => `--dpkgopt=path-exclude=${p}`),
+        `--customize-hook=copy-in ${overlay}/init ${overlay}/etc ${overlay}/usr /`,
+        recipe.suite, img, mirror,
+      ],
+      cwd: plan.work,
+    },
+    { label: "growing the file system", argv: ["resize2fs", "-f", img, SIZE], cwd: plan.work },
+    { label: "adding a journal", argv: ["tune2fs", "-O", "has_journal", "-J", "size=8", img], cwd: plan.work },
+    { label: "checking the file system", argv: ["e2fsck", "-fn", img], cwd: plan.work },
+  ];
+}
+
+/**
+ * Builds an image into the plan's file. Nothing changes unless it all
+ * succeeds: the image appears at once (a rename) or not at all, and the
+ * images built before stay usable.
+ */
+export async function buildDebianImage(root: string, recipe: DebianRecipe, onProgress: (p: BuildProgress) => void = () => {}): Promise<ImagePlan> {
+  const plan = debianPlan(root, recipe);
+  if (existsSync(plan.file) && existsSync(plan.meta)) return plan;
+  for (const tool of ["mmdebstrap", "genext2fs", "resize2fs", "tune2fs", "e2fsck"]) hostProgram(tool);
+  const t0 = Date.now();
+  rmSync(plan.work, { recursive: true, force: true });
+  mkdirSync(plan.work, { recursive: true });
+  try {
+    for (const [path, content] of Object.entries(guestFiles())) {
+      const target = join(plan.work, "overlay", path);
+      mkdirSync(join(target, ".."), { recursive: true });
+      writeFileSync(target, content);
+      chmodSync(target, path.startsWith("etc/") && !path.endsWith(".script") ? 0o644 : 0o755);
+    }
+    await runSteps(debianBuildSteps(plan, recipe), { log: plan.log, onProgress });
+    const meta: ImageMeta = { name: recipe.name, id: plan.id, suite: recipe.suite, packages: recipe.packages, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000) };
+    writeFileSync(join(plan.work, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
+    renameSync(join(plan.work, "meta.json"), plan.meta);
+    renameSync(join(plan.work, "image.img"), plan.file);
+    return plan;
+  } finally {
+    rmSync(plan.work, { recursive: true, force: true });
+  }
+}
+
+export interface BuiltImage extends ImageMeta {
+  file: string;
+  /** Bytes the image takes on disk (it is sparse). */
+  bytes: number;
+}
+
+/** Images of a recipe built under the data root, newest first. */
+export function builtImages(root: string, name: string): BuiltImage[] {
+  const dir = imagesDir(root);
+  if (!existsSync(dir)) return [];
+  const found: BuiltImage[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(`${name}-`) || !f.endsWith(".json")) continue;
+    const file = join(dir, f.replace(/\.json$/, ".img"));
+    if (!existsSync(file)) continue;
+    try {
+      const meta = JSON.parse(readFileSync(join(dir, f), "utf8")) as ImageMeta;
+      if (meta.name === name) found.push({ ...meta, file, bytes: imageBytes(file) });
+    } catch {
+      // a metadata file being written or damaged: not an image yet
+    }
+  }
+  return found.sort((a, b) => b.builtAt.localeCompare(a.builtAt));
+}

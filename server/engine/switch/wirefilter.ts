@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { hostProgram } from "../host";
+import { runRel } from "../paths";
+import { endProcess, waitFor } from "../procs";
+import type { Impairment } from "../../model/link";
+import { buildWirefilterArgv, wirefilterCommands } from "./argv";
+import { SwitchError } from "./switch-process";
+import { expectOk, mgmtSession } from "./vde-mgmt";
+
+/**
+ * A wirefilter (vde2) joining two ports of one vde switch: frames crossing it
+ * are lost, delayed, throttled or duplicated. Its stdin is a pipe from the
+ * engine: wirefilter ends when it closes, so it does not outlive the server.
+ */
+export class Wirefilter {
+  private child: ChildProcess | null = null;
+  private stderr = "";
+
+  constructor(
+    private readonly runDir: string,
+    readonly sw: string,
+    /** The port on the node's side, and the port on the rest of the switch's. */
+    readonly near: number,
+    readonly far: number,
+  ) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  private get mgmtRel(): string {
+    return runRel.wirefilterMgmt(this.sw, this.near);
+  }
+
+  async start(imp: Impairment): Promise<void> {
+    rmSync(join(this.runDir, this.mgmtRel), { force: true });
+    const argv = buildWirefilterArgv(hostProgram("wirefilter"), this.sw, this.near, this.far, imp);
+    const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "ignore", "pipe"] });
+    this.child = child;
+    child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    // Both plugs are open once the management socket exists.
+    const ready = join(this.runDir, this.mgmtRel);
+    const up = await Promise.race([waitFor(() => existsSync(ready) || exited, 5000), spawnError]);
+    if (up instanceof Error || exited || !existsSync(ready)) {
+      await this.stop();
+      // Its usage text follows the reason on a failure: keep the reason.
+      const why = up instanceof Error ? up.message : this.stderr.split("\nUsage:")[0].trim() || "it did not create its management socket within 5 s";
+      throw new SwitchError(`wirefilter on ${this.sw} ports ${this.near}/${this.far} failed to start: ${why}`);
+    }
+  }
+
+  /** New parameters, live. */
+  async set(imp: Impairment): Promise<void> {
+    const commands = wirefilterCommands(imp);
+    expectOk(commands, await mgmtSession(this.runDir, this.mgmtRel, commands));
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child?.pid) {
+      child.stdin?.destroy();
+      await endProcess(child.pid, 2000);
+    }
+    rmSync(join(this.runDir, this.mgmtRel), { force: true });
+  }
+}

@@ -1,0 +1,62 @@
+import { DEFAULT_MEMORY_MIB, type Lab } from "../../model/lab";
+import { ROUTER_IMAGE } from "./options";
+
+/**
+ * Kathará cannot leave an interface unplugged in lab.conf (eth numbers have
+ * no gaps, and a device has no interface a line does not plug), so an
+ * unplugged interface is exported on a collision domain of its own named
+ * with this prefix; the import reads such a domain, alone on it, as unplugged.
+ */
+export const UNPLUGGED_DOMAIN_PREFIX = "unplugged_";
+export const SHARED_MOUNT = "/shared/";
+
+/** Kathará's names are letters, digits and "_", and "shared" is its shared folder. */
+export const katharaName = (name: string) => (name === "shared" ? "shared_" : name.replace(/-/g, "_"));
+
+/** Kathará's meta values hold no quotes, and Kathará splits the line at "=". */
+const metaValue = (s: string) => s.replace(/["']/g, "").replace(/[\s=]+/g, " ").trim();
+
+/**
+ * A lab as a Kathará lab folder: relative path -> content. What Kathará has
+ * no words for is said in comments at the top of lab.conf: switch modes and
+ * kinds (a collision domain has neither), kernels and canvas positions.
+ * A busybox node becomes kathara/base, the router image kathara/frr; a host
+ * gets `sysctl net.ipv4.ip_forward=0` (Kathará forwards in every device).
+ * Shared files outside /shared/ are copied into every node's folder, since
+ * Kathará's shared/ folder appears in devices as /shared only.
+ */
+export function exportKathara(lab: Lab): Record<string, string> {
+  const files: Record<string, string> = {};
+  const notes: string[] = [];
+  for (const s of lab.switches) {
+    if (s.mode === "hub") notes.push(`switch ${s.name} is a hub: Kathará's collision domains have no mode`);
+    if (s.kind !== "vde") notes.push(`switch ${s.name} is a ${s.kind}: Kathará's collision domains have no kind`);
+  }
+  if (lab.kernel) notes.push(`every node boots the ${lab.kernel} kernel`);
+  const conf = [`# Kathará lab exported by umlab from lab ${lab.name}`, ...notes.map((n) => `# umlab: ${n}`), `LAB_NAME="${lab.name}"`];
+  if (lab.description) conf.push(`LAB_DESCRIPTION="${metaValue(lab.description)}"`);
+
+  const outsideShared = Object.entries(lab.shared.files).filter(([p]) => !p.startsWith(SHARED_MOUNT));
+  for (const [p, content] of Object.entries(lab.shared.files)) if (p.startsWith(SHARED_MOUNT)) files[`shared/${p.slice(SHARED_MOUNT.length)}`] = content;
+  if (lab.shared.startup) files["shared.startup"] = lab.shared.startup;
+
+  const deps: string[] = [];
+  for (const n of lab.nodes) {
+    const k = katharaName(n.name);
+    conf.push("");
+    if (k !== n.name.replace(/-/g, "_")) conf.push(`# umlab: ${k} is node ${n.name} ("shared" is Kathará's shared folder)`);
+    if (n.kernel && n.kernel !== lab.kernel) conf.push(`# umlab: ${k} boots the ${n.kernel} kernel`);
+    if (n.image !== ROUTER_IMAGE && n.image !== "busybox") conf.push(`# umlab: ${k} runs image ${n.image}`);
+    for (const i of n.interfaces) conf.push(`${k}[${i.index}]="${i.switch === null ? `${UNPLUGGED_DOMAIN_PREFIX}${k}_${i.index}` : katharaName(i.switch)}"`);
+    conf.push(`${k}[image]="${n.image === ROUTER_IMAGE ? "kathara/frr" : "kathara/base"}"`);
+    if (n.memoryMiB !== DEFAULT_MEMORY_MIB) conf.push(`${k}[mem]="${n.memoryMiB}m"`);
+    if (n.role === "host") conf.push(`${k}[sysctl]="net.ipv4.ip_forward=0"`);
+    if (n.startup) files[`${k}.startup`] = n.startup;
+    for (const [p, content] of outsideShared) files[`${k}${p}`] = content;
+    for (const [p, content] of Object.entries(n.files)) files[`${k}${p}`] = content;
+    if (n.after.length) deps.push(`${k}: ${n.after.map(katharaName).join(" ")}`);
+  }
+  files["lab.conf"] = `${conf.join("\n")}\n`;
+  if (deps.length) files["lab.dep"] = `${deps.join("\n")}\n`;
+  return files;
+}

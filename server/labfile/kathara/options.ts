@@ -1,0 +1,119 @@
+import type { Problem } from "../../model/errors";
+import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../../model/memory";
+import type { Device, DeviceOption } from "./labconf";
+
+/** The umlab image every Kathará device becomes: Debian with FRR, the nearest to Kathará's images. */
+export const ROUTER_IMAGE = "router";
+const SAME_AS_ROUTER = ["kathara/base", "kathara/frr"];
+
+/** What a device's options make of its node. */
+export interface DeviceSettings {
+  image: string;
+  /** Kathará turns IPv4 forwarding on in every device; `sysctl net.ipv4.ip_forward=0` makes a host. */
+  role: "router" | "host";
+  memoryMiB: number | null;
+  /** Shell lines run before the device's own startup (env, sysctl, ipv6) and after it (exec). */
+  before: string[];
+  after: string[];
+}
+
+const TRUE = ["y", "yes", "t", "true", "on", "1"];
+const FALSE = ["n", "no", "f", "false", "off", "0"];
+const where = (o: DeviceOption) => `${o.file}:${o.line}`;
+const shown = (device: string, o: DeviceOption) => `${device}[${o.key}]=${o.value} (${where(o)})`;
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Kathará's memory sizes: a number and b, k, m or g (no unit: megabytes), in MiB rounded up. */
+export function katharaMemoryMiB(value: string): number | null {
+  const m = /^(\d+)\s*([bkmg])?$/i.exec(value.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "m").toLowerCase();
+  return Math.ceil(unit === "g" ? n * 1024 : unit === "m" ? n : unit === "k" ? n / 1024 : n / 1024 / 1024);
+}
+
+/**
+ * Applies a device's options the way Kathará would where umlab can, and says
+ * so (a warning naming the line) where it cannot: nothing is dropped silently.
+ */
+export function deviceSettings(device: Device, problems: Problem[], warnings: string[]): DeviceSettings {
+  const s: DeviceSettings = { image: ROUTER_IMAGE, role: "router", memoryMiB: null, before: [], after: [] };
+  const k = device.name;
+  const bad = (o: DeviceOption, message: string) => problems.push({ path: [], file: o.file, line: o.line, message: `${k}[${o.key}]: ${message}` });
+  const sysctls = new Map<string, DeviceOption>();
+  const envs = new Map<string, DeviceOption>();
+  const single = new Map<string, DeviceOption>();
+  for (const o of device.options) {
+    if (["exec", "sysctl", "env", "port"].includes(o.key)) continue;
+    const before = single.get(o.key);
+    if (before) warnings.push(`${k}[${o.key}] is set on ${where(before)} and again on ${where(o)}: the value of ${where(o)} is kept, as in Kathará`);
+    single.set(o.key, o);
+  }
+  for (const o of device.options) {
+    const flag = (): boolean | null => (TRUE.includes(o.value.toLowerCase()) ? true : FALSE.includes(o.value.toLowerCase()) ? false : null);
+    switch (o.key) {
+      case "image": {
+        if (single.get("image") !== o) break;
+        const repo = o.value.toLowerCase().replace(/@.*$/, "").replace(/:[^/]*$/, "");
+        if (repo === "kathara/quagga") warnings.push(`${shown(k, o)}: ${k} uses the router image, which runs FRR, not Quagga: its /etc/quagga configuration needs moving to /etc/frr`);
+        else if (!SAME_AS_ROUTER.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${o.value}": ${k} uses the router image (Debian with FRR)`);
+        break;
+      }
+      case "mem": {
+        if (single.get("mem") !== o) break;
+        const mib = katharaMemoryMiB(o.value);
+        if (mib === null) bad(o, `"${o.value}" is not a memory size (write it as 256m or 1g)`);
+        else if (mib > MAX_MEMORY_MIB) bad(o, `${o.value} is more than umlab's ${MAX_MEMORY_MIB / 1024}G`);
+        else if (mib < MIN_MEMORY_MIB) {
+          warnings.push(`${shown(k, o)}: a node needs at least ${MIN_MEMORY_MIB}M to boot: ${k} gets ${MIN_MEMORY_MIB}M`);
+          s.memoryMiB = MIN_MEMORY_MIB;
+        } else s.memoryMiB = mib;
+        break;
+      }
+      case "sysctl": {
+        const m = /^(net\.(?:[\w-]+\.)+[\w-]+)=(-?\w+)$/.exec(o.value);
+        if (!m) bad(o, `"${o.value}" is not a sysctl of the net. namespace as key=value`);
+        else sysctls.set(m[1], o);
+        break;
+      }
+      case "env": {
+        const m = /^(\w+)=(\S+)$/.exec(o.value);
+        if (!m) bad(o, `"${o.value}" is not NAME=value`);
+        else {
+          envs.set(m[1], o);
+          warnings.push(`${shown(k, o)}: exported in ${k}'s startup script only (a console does not see it)`);
+        }
+        break;
+      }
+      case "exec":
+        s.after.push(`# ${k}[exec] (${where(o)})`, o.value);
+        break;
+      case "ipv6": {
+        const on = flag();
+        if (on === null) bad(o, `"${o.value}" is not true or false`);
+        else if (single.get("ipv6") === o && !on) s.before.push(`sysctl -w net.ipv6.conf.all.disable_ipv6=1 # ${k}[ipv6]=false (${where(o)})`);
+        break;
+      }
+      case "bridged": {
+        const on = flag();
+        if (on === null) bad(o, `"${o.value}" is not true or false`);
+        else if (on && single.get("bridged") === o) warnings.push(`${shown(k, o)} is not supported and was ignored: the gateway object (a node's way out to the host's network) is not available yet`);
+        break;
+      }
+      case "privileged":
+        // A UML guest runs its own kernel: root in it can do anything a privileged container can.
+        if (flag() === null) bad(o, `"${o.value}" is not true or false`);
+        break;
+      default:
+        warnings.push(`${shown(k, o)} is not supported and was ignored`);
+    }
+  }
+  const exports = [...envs].map(([key, o]) => `export ${key}=${quote(o.value.slice(key.length + 1))} # ${k}[env] (${where(o)})`);
+  s.before.unshift(...exports);
+  for (const [key, o] of sysctls) {
+    const value = o.value.slice(key.length + 1);
+    if (key === "net.ipv4.ip_forward") s.role = value === "0" ? "host" : "router";
+    else s.before.push(`sysctl -w ${key}=${value} # ${k}[sysctl] (${where(o)})`);
+  }
+  return s;
+}
