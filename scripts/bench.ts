@@ -1,12 +1,14 @@
 // `npm run bench`: boot time, lab start time, memory per node, node
-// capacity, keystroke echo latency and lab start as seen in the browser,
+// capacity, the fast kernel, routers (image build, OSPF convergence and
+// reroute), keystroke echo latency and lab start as seen in the browser,
 // measured on this machine in one run; prints a table and writes
 // docs/BENCHMARKS.md. Real guests, real switches, a real browser, nothing mocked.
 //
 // Environment: BENCH_ONLY=engine|browser runs one half only; BENCH_RUNS (boot
 // runs, 10), BENCH_CAP_MAX (capacity limit, 300), BENCH_KEYS (keystrokes, 200),
-// BENCH_START_RUNS (runs per sample lab, 3). docs/BENCHMARKS.md is written only
-// by a full run: both halves, at least the default counts.
+// BENCH_START_RUNS (runs per sample lab, 3), BENCH_ROUTER_RUNS (ospf-ring
+// runs, 3). docs/BENCHMARKS.md is written only by a full run: both halves, at
+// least the default counts.
 import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -21,14 +23,17 @@ import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { browserBench, CLEAR_EVERY, PHASE_MS, type BrowserResults } from "./bench-browser";
 import { chainLab, log, median, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
 import { kernelBench, type KernelResults } from "./bench-kernel";
+import { routerBench, routerRows } from "./bench-routers";
 
-// The project's built kernels (npm test / umlab kernel build make them), not the bench's throwaway data root.
+// The project's built kernels and images (npm test / umlab kernel build and image build make them), not the bench's throwaway data root.
 process.env.UMLAB_KERNELS ??= join(import.meta.dirname, "..", ".umlab", "kernels");
+process.env.UMLAB_IMAGES ??= join(import.meta.dirname, "..", ".umlab", "images");
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const CAP_MAX = Number(process.env.BENCH_CAP_MAX ?? 300);
 const CAP_BATCH = 50;
 const KEYS = Number(process.env.BENCH_KEYS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
+const ROUTER_RUNS = Number(process.env.BENCH_ROUTER_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== "engine" && ONLY !== "browser") throw new Error(`BENCH_ONLY must be "engine" or "browser", not "${ONLY}"`);
 const FULL = ONLY === undefined && RUNS >= 10 && KEYS >= 200 && START_RUNS >= 3;
@@ -159,6 +164,7 @@ async function main(): Promise<void> {
     );
     rawRuns = `Raw per-run values: raw ${raw.map((x) => x.toFixed(0)).join(", ")} ms; umlab ${ours.map((x) => x.toFixed(0)).join(", ")} ms.`;
     rows.push(...kernelRows(await kernelBench(engine, RUNS)));
+    rows.push(...routerRows(await routerBench(engine, ROUTER_RUNS)));
     if (ONLY === undefined) rows.push(...browserRows(await browserBench(KEYS, START_RUNS), notes));
     log("capacity at the default mem=64M");
     const cap = await capacity();
@@ -191,6 +197,7 @@ How each is measured:
 - **memory**: with 10 idle nodes up (5 s after their prompts), per guest, its memory file's allocated blocks plus the \`Anonymous\` memory of its host processes — \`ps\` RSS over-counts UML guests (DESIGN.md). The drop of MemAvailable is printed too, but on this VM it moves by hundreds of MiB on its own (memory freed by the previous step, page reporting), so it is not the figure to trust. Guest memory files live on tmpfs (/dev/shm): on this machine /tmp is on disk, where they would be written back and counted as reclaimable cache.
 - **capacity**: at the default mem=64M. The issue asked for 48M, but at 48M Debian's kernel panics in about 1 boot in 250 when many guests boot at once, so that measure ends at the first such panic (runs here: 200 and 50 nodes) and says more about the panic than about the machine; labs of ${CAP_BATCH} nodes started one after another until a start fails, a node crashes, MemAvailable falls under 1 GiB, or the bench's limit; all are stopped afterwards. ${rawRuns}
 - **fast kernel**: umlab's own kernel (server/engine/kernel/umlab.config, built from Debian's linux-source-6.1) against Debian's, paired runs of one node each (start → prompt, as above, one warm-up each). Memory as above with 10 idle nodes at mem=32M. The largest lab: N busybox nodes at mem=32M, ten per vde switch, whose startup scripts ping their neighbour (nodes 2k and 2k+1) in the background and print a line on the console when it answered; from \`Engine.start()\` until every node runs and every ping answered, N stepped up (BENCH_SCALE_STEPS, ${process.env.BENCH_SCALE_STEPS ?? "250,500,1000"}) until a step fails, times out (${process.env.BENCH_SCALE_TIMEOUT ?? 300} s) or would not fit in memory.
+- **routers**: the router image built with \`buildDebianImage\` into an empty folder (cold: mmdebstrap fetches every package from the Debian mirror) and asked again (cached: the recipe's hash names a file that exists); size is the blocks the sparse image file takes. The bundled ospf-ring lab (four FRR routers on the router image and the fast kernel, sub-second OSPF timers) from \`Engine.start()\` until every node's routing table has OSPF routes to the other three virtual IPs; then node01's next hop to node03's virtual IP (\`ip route show 10.10.10.3\` over the exec channel, polled as fast as it answers, ~20 ms) from the moment node04's eth0 is pulled (its switch port moved to a VLAN of its own) until it is node02, and, after plugging it back and the route returning, from node04's SIGKILL until the same. ${ROUTER_RUNS} runs.
 - **keystroke echo**: the real server (\`server/main.ts\`, production build, on 127.0.0.1, a fresh data directory) with a one-node lab idle at its busybox shell prompt, its terminal open in Debian's Chromium (headless, the flags of playwright.config.ts) driven by Playwright. ${KEYS} letters typed one at a time, each only once the previous one was drawn, after a random pause of up to ${PHASE_MS.toFixed(0)} ms so that keydowns fall anywhere in the page's frame (Ctrl+U every ${CLEAR_EVERY} keystrokes, unmeasured, so the line never wraps). Both clocks are the page's \`performance.now()\` and start at the keydown (a capturing listener on window), so Playwright's own delays are outside them: *arrives* stops when the \`console:data\` carrying the echoed letter reaches the page (\`probe("data")\` in NodeTerminal), *drawn* at xterm's next render after writing it (\`probe("rendered")\`, xterm's onRender). *drawn − arrived* is per keystroke; *at the first frame after arrival* counts the keystrokes xterm drew before a second frame began (frames marked by requestAnimationFrame callbacks queued from the arrival), which is what "within one frame" asks. *keydown → next frame* is the first requestAnimationFrame callback after the keydown: after a discrete input event Chromium defers the page's other tasks until it has produced a frame (its DeferRendererTasksAfterInput scheduling), so an echo that is back sooner still waits for that frame; the note counts the keystrokes where that was so. For context: the same keystrokes from a socket.io client in Node (the browser taken away: socket.io, server, pty, guest), and a node-pty echo on this host with no server and no guest, by \`cat\` (the kernel's line discipline echoes) and by \`busybox sh\` (a shell's line editor echoes, as the guest's shell does). Percentiles are nearest-rank.
 - **Start clicked → all prompts**: each sample lab (server/samples) imported through the API, its workspace opened with every node's terminal open side by side (the dock's localStorage entry), the toolbar's Start clicked; from the click (a capturing listener, page clock) until every terminal shows a \`<node>:<cwd>#\` row (checked on every DOM change). This adds to the engine's lab start what a person waits for too: the page's request, the API, the console stream and xterm. Stopped through the API between runs, the page loaded afresh for each.
 `;

@@ -10,7 +10,8 @@ import { dataRoot } from "../paths";
 import { fastKernel } from "./kernels";
 
 // A lab on umlab's own kernel, with one node on Debian's beside it: each node
-// boots the kernel it chose, and they talk.
+// boots the kernel it chose, and they talk. r1 is a Debian router image on the
+// fast kernel, for what needs Debian's tools (tc, nft).
 const LAB = `
 umlab: 1
 name: fastk
@@ -37,6 +38,12 @@ nodes:
     startup: |
       ip addr add 10.7.1.3/24 dev eth0
       ip link set eth0 up
+  r1:
+    image: router
+    mem: 128M
+    eth: [vde1]
+    startup: |
+      ip addr add 10.7.1.4/24 dev eth0
 switches:
   vde1: {}
   us1: { kind: uml_switch }
@@ -96,6 +103,27 @@ describe("umlab's fast kernel (real guests)", () => {
     await node("f2").start();
     await node("f2").waitRunning(30000);
     assert.equal((await node("f2").exec("cat /root/mark")).stdout, "kept\n");
+  });
+
+  it("shapes traffic: tc netem delay changes the measured ping", async () => {
+    const rtt = async () => {
+      const r = await node("r1").exec("ping -c 3 -i 0.2 -W 5 10.7.1.1");
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      return Number(/= [\d.]+\/([\d.]+)\//.exec(r.stdout)![1]);
+    };
+    const before = await rtt();
+    const add = await node("r1").exec("tc qdisc add dev eth0 root netem delay 50ms && tc qdisc show dev eth0");
+    assert.equal(add.exitCode, 0, add.stderr);
+    assert.match(add.stdout, /netem .*delay 50ms/);
+    const after = await rtt();
+    assert.ok(before < 20 && after >= 50, `ping ${before} ms before netem, ${after} ms after`);
+    await node("r1").exec("tc qdisc del dev eth0 root");
+  });
+
+  it("filters with nftables: a table added shows in nft list ruleset", async () => {
+    const r = await node("r1").exec("nft add table inet umlab && nft add chain inet umlab input '{ type filter hook input priority 0; }' && nft list ruleset");
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /table inet umlab \{\s+chain input \{\s+type filter hook input priority filter; policy accept;/);
   });
 
   it("stops without leaving a process", async () => {
