@@ -15,7 +15,8 @@ const AGENT = join(import.meta.dirname, "..", "uml", "agent.sh");
 export function buildConfigDisk(node: Node, shared: Shared, folder: string, image: string): void {
   const tree = join(folder, "config");
   rmSync(tree, { recursive: true, force: true });
-  mkdirSync(join(tree, "files"), { recursive: true });
+  // Overlay folders only when there is something in them: the guest copies each one it finds (a fork and an exec).
+  mkdirSync(tree, { recursive: true });
   writeFileSync(join(tree, "node"), `${node.name}\n`);
   writeFileSync(join(tree, "role"), `${node.role}\n`);
   writeFileSync(join(tree, "agent"), readFileSync(AGENT));

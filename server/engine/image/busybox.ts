@@ -4,10 +4,11 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { dirname, join } from "node:path";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
+import { guestInit } from "./guest-init";
 
 const GUEST = join(import.meta.dirname, "guest");
 /** Bump when the way the image is laid out changes. */
-const RECIPE_VERSION = 2;
+const RECIPE_VERSION = 3;
 const SIZE = "128M";
 
 /**
@@ -18,7 +19,8 @@ const SIZE = "128M";
  */
 export function busyboxImage(root: string): string {
   const busybox = hostProgram("busybox");
-  const init = readFileSync(join(GUEST, "init"));
+  const init = readFileSync(guestInit(root));
+  const rc = readFileSync(join(GUEST, "rc"));
   const profile = readFileSync(join(GUEST, "profile"));
   const inittab = readFileSync(join(GUEST, "inittab.busybox"));
   const udhcpc = readFileSync(join(GUEST, "udhcpc.script"));
@@ -26,6 +28,7 @@ export function busyboxImage(root: string): string {
     .update(`v${RECIPE_VERSION} ${SIZE}\n`)
     .update(readFileSync(busybox))
     .update(init)
+    .update(rc)
     .update(profile)
     .update(inittab)
     .update(udhcpc)
@@ -50,6 +53,8 @@ export function busyboxImage(root: string): string {
       symlinkSync("/bin/busybox", link);
     }
     writeFileSync(join(tree, "init"), init, { mode: 0o755 });
+    mkdirSync(join(tree, "etc/umlab"), { recursive: true });
+    writeFileSync(join(tree, "etc/umlab/rc"), rc);
     writeFileSync(join(tree, "etc/profile"), profile);
     writeFileSync(join(tree, "etc/inittab"), inittab);
     mkdirSync(join(tree, "etc/udhcpc"), { recursive: true });

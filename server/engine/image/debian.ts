@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
+import { guestInit } from "./guest-init";
 import { imageBytes } from "./size";
 import type { DebianRecipe } from "./recipes";
 
@@ -36,9 +37,10 @@ export interface ImageMeta {
   seconds: number;
 }
 
-function guestFiles(): Record<string, Buffer> {
+function guestFiles(root: string): Record<string, Buffer> {
   return {
-    init: readFileSync(join(GUEST, "init")),
+    init: readFileSync(guestInit(root)),
+    "etc/umlab/rc": readFileSync(join(GUEST, "rc")),
     "etc/inittab": readFileSync(join(GUEST, "inittab.debian")),
     "usr/local/sbin/systemctl": readFileSync(join(GUEST, "systemctl")),
     // busybox udhcpc is the DHCP client (a lab's gateway hands out addresses).
@@ -51,7 +53,7 @@ function guestFiles(): Record<string, Buffer> {
 
 export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
   const h = createHash("sha256").update(`v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n`);
-  for (const [path, content] of Object.entries(guestFiles())) h.update(`${path}\n`).update(content);
+  for (const [path, content] of Object.entries(guestFiles(root))) h.update(`${path}\n`).update(content);
   const id = `${recipe.name}-${h.digest("hex").slice(0, 12)}`;
   const dir = imagesDir(root);
   return { name: recipe.name, id, file: join(dir, `${id}.img`), meta: join(dir, `${id}.json`), work: join(dir, `.build-${id}`), log: join(dir, `${id}.log`) };
@@ -96,7 +98,7 @@ export async function buildDebianImage(root: string, recipe: DebianRecipe, onPro
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
   try {
-    for (const [path, content] of Object.entries(guestFiles())) {
+    for (const [path, content] of Object.entries(guestFiles(root))) {
       const target = join(plan.work, "overlay", path);
       mkdirSync(join(target, ".."), { recursive: true });
       writeFileSync(target, content);
