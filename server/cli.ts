@@ -7,6 +7,7 @@ import type { KernelBuildState, KernelInfo } from "./api/kernel-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { exportKathara, importKathara } from "./cli/kathara";
+import { scenarioCommand } from "./cli/scenario";
 import type { LinkStatus } from "./engine/switch/link-faults";
 import { impairmentText } from "./model/link";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
@@ -40,6 +41,12 @@ usage: umlab [--url URL] COMMAND
   link LAB NODE.ethN impair [--loss PCT] [--delay MS] [--bandwidth KBIT] [--dup PCT]
                                   impair a link, the same each way (delay 50: +100 ms a
                                   round trip); again with new values to change them
+  scenario LAB play [--no-wait]   play the lab's scenario (its \`scenario:\` steps) from now;
+                                  waits, printing each step as it runs (+10.0s pull
+                                  node04.eth0 ok); exit code 1 if a step failed or the
+                                  play was stopped
+  scenario LAB stop               cancel the steps of a play still pending
+  scenario LAB log                what the last play did, and when
   rm LAB                          delete a stopped lab and its disks
   kernel ls                       the kernels nodes can boot (fast, debian)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
@@ -326,6 +333,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "link":
       return linkCommand(rest);
+    case "scenario":
+      return local(scenarioCommand(rest, request, baseUrl));
     case "rm":
       need(rest, 1, "LAB");
       await api("DELETE", `/api/labs/${enc(rest[0])}`);

@@ -1,6 +1,7 @@
 "use client";
 import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
+import type { ScenarioView } from "@/server/api/scenario-service";
 import type { LabStatus } from "@/server/engine/lab-run";
 import type { RawLab } from "@/server/model/lab";
 
@@ -62,6 +63,8 @@ export const api = {
     call<LabStatus>("POST", `${lab(ref)}/switches/${encodeURIComponent(sw)}/${action}`),
   linkAction: (ref: string, node: string, iface: string, req: LinkRequest) =>
     call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
+  scenario: (ref: string) => call<ScenarioView>("GET", `${lab(ref)}/scenario`),
+  scenarioAction: (ref: string, action: "play" | "stop") => call<ScenarioView>("POST", `${lab(ref)}/scenario/${action}`),
   images: () => call<{ images: ImageInfo[] }>("GET", "/api/images").then((r) => r.images),
   buildImage: (name: string) => call<ImageStatus>("POST", `/api/images/${encodeURIComponent(name)}/build`),
   /** A Kathará lab: a folder's files (as picked with webkitdirectory, named by their relative paths) or an archive. */

@@ -2,6 +2,9 @@
 import { useEffect, useState } from "react";
 import { impairmentText } from "@/server/model/link";
 import { useImages } from "../client/images";
+import { GatewayInspector } from "./GatewayInspector";
+import { NameField } from "./NameField";
+import { ScenarioField } from "./Scenario";
 import { CodeEditor } from "./CodeEditor";
 import { useTopology } from "./store";
 
@@ -82,6 +85,7 @@ export function Inspector() {
       </label>
       <small>
         {Object.keys(doc.nodes).length} nodes, {Object.keys(doc.switches).length} switches. Select something on the canvas to edit it.
+      <ScenarioField />
       </small>
     </aside>
   );

@@ -17,6 +17,7 @@ import { ImpairDialog } from "./ImpairDialog";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
+import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
 import { useTopology } from "./store";
 
 const SAVE_DELAY_MS = 300;
@@ -79,6 +80,8 @@ export function Workspace({ labId }: { labId: string }) {
     };
   }, [name, labId]);
 
+  useScenarioFeed(labId, name);
+
   // Autosave: every edit, a moment after the last one. Anything that acts on
   // the saved lab (Start, a node restart) saves first.
   const revision = t.revision;
@@ -97,8 +100,12 @@ export function Workspace({ labId }: { labId: string }) {
         .then((d) => {
           if (useTopology.getState().revision === rev) useTopology.getState().setSave("saved");
           useTopology.getState().setChanges(d.changes);
+          useScenario.getState().saved(null);
         })
-        .catch((e: Error) => useTopology.getState().setSave("error", describe(e))),
+        .catch((e: Error) => {
+          useTopology.getState().setSave("error", describe(e));
+          useScenario.getState().saved(e);
+        }),
     );
     return saving.current;
   }, [detail]);
@@ -235,6 +242,7 @@ export function Workspace({ labId }: { labId: string }) {
         <button type="button" disabled={!!busy || !t.running} onClick={() => act("stop", () => api.stop(detail.id))}>
           Stop
         </button>
+        <ScenarioButton labId={detail.id} busy={!!busy} act={act} />
         <span className="sep" />
         <button type="button" title="Undo (Ctrl+Z)" disabled={!t.past.length} onClick={t.undo}>
           Undo
@@ -277,6 +285,7 @@ export function Workspace({ labId }: { labId: string }) {
           <ReactFlowProvider>
             <Canvas onContext={setMenu} onOpenConsole={openConsole} />
           </ReactFlowProvider>
+          <ScenarioLog />
         </div>
         <Inspector />
       </div>

@@ -1,4 +1,5 @@
 import type { RawLab } from "@/server/model/lab";
+import { renameInStep } from "@/server/model/scenario";
 
 /**
  * The lab as the canvas edits it: the raw lab-file form with interfaces always
@@ -36,9 +37,23 @@ export function toDoc(raw: RawLab): Doc {
     const list = Array.isArray(eth) ? eth : eth ? Object.keys(eth).sort().map((k) => (eth as Record<string, string | null>)[k]) : undefined;
     nodes[name] = { ...rest, ...(list ? { eth: list } : {}) } as DocNode;
   }
+  gateways?: Record<string, DocGateway>;
+  /** Fault timeline steps, one string each ("at 10s pull node04.eth0"). */
+  scenario?: string[];
   const switches: Record<string, DocSwitch> = {};
   for (const [name, s] of Object.entries(raw.switches ?? {})) switches[name] = { ...(s ?? {}) } as DocSwitch;
-  return { name: raw.name, ...(raw.description ? { description: raw.description } : {}), ...(raw.kernel ? { kernel: raw.kernel } : {}), nodes, switches };
+  const gateways: Record<string, DocGateway> = {};
+  for (const [name, g] of Object.entries(raw.gateways ?? {})) gateways[name] = { ...(g ?? {}) } as DocGateway;
+  return {
+    name: raw.name,
+    ...(raw.description ? { description: raw.description } : {}),
+    ...(raw.kernel ? { kernel: raw.kernel } : {}),
+    ...(raw.shared ? { shared: structuredClone(raw.shared) } : {}),
+    nodes,
+    switches,
+    ...(Object.keys(gateways).length ? { gateways } : {}),
+    ...(raw.scenario?.length ? { scenario: [...raw.scenario] } : {}),
+  };
 }
 
 export function toRaw(doc: Doc): RawLab {
@@ -92,3 +107,9 @@ export function renameElement(doc: Doc, from: string, to: string): void {
     for (const n of Object.values(doc.nodes)) n.eth = n.eth?.map((s) => (s === from ? to : s));
   }
 }
+  const renamed = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k === from ? to : k, v]));
+  if (doc.scenario && !doc.gateways?.[from]) doc.scenario = doc.scenario.map((step) => renameInStep(step, from, to));
+  if (doc.gateways?.[from]) {
+    doc.gateways = renamed(doc.gateways);
+    return;
+  }

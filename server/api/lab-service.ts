@@ -13,6 +13,8 @@ import { LabDefinitionError } from "../model/errors";
 import { resolveLab, toRawLab, type Lab, type Node, type RawLab } from "../model/lab";
 import { nameProblem } from "../model/names";
 import { ConflictError, NotFoundError, type LabStore, type StoredLab } from "../store/lab-store";
+import { ScenarioRunner } from "./scenario-runner";
+import { runScenarioStep } from "./scenario-service";
 
 export interface LabSummary {
   id: string;
@@ -50,12 +52,19 @@ export function shellQuote(argv: string[]): string {
  * definitions, the engine for running them.
  */
 export class LabService {
+  /** Scenario plays (scenario-service.ts); a lab's stops when the lab stops. */
+  readonly scenarios = new ScenarioRunner((lab, action) => runScenarioStep(this, lab, action));
+
   constructor(
     readonly store: LabStore,
     readonly engine: Engine,
     readonly kernels: KernelService,
     readonly images: ImageService,
-  ) {}
+  ) {
+    engine.on("lab", (s: LabStatus) => {
+      if (!s.running) this.scenarios.stop(s.lab);
+    });
+  }
 
   async list(): Promise<LabSummary[]> {
     return (await this.store.list()).map((s) => this.summary(s));

@@ -55,6 +55,7 @@ describe("lab.yaml", () => {
     ["future-version.yaml", 1, /unsupported format version 99/],
     ["syntax-error.yaml", 5, /must be sufficiently indented and end with a \]/],
     ["name-clash.yaml", 4, /already the name of a switch/],
+    ["bad-scenario.yaml", 9, /"nosuch" is not a node of this lab/],
   ];
   for (const [file, line, message] of cases) {
     it(`reports ${file} at line ${line}`, () => {

@@ -106,6 +106,9 @@ export function serializeLabYaml(lab: Lab): string {
     }
   };
   visit(doc.contents);
+  // A scenario reads best one step a line.
+  const scenario = doc.get("scenario", true);
+  if (isSeq(scenario)) scenario.flow = false;
   return doc.toString({ lineWidth: 0 });
 }
 

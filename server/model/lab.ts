@@ -3,6 +3,7 @@ import { LabDefinitionError, type Problem } from "./errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
 import { nameProblem } from "./names";
 
+import { resolveScenario, type ScenarioStep } from "./scenario";
 export type SwitchKind = "vde" | "uml_switch";
 export type SwitchMode = "switch" | "hub";
 
@@ -74,6 +75,8 @@ export interface Lab {
   switches: Switch[];
   gateways: Gateway[];
 }
+  /** Fault timeline steps, in the lab file's order (they run by time: see scenario.ts). */
+  scenario: ScenarioStep[];
 
 export const DEFAULT_IMAGE = "busybox";
 // Debian's UML kernel panics in some boots below this under load (1 boot in ~250 at
@@ -120,6 +123,7 @@ export const rawLabSchema = z.strictObject({
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
   gateways: z.record(z.string(), rawGateway.nullable()).optional(),
 });
+  scenario: z.array(z.string()).optional(),
 
 /** A lab as written by a person or a program, before it is checked. */
 export type RawLab = z.input<typeof rawLabSchema>;
@@ -161,7 +165,8 @@ export function resolveLab(input: unknown): Lab {
   const gateways = resolveGateways(raw.gateways ?? {}, switches, new Set(nodes.map((n) => n.name)), problems);
   const shared: Shared = { startup: raw.shared?.startup ?? "", files: overlayFiles(raw.shared?.files, ["shared", "files"], problems) };
   if (problems.length) throw new LabDefinitionError(problems);
-  return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, shared, nodes, switches, gateways };
+  const scenario = resolveScenario(raw.scenario ?? [], nodes, switches, problems);
+  return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, shared, nodes, switches, gateways, scenario };
 }
 
 const FORWARD = /^(\d{1,5}):(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
@@ -341,6 +346,7 @@ export function toRawLab(lab: Lab): RawLab {
       if (g.forward.length) r.forward = [...g.forward];
       if (g.pos) r.pos = fromPosition(g.pos);
       raw.gateways[g.name] = r;
+  if (lab.scenario.length) raw.scenario = lab.scenario.map((s) => s.text);
     }
   }
   return raw;

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import type { LabService } from "../api/lab-service";
+import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
 import type { LinkStatus } from "../engine/switch/link-faults";
 import type { NodeStatus } from "../engine/uml/uml-node";
 import { ConsoleStream } from "./console-stream";
@@ -29,6 +30,8 @@ export function attachRealtime(http: HttpServer, svc: LabService): Server<Client
   engine.on("node-state", (lab: string, status: NodeStatus) => io.emit("node:state", { lab, status }));
   engine.on("lab", (status) => io.emit("lab:status", status));
   engine.on("link-state", (lab: string, link: LinkStatus) => io.emit("link:state", { lab, link }));
+  svc.scenarios.on("event", (lab: string, entry: ScenarioEvent) => io.emit("scenario:event", { lab, entry }));
+  svc.scenarios.on("state", (lab: string, state: ScenarioState) => io.emit("scenario:state", { lab, state }));
   svc.kernels.on("status", (build) => io.emit("kernel:status", build));
   svc.images.on("status", (status) => io.emit("image:status", status));
 

@@ -1,5 +1,6 @@
 import type { ImageStatus } from "../api/image-service";
 import type { KernelBuildState } from "../api/kernel-service";
+import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
 import type { LabStatus } from "../engine/lab-run";
 import type { LinkStatus } from "../engine/switch/link-faults";
 import type { NodeStatus } from "../engine/uml/uml-node";
@@ -36,6 +37,10 @@ export interface ServerToClient {
   "lab:status": (status: LabStatus) => void;
   /** A link was pulled, plugged, impaired or cleared (a lab stop clears every link: see lab:status). */
   "link:state": (ev: { lab: string; link: LinkStatus }) => void;
+  /** A scenario step ran (ok or failed), as it happens. */
+  "scenario:event": (ev: { lab: string; entry: ScenarioEvent }) => void;
+  /** A scenario play began or ended (done, stopped, or its lab stopped). */
+  "scenario:state": (ev: { lab: string; state: ScenarioState }) => void;
   /** The fast kernel's build, while it runs and when it ends. */
   "kernel:status": (build: KernelBuildState) => void;
   /** A Debian image's build, while it runs and when it ends. */
