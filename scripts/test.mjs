@@ -28,7 +28,7 @@ function find(dir, suffix) {
   });
 }
 const rel = (f) => relative(ROOT, f);
-const files = ["server", "scripts"].flatMap((d) => find(join(ROOT, d), ".test.ts")).map(rel);
+const files = ["server", "scripts", "components"].flatMap((d) => find(join(ROOT, d), ".test.ts")).map(rel);
 // Unit tests first: they fail fast.
 files.sort((a, b) => Number(a.includes(".int.")) - Number(b.includes(".int.")) || a.localeCompare(b));
 const specs = find(join(ROOT, "e2e"), ".spec.ts").map(rel).sort();

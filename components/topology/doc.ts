@@ -13,6 +13,8 @@ export interface DocNode {
   eth?: (string | null)[];
   startup?: string;
   files?: Record<string, string>;
+  /** Nodes that start before this one. */
+  after?: string[];
   pos?: [number, number];
 }
 export interface DocSwitch {
@@ -20,15 +22,27 @@ export interface DocSwitch {
   mode?: "switch" | "hub";
   pos?: [number, number];
 }
+/** A gateway: NAT to the host's network on one switch (`switch` left out: plugged into nothing). */
+export interface DocGateway {
+  switch?: string | null;
+  dhcp?: boolean;
+  forward?: string[];
+  pos?: [number, number];
+}
 export interface Doc {
   name: string;
   description?: string;
   kernel?: "fast" | "debian";
+  /** Startup script and files every node gets; the canvas does not edit them but must keep them. */
+  shared?: { startup?: string; files?: Record<string, string> };
   nodes: Record<string, DocNode>;
   switches: Record<string, DocSwitch>;
+  gateways?: Record<string, DocGateway>;
+  /** Fault timeline steps, one string each ("at 10s pull node04.eth0"). */
+  scenario?: string[];
 }
 
-export type PaletteKind = "host" | "router" | "switch" | "hub";
+export type PaletteKind = "host" | "router" | "switch" | "hub" | "gateway";
 
 export function toDoc(raw: RawLab): Doc {
   const nodes: Record<string, DocNode> = {};
@@ -37,9 +51,6 @@ export function toDoc(raw: RawLab): Doc {
     const list = Array.isArray(eth) ? eth : eth ? Object.keys(eth).sort().map((k) => (eth as Record<string, string | null>)[k]) : undefined;
     nodes[name] = { ...rest, ...(list ? { eth: list } : {}) } as DocNode;
   }
-  gateways?: Record<string, DocGateway>;
-  /** Fault timeline steps, one string each ("at 10s pull node04.eth0"). */
-  scenario?: string[];
   const switches: Record<string, DocSwitch> = {};
   for (const [name, s] of Object.entries(raw.switches ?? {})) switches[name] = { ...(s ?? {}) } as DocSwitch;
   const gateways: Record<string, DocGateway> = {};
@@ -62,7 +73,7 @@ export function toRaw(doc: Doc): RawLab {
 
 /** The next unused name with this prefix: host1, host2, ... */
 export function nextName(doc: Doc, prefix: string): string {
-  const taken = new Set([...Object.keys(doc.nodes), ...Object.keys(doc.switches)]);
+  const taken = new Set([...Object.keys(doc.nodes), ...Object.keys(doc.switches), ...Object.keys(doc.gateways ?? {})]);
   for (let i = 1; ; i++) if (!taken.has(`${prefix}${i}`)) return `${prefix}${i}`;
 }
 
@@ -88,28 +99,55 @@ export function unplug(doc: Doc, node: string, index: number): void {
   if (!eth.length) delete doc.nodes[node].eth;
 }
 
+/** Plugs a gateway into a switch, or into nothing (null). */
+export function plugGateway(doc: Doc, gateway: string, sw: string | null): void {
+  const g = doc.gateways?.[gateway];
+  if (!g) return;
+  if (sw === null) delete g.switch;
+  else g.switch = sw;
+}
+
+/** The gateway on a switch, if it has one. */
+export function gatewayOf(doc: Doc, sw: string): string | null {
+  return Object.entries(doc.gateways ?? {}).find(([, g]) => g.switch === sw)?.[0] ?? null;
+}
+
 export function removeElement(doc: Doc, id: string): void {
-  if (doc.nodes[id]) delete doc.nodes[id];
+  if (doc.nodes[id]) {
+    delete doc.nodes[id];
+    for (const n of Object.values(doc.nodes)) {
+      n.after = n.after?.filter((d) => d !== id);
+      if (n.after && !n.after.length) delete n.after;
+    }
+  }
+  if (doc.gateways?.[id]) {
+    delete doc.gateways[id];
+    if (!Object.keys(doc.gateways).length) delete doc.gateways;
+  }
   if (doc.switches[id]) {
     delete doc.switches[id];
     for (const name of Object.keys(doc.nodes)) {
       const eth = doc.nodes[name].eth ?? [];
       eth.forEach((s, i) => s === id && unplug(doc, name, i));
     }
+    for (const g of Object.keys(doc.gateways ?? {})) if (doc.gateways![g].switch === id) plugGateway(doc, g, null);
   }
 }
 
+/** Renames a node, switch or gateway, keeping its place in the file and every wire to it. */
 export function renameElement(doc: Doc, from: string, to: string): void {
-  if (doc.nodes[from]) {
-    doc.nodes = Object.fromEntries(Object.entries(doc.nodes).map(([k, v]) => [k === from ? to : k, v]));
-  } else if (doc.switches[from]) {
-    doc.switches = Object.fromEntries(Object.entries(doc.switches).map(([k, v]) => [k === from ? to : k, v]));
-    for (const n of Object.values(doc.nodes)) n.eth = n.eth?.map((s) => (s === from ? to : s));
-  }
-}
   const renamed = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k === from ? to : k, v]));
   if (doc.scenario && !doc.gateways?.[from]) doc.scenario = doc.scenario.map((step) => renameInStep(step, from, to));
   if (doc.gateways?.[from]) {
     doc.gateways = renamed(doc.gateways);
     return;
   }
+  if (doc.nodes[from]) {
+    doc.nodes = renamed(doc.nodes);
+    for (const n of Object.values(doc.nodes)) n.after = n.after?.map((d) => (d === from ? to : d));
+  } else if (doc.switches[from]) {
+    doc.switches = renamed(doc.switches);
+    for (const n of Object.values(doc.nodes)) n.eth = n.eth?.map((s) => (s === from ? to : s));
+    for (const g of Object.values(doc.gateways ?? {})) if (g.switch === from) g.switch = to;
+  }
+}
