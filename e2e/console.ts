@@ -18,7 +18,7 @@ export async function waitPrompt(page: Page, node: string): Promise<void> {
 }
 
 /** Drags a palette item onto the canvas at a point of the canvas. */
-export async function dropOnCanvas(page: Page, kind: "host" | "router" | "switch" | "hub", x: number, y: number): Promise<void> {
+export async function dropOnCanvas(page: Page, kind: "host" | "router" | "switch" | "hub" | "gateway", x: number, y: number): Promise<void> {
   await page.locator(`[data-palette="${kind}"]`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
 }
 

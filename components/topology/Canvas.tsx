@@ -14,9 +14,9 @@ import {
 import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import type { PaletteKind } from "./doc";
 import { impairmentText } from "@/server/model/link";
-import { edgeTypes, nodeTypes, type LabFlowNode, type LinkFlowEdge } from "./elements";
+import { edgeTypes, nodeTypes, type LabFlowEdge, type LabFlowNode } from "./elements";
 import { useDock } from "../terminal/dock-store";
-import { useTopology } from "./store";
+import { useTopology, type Wire } from "./store";
 
 const FIT = { padding: 0.35, maxZoom: 1.2 };
 const MINIMAP_COLOURS: Record<string, string> = { running: "#16a34a", booting: "#d97706", crashed: "#dc2626", stopped: "#8b95a1", halted: "#64748b" };
@@ -29,12 +29,13 @@ export const PALETTE_MIME = "application/x-umlab-palette";
 /** What was right-clicked: a node, a switch, or a wire (`name` is its id, "node:eth0"). */
 export type ContextTarget = { kind: "node" | "switch" | "link"; name: string; title?: string; x: number; y: number };
 
-/** The topology: nodes and switches from the lab, one edge per plugged interface. */
+/** The topology: nodes, switches and gateways from the lab, one edge per plugged interface or gateway. */
 export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTarget | null) => void; onOpenConsole: (node: string) => void }) {
   const doc = useTopology((s) => s.doc)!;
   const selected = useTopology((s) => s.selected);
   const states = useTopology((s) => s.nodes);
   const switchStates = useTopology((s) => s.switches);
+  const gatewayStates = useTopology((s) => s.gateways);
   const linkStates = useTopology((s) => s.links);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
@@ -52,6 +53,16 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
         data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid },
       });
     });
+    Object.entries(doc.gateways ?? {}).forEach(([name, g], i) => {
+      const state = running && gatewayStates[name]?.pid ? "running" : "stopped";
+      all.push({
+        id: name,
+        type: "labgateway",
+        position: placed(g.pos, 80 + i * 220, -120),
+        selected: selected === name,
+        data: { name, switch: g.switch ?? null, dhcp: g.dhcp ?? true, forwards: g.forward?.length ?? 0, state },
+      });
+    });
     names.forEach((name, i) => {
       const n = doc.nodes[name];
       const st = states[name];
@@ -64,11 +75,17 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       });
     });
     return all;
-  }, [doc, selected, states, switchStates, running]);
+  }, [doc, selected, states, switchStates, gatewayStates, running]);
 
-  const edges = useMemo<LinkFlowEdge[]>(() => {
+  const edges = useMemo<LabFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
-    return Object.entries(doc.nodes).flatMap(([name, n]) =>
+    const uplinks = Object.entries(doc.gateways ?? {}).flatMap(([name, g]): LabFlowEdge[] => {
+      if (!g.switch || !doc.switches[g.switch]) return [];
+      const below = (at.get(name) ?? 0) >= (at.get(g.switch) ?? 0);
+      const id = `${name}:uplink`;
+      return [{ id, type: "uplink", source: name, target: g.switch, sourceHandle: below ? "t" : "b", targetHandle: below ? "b" : "t", data: { gateway: name }, selected: selected === id, className: "uplink", ariaLabel: `${name} to ${g.switch}` }];
+    });
+    const wires = Object.entries(doc.nodes).flatMap(([name, n]) =>
       (n.eth ?? []).flatMap((sw, i) => {
         if (sw === null) return [];
         // The wire leaves from the facing sides: a node below its switch wires from its top.
@@ -94,6 +111,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
         ];
       }),
     );
+    return [...uplinks, ...wires];
   }, [doc, derived, switchStates, linkStates, running, selected]);
 
   // The terminal dock takes part of the canvas when it opens: fit again.
@@ -122,7 +140,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
     for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
   }, []);
 
-  const onEdgesChange = useCallback((changes: EdgeChange<LinkFlowEdge>[]) => {
+  const onEdgesChange = useCallback((changes: EdgeChange<LabFlowEdge>[]) => {
     for (const c of changes) if (c.type === "select" && c.selected) useTopology.getState().select(c.id);
   }, []);
 
@@ -147,7 +165,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
   };
 
   return (
-    <ReactFlow<LabFlowNode, LinkFlowEdge>
+    <ReactFlow<LabFlowNode, LabFlowEdge>
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
@@ -160,15 +178,26 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       onDelete={({ nodes: ns, edges: es }) =>
         useTopology.getState().remove(
           ns.map((n) => n.id),
-          es.flatMap((e) => (e.data ? [{ node: e.data.node as string, index: e.data.index as number }] : [])),
+          es.flatMap((e): Wire[] =>
+            e.type === "uplink" ? [{ gateway: e.source }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
+          ),
         )
       }
       deleteKeyCode={["Delete", "Backspace"]}
       onNodeDoubleClick={(_e, n) => n.type === "labnode" && onOpenConsole(n.id)}
-      onNodeContextMenu={(e, n) => contextFor(n.type === "labnode" ? "node" : "switch")(e, n)}
+      onNodeContextMenu={(e, n) => {
+        // A gateway has nothing to do from a menu: the inspector edits it.
+        if (n.type === "labgateway") {
+          e.preventDefault();
+          useTopology.getState().select(n.id);
+          return onContext(null);
+        }
+        contextFor(n.type === "labnode" ? "node" : "switch")(e, n);
+      }}
       onEdgeContextMenu={(e, edge) => {
         e.preventDefault();
         useTopology.getState().select(edge.id);
+        if (edge.type === "uplink" || !edge.data || !("index" in edge.data)) return onContext(null);
         onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
       }}
       onPaneClick={() => {
@@ -188,7 +217,7 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
       proOptions={{ hideAttribution: true }}
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable ariaLabel="Mini map" nodeStrokeWidth={3} style={{ width: 150, height: 100 }} nodeColor={(n) => (n.type === "labswitch" ? "#0891b2" : (MINIMAP_COLOURS[(n.data as { state?: string }).state ?? "stopped"] ?? "#8b95a1"))} />
+      <MiniMap pannable zoomable ariaLabel="Mini map" nodeStrokeWidth={3} style={{ width: 150, height: 100 }} nodeColor={(n) => (n.type === "labswitch" ? "#0891b2" : n.type === "labgateway" ? "#0369a1" : (MINIMAP_COLOURS[(n.data as { state?: string }).state ?? "stopped"] ?? "#8b95a1"))} />
       <Controls />
     </ReactFlow>
   );

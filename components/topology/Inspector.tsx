@@ -1,11 +1,10 @@
 "use client";
-import { useEffect, useState } from "react";
 import { impairmentText } from "@/server/model/link";
 import { useImages } from "../client/images";
+import { CodeEditor } from "./CodeEditor";
 import { GatewayInspector } from "./GatewayInspector";
 import { NameField } from "./NameField";
 import { ScenarioField } from "./Scenario";
-import { CodeEditor } from "./CodeEditor";
 import { useTopology } from "./store";
 
 /** Edits the selected node, switch or wire; with nothing selected, the lab itself. */
@@ -71,6 +70,9 @@ export function Inspector() {
     );
   }
 
+  const gateway = selected && (doc.gateways?.[selected] ? selected : /^(.+):uplink$/.exec(selected)?.[1]);
+  if (gateway && doc.gateways?.[gateway]) return <GatewayInspector name={gateway} />;
+
   const wire = selected ? /^(.+):eth(\d+)$/.exec(selected) : null;
   const wiredTo = wire ? doc.nodes[wire[1]]?.eth?.[Number(wire[2])] : null;
   if (wire && wiredTo) return <WireInspector id={selected!} node={wire[1]} iface={`eth${wire[2]}`} sw={wiredTo} />;
@@ -83,9 +85,9 @@ export function Inspector() {
         Description
         <textarea rows={3} value={doc.description ?? ""} onChange={(e) => edit((d) => void (e.target.value ? (d.description = e.target.value) : delete d.description))} />
       </label>
+      <ScenarioField />
       <small>
         {Object.keys(doc.nodes).length} nodes, {Object.keys(doc.switches).length} switches. Select something on the canvas to edit it.
-      <ScenarioField />
       </small>
     </aside>
   );
@@ -134,24 +136,6 @@ function Choice<K extends string>({ label, value, options, onChange }: { label: 
 function setOrDrop<T extends object, F extends keyof T>(target: T, field: F, value: T[F] | undefined): void {
   if (value === undefined) delete target[field];
   else target[field] = value;
-}
-
-/** Renames on Enter or when leaving the field; a bad name is explained, not saved. */
-function NameField({ name }: { name: string }) {
-  const [value, setValue] = useState(name);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setValue(name);
-    setError(null);
-  }, [name]);
-  const apply = () => setError(useTopology.getState().rename(name, value.trim()));
-  return (
-    <label>
-      Name
-      <input aria-label="Name" value={value} onChange={(e) => setValue(e.target.value)} onBlur={apply} onKeyDown={(e) => e.key === "Enter" && apply()} aria-invalid={!!error} />
-      {error && <small className="error">{error}</small>}
-    </label>
-  );
 }
 
 /** The image a node boots, from the images the server has (a missing one is said so), and the memory it wants. */

@@ -8,6 +8,7 @@ const ITEMS: { kind: PaletteKind; label: string; hint: string }[] = [
   { kind: "router", label: "Router", hint: "Debian with FRR (vtysh, ospfd, bgpd, ...); forwards IPv4 from boot" },
   { kind: "switch", label: "Switch", hint: "Learns addresses, forwards frames to one port" },
   { kind: "hub", label: "Hub", hint: "Repeats every frame to every port" },
+  { kind: "gateway", label: "Internet", hint: "NAT to the host's network: nodes on its switch get an address by DHCP" },
 ];
 
 /** Drag an item onto the canvas to add it. */

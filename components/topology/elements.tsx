@@ -2,10 +2,13 @@
 import { BaseEdge, getBezierPath, Handle, Position, type Edge, type EdgeProps, type Node as FlowNode, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
+import { cloudPath } from "@/server/model/diagram";
 
 export type LabNodeData = { name: string; role: "host" | "router"; state: NodeStatus["state"]; reason: string | null; interfaces: number };
 export type LabSwitchData = { name: string; mode: "switch" | "hub"; kind: "vde" | "uml_switch"; paused: boolean; running: boolean };
-export type LabFlowNode = FlowNode<LabNodeData, "labnode"> | FlowNode<LabSwitchData, "labswitch">;
+/** A gateway: `state` is "running" while its slirpvde runs, "stopped" otherwise. */
+export type LabGatewayData = { name: string; switch: string | null; dhcp: boolean; forwards: number; state: "running" | "stopped" };
+export type LabFlowNode = FlowNode<LabNodeData, "labnode"> | FlowNode<LabSwitchData, "labswitch"> | FlowNode<LabGatewayData, "labgateway">;
 
 // Loose connection mode: one handle each side is enough to wire either way.
 const handles = (
@@ -54,7 +57,30 @@ export const LabSwitch = memo(function LabSwitch({ data, selected }: NodeProps<F
   );
 });
 
-export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch };
+const CLOUD = cloudPath(148, 78, 1, 1);
+
+/** A gateway, drawn as a cloud: the outside world, reached by NAT. */
+export const LabGateway = memo(function LabGateway({ data, selected }: NodeProps<FlowNode<LabGatewayData, "labgateway">>) {
+  const what = ["NAT", data.dhcp ? "DHCP" : "", data.forwards ? `${data.forwards} fwd` : ""].filter(Boolean).join(" · ");
+  return (
+    <div
+      className={`lab-gateway state-${data.state}${selected ? " selected" : ""}`}
+      data-gateway={data.name}
+      data-state={data.state}
+      title={`${data.name}: NAT to the host's network${data.switch ? ` on ${data.switch}` : ", wired to no switch"} (${data.state})`}
+    >
+      {handles}
+      <svg className="cloud" viewBox="0 0 150 80" aria-hidden>
+        <path d={CLOUD} />
+      </svg>
+      <span className="name">{data.name}</span>
+      <span className="kind">{what}</span>
+      <span className="state">{data.state}</span>
+    </div>
+  );
+});
+
+export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch, labgateway: LabGateway };
 
 /** A wire: a node's interface plugged into a switch, and what is done to it while the lab runs. */
 export type LinkEdgeData = { node: string; index: number; pulled: boolean; impaired: string | null };
@@ -106,4 +132,19 @@ export const LinkEdge = memo(function LinkEdge(p: EdgeProps<LinkFlowEdge>) {
   );
 });
 
-export const edgeTypes = { link: LinkEdge };
+/** A gateway's wire to its switch: drawn dashed (CSS), no interface to name. */
+export type UplinkEdgeData = { gateway: string };
+export type UplinkFlowEdge = Edge<UplinkEdgeData, "uplink">;
+export type LabFlowEdge = LinkFlowEdge | UplinkFlowEdge;
+
+export const UplinkEdge = memo(function UplinkEdge(p: EdgeProps<UplinkFlowEdge>) {
+  const [path] = getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
+  return (
+    <>
+      <title>{`${p.data?.gateway ?? ""}: NAT to the host's network`}</title>
+      <BaseEdge id={p.id} path={path} style={p.style} interactionWidth={p.interactionWidth} />
+    </>
+  );
+});
+
+export const edgeTypes = { link: LinkEdge, uplink: UplinkEdge };

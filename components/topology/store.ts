@@ -1,14 +1,17 @@
 "use client";
 import { create } from "zustand";
 import type { LabChange } from "@/server/model/changes";
-import type { LabStatus, SwitchStatus } from "@/server/engine/lab-run";
+import type { GatewayStatus, LabStatus, SwitchStatus } from "@/server/engine/lab-run";
+import { gatewaySwitchProblem } from "@/server/model/gateway";
 import type { LinkStatus } from "@/server/engine/switch/link-faults";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
-import { nextName, plug, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
+import { gatewayOf, nextName, plug, plugGateway, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
 
 const HISTORY = 100;
 
 export type SaveState = "saved" | "saving" | "error";
+/** A wire to delete: a node's interface, or a gateway's wire to its switch. */
+export type Wire = { node: string; index: number } | { gateway: string };
 
 interface TopologyState {
   doc: Doc | null;
@@ -19,6 +22,7 @@ interface TopologyState {
   selected: string | null;
   nodes: Record<string, NodeStatus>;
   switches: Record<string, SwitchStatus>;
+  gateways: Record<string, GatewayStatus>;
   /** Live link faults, by wire id ("node:eth0"). */
   links: Record<string, LinkStatus>;
   running: boolean;
@@ -34,8 +38,8 @@ interface TopologyState {
   add(kind: PaletteKind, pos: { x: number; y: number }): string;
   connect(a: string, b: string): void;
   disconnect(node: string, index: number): void;
-  /** Elements and wires deleted together (a switch with its wires): one undo step. */
-  remove(ids: string[], wires?: { node: string; index: number }[]): void;
+  /** Elements and wires deleted together (a switch with its wires): one undo step. A gateway's wire is `{ gateway }`. */
+  remove(ids: string[], wires?: Wire[]): void;
   rename(from: string, to: string): string | null;
   move(id: string, pos: { x: number; y: number }): void;
   setStatus(s: LabStatus): void;
@@ -60,6 +64,18 @@ export const useTopology = create<TopologyState>()((set, get) => {
     fn(next);
     set({ doc: next, past: [...past, doc].slice(-HISTORY), future: [], revision: revision + 1 });
   };
+  /** A gateway goes on one switch: a vde switch without a gateway of its own. */
+  const connectGateway = (doc: Doc, gw: string, other: string) => {
+    const sw = doc.switches[other];
+    const current = doc.gateways![gw].switch ?? null;
+    const refuse = (notice: string) => set({ notice });
+    if (!sw) return refuse(doc.gateways?.[other] ? "Two gateways cannot be wired together: wire a gateway to a switch." : `A gateway is wired to a switch, not to a node: wire ${gw} to the switch ${other} is on.`);
+    if (current === other) return;
+    if (current !== null) return refuse(`${gw} is already wired to ${current}: a gateway has one switch (unplug it first).`);
+    const problem = gatewaySwitchProblem(other, sw.kind ?? "vde", gatewayOf(doc, other));
+    if (problem) return refuse(`${gw} cannot go on ${other}: ${problem}.`);
+    commit((d) => plugGateway(d, gw, other));
+  };
   return {
     doc: null,
     revision: 0,
@@ -68,6 +84,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     selected: null,
     nodes: {},
     switches: {},
+    gateways: {},
     links: {},
     running: false,
     changes: [],
@@ -89,13 +106,14 @@ export const useTopology = create<TopologyState>()((set, get) => {
     select: (id) => set({ selected: id }),
     add: (kind, pos) => {
       const doc = get().doc!;
-      const prefix = kind === "switch" ? "sw" : kind;
+      const prefix = kind === "switch" ? "sw" : kind === "gateway" ? "internet" : kind;
       const name = nextName(doc, prefix);
       const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
       commit((d) => {
         if (kind === "host") d.nodes[name] = { pos: at };
         // A router gets the Debian image with FRR and the memory FRR needs.
         else if (kind === "router") d.nodes[name] = { role: "router", image: "router", mem: "128M", pos: at };
+        else if (kind === "gateway") d.gateways = { ...d.gateways, [name]: { pos: at } };
         else d.switches[name] = kind === "hub" ? { mode: "hub", pos: at } : { pos: at };
       });
       set({ selected: name });
@@ -103,6 +121,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     },
     connect: (a, b) => {
       const doc = get().doc!;
+      if (doc.gateways?.[a] || doc.gateways?.[b]) return connectGateway(doc, doc.gateways?.[a] ? a : b, doc.gateways?.[a] ? b : a);
       const [node, sw] = doc.nodes[a] && doc.switches[b] ? [a, b] : doc.nodes[b] && doc.switches[a] ? [b, a] : [null, null];
       if (!node || !sw) {
         set({ notice: doc.switches[a] && doc.switches[b] ? "Two switches cannot be wired together: connect nodes to switches." : "Connect a node to a switch or hub: every wire goes through one." });
@@ -119,7 +138,9 @@ export const useTopology = create<TopologyState>()((set, get) => {
       if (!ids.length && !wires.length) return;
       commit((d) => {
         // Highest interface first, so unplugging one does not renumber the next.
-        for (const w of [...wires].sort((a, b) => b.index - a.index)) if (d.nodes[w.node]) unplug(d, w.node, w.index);
+        const plugs = wires.flatMap((w) => ("node" in w ? [w] : []));
+        for (const w of plugs.sort((a, b) => b.index - a.index)) if (d.nodes[w.node]) unplug(d, w.node, w.index);
+        for (const w of wires) if ("gateway" in w) plugGateway(d, w.gateway, null);
         ids.forEach((id) => removeElement(d, id));
       });
       if (ids.includes(get().selected ?? "")) set({ selected: null });
@@ -128,22 +149,23 @@ export const useTopology = create<TopologyState>()((set, get) => {
       const doc = get().doc!;
       if (from === to) return null;
       if (!NAME.test(to)) return "a name starts with a lowercase letter and has at most 31 lowercase letters, digits and dashes";
-      if (doc.nodes[to] || doc.switches[to]) return `"${to}" is already taken in this lab`;
+      if (doc.nodes[to] || doc.switches[to] || doc.gateways?.[to]) return `"${to}" is already taken in this lab`;
       commit((d) => renameElement(d, from, to));
       set({ selected: to });
       return null;
     },
     move: (id, pos) => {
       const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
-      const el = get().doc?.nodes[id] ?? get().doc?.switches[id];
+      const el = get().doc?.nodes[id] ?? get().doc?.switches[id] ?? get().doc?.gateways?.[id];
       if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
-      commit((d) => void ((d.nodes[id] ?? d.switches[id]).pos = at));
+      commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways![id]).pos = at));
     },
     setStatus: (s) =>
       set({
         running: s.running,
         nodes: Object.fromEntries(s.nodes.map((n) => [n.name, n])),
         switches: Object.fromEntries(s.switches.map((w) => [w.name, w])),
+        gateways: Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),
         links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), l])),
       }),
     setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s } }),

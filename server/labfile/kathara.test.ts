@@ -33,6 +33,7 @@ function katharaEquivalent(lab: Lab): Lab {
     ...lab,
     kernel: null,
     nodes: lab.nodes.map((n) => ({ ...n, image: "router", kernel: null, pos: null })),
+    gateways: lab.gateways.map((g) => ({ ...g, pos: null })),
     switches: lab.switches
       .filter((s) => used.has(s.name))
       .map((s) => ({ ...s, kind: "vde" as const, mode: "switch" as const, pos: null }))
@@ -53,14 +54,16 @@ describe("Kathará lab folders", () => {
     const lab = resolveLab(raw);
     assert.equal(lab.description, "Three routers in a triangle and a host (version 1.0, by Kathara Authors, contact@kathara.org, http://www.kathara.org/)");
     assert.deepEqual(lab.nodes.map((n) => n.name), ["r1", "r2", "r3", "pc-1"]);
-    assert.deepEqual(lab.switches.map((s) => [s.name, s.kind, s.mode]), [["a", "vde", "switch"], ["b", "vde", "switch"], ["lan-1", "vde", "switch"], ["c", "vde", "switch"]]);
+    assert.deepEqual(lab.switches.map((s) => [s.name, s.kind, s.mode]), [["a", "vde", "switch"], ["b", "vde", "switch"], ["lan-1", "vde", "switch"], ["c", "vde", "switch"], ["bridged", "vde", "switch"]]);
+    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "bridged", dhcp: true, forward: [], pos: null }], "pc_1[bridged]=true");
     const [r1, r2, r3, pc1] = lab.nodes;
     assert.deepEqual(lab.nodes.map((n) => [n.role, n.image]), [["router", "router"], ["router", "router"], ["router", "router"], ["host", "router"]]);
     assert.deepEqual(r1.interfaces.map((i) => i.switch), ["a", "b", "lan-1"]);
     assert.deepEqual(r2.interfaces.map((i) => i.switch), ["b", "c"]);
-    assert.deepEqual(pc1.interfaces.map((i) => i.switch), ["lan-1"]);
+    assert.deepEqual(pc1.interfaces.map((i) => i.switch), ["lan-1", "bridged"]);
+    assert.equal(pc1.startup, "udhcpc -i eth1 -q -n -t 5 -T 1\nip address add 192.168.0.2/24 dev eth0\nip route add default via 192.168.0.1\n", "DHCP on the bridged interface first");
     assert.equal(r1.memoryMiB, 256);
-    assert.equal(r2.memoryMiB, 64);
+    assert.equal(r2.memoryMiB, 128, "no mem in lab.conf: what FRR needs");
     assert.match(r1.startup, /^sysctl -w net\.ipv6\.conf\.all\.forwarding=1 # r1\[sysctl\] \(lab\.conf:13\)\nip address add 10\.0\.1\.1\/24 dev eth0\n/);
     assert.equal(r2.startup, "ip address add 10.0.2.2/24 dev eth0\nip address add 10.0.3.2/24 dev eth1\n# r2[exec] (lab.conf:19)\necho started\n", "CRLF made LF, exec after");
     assert.match(r3.startup, /^sysctl -w net\.ipv6\.conf\.all\.disable_ipv6=1 /);
@@ -72,7 +75,7 @@ describe("Kathará lab folders", () => {
     hasWarning(warnings, /^r2\[cpus\]=2 \(lab\.conf:18\) is not supported and was ignored$/);
     hasWarning(warnings, /^r3\[shell\]=\/bin\/zsh \(lab\.conf:25\) is not supported/);
     hasWarning(warnings, /^pc_1\[port\]=8080:80\/tcp \(lab\.conf:31\) is not supported/);
-    hasWarning(warnings, /^pc_1\[bridged\]=true \(lab\.conf:30\).*the gateway object/);
+    hasWarning(warnings, /^pc_1\[bridged\]=true \(lab\.conf:30\): eth1 on switch bridged, where gateway internet is the way out/);
     hasWarning(warnings, /r2\[1\]=C\/02:42:ac:11:00:02 \(lab\.conf:16\).*MAC address/);
     hasWarning(warnings, /kathara\/quagga \(lab\.conf:23\).*FRR, not Quagga/);
     hasWarning(warnings, /^pc9\.startup and pc9\/ were not imported: lab\.conf has no device pc9/);
@@ -167,6 +170,33 @@ describe("Kathará lab folders", () => {
     assert.ok(!warnings.some((w) => /privileged|kathara\/p4/.test(w)), warnings.join("\n"));
   });
 
+  it("puts bridged devices on one switch with a gateway, on their next interface, asking for an address first", () => {
+    const { raw, warnings } = parseKathara(
+      files({
+        "lab.conf": ["a[0]=bridged", "a[1]=b", "a[bridged]=true", "internet[0]=b", "internet[bridged]=yes", "c[bridged]=true", "d[0]=b", "d[bridged]=false", 'a[env]="X=1"'].join("\n"),
+        "a.startup": "echo a\n",
+      }),
+      { name: "x" },
+    );
+    const lab = resolveLab(raw);
+    assert.deepEqual(lab.gateways, [{ name: "internet-2", switch: "bridged-2", dhcp: true, forward: [], pos: null }], "names taken by a domain and a device are not reused");
+    assert.deepEqual(lab.nodes.map((n) => [n.name, n.interfaces.map((i) => i.switch)]), [
+      ["a", ["bridged", "b", "bridged-2"]],
+      ["internet", ["b", "bridged-2"]],
+      ["c", ["bridged-2"]],
+      ["d", ["b"]],
+    ]);
+    assert.equal(lab.nodes[0].startup, "udhcpc -i eth2 -q -n -t 5 -T 1\nexport X='1' # a[env] (lab.conf:9)\necho a\n");
+    assert.equal(lab.nodes[2].startup, "udhcpc -i eth0 -q -n -t 5 -T 1\n");
+    assert.equal(lab.nodes[3].startup, "", "bridged=false changes nothing");
+    hasWarning(warnings, /^c\[bridged\]=true \(lab\.conf:6\): eth0 on switch bridged-2, where gateway internet-2/);
+    assert.ok(!warnings.some((w) => /renamed/.test(w)), warnings.join("\n"));
+
+    const full = Array.from({ length: 16 }, (_, i) => `r1[${i}]=A`);
+    hasProblem(problemsOf(files({ "lab.conf": [...full, "r1[bridged]=true"].join("\n") })), "lab.conf", 17, /r1\[bridged\]: r1 has all 16 interfaces already/);
+    hasProblem(problemsOf(files({ "lab.conf": "r1[bridged]=perhaps\n" })), "lab.conf", 1, /r1\[bridged\]: "perhaps" is not true or false/);
+  });
+
   describe("export, then import: the same lab", () => {
     const labs: RawLab[] = [
       {
@@ -174,7 +204,7 @@ describe("Kathará lab folders", () => {
         description: "two hosts, a router and a gap",
         shared: { startup: "echo shared\n", files: { "/shared/hosts": "10.0.0.1 r-1\n" } },
         nodes: {
-          "r-1": { role: "router", image: "router", mem: "128M", eth: ["sw1", null, "sw-2"], startup: "ip link set eth0 up\n", files: { "/etc/frr/frr.conf": "router rip\n" } },
+          "r-1": { role: "router", image: "router", mem: "256M", eth: ["sw1", null, "sw-2"], startup: "ip link set eth0 up\n", files: { "/etc/frr/frr.conf": "router rip\n" } },
           pc1: { eth: ["sw1"], startup: "ip addr add 10.0.0.2/24 dev eth0\nip link set eth0 up" },
           pc2: { eth: ["sw-2", null], after: ["r-1", "pc1"] },
         },
@@ -191,6 +221,16 @@ describe("Kathará lab folders", () => {
         switches: { hub1: { mode: "hub", pos: [5, 5] }, old: { kind: "uml_switch" }, unused: {} },
       },
       { name: "empty-ish", description: 'quotes "and" = signs', nodes: { a: {} } },
+      {
+        name: "bridged",
+        nodes: {
+          r1: { role: "router", eth: ["lan", "bridged"], startup: "udhcpc -i eth1 -q -n -t 5 -T 1\nip addr add 10.0.0.1/24 dev eth0\n" },
+          pc1: { eth: ["lan"] },
+          pc2: { eth: ["bridged"], startup: "udhcpc -i eth0 -q -n -t 5 -T 1\n" },
+        },
+        switches: { lan: {}, bridged: {} },
+        gateways: { internet: { switch: "bridged", pos: [10, 10] } },
+      },
     ];
     for (const raw of labs) {
       it(raw.name, () => {
@@ -207,12 +247,33 @@ describe("Kathará lab folders", () => {
       const out = exportKathara(resolveLab(labs[0]));
       assert.deepEqual(Object.keys(out).sort(), ["lab.conf", "lab.dep", "pc1.startup", "r_1.startup", "r_1/etc/frr/frr.conf", "shared.startup", "shared/hosts"]);
       const conf = out["lab.conf"].split("\n");
-      for (const line of ['LAB_NAME="plain"', 'r_1[0]="sw1"', 'r_1[1]="unplugged_r_1_1"', 'r_1[2]="sw_2"', 'r_1[image]="kathara/frr"', 'r_1[mem]="128m"', 'pc1[image]="kathara/base"', 'pc1[sysctl]="net.ipv4.ip_forward=0"'])
+      for (const line of ['LAB_NAME="plain"', 'r_1[0]="sw1"', 'r_1[1]="unplugged_r_1_1"', 'r_1[2]="sw_2"', 'r_1[image]="kathara/frr"', 'r_1[mem]="256m"', 'pc1[image]="kathara/base"', 'pc1[sysctl]="net.ipv4.ip_forward=0"'])
         assert.ok(conf.includes(line), `lab.conf has no line ${line}:\n${out["lab.conf"]}`);
       assert.equal(out["lab.dep"], "pc2: r_1 pc1\n");
       const odd = exportKathara(resolveLab(labs[1]))["lab.conf"];
       assert.match(odd, /# umlab: switch hub1 is a hub/);
       assert.match(odd, /# umlab: every node boots the fast kernel/);
+    });
+
+    it("writes a node on a gateway's switch as bridged, without that interface and its DHCP line", () => {
+      const out = exportKathara(resolveLab(labs[3]));
+      const conf = out["lab.conf"].split("\n");
+      for (const line of ['r1[0]="lan"', 'r1[bridged]="true"', 'pc2[bridged]="true"']) assert.ok(conf.includes(line), `lab.conf has no line ${line}:\n${out["lab.conf"]}`);
+      assert.ok(!conf.some((l) => /^(r1\[1\]|pc2\[0\])=|^pc1\[bridged\]/.test(l)), out["lab.conf"]);
+      assert.equal(out["r1.startup"], "ip addr add 10.0.0.1/24 dev eth0\n");
+      assert.equal(out["pc2.startup"], undefined);
+      assert.doesNotMatch(out["lab.conf"], /# umlab: .*gateway/);
+
+      // A gateway Kathará has no words for is named in a comment, and its switch stays a collision domain.
+      const other = exportKathara(
+        resolveLab({ name: "o", nodes: { a: { eth: ["lan", "x"] }, b: { eth: ["y"] } }, switches: { lan: {}, x: {}, y: {} }, gateways: { g1: { switch: "lan" }, g2: { switch: null }, g3: { switch: "y", dhcp: false, forward: ["8080:10.0.2.15:80"] } } }),
+      )["lab.conf"];
+      assert.match(other, /# umlab: gateway g1 on switch lan was left out: .*not the last of every node on it/);
+      assert.match(other, /# umlab: gateway g2 is plugged into nothing/);
+      assert.match(other, /# umlab: gateway g3 gives no addresses by DHCP/);
+      assert.match(other, /# umlab: gateway g3 forwards 8080:10\.0\.2\.15:80/);
+      assert.match(other, /a\[0\]="lan"/);
+      assert.match(other, /b\[bridged\]="true"/);
     });
 
     it("copies shared files outside /shared/ into every node, as Kathará has no other way", () => {

@@ -1,9 +1,10 @@
 import { LabDefinitionError, formatPath, type FieldPath, type Problem } from "../model/errors";
 import { MAX_INTERFACES, resolveLab, type RawLab, type RawNode } from "../model/lab";
 import { isValidName, nameProblem } from "../model/names";
+import { bridgeDevices, type BridgedDevice } from "./kathara/bridged";
 import { SHARED_MOUNT, UNPLUGGED_DOMAIN_PREFIX } from "./kathara/export";
 import { parseLabConf, parseLabDep, textLines, type Device } from "./kathara/labconf";
-import { deviceSettings, type DeviceSettings } from "./kathara/options";
+import { DEFAULT_DEVICE_MIB, deviceSettings, type DeviceSettings } from "./kathara/options";
 
 export { exportKathara } from "./kathara/export";
 
@@ -62,6 +63,13 @@ class Names {
     for (let i = 2; this.used.has(name); i++) name = base.slice(0, 31 - `-${i}`.length) + `-${i}`;
     this.used.add(name);
     if (name !== original) this.renamed.push(`${what} ${original} → ${name}`);
+    return name;
+  }
+  /** A name of umlab's own making: this one, or with a number when taken. */
+  free(base: string): string {
+    let name = base;
+    for (let i = 2; this.used.has(name); i++) name = `${base}-${i}`;
+    this.used.add(name);
     return name;
   }
 }
@@ -127,7 +135,7 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
     const s = deviceSettings(d, problems, warnings);
     settings.set(d.name, s);
     const node: RawNode = { role: s.role, image: s.image };
-    if (s.memoryMiB !== null) node.mem = `${s.memoryMiB}M`;
+    node.mem = `${s.memoryMiB ?? DEFAULT_DEVICE_MIB}M`;
     const eth = interfaces(d, switchOf, problems, warnings);
     eth.forEach((sw, i) => {
       if (sw) switches[sw] = {};
@@ -136,6 +144,15 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
     });
     if (eth.length) node.eth = eth;
     nodes[n] = node;
+  }
+  const bridged = [...devices.keys()].flatMap((k): BridgedDevice[] => {
+    const [n, { bridged: option, before }] = [nodeNames.get(k)!, settings.get(k)!];
+    return option ? [{ device: k, node: nodes[n], option, before, at: (i) => where.set(formatPath(["nodes", n, "eth", i]), option) }] : [];
+  });
+  const gateway = bridgeDevices(bridged, (base) => names.free(base), problems, warnings);
+  if (gateway) {
+    switches[gateway.switch] = {};
+    where.set(formatPath(["gateways", gateway.name]), bridged[0].option);
   }
 
   let sharedStartup = "";
@@ -215,6 +232,7 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
   }
   raw.nodes = nodes;
   raw.switches = switches;
+  if (gateway) raw.gateways = { [gateway.name]: { switch: gateway.switch } };
   if (!problems.length) {
     try {
       resolveLab(raw);

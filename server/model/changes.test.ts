@@ -99,6 +99,33 @@ describe("labChanges", () => {
     ]);
   });
 
+  it("restarts the lab for gateways added, removed, moved or changed, but not moved on the canvas", () => {
+    const withGateway = (edit: (r: RawLab) => void = () => {}) =>
+      lab((r) => {
+        r.gateways = { internet: { switch: "sw1", forward: ["8080:10.0.2.15:80"], pos: [0, 0] } };
+        edit(r);
+      });
+    assert.deepEqual(labChanges(withGateway(), withGateway((r) => (r.gateways!.internet!.pos = [50, 60]))), []);
+    assert.deepEqual(labChanges(lab(), withGateway()), [{ kind: "gateway", name: "internet", what: "added on sw1", apply: "restart-lab" }]);
+    assert.deepEqual(labChanges(withGateway(), lab()), [{ kind: "gateway", name: "internet", what: "removed", apply: "restart-lab" }]);
+    const changed = withGateway((r) => {
+      r.gateways!.internet = { switch: "sw2", dhcp: false, forward: [] };
+      r.gateways!.nat = { switch: null };
+      nodes(r).c = { eth: ["sw1"] };
+    });
+    assert.deepEqual(labChanges(withGateway(), changed), [
+      { kind: "gateway", name: "internet", what: "now on sw2", apply: "restart-lab" },
+      { kind: "gateway", name: "internet", what: "DHCP off", apply: "restart-lab" },
+      { kind: "gateway", name: "internet", what: "no port forwards", apply: "restart-lab" },
+      { kind: "gateway", name: "nat", what: "added", apply: "restart-lab" },
+      { kind: "node", name: "c", what: "added", apply: "start-node" },
+    ]);
+    assert.deepEqual(
+      labChanges(withGateway(), withGateway((r) => (r.gateways!.internet = { switch: null, forward: ["8080:10.0.2.15:80", "2222:10.0.2.16:22"] }))).map((c) => c.what),
+      ["unplugged from sw1", "port forwards: 8080:10.0.2.15:80, 2222:10.0.2.16:22"],
+    );
+  });
+
   it("reports a new description as needing nothing", () => {
     assert.deepEqual(labChanges(lab(), lab((r) => (r.description = "second"))), [{ kind: "lab", name: "l", what: "description changed", apply: "none" }]);
   });

@@ -1,4 +1,4 @@
-import type { Lab, Node, Switch } from "./lab";
+import type { Gateway, Lab, Node, Switch } from "./lab";
 
 /**
  * What it takes to bring a running lab in line with one difference:
@@ -7,22 +7,22 @@ import type { Lab, Node, Switch } from "./lab";
 export type ChangeApply = "restart-node" | "start-node" | "restart-lab" | "none";
 
 export interface LabChange {
-  kind: "node" | "switch" | "lab";
+  kind: "node" | "switch" | "gateway" | "lab";
   name: string;
   /** For a person: "memory 64M → 128M", "added", "eth1 now plugged into sw2", ... */
   what: string;
   apply: ChangeApply;
 }
 
-const KIND_ORDER: Record<LabChange["kind"], number> = { lab: 0, switch: 1, node: 2 };
+const KIND_ORDER: Record<LabChange["kind"], number> = { lab: 0, switch: 1, gateway: 2, node: 3 };
 
 /**
  * The differences between the definition a running lab was started with and
  * the saved one (a lab edited while it runs). A node changes alone only while
- * every switch it plugs into already runs; anything about switches, or a node
- * gone, takes the lab down and up again. Canvas positions never matter. A
- * node with several differences has one entry for each, all with the same
- * apply. Sorted by kind (lab, switch, node), then name.
+ * every switch it plugs into already runs; anything about switches or
+ * gateways, or a node gone, takes the lab down and up again. Canvas positions
+ * never matter. A node with several differences has one entry for each, all
+ * with the same apply. Sorted by kind (lab, switch, gateway, node), then name.
  */
 export function labChanges(running: Lab, saved: Lab): LabChange[] {
   const changes: LabChange[] = [];
@@ -36,6 +36,16 @@ export function labChanges(running: Lab, saved: Lab): LabChange[] {
     else for (const what of switchDiff(before, s)) changes.push({ kind: "switch", name: s.name, what, apply: "restart-lab" });
   }
   for (const s of running.switches) if (!savedSwitches.has(s.name)) changes.push({ kind: "switch", name: s.name, what: "removed", apply: "restart-lab" });
+
+  // A gateway's slirpvde is started with the lab, on its switch, and never changed while it runs.
+  const runningGateways = new Map(running.gateways.map((g) => [g.name, g]));
+  const savedGateways = new Set(saved.gateways.map((g) => g.name));
+  for (const g of saved.gateways) {
+    const before = runningGateways.get(g.name);
+    if (!before) changes.push({ kind: "gateway", name: g.name, what: g.switch === null ? "added" : `added on ${g.switch}`, apply: "restart-lab" });
+    else for (const what of gatewayDiff(before, g)) changes.push({ kind: "gateway", name: g.name, what, apply: "restart-lab" });
+  }
+  for (const g of running.gateways) if (!savedGateways.has(g.name)) changes.push({ kind: "gateway", name: g.name, what: "removed", apply: "restart-lab" });
 
   const runningNodes = new Map(running.nodes.map((n) => [n.name, n]));
   const savedNodes = new Set(saved.nodes.map((n) => n.name));
@@ -61,6 +71,14 @@ function switchDiff(a: Switch, b: Switch): string[] {
   const out: string[] = [];
   if (a.kind !== b.kind) out.push(`kind ${a.kind} → ${b.kind}`);
   if (a.mode !== b.mode) out.push(`mode ${a.mode} → ${b.mode}`);
+  return out;
+}
+
+function gatewayDiff(a: Gateway, b: Gateway): string[] {
+  const out: string[] = [];
+  if (a.switch !== b.switch) out.push(b.switch === null ? `unplugged from ${a.switch}` : a.switch === null ? `plugged into ${b.switch}` : `now on ${b.switch}`);
+  if (a.dhcp !== b.dhcp) out.push(`DHCP ${b.dhcp ? "on" : "off"}`);
+  if (a.forward.join() !== b.forward.join()) out.push(b.forward.length ? `port forwards: ${b.forward.join(", ")}` : "no port forwards");
   return out;
 }
 

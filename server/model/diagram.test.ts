@@ -83,6 +83,26 @@ describe("labDiagramSvg", () => {
     assert.equal(xml("a\u0000b\u0007'c'"), "ab&apos;c&apos;");
   });
 
+  it("draws gateways as clouds with a dashed line to their switch, above the switches when unplaced", () => {
+    const g = labDiagramSvg(
+      resolveLab({
+        name: "out",
+        nodes: { pc1: { eth: ["lan"] } },
+        switches: { lan: {}, dmz: { pos: [300, 200] } },
+        gateways: { internet: { switch: "lan", forward: ["8080:10.0.2.15:80"] }, nat: { switch: "dmz", dhcp: false, pos: [300, 40] }, spare: { switch: null } },
+      }),
+    );
+    assertWellFormed(g);
+    assert.match(g, /<g class="gateway" id="gateway-internet">\n<path d="M[^"]+Z"\/>\n<text class="name"[^>]*>internet<\/text>\n<text class="sub"[^>]*>NAT · DHCP · 1 fwd<\/text>/);
+    assert.match(g, /<g class="gateway" id="gateway-nat">\n<path d="M328\.6,96\.4 C302\.6,96\.4 300,70 /, "a placed gateway keeps its canvas position");
+    assert.match(g, />NAT<\/text>/, "no DHCP");
+    assert.match(g, /id="gateway-spare"/);
+    assert.equal(g.match(/<line class="uplink"/g)?.length, 2, "one line per gateway on a switch");
+    assert.equal(g.match(/<line class="link"/g)?.length, 1);
+    const y = (id: string) => Number(new RegExp(`id="${id}">\\n<(?:rect x="[^"]+" y="([^"]+)"|path d="M[^,]+,([^ ]+) )`).exec(g)!.slice(1).find(Boolean));
+    assert.ok(y("gateway-internet") < y("switch-lan") && y("switch-lan") < y("node-pc1"), "gateways, switches, nodes");
+  });
+
   it("draws an empty lab", () => {
     const empty = labDiagramSvg(resolveLab({ name: "empty" }));
     assertWellFormed(empty);

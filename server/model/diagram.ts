@@ -1,10 +1,12 @@
-import type { Lab, Node, Position, Switch } from "./lab";
+import type { Gateway, Lab, Node, Position, Switch } from "./lab";
 
 /** Sizes shared with the canvas: a position is the top-left corner of a box about this big. */
 const NODE_W = 120;
 const NODE_H = 48;
 const SWITCH_W = 150;
 const SWITCH_H = 40;
+const GATEWAY_W = 130;
+const GATEWAY_H = 60;
 const GAP_X = 40;
 const GAP_Y = 90;
 const PER_ROW = 8;
@@ -24,9 +26,10 @@ const textWidth = (s: string, px = 13) => (s.length * CHAR_W * px) / 13;
 
 /**
  * A standalone SVG of a lab's topology: nodes (routers marked apart from
- * hosts), switches and hubs, and one line per plugged interface named at its
- * node's end. Placed elements keep their canvas position; the others go on a
- * grid below them, switches first. Self-contained: no fonts, images or
+ * hosts), switches and hubs, gateways (clouds, a dashed line to their
+ * switch), and one line per plugged interface named at its node's end.
+ * Placed elements keep their canvas position; the others go on a grid below
+ * them, gateways first, then switches. Self-contained: no fonts, images or
  * scripts, so it can be saved or embedded as is.
  */
 export function labDiagramSvg(lab: Lab): string {
@@ -59,7 +62,14 @@ export function labDiagramSvg(lab: Lab): string {
     }
   }
 
-  const body = [...lab.switches.map((s) => switchSvg(s, boxes.get(s.name)!)), ...lab.nodes.map((n) => nodeSvg(n, boxes.get(n.name)!))];
+  for (const g of lab.gateways) {
+    if (g.switch === null || !boxes.has(g.switch)) continue;
+    const a = center(boxes.get(g.name)!);
+    const b = center(boxes.get(g.switch)!);
+    edges.push(`<line class="uplink" x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}"/>`);
+  }
+
+  const body = [...lab.gateways.map((g) => gatewaySvg(g, boxes.get(g.name)!)), ...lab.switches.map((s) => switchSvg(s, boxes.get(s.name)!)), ...lab.nodes.map((n) => nodeSvg(n, boxes.get(n.name)!))];
 
   const content = extents.length ? bounds(extents) : { x: 0, y: 0, w: 0, h: 0 };
   const caption = firstLine(lab.description);
@@ -93,6 +103,8 @@ export function labDiagramSvg(lab: Lab): string {
 
 const STYLE = [
   ".link{stroke:#6b7280;stroke-width:1.5}",
+  ".uplink{stroke:#0369a1;stroke-width:1.5;stroke-dasharray:5 3}",
+  ".gateway path{fill:#e0f2fe;stroke:#0369a1;stroke-width:1.5}",
   ".eth{font-size:11px;fill:#374151;text-anchor:middle;paint-order:stroke;stroke:#ffffff;stroke-width:3px}",
   ".title{font-size:16px;font-weight:bold;fill:#111827}",
   ".caption{font-size:12px;fill:#4b5563}",
@@ -132,12 +144,43 @@ function switchSvg(s: Switch, b: Box): string {
   ].join("\n");
 }
 
+/**
+ * A cloud filling a w × h box whose top-left corner is (x, y): the
+ * gateway's shape, in the diagram and on the canvas.
+ */
+export function cloudPath(w: number, h: number, x = 0, y = 0): string {
+  const p = (fx: number, fy: number) => `${num(x + fx * w)},${num(y + fy * h)}`;
+  return [
+    `M${p(0.22, 0.94)}`,
+    `C${p(0.02, 0.94)} ${p(0, 0.5)} ${p(0.18, 0.46)}`,
+    `C${p(0.14, 0.14)} ${p(0.42, 0)} ${p(0.52, 0.2)}`,
+    `C${p(0.64, 0)} ${p(0.9, 0.08)} ${p(0.84, 0.4)}`,
+    `C${p(1, 0.44)} ${p(1, 0.94)} ${p(0.8, 0.94)}`,
+    "Z",
+  ].join(" ");
+}
+
+function gatewaySvg(g: Gateway, b: Box): string {
+  const c = center(b);
+  return [
+    `<g class="gateway" id="${xml(`gateway-${g.name}`)}">`,
+    `<path d="${cloudPath(b.w, b.h, b.x, b.y)}"/>`,
+    `<text class="name" x="${num(c.x)}" y="${num(b.y + 35)}">${xml(g.name)}</text>`,
+    `<text class="sub" x="${num(c.x)}" y="${num(b.y + 49)}">${xml(gatewaySub(g))}</text>`,
+    `</g>`,
+  ].join("\n");
+}
+
+const gatewaySub = (g: Gateway) => `NAT${g.dhcp ? " · DHCP" : ""}${g.forward.length ? ` · ${g.forward.length} fwd` : ""}`;
+
 /** Every element's box: where the canvas put it, or on a grid below whatever was placed. */
 function layout(lab: Lab): Map<string, Box> {
   const boxes = new Map<string, Box>();
   const nodeW = (n: Node) => Math.max(NODE_W, Math.max(textWidth(n.name), textWidth(`${n.image} · ${n.memoryMiB}M`, 11)) + 28);
   const switchW = (s: Switch) => Math.max(SWITCH_W, textWidth(s.name) + 24);
+  const gatewayW = (g: Gateway) => Math.max(GATEWAY_W, textWidth(g.name) + 48, textWidth(gatewaySub(g), 11) + 48);
   const place = (name: string, pos: Position, w: number, h: number) => pos && boxes.set(name, { x: pos.x, y: pos.y, w, h });
+  for (const g of lab.gateways) place(g.name, g.pos, gatewayW(g), GATEWAY_H);
   for (const s of lab.switches) place(s.name, s.pos, switchW(s), SWITCH_H);
   for (const n of lab.nodes) place(n.name, n.pos, nodeW(n), NODE_H);
 
@@ -153,8 +196,10 @@ function layout(lab: Lab): Map<string, Box> {
     if (items.length) y += h + GAP_Y;
   };
   // Columns as wide as the widest element of their kind, so long names never overlap.
+  const loneGateways = lab.gateways.filter((g) => !g.pos);
   const loneSwitches = lab.switches.filter((s) => !s.pos);
   const loneNodes = lab.nodes.filter((n) => !n.pos);
+  grid(loneGateways, Math.max(GATEWAY_W, ...loneGateways.map(gatewayW)), GATEWAY_H, gatewayW);
   grid(loneSwitches, Math.max(SWITCH_W, ...loneSwitches.map(switchW)), SWITCH_H, switchW);
   grid(loneNodes, Math.max(NODE_W, ...loneNodes.map(nodeW)), NODE_H, nodeW);
   return boxes;

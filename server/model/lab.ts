@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { LabDefinitionError, type Problem } from "./errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
+import { forwardProblem, gatewaySwitchProblem } from "./gateway";
 import { nameProblem } from "./names";
-
 import { resolveScenario, type ScenarioStep } from "./scenario";
+
 export type SwitchKind = "vde" | "uml_switch";
 export type SwitchMode = "switch" | "hub";
 
@@ -74,9 +75,9 @@ export interface Lab {
   nodes: Node[];
   switches: Switch[];
   gateways: Gateway[];
-}
   /** Fault timeline steps, in the lab file's order (they run by time: see scenario.ts). */
   scenario: ScenarioStep[];
+}
 
 export const DEFAULT_IMAGE = "busybox";
 // Debian's UML kernel panics in some boots below this under load (1 boot in ~250 at
@@ -122,8 +123,8 @@ export const rawLabSchema = z.strictObject({
   nodes: z.record(z.string(), rawNode.nullable()).optional(),
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
   gateways: z.record(z.string(), rawGateway.nullable()).optional(),
-});
   scenario: z.array(z.string()).optional(),
+});
 
 /** A lab as written by a person or a program, before it is checked. */
 export type RawLab = z.input<typeof rawLabSchema>;
@@ -164,12 +165,10 @@ export function resolveLab(input: unknown): Lab {
   checkStartOrder(nodes, problems);
   const gateways = resolveGateways(raw.gateways ?? {}, switches, new Set(nodes.map((n) => n.name)), problems);
   const shared: Shared = { startup: raw.shared?.startup ?? "", files: overlayFiles(raw.shared?.files, ["shared", "files"], problems) };
-  if (problems.length) throw new LabDefinitionError(problems);
   const scenario = resolveScenario(raw.scenario ?? [], nodes, switches, problems);
+  if (problems.length) throw new LabDefinitionError(problems);
   return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, shared, nodes, switches, gateways, scenario };
 }
-
-const FORWARD = /^(\d{1,5}):(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
 
 function resolveGateways(raw: Record<string, z.input<typeof rawGateway> | null>, switches: Switch[], nodeNames: Set<string>, problems: Problem[]): Gateway[] {
   const byName = new Map(switches.map((s) => [s.name, s]));
@@ -183,12 +182,11 @@ function resolveGateways(raw: Record<string, z.input<typeof rawGateway> | null>,
     if (sw !== null) {
       const target = byName.get(sw);
       if (!target) problems.push({ path: [...at, "switch"], message: `"${sw}" is not a switch of this lab` });
-      else if (target.kind !== "vde") problems.push({ path: [...at, "switch"], message: `a gateway needs a vde switch; "${sw}" is a uml_switch` });
+      else if (target.kind !== "vde") problems.push({ path: [...at, "switch"], message: gatewaySwitchProblem(sw, target.kind, null)! });
     }
     for (const [i, f] of (g?.forward ?? []).entries()) {
-      const m = FORWARD.exec(f);
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535 || Number(m[3]) < 1 || Number(m[3]) > 65535)
-        problems.push({ path: [...at, "forward", i], message: `"${f}" is not HOSTPORT:GUESTADDR:GUESTPORT (e.g. 8080:10.0.2.15:80)` });
+      const bad = forwardProblem(f);
+      if (bad) problems.push({ path: [...at, "forward", i], message: bad });
     }
     gateways.push({ name, switch: sw, dhcp: g?.dhcp ?? true, forward: g?.forward ?? [], pos: toPosition(g?.pos) });
   }
@@ -196,7 +194,7 @@ function resolveGateways(raw: Record<string, z.input<typeof rawGateway> | null>,
   for (const g of gateways) {
     if (g.switch === null) continue;
     const other = taken.get(g.switch);
-    if (other) problems.push({ path: ["gateways", g.name, "switch"], message: `switch "${g.switch}" already has gateway "${other}": one per switch` });
+    if (other) problems.push({ path: ["gateways", g.name, "switch"], message: gatewaySwitchProblem(g.switch, "vde", other)! });
     else taken.set(g.switch, g.name);
   }
   return gateways;
@@ -346,8 +344,8 @@ export function toRawLab(lab: Lab): RawLab {
       if (g.forward.length) r.forward = [...g.forward];
       if (g.pos) r.pos = fromPosition(g.pos);
       raw.gateways[g.name] = r;
-  if (lab.scenario.length) raw.scenario = lab.scenario.map((s) => s.text);
     }
   }
+  if (lab.scenario.length) raw.scenario = lab.scenario.map((s) => s.text);
   return raw;
 }

@@ -1,5 +1,6 @@
-import { DEFAULT_MEMORY_MIB, type Lab } from "../../model/lab";
-import { ROUTER_IMAGE } from "./options";
+import type { Lab } from "../../model/lab";
+import { bridgedInterface, bridgedSwitches, gatewayNotes, withoutDhcpLine } from "./bridged";
+import { DEFAULT_DEVICE_MIB, ROUTER_IMAGE } from "./options";
 
 /**
  * Kathará cannot leave an interface unplugged in lab.conf (eth numbers have
@@ -20,6 +21,9 @@ const metaValue = (s: string) => s.replace(/["']/g, "").replace(/[\s=]+/g, " ").
  * A lab as a Kathará lab folder: relative path -> content. What Kathará has
  * no words for is said in comments at the top of lab.conf: switch modes and
  * kinds (a collision domain has neither), kernels and canvas positions.
+ * A node whose last interface is on a gateway's switch is bridged
+ * (`bridged=true`, that interface and the DHCP line that starts its startup
+ * left out: kathara/bridged.ts).
  * A busybox node becomes kathara/base, the router image kathara/frr; a host
  * gets `sysctl net.ipv4.ip_forward=0` (Kathará forwards in every device).
  * Shared files outside /shared/ are copied into every node's folder, since
@@ -33,6 +37,8 @@ export function exportKathara(lab: Lab): Record<string, string> {
     if (s.kind !== "vde") notes.push(`switch ${s.name} is a ${s.kind}: Kathará's collision domains have no kind`);
   }
   if (lab.kernel) notes.push(`every node boots the ${lab.kernel} kernel`);
+  const bridged = bridgedSwitches(lab);
+  notes.push(...gatewayNotes(lab, bridged));
   const conf = [`# Kathará lab exported by umlab from lab ${lab.name}`, ...notes.map((n) => `# umlab: ${n}`), `LAB_NAME="${lab.name}"`];
   if (lab.description) conf.push(`LAB_DESCRIPTION="${metaValue(lab.description)}"`);
 
@@ -47,11 +53,14 @@ export function exportKathara(lab: Lab): Record<string, string> {
     if (k !== n.name.replace(/-/g, "_")) conf.push(`# umlab: ${k} is node ${n.name} ("shared" is Kathará's shared folder)`);
     if (n.kernel && n.kernel !== lab.kernel) conf.push(`# umlab: ${k} boots the ${n.kernel} kernel`);
     if (n.image !== ROUTER_IMAGE && n.image !== "busybox") conf.push(`# umlab: ${k} runs image ${n.image}`);
-    for (const i of n.interfaces) conf.push(`${k}[${i.index}]="${i.switch === null ? `${UNPLUGGED_DOMAIN_PREFIX}${k}_${i.index}` : katharaName(i.switch)}"`);
+    const bridge = bridgedInterface(n, bridged);
+    for (const i of n.interfaces) if (i.index !== bridge) conf.push(`${k}[${i.index}]="${i.switch === null ? `${UNPLUGGED_DOMAIN_PREFIX}${k}_${i.index}` : katharaName(i.switch)}"`);
+    if (bridge !== null) conf.push(`${k}[bridged]="true"`);
     conf.push(`${k}[image]="${n.image === ROUTER_IMAGE ? "kathara/frr" : "kathara/base"}"`);
-    if (n.memoryMiB !== DEFAULT_MEMORY_MIB) conf.push(`${k}[mem]="${n.memoryMiB}m"`);
+    if (n.memoryMiB !== DEFAULT_DEVICE_MIB) conf.push(`${k}[mem]="${n.memoryMiB}m"`);
     if (n.role === "host") conf.push(`${k}[sysctl]="net.ipv4.ip_forward=0"`);
-    if (n.startup) files[`${k}.startup`] = n.startup;
+    const startup = bridge === null ? n.startup : withoutDhcpLine(n.startup, bridge);
+    if (startup) files[`${k}.startup`] = startup;
     for (const [p, content] of outsideShared) files[`${k}${p}`] = content;
     for (const [p, content] of Object.entries(n.files)) files[`${k}${p}`] = content;
     if (n.after.length) deps.push(`${k}: ${n.after.map(katharaName).join(" ")}`);

@@ -4,6 +4,8 @@ import type { Device, DeviceOption } from "./labconf";
 
 /** The umlab image every Kathará device becomes: Debian with FRR, the nearest to Kathará's images. */
 export const ROUTER_IMAGE = "router";
+/** A device whose lab.conf gives no memory: what FRR in the router image needs (umlab's default 64M is for busybox). */
+export const DEFAULT_DEVICE_MIB = 128;
 const SAME_AS_ROUTER = ["kathara/base", "kathara/frr"];
 
 /** What a device's options make of its node. */
@@ -15,6 +17,8 @@ export interface DeviceSettings {
   /** Shell lines run before the device's own startup (env, sysctl, ipv6) and after it (exec). */
   before: string[];
   after: string[];
+  /** `bridged=true`: one more interface, on the switch of the lab's gateway (kathara/bridged.ts). */
+  bridged: DeviceOption | null;
 }
 
 const TRUE = ["y", "yes", "t", "true", "on", "1"];
@@ -37,7 +41,7 @@ export function katharaMemoryMiB(value: string): number | null {
  * so (a warning naming the line) where it cannot: nothing is dropped silently.
  */
 export function deviceSettings(device: Device, problems: Problem[], warnings: string[]): DeviceSettings {
-  const s: DeviceSettings = { image: ROUTER_IMAGE, role: "router", memoryMiB: null, before: [], after: [] };
+  const s: DeviceSettings = { image: ROUTER_IMAGE, role: "router", memoryMiB: null, before: [], after: [], bridged: null };
   const k = device.name;
   const bad = (o: DeviceOption, message: string) => problems.push({ path: [], file: o.file, line: o.line, message: `${k}[${o.key}]: ${message}` });
   const sysctls = new Map<string, DeviceOption>();
@@ -97,7 +101,7 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
       case "bridged": {
         const on = flag();
         if (on === null) bad(o, `"${o.value}" is not true or false`);
-        else if (on && single.get("bridged") === o) warnings.push(`${shown(k, o)} is not supported and was ignored: the gateway object (a node's way out to the host's network) is not available yet`);
+        else if (single.get("bridged") === o) s.bridged = on ? o : null;
         break;
       }
       case "privileged":
