@@ -32,7 +32,7 @@ test("import a Kathará lab folder from the labs page: the lab is listed, what d
     const row = page.locator(`[data-lab="${name}"]`);
     await expect(row).toContainText("two hosts from Kathara");
     const lab = await getLab(name);
-    expect(lab.lab.nodes?.pc1).toEqual({ role: "router", image: "router", eth: ["lan"], startup: "ip addr add 10.0.0.1/24 dev eth0\n", files: { "/etc/motd": "hello\n" } });
+    expect(lab.lab.nodes?.pc1).toEqual({ role: "router", image: "router", mem: "128M", eth: ["lan"], startup: "ip addr add 10.0.0.1/24 dev eth0\n", files: { "/etc/motd": "hello\n" } });
     await warnings.getByRole("button", { name: "Dismiss" }).click();
     await expect(warnings).toHaveCount(0);
 

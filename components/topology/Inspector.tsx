@@ -65,6 +65,7 @@ export function Inspector() {
         <NameField name={selected} />
         <Choice label="Mode" value={s.mode} options={{ switch: "switch", hub: "hub" }} onChange={(v) => edit((d) => setOrDrop(d.switches[selected], "mode", v))} />
         <Choice label="Kind" value={s.kind} options={{ vde: "vde_switch", uml_switch: "uml_switch" }} onChange={(v) => edit((d) => setOrDrop(d.switches[selected], "kind", v))} />
+        <TapFields tap={s.tap} onChange={(tap) => edit((d) => setOrDrop(d.switches[selected], "tap", tap))} />
         <small>Plugged: {Object.entries(doc.nodes).flatMap(([name, n]) => (n.eth ?? []).map((w, i) => (w === selected ? `${name}:eth${i}` : null)).filter(Boolean)).join(", ") || "nothing yet"}</small>
       </aside>
     );
@@ -158,5 +159,23 @@ function ImageField({ image, mem, onChange }: { image: string; mem: string | num
       </select>
       {info && info.memoryMiB > memMiB && <small className="warn">{image} wants at least {info.memoryMiB}M of memory</small>}
     </label>
+  );
+}
+
+/** The host on a switch through a tap device: its interface name and, if given, the address the host takes. Needs root. */
+function TapFields({ tap, onChange }: { tap: { name: string; address?: string } | undefined; onChange: (t: { name: string; address?: string } | undefined) => void }) {
+  const set = (name: string, address: string) => onChange(name ? { name, ...(address ? { address } : {}) } : undefined);
+  return (
+    <fieldset className="tap">
+      <legend>Host tap (needs root)</legend>
+      <label>
+        Interface
+        <input placeholder="e.g. umlab0" value={tap?.name ?? ""} onChange={(e) => set(e.target.value, tap?.address ?? "")} />
+      </label>
+      <label>
+        Host address
+        <input placeholder="e.g. 10.0.0.254/24" disabled={!tap} value={tap?.address ?? ""} onChange={(e) => set(tap?.name ?? "", e.target.value)} />
+      </label>
+    </fieldset>
   );
 }

@@ -1,4 +1,4 @@
-import type { RawLab } from "@/server/model/lab";
+import type { KernelChoice, RawLab } from "@/server/model/lab";
 import { renameInStep } from "@/server/model/scenario";
 
 /**
@@ -7,7 +7,7 @@ import { renameInStep } from "@/server/model/scenario";
  */
 export interface DocNode {
   role?: "host" | "router";
-  kernel?: "fast" | "debian";
+  kernel?: KernelChoice;
   image?: string;
   mem?: string | number;
   eth?: (string | null)[];
@@ -20,6 +20,8 @@ export interface DocNode {
 export interface DocSwitch {
   kind?: "vde" | "uml_switch";
   mode?: "switch" | "hub";
+  /** The host on this switch through a tap device (needs root). */
+  tap?: { name: string; address?: string };
   pos?: [number, number];
 }
 /** A gateway: NAT to the host's network on one switch (`switch` left out: plugged into nothing). */
@@ -32,7 +34,7 @@ export interface DocGateway {
 export interface Doc {
   name: string;
   description?: string;
-  kernel?: "fast" | "debian";
+  kernel?: KernelChoice;
   /** Startup script and files every node gets; the canvas does not edit them but must keep them. */
   shared?: { startup?: string; files?: Record<string, string> };
   nodes: Record<string, DocNode>;

@@ -5,7 +5,7 @@ import { buildSwitchArgv, buildWirefilterArgv, wirefilterCommands } from "./swit
 import { buildUmlArgv, macAddress, withoutAslr } from "./uml/argv";
 
 const programs = { vde_switch: "/usr/bin/vde_switch", uml_switch: "/usr/bin/uml_switch" };
-const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode, pos: null });
+const sw = (name: string, kind: Switch["kind"], mode: Switch["mode"]): Switch => ({ name, kind, mode, tap: null, pos: null });
 
 describe("command lines", () => {
   it("vde switch and hub", () => {

@@ -18,6 +18,7 @@ const PACKAGE_OF: Record<string, string> = {
   vde_plug: "vde2",
   wirefilter: "vde2",
   slirpvde: "vde2",
+  ip: "iproute2",
   busybox: "busybox-static",
   mke2fs: "e2fsprogs",
   cc: "gcc",

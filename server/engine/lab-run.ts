@@ -68,6 +68,8 @@ export class LabRun extends EventEmitter {
       this.emit("link-state", this.current.name, l);
     });
     for (const n of lab.nodes) this.wire(n);
+    // A vde switch's tap takes its first free port when it starts, 1: no node may be given it.
+    for (const s of this.switches.values()) if (s.sw.tap && s.sw.kind === "vde") s.ports.allocate(`tap:${s.sw.tap.name}`);
     for (const g of lab.gateways) {
       const port = g.switch === null ? null : (this.switches.get(g.switch)?.ports.allocate(`gateway:${g.name}`) ?? null);
       this.gateways.set(g.name, new GatewayProcess(g, this.paths.run, port));

@@ -21,8 +21,8 @@ describe("lab.yaml", () => {
     const lab = parseLabYaml(fixture("three-nodes.yaml"));
     assert.equal(lab.name, "three-nodes");
     assert.deepEqual(lab.switches, [
-      { name: "sw1", kind: "vde", mode: "switch", pos: null },
-      { name: "hub1", kind: "vde", mode: "hub", pos: null },
+      { name: "sw1", kind: "vde", mode: "switch", tap: null, pos: null },
+      { name: "hub1", kind: "vde", mode: "hub", tap: null, pos: null },
     ]);
     const [n1, n2, n3] = lab.nodes;
     assert.equal(n1.image, "busybox");

@@ -92,4 +92,13 @@ describe("model", () => {
     assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan", forward: ["80:host:80"] } } }), /HOSTPORT:GUESTADDR:GUESTPORT/);
     assert.match(message({ name: "x", switches: { lan: {} }, gateways: { lan: { switch: "lan" } } }), /already the name of a switch/);
   });
+
+  it("keeps a switch's host tap, one switch per host interface, with a checked name and address", () => {
+    const lab = resolveLab({ name: "x", switches: { lan: { tap: { name: "umlab0", address: "10.0.0.254/24" } }, old: { kind: "uml_switch", tap: { name: "umlab1" } } } });
+    assert.deepEqual(lab.switches.map((s) => s.tap), [{ name: "umlab0", address: "10.0.0.254/24" }, { name: "umlab1", address: null }]);
+    assert.deepEqual(toRawLab(lab).switches, { lan: { tap: { name: "umlab0", address: "10.0.0.254/24" } }, old: { kind: "uml_switch", tap: { name: "umlab1" } } });
+    assert.throws(() => resolveLab({ name: "x", switches: { a: { tap: { name: "Eth0" } } } }), /host interface name/);
+    assert.throws(() => resolveLab({ name: "x", switches: { a: { tap: { name: "t0", address: "10.0.0.300/24" } } } }), /IPv4 address with its prefix/);
+    assert.throws(() => resolveLab({ name: "x", switches: { a: { tap: { name: "t0" } }, b: { tap: { name: "t0" } } } }), /already the tap of switch "a"/);
+  });
 });

@@ -23,9 +23,18 @@ export interface Switch {
 }
 
 export interface Interface {
+  /** A tap device on the host plugged into the switch (needs root): the host itself joins the lab's network. */
+  tap: HostTap | null;
   index: number;
   /** The switch this interface is plugged into, or null when unplugged. */
   switch: string | null;
+export interface HostTap {
+  /** The host's interface name. */
+  name: string;
+  /** An address the host takes on it (CIDR), or null to configure it yourself. */
+  address: string | null;
+}
+
 }
 
 export interface Node {
@@ -111,9 +120,17 @@ const rawSwitch = z.strictObject({
 });
 const rawGateway = z.strictObject({
   switch: z.string().nullable().optional(),
+const rawTap = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,14}$/, "a host interface name: a lower-case letter, then up to 14 letters, digits, _ or -"),
+  address: z
+    .string()
+    .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([12]?\d|3[0-2])$/, "an IPv4 address with its prefix length, e.g. 10.0.0.254/24")
+    .optional(),
+});
   dhcp: z.boolean().optional(),
   forward: z.array(z.string()).optional(),
   pos: rawPos.optional(),
+  tap: rawTap.optional(),
 });
 export const rawLabSchema = z.strictObject({
   name: z.string(),
@@ -150,7 +167,7 @@ export function resolveLab(input: unknown): Lab {
   for (const [name, s] of Object.entries(raw.switches ?? {})) {
     const p = nameProblem(name);
     if (p) problems.push({ path: ["switches", name], message: p });
-    switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch", pos: toPosition(s?.pos) });
+    switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch", tap: s?.tap ? { name: s.tap.name, address: s.tap.address ?? null } : null, pos: toPosition(s?.pos) });
   }
   const switchNames = new Set(switches.map((s) => s.name));
 
@@ -160,6 +177,13 @@ export function resolveLab(input: unknown): Lab {
     const p = nameProblem(name);
     if (p) problems.push({ path: at, message: p });
     if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
+  const taps = new Map<string, string>();
+  for (const s of switches) {
+    if (!s.tap) continue;
+    const other = taps.get(s.tap.name);
+    if (other) problems.push({ path: ["switches", s.name, "tap", "name"], message: `host interface "${s.tap.name}" is already the tap of switch "${other}"` });
+    else taps.set(s.tap.name, s.name);
+  }
     nodes.push(resolveNode(name, n ?? {}, switchNames, problems, raw.kernel ?? null));
   }
   checkStartOrder(nodes, problems);
@@ -340,6 +364,7 @@ export function toRawLab(lab: Lab): RawLab {
     raw.gateways = {};
     for (const g of lab.gateways) {
       const r: z.input<typeof rawGateway> = { switch: g.switch };
+    if (s.tap) r.tap = s.tap.address ? { ...s.tap, address: s.tap.address } : { name: s.tap.name };
       if (!g.dhcp) r.dhcp = false;
       if (g.forward.length) r.forward = [...g.forward];
       if (g.pos) r.pos = fromPosition(g.pos);

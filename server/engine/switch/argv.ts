@@ -12,10 +12,13 @@ export function buildSwitchArgv(sw: Switch, programs: { vde_switch: string; uml_
   if (sw.kind === "vde") {
     const argv = [programs.vde_switch, "--sock", runRel.vdeDir(sw.name), "--mgmt", runRel.vdeMgmt(sw.name), "--numports", String(numports)];
     if (sw.mode === "hub") argv.push("--hub");
+    // The host's tap takes the switch's first free port, 1: LabRun keeps port 1 for it.
+    if (sw.tap) argv.push("--tap", sw.tap.name);
     return argv;
   }
   const argv = [programs.uml_switch, "-unix", runRel.umlSwitchSock(sw.name)];
   if (sw.mode === "hub") argv.push("-hub");
+  if (sw.tap) argv.push("-tap", sw.tap.name);
   return argv;
 }
 

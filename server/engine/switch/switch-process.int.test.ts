@@ -8,7 +8,7 @@ import { isAlive } from "../procs";
 import { SwitchProcess } from "./switch-process";
 import { Wirefilter } from "./wirefilter";
 
-const sw = (name: string): Switch => ({ name, kind: "vde", mode: "switch", pos: null });
+const sw = (name: string): Switch => ({ name, kind: "vde", mode: "switch", tap: null, pos: null });
 
 describe("a vde switch's ports and management console (real vde_switch, wirefilter)", () => {
   const runDir = mkdtempSync(join(tmpdir(), "umlab-sw-"));

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Switch } from "../../model/lab";
+import type { HostTap, Switch } from "../../model/lab";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { endProcess, waitFor } from "../procs";
@@ -36,6 +36,9 @@ export class SwitchProcess {
   }
 
   async start(): Promise<void> {
+    // A tap device is made by the switch through /dev/net/tun, which takes CAP_NET_ADMIN.
+    if (this.sw.tap && process.getuid?.() !== 0)
+      throw new SwitchError(`switch ${this.sw.name}: a host tap (${this.sw.tap.name}) needs root: run umlab as root, or take the tap off the switch`);
     mkdirSync(join(this.runDir, "sw"), { recursive: true });
     this.removeSockets();
     this.numports = numportsFor(this.ports.highest);
@@ -52,6 +55,22 @@ export class SwitchProcess {
       await this.stop();
       const why = up instanceof Error ? up.message : this.stderr.trim() || "it did not create its socket within 5 s";
       throw new SwitchError(`switch ${this.sw.name} (${this.sw.kind}) failed to start: ${why}`);
+    }
+    if (this.sw.tap) await this.configureTap(this.sw.tap);
+  }
+
+  /** The host's side of the tap: up, with its address when the lab gives one. */
+  private async configureTap(tap: HostTap): Promise<void> {
+    const dev = `/sys/class/net/${tap.name}`;
+    const ip = hostProgram("ip");
+    try {
+      if (!(await waitFor(() => existsSync(dev), 3000))) throw new Error(this.stderr.trim() || `the switch made no interface ${tap.name} within 3 s`);
+      if (tap.address) execFileSync(ip, ["addr", "add", tap.address, "dev", tap.name], { stdio: "pipe" });
+      execFileSync(ip, ["link", "set", tap.name, "up"], { stdio: "pipe" });
+    } catch (e) {
+      await this.stop();
+      const err = e as Error & { stderr?: Buffer };
+      throw new SwitchError(`switch ${this.sw.name}: host tap ${tap.name}: ${err.stderr?.toString().trim() || err.message}`);
     }
   }
 
