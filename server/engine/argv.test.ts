@@ -47,6 +47,7 @@ describe("command lines", () => {
       image: "/d/images/busybox-abc.img",
       modulesDisk: "/d/kernels/modules-fast-6.1.192-abc.img",
       agentTty: "/dev/pts/7",
+      lpj: 26000000,
       switches,
       ports: new Map([[0, 3]]),
     });
@@ -62,6 +63,7 @@ describe("command lines", () => {
       "rw",
       "init=/init",
       "mem=48M",
+      "lpj=26000000",
       "con=null",
       "con0=fd:0,fd:1",
       "ssl=null",

@@ -1,4 +1,4 @@
-import { accessSync, constants, statfsSync } from "node:fs";
+import { accessSync, constants, readFileSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -78,3 +78,22 @@ export function umlTmpDir(): string {
   }
   return tmpdir();
 }
+
+let lpj: number | null = null;
+
+/**
+ * A guest kernel's loops per jiffy, given on its command line (`lpj=`) so it
+ * skips calibrating its delay loop: calibration spins for several timer
+ * ticks (UML runs at HZ=100), 50 ms on an idle host and half a second or more
+ * when many guests boot at once, each spinning a core. The value only scales
+ * udelay(), which UML's drivers hardly use: the host's BogoMIPS (lpj =
+ * BogoMIPS × 500000 / HZ) is near enough.
+ */
+export function guestLoopsPerJiffy(): number {
+  if (lpj === null) {
+    const m = /^bogomips\s*:\s*([\d.]+)/im.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    lpj = m ? Math.round((Number(m[1]) * 500000) / 100) : 20_000_000;
+  }
+  return lpj;
+}
+

@@ -13,6 +13,8 @@ export interface UmlLaunch {
   modulesDisk: string | null;
   /** The host pty the exec agent answers on (the guest's ttyS1). */
   agentTty: string;
+  /** Loops per jiffy, so the kernel skips calibrating its delay loop (host.ts guestLoopsPerJiffy). */
+  lpj: number;
   switches: ReadonlyMap<string, Switch>;
   /** The port of each interface (by index) on its vde switch; fixed, so switch-side settings of a port (link faults) outlive a restart. */
   ports: ReadonlyMap<number, number>;
@@ -41,6 +43,7 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     "rw",
     "init=/init",
     `mem=${node.memoryMiB}M`,
+    `lpj=${l.lpj}`,
     "con=null",
     "con0=fd:0,fd:1",
     "ssl=null",

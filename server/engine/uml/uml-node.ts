@@ -6,7 +6,7 @@ import * as pty from "node-pty";
 import type { Node, Shared, Switch } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
 import { NodeDisk } from "../disk/node-disk";
-import { hostProgram, umlTmpDir } from "../host";
+import { guestLoopsPerJiffy, hostProgram, umlTmpDir } from "../host";
 import { resolveKernel } from "../kernel/kernels";
 import { modulesDisk } from "../kernel/modules-disk";
 import { resolveImage } from "../image/images";
@@ -132,6 +132,7 @@ export class UmlNode extends EventEmitter {
         cow: this.cowPath,
         image,
         agentTty: agent.ttyPath,
+        lpj: guestLoopsPerJiffy(),
         switches: this.ctx.switches,
         ports: this.ctx.ports(this.name),
       });
