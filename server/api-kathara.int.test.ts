@@ -1,73 +1,37 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { readArchive, readFolder, writeTarGz } from "./labfile/archive";
 import { parseKathara } from "./labfile/kathara";
 import { resolveLab, type Lab, type RawLab } from "./model/lab";
+import { umlab } from "./test-support";
 
 // The Kathará import and export through the HTTP API and the CLI. No lab is
 // started here: imported nodes use the router image, which other tests boot.
 
-const ROOT = join(import.meta.dirname, "..");
 const FIXTURES = join(import.meta.dirname, "labfile", "fixtures", "kathara");
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 type Detail = { id: string; name: string; nodes: number; switches: number; lab: RawLab & { nodes: NonNullable<RawLab["nodes"]> } };
 type Imported = { lab: Detail; warnings: string[] };
 type Refused = { error: string; kind: string; problems?: { path: string[]; file?: string; line?: number; message: string }[] };
 
 describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
-  const data = mkdtempSync(join(tmpdir(), "umlab-kathara-"));
-  let server: ChildProcess;
+  let server: LabServer | undefined;
   let url = "";
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: data, encoding: "utf8", env: { ...process.env, UMLAB_URL: url }, timeout: 60000 });
+  let data = "";
+  const cli = (...args: string[]) => umlab(url, args, { cwd: data, timeout: 60000 });
   const labNames = async () => ((await (await fetch(`${url}/api/labs`)).json()) as { name: string }[]).map((l) => l.name).sort();
   const importArchive = (bytes: Uint8Array, query: string, type = "application/gzip") =>
     fetch(`${url}/api/labs/import/kathara?${query}`, { method: "POST", headers: { "content-type": type }, body: new Uint8Array(bytes) });
 
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", UMLAB_DATA: data, PORT: String(port), HOST: "127.0.0.1", UMLAB_NO_SAMPLES: "1", UMLAB_KERNEL_BUILD: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60000);
-      const onData = (d: Buffer) => {
-        log += d;
-        if (log.includes("console on")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      server.stdout!.on("data", onData);
-      server.stderr!.on("data", onData);
-      server.on("exit", () => reject(new Error(`server exited:\n${log}`)));
-    });
+    server = await startLabServer({ samples: false, name: "kathara" });
+    ({ url, data } = server);
   });
 
-  after(async () => {
-    if (server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => server.once("exit", r));
-    }
-    rmSync(data, { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   it("imports a .tar.gz (201 with warnings), refuses the same name again (409) and a broken lab (400 at its line)", async () => {
     const archive = await writeTarGz(readFolder(join(FIXTURES, "triangle")).files, "triangle");

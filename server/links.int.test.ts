@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { io } from "socket.io-client";
+import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { processesIn } from "./engine/procs";
-import { SOCKET_PATH } from "./realtime/protocol";
+import type { LinkStatus } from "./engine/switch/link-faults";
+import { connect, request, umlab } from "./test-support";
 
-const ROOT = join(import.meta.dirname, "..");
 const LAB = `umlab: 1
 name: linklab
 nodes:
@@ -28,58 +23,22 @@ switches:
   hub1: { mode: hub }
 `;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-type Link = { node: string; iface: string; switch: string; port: number | null; pulled: boolean; impair: Record<string, number | null> | null };
-
 describe("link faults through the HTTP API, the CLI and socket.io (real UML)", () => {
-  const data = mkdtempSync(join(tmpdir(), "umlab-links-api-"));
-  let server: ChildProcess;
+  let server: LabServer | undefined;
   let url = "";
-  const post = (path: string, body?: unknown) => fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  let data = "";
+  const post = (path: string, body?: unknown) => request(url, "POST", path, body);
   const link = (node: string, iface: string, body: unknown) => post(`/api/labs/linklab/links/${node}/${iface}`, body);
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, UMLAB_URL: url }, timeout: 180000 });
+  const cli = (...args: string[]) => umlab(url, args);
   const ping = async () => ((await (await post("/api/labs/linklab/nodes/node01/exec", { argv: ["ping", "-c", "2", "-W", "2", "10.8.0.2"] })).json()) as { exitCode: number; stdout: string });
 
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", UMLAB_DATA: data, PORT: String(port), HOST: "127.0.0.1", UMLAB_NO_SAMPLES: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60000);
-      const onData = (d: Buffer) => {
-        log += d;
-        if (log.includes("console on")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      server.stdout!.on("data", onData);
-      server.stderr!.on("data", onData);
-      server.on("exit", () => reject(new Error(`server exited:\n${log}`)));
-    });
-    assert.equal((await fetch(`${url}/api/labs`, { method: "POST", headers: { "content-type": "application/yaml" }, body: LAB })).status, 201);
+    server = await startLabServer({ samples: false, name: "links-api" });
+    ({ url, data } = server);
+    assert.equal((await request(url, "POST", "/api/labs", LAB, "application/yaml")).status, 201);
   });
 
-  after(async () => {
-    if (server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => server.once("exit", r));
-    }
-    rmSync(data, { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   it("refuses a link of a lab that is not running (409), an unknown node or interface (404), a bad request (400)", async () => {
     let res = await link("node01", "eth0", { action: "pull" });
@@ -102,14 +61,14 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
     const r0 = cli("start", "linklab");
     assert.equal(r0.status, 0, r0.stderr + r0.stdout);
     assert.equal((await ping()).exitCode, 0);
-    const socket = io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
-    const seen: { lab: string; link: Link }[] = [];
-    socket.on("link:state", (ev: { lab: string; link: Link }) => seen.push(ev));
+    const socket = connect(url);
+    const seen: { lab: string; link: LinkStatus }[] = [];
+    socket.on("link:state", (ev) => seen.push(ev));
     await new Promise<void>((r) => socket.once("connect", () => r()));
     try {
       let res = await link("node01", "eth0", { action: "pull" });
       assert.equal(res.status, 200);
-      const status = (await res.json()) as { links: Link[] };
+      const status = (await res.json()) as { links: LinkStatus[] };
       assert.deepEqual(status.links.find((l) => l.node === "node01" && l.iface === "eth0"), { node: "node01", iface: "eth0", switch: "sw1", port: 1, pulled: true, impair: null });
       assert.notEqual((await ping()).exitCode, 0);
       res = await link("node01", "eth0", { action: "plug" });
@@ -160,7 +119,7 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
     const r = cli("stop", "linklab");
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /^LINK/m, "a stopped lab lists no link faults");
-    const status = (await (await fetch(`${url}/api/labs/linklab/status`)).json()) as { links: Link[] };
+    const status = (await (await fetch(`${url}/api/labs/linklab/status`)).json()) as { links: LinkStatus[] };
     assert.deepEqual(status.links.filter((l) => l.pulled || l.impair), []);
     assert.deepEqual(processesIn(data), []);
   });

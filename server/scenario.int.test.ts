@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { io, type Socket } from "socket.io-client";
+import { startLabServer, type LabServer } from "../scripts/lab-server";
 import type { ScenarioView } from "./api/scenario-service";
 import type { LabStatus } from "./engine/lab-run";
 import { processesIn } from "./engine/procs";
 import type { LinkStatus } from "./engine/switch/link-faults";
-import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
+import { connect, request } from "./test-support";
 
 const ROOT = join(import.meta.dirname, "..");
 const lab = (scenario: string[]) => `umlab: 1
@@ -32,23 +29,15 @@ scenario:
 ${scenario.map((s) => `  - ${s}`).join("\n")}
 `;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI (real UML)", () => {
-  const data = mkdtempSync(join(tmpdir(), "umlab-scenario-"));
-  let server: ChildProcess;
+  let server: LabServer | undefined;
   let url = "";
-  let socket: Socket<ServerToClient, ClientToServer>;
+  let data = "";
+  let socket: ReturnType<typeof connect>;
   const links: { t: number; link: LinkStatus }[] = [];
-  const req = (method: string, path: string, body?: unknown, type = "application/json") =>
-    fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { "content-type": type }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  const req = (method: string, path: string, body?: unknown, type?: string) => request(url, method, path, body, type);
   const scenario = async () => (await (await req("GET", "/api/labs/scenlab/scenario")).json()) as ScenarioView;
   const status = async () => (await (await req("GET", "/api/labs/scenlab/status")).json()) as LabStatus;
   const ping = async (n = 1) => ((await (await req("POST", "/api/labs/scenlab/nodes/a/exec", { argv: ["ping", "-c", String(n), "-W", "1", "10.9.0.2"] })).json()) as { exitCode: number; stdout: string });
@@ -70,43 +59,20 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
   };
 
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", UMLAB_DATA: data, PORT: String(port), HOST: "127.0.0.1", UMLAB_NO_SAMPLES: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60000);
-      const onData = (d: Buffer) => {
-        log += d;
-        if (log.includes("console on")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      server.stdout!.on("data", onData);
-      server.stderr!.on("data", onData);
-      server.on("exit", () => reject(new Error(`server exited:\n${log}`)));
-    });
+    server = await startLabServer({ samples: false, name: "scenario" });
+    ({ url, data } = server);
     const res = await req("POST", "/api/labs", lab(["at 2s crash b", "at 0.5s pull a.eth0", "at 1.5s plug a.eth0", "at 2.5s crash b"]), "application/yaml");
     assert.equal(res.status, 201, await res.text());
     const res2 = await req("POST", "/api/labs", "umlab: 1\nname: plain\nnodes: { n: {} }\n", "application/yaml");
     assert.equal(res2.status, 201);
-    socket = io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
+    socket = connect(url);
     socket.on("link:state", (ev) => ev.lab === "scenlab" && links.push({ t: performance.now(), link: ev.link }));
     await new Promise<void>((r) => socket.once("connect", () => r()));
   });
 
   after(async () => {
     socket?.close();
-    if (server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => server.once("exit", r));
-    }
-    rmSync(data, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it("shows the steps in the order they run; refuses to play a lab that is not running or has no scenario (409)", async () => {

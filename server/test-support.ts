@@ -1,0 +1,29 @@
+// How the integration tests reach the real server that scripts/lab-server.ts
+// starts for them (`startLabServer`): its HTTP API, its CLI and its socket.io.
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { join } from "node:path";
+import { io, type Socket } from "socket.io-client";
+import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
+
+const ROOT = join(import.meta.dirname, "..");
+
+/** A request to the server at `url`: a string body is sent as `type`, any other as JSON. */
+export const request = (url: string, method: string, path: string, body?: unknown, type = "application/json") =>
+  fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": type },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+/** The CLI (bin/umlab.mjs) against the server at `url`, run to its end; in the project root unless `cwd`. */
+export const umlab = (url: string, args: string[], options: { cwd?: string; input?: string; timeout?: number } = {}): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], {
+    cwd: options.cwd ?? ROOT,
+    encoding: "utf8",
+    input: options.input,
+    env: { ...process.env, UMLAB_URL: url },
+    timeout: options.timeout ?? 180_000,
+  });
+
+/** A new socket.io client of the server at `url`, as the console connects. */
+export const connect = (url: string): Socket<ServerToClient, ClientToServer> => io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
