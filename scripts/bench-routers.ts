@@ -12,7 +12,8 @@ import { debianRecipe } from "../server/engine/image/recipes";
 import { imageBytes } from "../server/engine/image/size";
 import type { LabRun } from "../server/engine/lab-run";
 import { parseLabYaml } from "../server/labfile/labyaml";
-import { log, median, sleep } from "./bench-lib";
+import { until } from "../server/test-support";
+import { log, median } from "./bench-lib";
 
 export interface RouterResults {
   buildColdS: number;
@@ -33,14 +34,7 @@ async function nextHop(run: LabRun): Promise<string | null> {
 }
 
 /** Milliseconds until `test` holds, polling as fast as the exec channel answers. */
-async function until(what: string, timeoutMs: number, test: () => Promise<boolean>): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if (await test().catch(() => false)) return performance.now() - t0;
-    await sleep(20);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-}
+const msUntil = async (what: string, timeoutMs: number, test: () => Promise<boolean>): Promise<number> => (await until(what, timeoutMs, test, 20)).ms;
 
 async function allRoutes(run: LabRun): Promise<boolean> {
   for (const n of ["node01", "node02", "node03", "node04"]) {
@@ -78,16 +72,16 @@ export async function routerBench(engine: Engine, runs = 3): Promise<RouterResul
     const t0 = performance.now();
     const run = await engine.start(lab);
     try {
-      await until("all routes", 120000, () => allRoutes(run));
+      await msUntil("all routes", 120000, () => allRoutes(run));
       result.convergeS.push((performance.now() - t0) / 1000);
       // The way to node03 goes through node04 (10.0.4.4) until node04's eth0 is pulled.
-      await until("route through node04", 30000, async () => (await nextHop(run)) === "10.0.4.4");
+      await msUntil("route through node04", 30000, async () => (await nextHop(run)) === "10.0.4.4");
       await run.links.pull(run.lab, "node04", 0);
-      result.rerouteLinkS.push((await until("reroute after the pull", 30000, async () => (await nextHop(run)) === "10.0.1.2")) / 1000);
+      result.rerouteLinkS.push((await msUntil("reroute after the pull", 30000, async () => (await nextHop(run)) === "10.0.1.2")) / 1000);
       await run.links.plug(run.lab, "node04", 0);
-      await until("route through node04 again", 60000, async () => (await nextHop(run)) === "10.0.4.4");
+      await msUntil("route through node04 again", 60000, async () => (await nextHop(run)) === "10.0.4.4");
       await run.node("node04").crash();
-      result.rerouteCrashS.push((await until("reroute after the crash", 60000, async () => (await nextHop(run)) === "10.0.1.2")) / 1000);
+      result.rerouteCrashS.push((await msUntil("reroute after the crash", 60000, async () => (await nextHop(run)) === "10.0.1.2")) / 1000);
     } finally {
       await engine.stop(lab.name);
       engine.removeLabFiles(lab.name);

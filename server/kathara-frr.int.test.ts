@@ -9,6 +9,7 @@ import { processesIn } from "./engine/procs";
 import { readFolder } from "./labfile/archive";
 import { exportKathara, parseKathara } from "./labfile/kathara";
 import { resolveLab, type Lab } from "./model/lab";
+import { until } from "./test-support";
 
 // A Kathará lab folder as people write them: three FRR routers in a line,
 // .startup files calling `systemctl start frr`, /etc/frr overlays per node,
@@ -25,15 +26,6 @@ function entries(conf: string): Map<string, string> {
     m.set(t.slice(0, eq), t.slice(eq + 1).replace(/^"(.*)"$/, "$1"));
   }
   return m;
-}
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
 }
 
 describe("a Kathará lab folder with FRR routers imports, starts and converges", () => {
@@ -69,8 +61,8 @@ describe("a Kathará lab folder with FRR routers imports, starts and converges",
       const r = await run.node(n).exec("systemctl status frr");
       assert.match(r.stdout, /ospfd: running/, `${n}: ${r.stdout}${r.stderr}`);
     }
-    await until("r1 learns 10.3.0.0/24 by OSPF", 90000, async () => /10\.3\.0\.0\/24 .*proto ospf/.test((await run.node("r1").exec("ip route")).stdout));
-    await until("r3 learns 10.1.0.0/24 by OSPF", 30000, async () => /10\.1\.0\.0\/24 .*proto ospf/.test((await run.node("r3").exec("ip route")).stdout));
+    await until("r1 learns 10.3.0.0/24 by OSPF", 90000, async () => /10\.3\.0\.0\/24 .*proto ospf/.test((await run.node("r1").exec("ip route")).stdout), 500);
+    await until("r3 learns 10.1.0.0/24 by OSPF", 30000, async () => /10\.1\.0\.0\/24 .*proto ospf/.test((await run.node("r3").exec("ip route")).stdout), 500);
     const ping = await run.node("r1").exec("ping -c 2 -W 3 -I 10.1.0.1 10.3.0.3");
     assert.equal(ping.exitCode, 0, ping.stdout + ping.stderr);
     const neighbours = await run.node("r2").exec("vtysh -c 'show ip ospf neighbor'");

@@ -27,3 +27,23 @@ export const umlab = (url: string, args: string[], options: { cwd?: string; inpu
 
 /** A new socket.io client of the server at `url`, as the console connects. */
 export const connect = (url: string): Socket<ServerToClient, ClientToServer> => io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
+
+/**
+ * Polls `probe` until it gives a value (not null or false), every `everyMs`;
+ * a probe that throws counts as not yet. Resolves with the value and how long
+ * it took; rejects naming `what` and the last error after `timeoutMs`.
+ */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | false>, everyMs = 300): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  let last: unknown = null;
+  while (performance.now() - t0 < timeoutMs) {
+    try {
+      const v = await probe();
+      if (v !== null && v !== false) return { value: v, ms: performance.now() - t0 };
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}

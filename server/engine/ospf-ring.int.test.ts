@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { parseLabYaml } from "../labfile/labyaml";
 import { Engine } from "./engine";
 import type { LabRun } from "./lab-run";
+import { until } from "../test-support";
 import { processesIn } from "./procs";
 
 // The classic UML lab's OSPF ring, as bundled: real FRR in Debian router images.
@@ -14,21 +15,6 @@ const NODES = ["node01", "node02", "node03", "node04"];
 // Addresses node02 and node04 put in a recorded route when a packet passes them.
 const VIA_NODE02 = /\b10\.0\.[12]\.2\b/;
 const VIA_NODE04 = /\b10\.0\.[34]\.4\b/;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<{ value: T; ms: number }> {
-  const t0 = Date.now();
-  let last: unknown = null;
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      const v = await probe();
-      if (v !== null) return { value: v, ms: Date.now() - t0 };
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 /** The recorded route of one `ping -R` from node01 to node03's virtual IP, when it got an answer. */
 async function recordedRoute(run: LabRun): Promise<string | null> {
