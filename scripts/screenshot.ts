@@ -1,9 +1,11 @@
-// `npm run screenshot`: docs/screenshot.png, the README's picture. The real
-// server (production build, scripts/lab-server.ts) with the sample labs, the
-// sample "two-hosts" running in Debian's Chromium at 1440x900: both terminals
-// side by side, host1 having pinged host2 and host2 showing its address, host1
-// selected in the inspector. The lab and the server are stopped at the end, and
-// nothing may be left running.
+// `npm run screenshot`: the README's pictures. The real server (production
+// build, scripts/lab-server.ts) with the sample labs, in Debian's Chromium at
+// 1440x900. docs/screenshot.png: the sample "two-hosts" running, both
+// terminals side by side, host1 having pinged host2 and host2 showing its
+// address, host1 selected in the inspector. docs/ospf-ring.png: the sample
+// "ospf-ring" with node04's eth0 pulled, node01's terminal showing the
+// recorded route through node02. The labs and the server are stopped at the
+// end, and nothing may be left running.
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import playwrightConfig from "../playwright.config";
@@ -11,8 +13,10 @@ import { startLabServer } from "./lab-server";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "docs", "screenshot.png");
+const RING_OUT = join(ROOT, "docs", "ospf-ring.png");
 const LAB = "two-hosts";
 const NODES = ["host1", "host2"];
+const RING = ["node01", "node02", "node03", "node04"];
 const VIEWPORT = { width: 1440, height: 900 };
 const log = (m: string) => process.stderr.write(`screenshot: ${m}\n`);
 
@@ -25,8 +29,41 @@ async function typeLine(page: Page, name: string, line: string): Promise<void> {
   await page.keyboard.press("Enter");
 }
 
-async function nodesIn(page: Page, state: "running" | "stopped", timeout: number): Promise<void> {
-  for (const n of NODES) await page.locator(`[data-node="${n}"][data-state="${state}"]`).waitFor({ timeout });
+async function nodesIn(page: Page, state: "running" | "stopped", timeout: number, nodes = NODES): Promise<void> {
+  for (const n of nodes) await page.locator(`[data-node="${n}"][data-state="${state}"]`).waitFor({ timeout });
+}
+
+/** The OSPF ring with a pulled link: node01 reaches node03's virtual IP through node02. */
+async function ringPicture(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator(`[data-lab="ospf-ring"]`).getByRole("link", { name: "ospf-ring" }).click();
+  await node(page, "node01").waitFor();
+  log("starting ospf-ring");
+  await page.getByRole("button", { name: "Start", exact: true }).click();
+  await nodesIn(page, "running", 120_000, RING);
+  await node(page, "node01").dblclick();
+  await screen(page, "node01").filter({ hasText: "node01:" }).waitFor({ timeout: 60_000 });
+  // Converged when node01's route to node03's virtual IP goes through node04.
+  for (let i = 0; ; i++) {
+    await typeLine(page, "node01", "clear; ip route show 10.10.10.3");
+    if (await screen(page, "node01").filter({ hasText: "via 10.0.4.4" }).isVisible({ timeout: 1000 }).catch(() => false)) break;
+    if (i > 60) throw new Error("ospf-ring did not converge within a minute");
+    await page.waitForTimeout(1000);
+  }
+  const wire = page.locator('.react-flow__edge[data-id="node04:eth0"]');
+  await wire.click({ button: "right" });
+  await page.getByRole("menuitem", { name: "Pull link" }).click();
+  await page.waitForTimeout(2500);
+  await typeLine(page, "node01", "clear; ping -R -c 1 10.10.10.3");
+  await screen(page, "node01").filter({ hasText: "10.0.2.2" }).waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(500);
+  await node(page, "node04").click();
+  await page.mouse.move(VIEWPORT.width / 2, 5);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: RING_OUT });
+  log(`wrote ${RING_OUT}`);
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await nodesIn(page, "stopped", 60_000, RING);
 }
 
 log("starting the server");
@@ -65,6 +102,8 @@ try {
     log(`stopping ${LAB}`);
     await page.getByRole("button", { name: "Stop", exact: true }).click();
     await nodesIn(page, "stopped", 60_000);
+
+    await ringPicture(page, server.url);
   } finally {
     await browser.close();
   }
