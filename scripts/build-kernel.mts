@@ -1,24 +1,46 @@
 // Builds umlab's fast kernel into the data root when it is not built yet
 // (`npm test` does this before the tests; the server does it in the background).
-import { buildKernel, kernelPlan } from "../server/engine/kernel/build";
-import { fastKernel } from "../server/engine/kernel/kernels";
+// With --test, also the custom kernel the tests boot (custom-kernel.int.test.ts).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildKernel, kernelPlan, type CustomKernelRequest } from "../server/engine/kernel/build";
+import { TEST_KERNEL } from "../server/engine/kernel/fixtures/test-kernel";
 import { dataRoot } from "../server/engine/paths";
 
 const root = dataRoot();
-if (!fastKernel(root)) {
-  const plan = kernelPlan(root);
+
+async function build(custom: CustomKernelRequest | null): Promise<void> {
+  const plan = kernelPlan(root, custom);
+  const what = custom ? `the custom kernel ${custom.name}` : "umlab's fast kernel";
+  if (plan.id === built(plan.dir)) return;
   const t0 = Date.now();
   let step = 0;
-  process.stdout.write(`provision: building umlab's fast kernel (${plan.id}, log in ${plan.log})\n`);
+  process.stdout.write(`provision: building ${what} (${plan.id}, log in ${plan.log})\n`);
   try {
-    await buildKernel(root, (p) => {
-      if (p.step === step) return;
-      step = p.step;
-      process.stdout.write(`provision:   [${p.step}/${p.steps}] ${p.label}\n`);
+    const meta = await buildKernel(root, {
+      custom,
+      onProgress: (p) => {
+        if (p.step === step) return;
+        step = p.step;
+        process.stdout.write(`provision:   [${p.step}/${p.steps}] ${p.label}\n`);
+      },
     });
+    for (const w of meta.warnings ?? []) process.stdout.write(`provision:   warning: ${w}\n`);
   } catch (e) {
     process.stderr.write(`provision: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`provision: fast kernel built in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+  process.stdout.write(`provision: ${what} built in ${Math.round((Date.now() - t0) / 1000)} s\n`);
 }
+
+/** The id of the kernel built in a plan's folder, if any. */
+function built(dir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { id: string }).id;
+  } catch {
+    return null;
+  }
+}
+
+await build(null);
+if (process.argv.includes("--test")) await build(TEST_KERNEL);

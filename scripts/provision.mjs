@@ -95,11 +95,12 @@ if (!existsSync(buildStamp) || readFileSync(buildStamp, "utf8") !== buildHash) {
   mkdirSync(join(ROOT, ".next"), { recursive: true });
   writeFileSync(buildStamp, buildHash);
 }
-// 6. Tests run on umlab's fast kernel and boot the Debian images: build them
-// now, once (the kernel about 4 minutes on 2 cores, each image under a minute).
+// 6. Tests run on umlab's fast kernel, boot one custom kernel and the Debian
+// images: build them now, once (each kernel about 4 minutes on 2 cores, each
+// image under a minute).
 // `npm start` leaves both to the server, which builds them in the background.
 if (forTests) {
-  run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-kernel.mts")]);
+  run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-kernel.mts"), "--test"]);
   run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-images.mts")]);
 }
 say("ready");

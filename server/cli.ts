@@ -3,10 +3,10 @@ import { basename } from "node:path";
 import { io } from "socket.io-client";
 import type { BuildState } from "./api/build-job";
 import type { ImageInfo, ImageStatus } from "./api/image-service";
-import type { KernelBuildState, KernelInfo } from "./api/kernel-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { exportKathara, importKathara } from "./cli/kathara";
+import { kernelCommand } from "./cli/kernel";
 import { scenarioCommand } from "./cli/scenario";
 import type { LinkStatus } from "./engine/switch/link-faults";
 import { impairmentText } from "./model/link";
@@ -48,8 +48,13 @@ usage: umlab [--url URL] COMMAND
   scenario LAB stop               cancel the steps of a play still pending
   scenario LAB log                what the last play did, and when
   rm LAB                          delete a stopped lab and its disks
-  kernel ls                       the kernels nodes can boot (fast, debian)
+  kernel ls                       the kernels nodes can boot (fast, debian, custom ones)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
+  kernel build NAME --fragment FILE [--no-wait]
+                                  build a custom kernel: umlab's configuration with FILE's
+                                  lines (CONFIG_X=y|m|n, # CONFIG_X is not set) over it;
+                                  nodes boot it with \`kernel: NAME\` (- reads stdin)
+  kernel rm NAME                  remove a custom kernel (or cancel its build)
   image ls                        the guest images (busybox, router, host), size and date
   image build NAME [--no-wait]    build a Debian image (router, host); waits, showing progress
 
@@ -341,44 +346,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(`deleted lab ${rest[0]}`);
       return 0;
     case "kernel":
-      return kernelCommand(rest);
+      return local(kernelCommand(rest, request));
     case "image":
       return imageCommand(rest);
     default:
       throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
   }
-}
-
-type Kernels = { kernels: KernelInfo[]; build: KernelBuildState };
-
-async function kernelCommand(rest: string[]): Promise<number> {
-  if (rest[0] === "ls") {
-    const { kernels } = await api<Kernels>("GET", "/api/kernels");
-    for (const k of kernels) console.log(`${k.name.padEnd(7)} ${(k.ready ? k.release ?? "" : "not ready").padEnd(14)} ${k.isDefault ? "default " : "        "}${k.detail}`);
-    return 0;
-  }
-  if (rest[0] !== "build") throw new CliError("usage: umlab kernel ls | umlab kernel build [--no-wait]");
-  let { build } = await api<{ build: KernelBuildState }>("POST", "/api/kernels/build");
-  if (build.state === "done") {
-    console.log("the fast kernel is built");
-    return 0;
-  }
-  if (rest.includes("--no-wait")) {
-    console.log("building the fast kernel in the background: `umlab kernel ls` shows how far it is");
-    return 0;
-  }
-  let last = "";
-  while (build.state === "building") {
-    const p = build.progress;
-    const line = p ? `[${p.step}/${p.steps}] ${p.label}` : "starting";
-    if (line !== last) console.error(line);
-    last = line;
-    await new Promise((r) => setTimeout(r, 2000));
-    build = (await api<Kernels>("GET", "/api/kernels")).build;
-  }
-  if (build.state === "failed") throw new CliError(`the fast kernel's build failed: ${build.error}`);
-  console.log("the fast kernel is built: nodes started from now on boot it");
-  return 0;
 }
 
 async function imageCommand(rest: string[]): Promise<number> {

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   engine.on("node-state", (lab: string, s: { name: string; state: string; reason: string | null }) => {
     if (s.state === "crashed") console.error(`umlab: ${lab}/${s.name} crashed: ${s.reason}`);
   });
-  const kernels = new KernelService(root);
+  const kernels = new KernelService(root, (kernel) => engine.kernelUsers(kernel));
   const images = new ImageService(root);
   const service = new LabService(new LabStore(db), engine, kernels, images);
   // The console never waits for the fast kernel: it builds in the background
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     console.log(`umlab: ${signal}: stopping every running lab`);
+    await kernels.cancel();
     await engine.stopAll();
     await db.$disconnect();
     httpServer.close();

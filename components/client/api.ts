@@ -1,5 +1,6 @@
 "use client";
 import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
+import type { KernelBuildState, KernelInfo } from "@/server/api/kernel-service";
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { ScenarioView } from "@/server/api/scenario-service";
 import type { LabStatus } from "@/server/engine/lab-run";
@@ -67,6 +68,9 @@ export const api = {
   scenarioAction: (ref: string, action: "play" | "stop") => call<ScenarioView>("POST", `${lab(ref)}/scenario/${action}`),
   images: () => call<{ images: ImageInfo[] }>("GET", "/api/images").then((r) => r.images),
   buildImage: (name: string) => call<ImageStatus>("POST", `/api/images/${encodeURIComponent(name)}/build`),
+  kernels: () => call<{ kernels: KernelInfo[]; build: KernelBuildState }>("GET", "/api/kernels"),
+  /** A custom kernel: umlab's configuration with this fragment merged after it. */
+  buildKernel: (name: string, fragment: string) => call<{ build: KernelBuildState }>("POST", "/api/kernels/build", { name, fragment }),
   /** A Kathará lab: a folder's files (as picked with webkitdirectory, named by their relative paths) or an archive. */
   importKathara: (from: File[] | File) => {
     const path = "/api/labs/import/kathara";

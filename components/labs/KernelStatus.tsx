@@ -1,41 +1,33 @@
 "use client";
-import { useEffect, useState } from "react";
-import type { KernelBuildState, KernelInfo } from "@/server/api/kernel-service";
-import { umlabSocket } from "../client/socket";
+import { useKernels } from "../client/kernels";
+import { KernelBuildForm } from "./KernelBuildForm";
 
-/** One line on the labs page: which kernel new nodes boot, and the fast kernel's build while it runs. */
+/**
+ * On the labs page: which kernel new nodes boot, the custom kernels there
+ * are, the build running; and a form to build a custom kernel.
+ */
 export function KernelStatus() {
-  const [kernels, setKernels] = useState<KernelInfo[] | null>(null);
-  const [build, setBuild] = useState<KernelBuildState | null>(null);
-  useEffect(() => {
-    const load = () =>
-      fetch("/api/kernels")
-        .then((r) => r.json() as Promise<{ kernels: KernelInfo[]; build: KernelBuildState }>)
-        .then((k) => {
-          setKernels(k.kernels);
-          setBuild(k.build);
-        })
-        .catch(() => {});
-    void load();
-    const socket = umlabSocket();
-    const onStatus = (b: KernelBuildState) => {
-      setBuild(b);
-      if (b.state !== "building") void load();
-    };
-    socket.on("kernel:status", onStatus);
-    return () => void socket.off("kernel:status", onStatus);
-  }, []);
-  if (!kernels) return null;
-  const fast = kernels.find((k) => k.name === "fast");
+  const k = useKernels();
+  if (!k) return null;
+  const { kernels, build } = k;
+  const fast = kernels.find((i) => i.name === "fast");
+  const custom = kernels.filter((i) => i.kind === "custom");
+  const step = `step ${build.progress?.step ?? 1} of ${build.progress?.steps ?? 6} (${build.progress?.label ?? "starting"})`;
   const text =
-    build?.state === "building"
-      ? `Fast kernel: building, step ${build.progress?.step ?? 1} of ${build.progress?.steps ?? 6} (${build.progress?.label ?? "starting"}); nodes boot Debian's kernel meanwhile.`
+    build.state === "building" && build.kernel === "fast"
+      ? `Fast kernel: building, ${step}; nodes boot Debian's kernel meanwhile.`
       : fast?.ready
-        ? `Nodes boot umlab's fast kernel (${fast.release}) unless they choose Debian's.`
+        ? `Nodes boot umlab's fast kernel (${fast.release}) unless they choose Debian's or a custom kernel.`
         : `Fast kernel: ${fast?.detail ?? "unknown"}`;
+  const builtCustom = custom.filter((c) => c.ready).map((c) => c.name);
   return (
-    <p className={`kernel-status${build?.state === "failed" ? " error" : ""}`} data-testid="kernel-status">
-      {text}
-    </p>
+    <div className="kernels">
+      <p className={`kernel-status${build.state === "failed" && build.kernel === "fast" ? " error" : ""}`} data-testid="kernel-status">
+        {text}{" "}
+        {builtCustom.length ? `Custom kernels: ${builtCustom.join(", ")}.` : "No custom kernel yet."}
+        {build.state === "building" && build.kernel !== "fast" && ` Building kernel ${build.kernel}: ${step}.`}
+      </p>
+      <KernelBuildForm kernels={custom} build={build} />
+    </div>
   );
 }

@@ -3,6 +3,7 @@ import { impairmentText } from "@/server/model/link";
 import { useImages } from "../client/images";
 import { CodeEditor } from "./CodeEditor";
 import { GatewayInspector } from "./GatewayInspector";
+import { KernelField } from "./KernelField";
 import { NameField } from "./NameField";
 import { ScenarioField } from "./Scenario";
 import { useTopology } from "./store";
@@ -21,7 +22,7 @@ export function Inspector() {
         <h3>{n.role === "router" ? "Router" : "Host"}</h3>
         <NameField name={selected} />
         <Choice label="Role" value={n.role} options={{ host: "host", router: "router (forwards IPv4)" }} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "role", v))} />
-        <Choice label="Kernel" value={n.kernel} options={KERNELS} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "kernel", v as "fast" | "debian" | undefined))} />
+        <KernelField label="Kernel" value={n.kernel} onChange={(v) => edit((d) => setOrDrop(d.nodes[selected], "kernel", v))} />
         <ImageField image={n.image ?? "busybox"} mem={n.mem} onChange={(v) => edit((d) => void (d.nodes[selected].image = v === "busybox" ? undefined : v))} />
         <label>
           Memory
@@ -81,7 +82,7 @@ export function Inspector() {
   return (
     <aside className="inspector" aria-label="Inspector">
       <h3>Lab</h3>
-      <Choice label="Kernel of every node" value={doc.kernel} options={KERNELS} onChange={(v) => edit((d) => setOrDrop(d, "kernel", v as "fast" | "debian" | undefined))} />
+      <KernelField label="Kernel of every node" value={doc.kernel} onChange={(v) => edit((d) => setOrDrop(d, "kernel", v))} />
       <label>
         Description
         <textarea rows={3} value={doc.description ?? ""} onChange={(e) => edit((d) => void (e.target.value ? (d.description = e.target.value) : delete d.description))} />
@@ -111,8 +112,6 @@ function WireInspector({ id, node, iface, sw }: { id: string; node: string; ifac
     </aside>
   );
 }
-
-const KERNELS = { default: "default: fast once built, else Debian's", fast: "fast (umlab's own)", debian: "Debian's user-mode-linux" };
 
 /**
  * A select over a field whose first option is the lab file's default: choosing

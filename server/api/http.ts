@@ -17,6 +17,9 @@ const STATUS_BY_NAME: Record<string, number> = {
   NodeError: 409,
   ExecError: 409,
   ImageError: 422,
+  KernelError: 422,
+  KernelNameError: 400,
+  FragmentError: 400,
   HostError: 503,
   SwitchError: 500,
 };

@@ -150,6 +150,7 @@ export class LabService {
       return run.status();
     }
     this.images.assertReady(s.lab.nodes.map((n) => n.image));
+    this.kernels.assertReady(s.lab.nodes.map((n) => n.kernel));
     return (await this.engine.start(s.lab)).status();
   }
 
@@ -176,7 +177,11 @@ export class LabService {
         throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs, plugged into a switch the running lab lacks: restart the lab`);
       throw new ConflictError(`node ${nodeName} was added to lab ${s.name} while it runs and has not been started`);
     }
-    if (action === "start" || action === "restart") this.images.assertReady([(pending ?? run.node(nodeName).node).image]);
+    if (action === "start" || action === "restart") {
+      const node = pending ?? run.node(nodeName).node;
+      this.images.assertReady([node.image]);
+      this.kernels.assertReady([node.kernel]);
+    }
     switch (action) {
       case "start":
         if (pending && !run.nodes.get(nodeName)?.isUp) run.applyNode(pending);

@@ -26,6 +26,11 @@ export class Engine extends EventEmitter {
     return this.runs.get(lab);
   }
 
+  /** The running nodes ("lab/node") that chose this kernel (a custom kernel must not be removed under them). */
+  kernelUsers(kernel: string): string[] {
+    return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.kernel === kernel).map((n) => `${run.lab.name}/${n.name}`));
+  }
+
   /** The run of a lab, created (not started) from its definition when there is none. */
   prepare(lab: Lab): LabRun {
     const existing = this.runs.get(lab.name);

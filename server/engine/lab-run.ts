@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab, Node, Switch } from "../model/lab";
 import { assertImageKnown, resolveImage } from "./image/images";
+import { resolveKernel } from "./kernel/kernels";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { GatewayProcess } from "./gateway/gateway-process";
 import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
@@ -67,9 +68,9 @@ export class LabRun extends EventEmitter {
       this.writeState();
       this.emit("link-state", this.current.name, l);
     });
-    for (const n of lab.nodes) this.wire(n);
     // A vde switch's tap takes its first free port when it starts, 1: no node may be given it.
     for (const s of this.switches.values()) if (s.sw.tap && s.sw.kind === "vde") s.ports.allocate(`tap:${s.sw.tap.name}`);
+    for (const n of lab.nodes) this.wire(n);
     for (const g of lab.gateways) {
       const port = g.switch === null ? null : (this.switches.get(g.switch)?.ports.allocate(`gateway:${g.name}`) ?? null);
       this.gateways.set(g.name, new GatewayProcess(g, this.paths.run, port));
@@ -168,6 +169,8 @@ export class LabRun extends EventEmitter {
   async start(): Promise<void> {
     // An unknown or unbuilt image is known before anything runs.
     for (const image of new Set(this.lab.nodes.map((n) => n.image))) resolveImage(this.nodeContext.root, image);
+    // Likewise a kernel not built (a custom one, or fast when chosen before it is).
+    for (const kernel of new Set(this.lab.nodes.map((n) => n.kernel))) resolveKernel(this.nodeContext.root, kernel);
     await this.bringUpSwitches();
     try {
       await this.startInOrder();

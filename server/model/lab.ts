@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LabDefinitionError, type Problem } from "./errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
 import { forwardProblem, gatewaySwitchProblem } from "./gateway";
+import { kernelChoiceProblem } from "./kernel";
 import { nameProblem } from "./names";
 import { resolveScenario, type ScenarioStep } from "./scenario";
 
@@ -9,8 +10,11 @@ export type SwitchKind = "vde" | "uml_switch";
 export type SwitchMode = "switch" | "hub";
 
 export type NodeRole = "host" | "router";
-/** umlab's own fast kernel or Debian's; null: the fast one once it is built. */
-export type KernelChoice = "fast" | "debian";
+/**
+ * umlab's own fast kernel, Debian's, or a custom kernel by name (built with
+ * `umlab kernel build NAME --fragment FILE`); null: the fast one once it is built.
+ */
+export type KernelChoice = "fast" | "debian" | (string & {});
 
 /** Where a node or switch sits on the canvas; null until someone places it. */
 export type Position = { x: number; y: number } | null;
@@ -19,15 +23,11 @@ export interface Switch {
   name: string;
   kind: SwitchKind;
   mode: SwitchMode;
+  /** A tap device on the host plugged into the switch (needs root): the host itself joins the lab's network. */
+  tap: HostTap | null;
   pos: Position;
 }
 
-export interface Interface {
-  /** A tap device on the host plugged into the switch (needs root): the host itself joins the lab's network. */
-  tap: HostTap | null;
-  index: number;
-  /** The switch this interface is plugged into, or null when unplugged. */
-  switch: string | null;
 export interface HostTap {
   /** The host's interface name. */
   name: string;
@@ -35,6 +35,10 @@ export interface HostTap {
   address: string | null;
 }
 
+export interface Interface {
+  index: number;
+  /** The switch this interface is plugged into, or null when unplugged. */
+  switch: string | null;
 }
 
 export interface Node {
@@ -97,7 +101,10 @@ export const MAX_INTERFACES = 16;
 
 const plug = z.string().nullable();
 const rawPos = z.tuple([z.number().finite(), z.number().finite()]);
-const rawKernel = z.enum(["fast", "debian"]);
+const rawKernel = z.string().superRefine((k, ctx) => {
+  const p = kernelChoiceProblem(k);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
 const rawNode = z.strictObject({
   role: z.enum(["host", "router"]).optional(),
   kernel: rawKernel.optional(),
@@ -113,13 +120,6 @@ const rawShared = z.strictObject({
   startup: z.string().optional(),
   files: z.record(z.string(), z.string()).optional(),
 });
-const rawSwitch = z.strictObject({
-  kind: z.enum(["vde", "uml_switch"]).optional(),
-  mode: z.enum(["switch", "hub"]).optional(),
-  pos: rawPos.optional(),
-});
-const rawGateway = z.strictObject({
-  switch: z.string().nullable().optional(),
 const rawTap = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{0,14}$/, "a host interface name: a lower-case letter, then up to 14 letters, digits, _ or -"),
   address: z
@@ -127,10 +127,17 @@ const rawTap = z.strictObject({
     .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([12]?\d|3[0-2])$/, "an IPv4 address with its prefix length, e.g. 10.0.0.254/24")
     .optional(),
 });
+const rawSwitch = z.strictObject({
+  kind: z.enum(["vde", "uml_switch"]).optional(),
+  mode: z.enum(["switch", "hub"]).optional(),
+  tap: rawTap.optional(),
+  pos: rawPos.optional(),
+});
+const rawGateway = z.strictObject({
+  switch: z.string().nullable().optional(),
   dhcp: z.boolean().optional(),
   forward: z.array(z.string()).optional(),
   pos: rawPos.optional(),
-  tap: rawTap.optional(),
 });
 export const rawLabSchema = z.strictObject({
   name: z.string(),
@@ -170,13 +177,6 @@ export function resolveLab(input: unknown): Lab {
     switches.push({ name, kind: s?.kind ?? "vde", mode: s?.mode ?? "switch", tap: s?.tap ? { name: s.tap.name, address: s.tap.address ?? null } : null, pos: toPosition(s?.pos) });
   }
   const switchNames = new Set(switches.map((s) => s.name));
-
-  const nodes: Node[] = [];
-  for (const [name, n] of Object.entries(raw.nodes ?? {})) {
-    const at = ["nodes", name];
-    const p = nameProblem(name);
-    if (p) problems.push({ path: at, message: p });
-    if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
   const taps = new Map<string, string>();
   for (const s of switches) {
     if (!s.tap) continue;
@@ -184,6 +184,13 @@ export function resolveLab(input: unknown): Lab {
     if (other) problems.push({ path: ["switches", s.name, "tap", "name"], message: `host interface "${s.tap.name}" is already the tap of switch "${other}"` });
     else taps.set(s.tap.name, s.name);
   }
+
+  const nodes: Node[] = [];
+  for (const [name, n] of Object.entries(raw.nodes ?? {})) {
+    const at = ["nodes", name];
+    const p = nameProblem(name);
+    if (p) problems.push({ path: at, message: p });
+    if (switchNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a switch` });
     nodes.push(resolveNode(name, n ?? {}, switchNames, problems, raw.kernel ?? null));
   }
   checkStartOrder(nodes, problems);
@@ -354,9 +361,10 @@ export function toRawLab(lab: Lab): RawLab {
   }
   raw.switches = {};
   for (const s of lab.switches) {
-    const r: { kind?: SwitchKind; mode?: SwitchMode; pos?: [number, number] } = {};
+    const r: z.input<typeof rawSwitch> = {};
     if (s.kind !== "vde") r.kind = s.kind;
     if (s.mode !== "switch") r.mode = s.mode;
+    if (s.tap) r.tap = s.tap.address ? { ...s.tap, address: s.tap.address } : { name: s.tap.name };
     if (s.pos) r.pos = fromPosition(s.pos);
     raw.switches[s.name] = r;
   }
@@ -364,7 +372,6 @@ export function toRawLab(lab: Lab): RawLab {
     raw.gateways = {};
     for (const g of lab.gateways) {
       const r: z.input<typeof rawGateway> = { switch: g.switch };
-    if (s.tap) r.tap = s.tap.address ? { ...s.tap, address: s.tap.address } : { name: s.tap.name };
       if (!g.dhcp) r.dhcp = false;
       if (g.forward.length) r.forward = [...g.forward];
       if (g.pos) r.pos = fromPosition(g.pos);

@@ -41,7 +41,7 @@ export interface ServerToClient {
   "scenario:event": (ev: { lab: string; entry: ScenarioEvent }) => void;
   /** A scenario play began or ended (done, stopped, or its lab stopped). */
   "scenario:state": (ev: { lab: string; state: ScenarioState }) => void;
-  /** The fast kernel's build, while it runs and when it ends. */
+  /** A kernel's build (fast or custom: `kernel` says which), while it runs and when it ends. */
   "kernel:status": (build: KernelBuildState) => void;
   /** A Debian image's build, while it runs and when it ends. */
   "image:status": (status: ImageStatus) => void;

@@ -30,6 +30,8 @@ export interface RunStepsOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Checks run after a step succeeded (e.g. the kernel's resolved configuration); throwing fails the build. */
   after?: (step: BuildStep) => void;
+  /** Aborting ends the running step (its whole process group) and fails the build. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,8 +56,18 @@ export async function runSteps(steps: BuildStep[], o: RunStepsOptions): Promise<
 function runStep(step: BuildStep, o: RunStepsOptions, log: NodeJS.WritableStream, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     log.write(`\n### ${step.label}: ${step.argv.join(" ")}\n`);
+    if (o.signal?.aborted) return reject(new BuildError(`${step.label}: cancelled`));
     // A session of its own: mmdebstrap, failing, hangs up its whole session, which must not be ours.
     const child = spawn(step.argv[0], step.argv.slice(1), { cwd: step.cwd, env: { ...process.env, LC_ALL: "C", ...o.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // The step's own process group (detached: its pid), so make's compilers end with it.
+    const cancel = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    };
+    o.signal?.addEventListener("abort", cancel, { once: true });
     let tail: string[] = [];
     const take = (d: Buffer) => {
       log.write(d);
@@ -67,7 +79,9 @@ function runStep(step: BuildStep, o: RunStepsOptions, log: NodeJS.WritableStream
     child.stderr.on("data", take);
     child.on("error", (e) => reject(new BuildError(`${step.label}: ${e.message}`)));
     child.on("close", (code, signal) => {
-      if (code === 0) resolve();
+      o.signal?.removeEventListener("abort", cancel);
+      if (o.signal?.aborted) reject(new BuildError(`${step.label}: cancelled`));
+      else if (code === 0) resolve();
       else reject(new BuildError(`${step.label} failed (${code === null ? signal : `exit ${code}`}); the end of its output:\n${tail.join("\n")}\n(whole log: ${o.log})`));
     });
   });

@@ -3,9 +3,11 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { customKernelNameProblem } from "../../model/kernel";
 import { BuildError, runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { HostError, hostProgram } from "../host";
 import { kernelsDir } from "../paths";
+import { parseFragment, unmetOptions, type FragmentOptions } from "./fragment";
 
 /** Debian's kernel source package, the one tarball the fast kernel is built from. */
 export const SOURCE_PACKAGE = "linux-source-6.1";
@@ -14,11 +16,25 @@ const FRAGMENT = join(import.meta.dirname, "umlab.config");
 /** Bump when the way the kernel is built changes (not its configuration: that is hashed). */
 const RECIPE_VERSION = 1;
 
-export interface KernelPlan {
-  /** fast-<hash of source version, fragment and recipe>: a changed input is a new kernel. */
-  id: string;
-  sourceVersion: string;
+/** A kernel of the user's: a name, and a configuration fragment merged after umlab's. */
+export interface CustomKernelRequest {
+  name: string;
   fragment: string;
+}
+
+export interface KernelPlan {
+  /**
+   * fast-<hash of source version, fragment and recipe>, or custom-<name>-<hash
+   * of the same and the user's fragment>: a changed input is a new kernel.
+   */
+  id: string;
+  /** "fast", or the custom kernel's name. */
+  name: string;
+  sourceVersion: string;
+  /** The fragments merged over defconfig, in this order: umlab's, then the user's (written into the work folder). */
+  fragments: string[];
+  /** The user's fragment (a custom kernel), null for the fast kernel. */
+  userFragment: string | null;
   /** Where the finished kernel lives: linux, modules/<release>/, kernel.json. */
   dir: string;
   /** Scratch space for the build, removed afterwards. */
@@ -26,35 +42,66 @@ export interface KernelPlan {
   log: string;
 }
 
-let identity: { key: string; sourceVersion: string; id: string } | null = null;
+let identity: { key: string; sourceVersion: string; fragment: string } | null = null;
 
 /**
- * The source version and kernel id, asked of dpkg once per installed source
- * tarball: every node start looks the fast kernel up, and a thousand node
- * starts must not mean a thousand dpkg-query runs.
+ * The source version and umlab's fragment, asked of dpkg once per installed
+ * source tarball: every node start looks the fast kernel up, and a thousand
+ * node starts must not mean a thousand dpkg-query runs.
  */
-function kernelIdentity(): { sourceVersion: string; id: string } {
+function sourceIdentity(): { sourceVersion: string; fragment: string } {
   if (!existsSync(SOURCE_TARBALL)) throw new HostError(`the kernel source is not installed: install the Debian package ${SOURCE_PACKAGE} (\`npm start\` does it)`);
   const key = `${statSync(SOURCE_TARBALL).mtimeMs} ${statSync(FRAGMENT).mtimeMs}`;
   if (identity?.key !== key) {
     const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
-    const fragment = readFileSync(FRAGMENT, "utf8");
-    const id = `fast-${createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${fragment}`).digest("hex").slice(0, 12)}`;
-    identity = { key, sourceVersion, id };
+    identity = { key, sourceVersion, fragment: readFileSync(FRAGMENT, "utf8") };
   }
   return identity;
 }
 
-/** What would be built on this host now; throws a HostError when the source package is missing. */
-export function kernelPlan(root: string): KernelPlan {
-  const { sourceVersion, id } = kernelIdentity();
-  const kernels = kernelsDir(root);
-  return { id, sourceVersion, fragment: FRAGMENT, dir: join(kernels, id), work: join(kernels, `.build-${id}`), log: join(kernels, `${id}.log`) };
+/** A kernel's id: its kind (and name), and a hash of everything it is built from. */
+export function kernelId(sourceVersion: string, umlabFragment: string, custom: CustomKernelRequest | null): string {
+  const hash = createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${umlabFragment}`);
+  if (custom) hash.update(`\n### the user's fragment\n${custom.fragment}`);
+  return `${custom ? `custom-${custom.name}` : "fast"}-${hash.digest("hex").slice(0, 12)}`;
+}
+
+/** A fragment as stored and hashed: Unix line ends, one final newline. */
+export function normalizeFragment(text: string): string {
+  return `${text.replace(/\r\n?/g, "\n").trimEnd()}\n`;
 }
 
 /**
- * The build as data: unpack Debian's source, `defconfig`, merge our fragment,
- * resolve the rest, compile the kernel and its modules, install the modules
+ * What would be built on this host now: the fast kernel, or a custom one
+ * (whose name and fragment are checked first: a NameError or FragmentError).
+ * Throws a HostError when the source package is missing.
+ */
+export function kernelPlan(root: string, custom: CustomKernelRequest | null = null): KernelPlan {
+  if (custom) {
+    const problem = customKernelNameProblem(custom.name);
+    if (problem) throw new KernelNameError(problem);
+    custom = { name: custom.name, fragment: normalizeFragment(custom.fragment) };
+    parseFragment(custom.fragment);
+  }
+  const { sourceVersion, fragment } = sourceIdentity();
+  const id = kernelId(sourceVersion, fragment, custom);
+  const kernels = kernelsDir(root);
+  const work = join(kernels, `.build-${id}`);
+  return {
+    id,
+    name: custom?.name ?? "fast",
+    sourceVersion,
+    fragments: custom ? [FRAGMENT, join(work, "user.config")] : [FRAGMENT],
+    userFragment: custom?.fragment ?? null,
+    dir: join(kernels, id),
+    work,
+    log: join(kernels, `${id}.log`),
+  };
+}
+
+/**
+ * The build as data: unpack Debian's source, `defconfig`, merge our fragment
+ * (and then the user's, whose lines win), resolve the rest, compile the kernel and its modules, install the modules
  * into a staging folder. Each step runs with its argv as given, never a shell.
  */
 export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)): BuildStep[] {
@@ -62,7 +109,7 @@ export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)):
   return [
     { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: plan.work },
     { label: "default configuration", argv: ["make", "ARCH=um", "defconfig"], cwd: src },
-    { label: "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", plan.fragment], cwd: src },
+    { label: plan.userFragment ? "merging umlab's configuration and yours" : "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", ...plan.fragments], cwd: src },
     { label: "resolving the configuration", argv: ["make", "ARCH=um", "olddefconfig"], cwd: src },
     { label: "compiling the kernel and its modules", argv: ["make", "ARCH=um", `-j${jobs}`, "linux", "modules"], cwd: src },
     { label: "installing the modules", argv: ["make", "ARCH=um", "modules_install", "INSTALL_MOD_PATH=../stage", "INSTALL_MOD_STRIP=1", "DEPMOD=/sbin/depmod"], cwd: src },
@@ -71,28 +118,62 @@ export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)):
 
 export type { BuildProgress };
 
+/** What kernel.json says of a built kernel. */
+export interface KernelMeta {
+  id: string;
+  name: string;
+  binary: string;
+  release: string;
+  modules: string;
+  source: string;
+  builtAt: string;
+  seconds: number;
+  /** A custom kernel's fragment, as given (also in fragment.config beside it). */
+  fragment?: string;
+  /** A custom kernel's options that did not end up as its fragment asked. */
+  warnings?: string[];
+}
+
+export interface BuildKernelOptions {
+  /** A kernel of the user's instead of the fast one. */
+  custom?: CustomKernelRequest | null;
+  onProgress?: (p: BuildProgress) => void;
+  /** Aborting ends the running step's processes; the build fails and leaves nothing. */
+  signal?: AbortSignal;
+}
+
 /**
- * Builds the fast kernel into the plan's folder. Nothing changes unless it
- * all succeeds: the kernel appears at once (a rename) or not at all, and a
- * failure says which step failed with the end of its output (the whole log
- * stays beside it).
+ * Builds the fast kernel, or a custom one, into the plan's folder. Nothing
+ * changes unless it all succeeds: the kernel appears at once (a rename) or
+ * not at all, and a failure says which step failed with the end of its
+ * output (the whole log stays beside it). A bad custom fragment is refused
+ * before anything runs.
  */
-export async function buildKernel(root: string, onProgress: (p: BuildProgress) => void = () => {}): Promise<void> {
-  const plan = kernelPlan(root);
-  if (existsSync(join(plan.dir, "kernel.json"))) return;
+export async function buildKernel(root: string, o: BuildKernelOptions = {}): Promise<KernelMeta> {
+  const plan = kernelPlan(root, o.custom ?? null);
+  const built = join(plan.dir, "kernel.json");
+  if (existsSync(built)) return JSON.parse(readFileSync(built, "utf8")) as KernelMeta;
+  const asked: FragmentOptions | null = plan.userFragment === null ? null : parseFragment(plan.userFragment);
+  let warnings: string[] = [];
   for (const tool of ["make", "gcc", "flex", "bison", "bc", "tar", "xz"]) hostProgram(tool);
   const t0 = Date.now();
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
   try {
+    if (plan.userFragment !== null) writeFileSync(plan.fragments[1], plan.userFragment);
     await runSteps(buildSteps(plan), {
       log: plan.log,
       env: { ARCH: "um" },
-      onProgress,
+      onProgress: o.onProgress,
+      signal: o.signal,
       after: (step) => {
-        if (step.argv.includes("olddefconfig")) checkConfig(join(step.cwd, ".config"));
+        if (!step.argv.includes("olddefconfig")) return;
+        const config = readFileSync(join(step.cwd, ".config"), "utf8");
+        checkConfig(config, asked !== null);
+        if (asked) warnings = unmetOptions(asked, config);
       },
     });
+    if (o.signal?.aborted) throw new KernelBuildError("the build was cancelled");
     const src = join(plan.work, SOURCE_PACKAGE);
     const release = readFileSync(join(src, "include", "config", "kernel.release"), "utf8").trim();
     const stage = join(plan.work, "stage");
@@ -102,36 +183,49 @@ export async function buildKernel(root: string, onProgress: (p: BuildProgress) =
     renameSync(join(stage, "lib", "modules", release), join(modules, release));
     for (const link of ["build", "source"]) rmSync(join(modules, release, link), { force: true });
     copyFileSync(join(src, "linux"), join(stage, "linux"));
-    const kernel = {
+    const kernel: KernelMeta = {
       id: plan.id,
-      name: "fast",
+      name: plan.name,
       binary: join(plan.dir, "linux"),
       release,
       modules: join(plan.dir, "modules"),
       source: `${SOURCE_PACKAGE} ${plan.sourceVersion}`,
       builtAt: new Date().toISOString(),
       seconds: Math.round((Date.now() - t0) / 1000),
+      ...(plan.userFragment === null ? {} : { fragment: plan.userFragment, warnings }),
     };
+    if (plan.userFragment !== null) writeFileSync(join(stage, "fragment.config"), plan.userFragment);
     writeFileSync(join(stage, "kernel.json"), `${JSON.stringify(kernel, null, 2)}\n`);
     rmSync(join(stage, "lib"), { recursive: true, force: true });
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(stage, plan.dir);
+    return kernel;
   } finally {
     rmSync(plan.work, { recursive: true, force: true });
   }
 }
 
 /** The resolved configuration must not have pulled back what makes boot slow. */
-function checkConfig(path: string): void {
-  const config = readFileSync(path, "utf8");
+export function checkConfig(config: string, custom = false): void {
   const slow = ["RAID6_PQ", "XOR_BLOCKS"].filter((o) => new RegExp(`^CONFIG_${o}=`, "m").test(config));
-  if (slow.length) throw new KernelBuildError(`the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in umlab.config`);
+  if (slow.length)
+    throw new KernelBuildError(
+      `the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in ${custom ? "your fragment" : "umlab.config"}`,
+    );
 }
 
 export class KernelBuildError extends BuildError {
   constructor(message: string) {
     super(message);
     this.name = "KernelBuildError";
+  }
+}
+
+/** A custom kernel's name that is not one (see customKernelNameProblem). */
+export class KernelNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KernelNameError";
   }
 }
 

@@ -13,23 +13,30 @@ import type { Kernel } from "./kernels";
  * per kernel, rootlessly (`mke2fs -d`); null for a kernel without modules.
  */
 export function modulesDisk(root: string, kernel: Kernel): string | null {
-  if (!kernel.modules || !existsSync(join(kernel.modules, kernel.release))) return null;
-  const tree = join(kernel.modules, kernel.release);
-  const stamp = createHash("sha256").update(`${kernel.binary} ${kernel.release} ${statSync(tree).mtimeMs} ${statSync(kernel.binary).mtimeMs}`).digest("hex").slice(0, 12);
+  const image = modulesDiskFile(root, kernel);
+  if (!image || existsSync(image)) return image;
+  const modules = kernel.modules!;
+  const tree = join(modules, kernel.release);
   const dir = kernelsDir(root);
-  const image = join(dir, `modules-${kernel.name}-${kernel.release}-${stamp}.img`);
-  if (existsSync(image)) return image;
   mkdirSync(dir, { recursive: true });
   const kib = Math.ceil((treeBytes(tree) * 1.3) / 1024) + 8192;
   const tmp = `${image}.${process.pid}.tmp`;
   try {
     // The disk's root is the modules folder itself, so the release's folder sits at /lib/modules/<release>.
-    execFileSync(hostProgram("mke2fs"), ["-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-d", kernel.modules, tmp, `${kib}K`], { stdio: "pipe" });
+    execFileSync(hostProgram("mke2fs"), ["-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-d", modules, tmp, `${kib}K`], { stdio: "pipe" });
     renameSync(tmp, image);
   } finally {
     rmSync(tmp, { force: true });
   }
   return image;
+}
+
+/** Where a kernel's modules disk is, built or not; null for a kernel without modules. */
+export function modulesDiskFile(root: string, kernel: Kernel): string | null {
+  if (!kernel.modules || !existsSync(join(kernel.modules, kernel.release))) return null;
+  const tree = join(kernel.modules, kernel.release);
+  const stamp = createHash("sha256").update(`${kernel.binary} ${kernel.release} ${statSync(tree).mtimeMs} ${statSync(kernel.binary).mtimeMs}`).digest("hex").slice(0, 12);
+  return join(kernelsDir(root), `modules-${kernel.name}-${kernel.release}-${stamp}.img`);
 }
 
 function treeBytes(dir: string): number {
