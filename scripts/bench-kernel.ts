@@ -89,7 +89,7 @@ function scaleLab(n: number): Lab {
   return resolveLab({ name: `scale${n}`, kernel: "fast", nodes, switches });
 }
 
-async function scaleStep(engine: Engine, n: number): Promise<ScaleStep> {
+export async function scaleStep(engine: Engine, n: number): Promise<ScaleStep> {
   const lab = scaleLab(n);
   const pinged = new Set<string>();
   const onConsole = (l: string, _node: string, data: string) => {
