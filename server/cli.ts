@@ -6,6 +6,7 @@ import type { ImageInfo, ImageStatus } from "./api/image-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { exportKathara, importKathara } from "./cli/kathara";
+import { followBuild } from "./cli/follow-build";
 import { kernelCommand } from "./cli/kernel";
 import { scenarioCommand } from "./cli/scenario";
 import type { LinkStatus } from "./engine/switch/link-faults";
@@ -377,15 +378,7 @@ async function imageCommand(rest: string[]): Promise<number> {
     console.log(`building image ${name} in the background: \`umlab image ls\` shows how far it is`);
     return 0;
   }
-  let last = "";
-  while (build.state === "building") {
-    const p = build.progress;
-    const line = p ? `[${p.step}/${p.steps}] ${p.label}` : "starting";
-    if (line !== last) console.error(line);
-    last = line;
-    await new Promise((r) => setTimeout(r, 1000));
-    build = (await list()).find((i) => i.name === name)?.build ?? build;
-  }
+  build = await followBuild(build, async () => (await list()).find((i) => i.name === name)?.build ?? build);
   if (build.state === "failed") throw new CliError(`the build of image ${name} failed: ${build.error}`);
   console.log(`image ${name} is built: nodes started from now on use it`);
   return 0;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { KernelBuildState, KernelInfo } from "../api/kernel-service";
+import { followBuild } from "./follow-build";
 import type { ServerRequest } from "./kathara";
 
 const USAGE = "usage: umlab kernel ls | umlab kernel build [NAME --fragment FILE] [--no-wait] | umlab kernel rm NAME";
@@ -62,17 +63,8 @@ async function build(args: string[], call: Call): Promise<number> {
     console.log(`building ${what} in the background: \`umlab kernel ls\` shows how far it is`);
     return 0;
   }
-  let last = "";
-  let list: Kernels | null = null;
-  while (build.state === "building") {
-    const p = build.progress;
-    const line = p ? `[${p.step}/${p.steps}] ${p.label}` : "starting";
-    if (line !== last) console.error(line);
-    last = line;
-    await new Promise((r) => setTimeout(r, 2000));
-    list = await call<Kernels>("GET", "/api/kernels");
-    build = list.build;
-  }
+  let list = null as Kernels | null;
+  build = await followBuild(build, async () => (list = await call<Kernels>("GET", "/api/kernels")).build, 2000);
   if (build.kernel !== (name ?? "fast")) throw new Error(`the build of ${what} was cancelled`);
   if (build.state === "failed") throw new Error(`the build of ${what} failed: ${build.error}`);
   console.log(name ? `kernel ${name} is built: nodes with \`kernel: ${name}\` boot it` : "the fast kernel is built: nodes started from now on boot it");
