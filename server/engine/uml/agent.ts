@@ -1,4 +1,4 @@
-import { write } from "node:fs";
+import { closeSync, write } from "node:fs";
 import { createRequire } from "node:module";
 import { ReadStream } from "node:tty";
 
@@ -40,6 +40,7 @@ interface Pending {
 export class AgentChannel {
   readonly ttyPath: string;
   private readonly master: number;
+  private readonly slave: number;
   private readonly reader: ReadStream;
   private readonly slaveStream: ReadStream;
   private buffer = "";
@@ -53,6 +54,7 @@ export class AgentChannel {
   constructor() {
     const { master, slave, pty } = nativePty.open(80, 24);
     this.master = master;
+    this.slave = slave;
     this.ttyPath = pty;
     // Raw on the slave side: no echo, no line editing, no CR/LF translation.
     this.slaveStream = new ReadStream(slave);
@@ -94,6 +96,14 @@ export class AgentChannel {
     this.guestGone("the node stopped");
     this.reader.destroy();
     this.slaveStream.destroy();
+    // The stream works on its own descriptor of the tty (libuv reopens a tty
+    // it is given) and leaves ours open: without this every node start kept
+    // a pty, and a host runs out of them (pty/max) after a few thousand.
+    try {
+      closeSync(this.slave);
+    } catch {
+      // already closed
+    }
   }
 
   private pump(): void {
