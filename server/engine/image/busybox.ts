@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
 import { guestInit } from "./guest-init";
+import { remember } from "./remember";
 
 const GUEST = join(import.meta.dirname, "guest");
 /** Bump when the way the image is laid out changes. */
@@ -19,24 +20,17 @@ const SIZE = "128M";
  */
 export function busyboxImage(root: string): string {
   const busybox = hostProgram("busybox");
-  const init = readFileSync(guestInit(root));
-  const rc = readFileSync(join(GUEST, "rc"));
-  const profile = readFileSync(join(GUEST, "profile"));
-  const inittab = readFileSync(join(GUEST, "inittab.busybox"));
-  const udhcpc = readFileSync(join(GUEST, "udhcpc.script"));
-  const hash = createHash("sha256")
-    .update(`v${RECIPE_VERSION} ${SIZE}\n`)
-    .update(readFileSync(busybox))
-    .update(init)
-    .update(rc)
-    .update(profile)
-    .update(inittab)
-    .update(udhcpc)
-    .digest("hex")
-    .slice(0, 12);
+  const init = guestInit(root);
+  const guest = ["rc", "profile", "inittab.busybox", "udhcpc.script"].map((f) => join(GUEST, f));
+  const hash = remember(`busybox ${RECIPE_VERSION} ${SIZE}`, [busybox, init, ...guest], () => {
+    const h = createHash("sha256").update(`v${RECIPE_VERSION} ${SIZE}\n`);
+    for (const f of [busybox, init, ...guest]) h.update(readFileSync(f));
+    return h.digest("hex").slice(0, 12);
+  });
   const image = join(imagesDir(root), `busybox-${hash}.img`);
   if (existsSync(image)) return image;
 
+  const [rc, profile, inittab, udhcpc] = guest.map((f) => readFileSync(f));
   mkdirSync(imagesDir(root), { recursive: true });
   const work = mkdtempSync(join(imagesDir(root), ".build-"));
   try {
@@ -52,7 +46,8 @@ export function busyboxImage(root: string): string {
       mkdirSync(dirname(link), { recursive: true });
       symlinkSync("/bin/busybox", link);
     }
-    writeFileSync(join(tree, "init"), init, { mode: 0o755 });
+    copyFileSync(init, join(tree, "init"));
+    chmodSync(join(tree, "init"), 0o755);
     mkdirSync(join(tree, "etc/umlab"), { recursive: true });
     writeFileSync(join(tree, "etc/umlab/rc"), rc);
     writeFileSync(join(tree, "etc/profile"), profile);

@@ -5,6 +5,7 @@ import { runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
 import { guestInit } from "./guest-init";
+import { remember } from "./remember";
 import { imageBytes } from "./size";
 import type { DebianRecipe } from "./recipes";
 
@@ -37,24 +38,32 @@ export interface ImageMeta {
   seconds: number;
 }
 
-function guestFiles(root: string): Record<string, Buffer> {
+/** Where each of umlab's files in a Debian image comes from: a host file, or the text itself. */
+function guestFiles(root: string): Record<string, string | Buffer> {
   return {
-    init: readFileSync(guestInit(root)),
-    "etc/umlab/rc": readFileSync(join(GUEST, "rc")),
-    "etc/inittab": readFileSync(join(GUEST, "inittab.debian")),
-    "usr/local/sbin/systemctl": readFileSync(join(GUEST, "systemctl")),
+    init: guestInit(root),
+    "etc/umlab/rc": join(GUEST, "rc"),
+    "etc/inittab": join(GUEST, "inittab.debian"),
+    "usr/local/sbin/systemctl": join(GUEST, "systemctl"),
     // busybox udhcpc is the DHCP client (a lab's gateway hands out addresses).
-    "etc/udhcpc/default.script": readFileSync(join(GUEST, "udhcpc.script")),
+    "etc/udhcpc/default.script": join(GUEST, "udhcpc.script"),
     "usr/local/sbin/udhcpc": Buffer.from("#!/bin/sh\nexec /bin/busybox udhcpc \"$@\"\n"),
     // Busybox's init keeps the console shell (the guest has no systemd); the host's static busybox, so it is the same binary everywhere.
-    "usr/bin/busybox": readFileSync(hostProgram("busybox")),
+    "usr/bin/busybox": hostProgram("busybox"),
   };
 }
 
+const contentOf = (source: string | Buffer) => (typeof source === "string" ? readFileSync(source) : source);
+
 export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
-  const h = createHash("sha256").update(`v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n`);
-  for (const [path, content] of Object.entries(guestFiles(root))) h.update(`${path}\n`).update(content);
-  const id = `${recipe.name}-${h.digest("hex").slice(0, 12)}`;
+  const files = guestFiles(root);
+  const head = `v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n`;
+  const hash = remember(`debian ${recipe.name} ${head}`, Object.values(files).filter((f): f is string => typeof f === "string"), () => {
+    const h = createHash("sha256").update(head);
+    for (const [path, source] of Object.entries(files)) h.update(`${path}\n`).update(contentOf(source));
+    return h.digest("hex").slice(0, 12);
+  });
+  const id = `${recipe.name}-${hash}`;
   const dir = imagesDir(root);
   return { name: recipe.name, id, file: join(dir, `${id}.img`), meta: join(dir, `${id}.json`), work: join(dir, `.build-${id}`), log: join(dir, `${id}.log`) };
 }
@@ -98,10 +107,10 @@ export async function buildDebianImage(root: string, recipe: DebianRecipe, onPro
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
   try {
-    for (const [path, content] of Object.entries(guestFiles(root))) {
+    for (const [path, source] of Object.entries(guestFiles(root))) {
       const target = join(plan.work, "overlay", path);
       mkdirSync(join(target, ".."), { recursive: true });
-      writeFileSync(target, content);
+      writeFileSync(target, contentOf(source));
       chmodSync(target, path.startsWith("etc/") && !path.endsWith(".script") ? 0o644 : 0o755);
     }
     await runSteps(debianBuildSteps(plan, recipe), { log: plan.log, onProgress });
