@@ -25,4 +25,27 @@ describe("boot watch", () => {
   it("does not report it before it has been silent that long", async () => {
     assert.equal(await watchFor([process.execPath, "-e", "process.on('SIGIO', () => {}); setInterval(() => {}, 1000)"], 600), false);
   });
+
+  const watchSpin = (argv: string[], ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
+      let hung = false;
+      // Quiet for a minute before a silent guest counts as hung, but half a second for one that spins.
+      const watch = new BootWatch(child.pid!, () => true, () => (hung = true), 60000, 200, 60000, 500);
+      watch.sawOutput("mconsole (version 2) initialized");
+      setTimeout(() => {
+        watch.stop();
+        child.kill("SIGKILL");
+        resolve(hung);
+      }, ms);
+    });
+
+  it("reports a booting guest that spins without ever blocking (the SIGSEGV loop) sooner", async () => {
+    assert.equal(await watchSpin(["sh", "-c", "while :; do :; done"], 1500), true);
+  });
+
+  it("does not report a quiet guest that sleeps, or one that works and blocks, that soon", async () => {
+    assert.equal(await watchSpin([process.execPath, "-e", "setInterval(() => {}, 1000)"], 1500), false);
+    assert.equal(await watchSpin(["sh", "-c", "while :; do cat /proc/uptime >/dev/null; done"], 1500), false);
+  });
 });

@@ -11,6 +11,15 @@ function cpuTicks(pid: number): number | null {
   }
 }
 
+/** How often the process gave up the CPU by itself (blocked: I/O, waits), or null when it is gone. */
+function voluntarySwitches(pid: number): number | null {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Notices a guest that hangs while booting. With hundreds of guests booting
  * at once on a small host, about 1 in 100 stops printing right after its
@@ -19,11 +28,18 @@ function cpuTicks(pid: number): number | null {
  * flooded console does when UML misses a wakeup. A booting guest that has
  * been quiet for `nudgeMs` gets a SIGIO now and then (UML then polls its
  * descriptors again); one quiet for `quietMs` is reported so the node can be
- * started again.
+ * started again. One that spins is reported sooner, once quiet for `spinMs`:
+ * it ran in each of the last two periods without ever blocking (its
+ * voluntary context switches stand still while its CPU time grows; a booting
+ * guest that runs at all blocks on its disks and its processes thousands of
+ * times), which is the SIGSEGV loop — a guest starved of CPU under load runs
+ * not at all and is left alone.
  */
 export class BootWatch {
   private lastOutput = Date.now();
   private nudgeable = false;
+  private last: { cpu: number; voluntary: number } | null = null;
+  private spinning = 0;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -33,6 +49,7 @@ export class BootWatch {
     private readonly quietMs = 60000,
     private readonly periodMs = 5000,
     private readonly nudgeMs = 10000,
+    private readonly spinMs = 10000,
   ) {
     this.timer = setInterval(() => this.tick(), periodMs);
     this.timer.unref();
@@ -50,9 +67,15 @@ export class BootWatch {
 
   private tick(): void {
     if (!this.booting()) return this.stop();
-    if (cpuTicks(this.pid) === null) return this.stop();
+    const cpu = cpuTicks(this.pid);
+    const voluntary = voluntarySwitches(this.pid);
+    if (cpu === null || voluntary === null) return this.stop();
+    const spun = this.last !== null && cpu > this.last.cpu && voluntary === this.last.voluntary;
+    this.spinning = spun ? this.spinning + 1 : 0;
+    this.last = { cpu, voluntary };
     const quiet = Date.now() - this.lastOutput;
-    if (quiet > this.quietMs) {
+    // Spinning counts only past the machine console's start: before it the kernel computes without blocking.
+    if (quiet > this.quietMs || (this.nudgeable && quiet > this.spinMs && this.spinning >= 2)) {
       this.stop();
       this.onHung();
     } else if (quiet > this.nudgeMs && this.nudgeable) {
