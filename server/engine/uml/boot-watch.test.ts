@@ -3,12 +3,13 @@ import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import { BootWatch } from "./boot-watch";
 
-const watchFor = (argv: string[], ms: number) =>
+/** Whether the watch reports a child as hung within `ms`; by default silent for 0.9 s counts, spinning does not (quiet limit: a minute). */
+const watchFor = (argv: string[], ms: number, quietMs = 900, spinMs = 60000, nudgeMs = 300) =>
   new Promise<boolean>((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
     let hung = false;
     // A silent child: SIGIO (nudges) must not matter to it, so it ignores them.
-    const watch = new BootWatch(child.pid!, () => true, () => (hung = true), 900, 200, 300);
+    const watch = new BootWatch(child.pid!, () => true, () => (hung = true), quietMs, 200, nudgeMs, spinMs);
     watch.sawOutput("mconsole (version 2) initialized");
     setTimeout(() => {
       watch.stop();
@@ -26,19 +27,8 @@ describe("boot watch", () => {
     assert.equal(await watchFor([process.execPath, "-e", "process.on('SIGIO', () => {}); setInterval(() => {}, 1000)"], 600), false);
   });
 
-  const watchSpin = (argv: string[], ms: number) =>
-    new Promise<boolean>((resolve) => {
-      const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
-      let hung = false;
-      // Quiet for a minute before a silent guest counts as hung, but half a second for one that spins.
-      const watch = new BootWatch(child.pid!, () => true, () => (hung = true), 60000, 200, 60000, 500);
-      watch.sawOutput("mconsole (version 2) initialized");
-      setTimeout(() => {
-        watch.stop();
-        child.kill("SIGKILL");
-        resolve(hung);
-      }, ms);
-    });
+  // Quiet for a minute before a silent guest counts as hung (and no nudges: a shell dies of SIGIO), but half a second for one that spins.
+  const watchSpin = (argv: string[], ms: number) => watchFor(argv, ms, 60000, 500, 60000);
 
   it("reports a booting guest that spins without ever blocking (the SIGSEGV loop) sooner", async () => {
     assert.equal(await watchSpin(["sh", "-c", "while :; do :; done"], 1500), true);
