@@ -82,7 +82,10 @@ function scaleLab(n: number): Lab {
         `ip addr add ${ip(i)}/8 dev eth0`,
         "ip link set eth0 up",
         // In the background, so the node's boot does not wait for its neighbour's.
-        `(for t in $(seq 240); do ping -c 1 -W 1 ${ip(neighbour)} >/dev/null 2>&1 && { echo PING-OK-n${i} >/dev/console; break; }; done) &`,
+        // A try waits up to 5 s for its answer: with a thousand guests each
+        // starting a ping a second, the pings themselves were load enough to
+        // slow every answer past a 1 s timeout.
+        `(for t in $(seq 60); do ping -c 1 -W 5 ${ip(neighbour)} >/dev/null 2>&1 && { echo PING-OK-n${i} >/dev/console; break; }; done) &`,
       ].join("\n"),
     };
   }
