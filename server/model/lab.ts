@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { LabDefinitionError, type Problem } from "./errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
-import { forwardProblem, gatewaySwitchProblem } from "./gateway";
 import { kernelChoiceProblem } from "./kernel";
 import { nameProblem } from "./names";
+import { resolveGateways } from "./gateway";
+import { fromPosition, toPosition } from "./position";
+import { checkStartOrder } from "./start-order";
 import { resolveScenario, type ScenarioStep } from "./scenario";
 
 export type SwitchKind = "vde" | "uml_switch";
@@ -201,66 +203,7 @@ export function resolveLab(input: unknown): Lab {
   return { name: raw.name, description: raw.description ?? "", kernel: raw.kernel ?? null, shared, nodes, switches, gateways, scenario };
 }
 
-function resolveGateways(raw: Record<string, z.input<typeof rawGateway> | null>, switches: Switch[], nodeNames: Set<string>, problems: Problem[]): Gateway[] {
-  const byName = new Map(switches.map((s) => [s.name, s]));
-  const gateways: Gateway[] = [];
-  for (const [name, g] of Object.entries(raw)) {
-    const at = ["gateways", name];
-    const p = nameProblem(name);
-    if (p) problems.push({ path: at, message: p });
-    if (byName.has(name) || nodeNames.has(name)) problems.push({ path: at, message: `"${name}" is already the name of a ${byName.has(name) ? "switch" : "node"}` });
-    const sw = g?.switch ?? null;
-    if (sw !== null) {
-      const target = byName.get(sw);
-      if (!target) problems.push({ path: [...at, "switch"], message: `"${sw}" is not a switch of this lab` });
-      else if (target.kind !== "vde") problems.push({ path: [...at, "switch"], message: gatewaySwitchProblem(sw, target.kind, null)! });
-    }
-    for (const [i, f] of (g?.forward ?? []).entries()) {
-      const bad = forwardProblem(f);
-      if (bad) problems.push({ path: [...at, "forward", i], message: bad });
-    }
-    gateways.push({ name, switch: sw, dhcp: g?.dhcp ?? true, forward: g?.forward ?? [], pos: toPosition(g?.pos) });
-  }
-  const taken = new Map<string, string>();
-  for (const g of gateways) {
-    if (g.switch === null) continue;
-    const other = taken.get(g.switch);
-    if (other) problems.push({ path: ["gateways", g.name, "switch"], message: gatewaySwitchProblem(g.switch, "vde", other)! });
-    else taken.set(g.switch, g.name);
-  }
-  return gateways;
-}
 
-/** `after` names nodes of the lab, and the order has no cycle. */
-function checkStartOrder(nodes: Node[], problems: Problem[]): void {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  for (const n of nodes) {
-    for (const [i, dep] of n.after.entries()) {
-      if (!byName.has(dep)) problems.push({ path: ["nodes", n.name, "after", i], message: `"${dep}" is not a node of this lab` });
-      else if (dep === n.name) problems.push({ path: ["nodes", n.name, "after", i], message: `a node cannot start after itself` });
-    }
-  }
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (name: string, path: string[]): string[] | null => {
-    if (state.get(name) === "done") return null;
-    if (state.get(name) === "visiting") return [...path.slice(path.indexOf(name)), name];
-    state.set(name, "visiting");
-    for (const dep of byName.get(name)?.after ?? []) {
-      if (dep === name || !byName.has(dep)) continue;
-      const cycle = visit(dep, [...path, name]);
-      if (cycle) return cycle;
-    }
-    state.set(name, "done");
-    return null;
-  };
-  for (const n of nodes) {
-    const cycle = visit(n.name, []);
-    if (cycle) {
-      problems.push({ path: ["nodes", cycle[0], "after"], message: `start order has a cycle: ${cycle.join(" → ")}` });
-      return;
-    }
-  }
-}
 
 function resolveNode(name: string, n: RawNode, switchNames: Set<string>, problems: Problem[], labKernel: KernelChoice | null): Node {
   const at = ["nodes", name];
@@ -300,9 +243,6 @@ function overlayFiles(raw: Record<string, string> | undefined, at: (string | num
   return files;
 }
 
-// Canvas coordinates are kept to whole pixels so the lab file stays readable.
-const toPosition = (p: [number, number] | undefined): Position => (p ? { x: Math.round(p[0]), y: Math.round(p[1]) } : null);
-const fromPosition = (p: Position): [number, number] | undefined => (p ? [p.x, p.y] : undefined);
 
 function resolveInterfaces(eth: RawNode["eth"], at: (string | number)[], problems: Problem[]): Interface[] {
   if (eth === undefined) return [];
