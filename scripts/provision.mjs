@@ -28,7 +28,9 @@ const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", 
   // umlab's fast kernel is built from Debian's source with these.
   "linux-source-6.1", "libvdeplug-dev", "flex", "bison", "bc", "kmod", "xz-utils",
   // Debian guest images (router, host) are built with these, without root.
-  "mmdebstrap", "genext2fs", "debian-archive-keyring"];
+  "mmdebstrap", "genext2fs", "debian-archive-keyring",
+  // A host tap on a switch gets its address and link with ip.
+  "iproute2"];
 if (forTests) PACKAGES.push("chromium");
 
 function installed(pkg) {
