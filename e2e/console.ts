@@ -34,3 +34,12 @@ export async function wire(page: Page, from: string, to: string): Promise<void> 
   await page.mouse.move(pb.x + pb.width / 2, pb.y + pb.height / 2, { steps: 5 });
   await page.mouse.up();
 }
+
+/** Makes a new lab from the labs page, as a person does, and waits for its workspace. */
+export async function newLabFromLabsPage(page: Page, name: string): Promise<void> {
+  await page.goto("/");
+  await page.getByRole("button", { name: "New lab" }).click();
+  await page.getByLabel("Lab name").fill(name);
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page.locator(`.workspace[data-lab="${name}"]`)).toBeVisible();
+}

@@ -1,4 +1,4 @@
-import { screen, typeLine, waitPrompt, dropOnCanvas, wire } from "./console";
+import { dropOnCanvas, newLabFromLabsPage, screen, typeLine, waitPrompt, wire } from "./console";
 import { expect, test } from "./fixtures";
 
 const highestSeq = async (text: Promise<string>) => Math.max(-1, ...[...(await text).matchAll(/seq=(\d+)/g)].map((m) => Number(m[1])));
@@ -8,11 +8,7 @@ test("draw two hosts and a switch, start, ping between the terminals, pause the 
   labs.track(name);
 
   // A new lab, from the lab list.
-  await page.goto("/");
-  await page.getByRole("button", { name: "New lab" }).click();
-  await page.getByLabel("Lab name").fill(name);
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.locator(`.workspace[data-lab="${name}"]`)).toBeVisible();
+  await newLabFromLabsPage(page, name);
 
   // Two hosts and a switch from the palette, wired.
   await dropOnCanvas(page, "switch", 420, 120);

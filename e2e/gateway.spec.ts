@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { dropOnCanvas, screen, typeLine, waitPrompt, wire } from "./console";
+import { dropOnCanvas, newLabFromLabsPage, screen, typeLine, waitPrompt, wire } from "./console";
 import { expect, test } from "./fixtures";
 
 test("draw a host, a switch and an Internet gateway; the host gets an address by DHCP and reaches a server on the host", async ({ page, labs }) => {
@@ -11,11 +11,7 @@ test("draw a host, a switch and an Internet gateway; the host gets an address by
   try {
     const name = labs.name("gateway");
     labs.track(name);
-    await page.goto("/");
-    await page.getByRole("button", { name: "New lab" }).click();
-    await page.getByLabel("Lab name").fill(name);
-    await page.getByRole("button", { name: "Create" }).click();
-    await expect(page.locator(`.workspace[data-lab="${name}"]`)).toBeVisible();
+    await newLabFromLabsPage(page, name);
 
     await dropOnCanvas(page, "switch", 420, 120);
     await dropOnCanvas(page, "host", 250, 330);
