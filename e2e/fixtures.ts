@@ -1,6 +1,9 @@
-import { test as base } from "@playwright/test";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test as base, type TestInfo } from "@playwright/test";
 import type { LabDetail } from "../server/api/lab-service";
-import { importLab, removeLab, uniqueLabName } from "./api";
+import { labPaths, runRel } from "../server/engine/paths";
+import { importLab, labStatus, removeLab, uniqueLabName } from "./api";
 
 export interface Labs {
   /** A lab name no other test uses. */
@@ -12,11 +15,49 @@ export interface Labs {
 }
 
 /**
+ * What a failed test's labs were doing, attached to the test (the list
+ * reporter prints it): each node's state and reason and the last lines of
+ * its console log. A node that never came up in CI is otherwise a mystery.
+ */
+async function attachLabState(name: string, info: TestInfo): Promise<void> {
+  const lines = [`lab ${name} when the test failed:`];
+  try {
+    const status = await labStatus(name);
+    for (const n of status.nodes) lines.push(`  node ${n.name}: ${n.state}${n.pid ? ` (pid ${n.pid})` : ""}${n.reason ? ` — ${n.reason}` : ""}`);
+    for (const s of status.switches) lines.push(`  switch ${s.name}: ${s.pid ? `pid ${s.pid}` : "down"}${s.paused ? ", paused" : ""}`);
+  } catch (e) {
+    lines.push(`  status: ${(e as Error).message}`);
+  }
+  const data = process.env.UMLAB_E2E_DATA;
+  if (data) {
+    const run = labPaths(data, name).run;
+    for (const node of nodeDirs(run)) {
+      const log = join(run, runRel.consoleLog(node));
+      if (!existsSync(log)) continue;
+      const text = readFileSync(log, "latin1").replace(/\r/g, "").split("\n").slice(-30).join("\n");
+      lines.push(`--- ${node}: last console lines ---`, text);
+    }
+  }
+  const body = lines.join("\n");
+  // The list reporter cuts attachments short; what a test prints is shown whole.
+  console.error(body);
+  await info.attach(`lab ${name}`, { body, contentType: "text/plain" });
+}
+
+function nodeDirs(run: string): string[] {
+  try {
+    return readdirSync(join(run, "nodes"));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * `test` for every spec: Playwright's, with a `labs` fixture that cleans up
  * the labs a test imported (so one spec's labs never show in another's page).
  */
 export const test = base.extend<{ labs: Labs }>({
-  labs: async ({}, use) => {
+  labs: async ({}, use, info) => {
     const created = new Set<string>();
     await use({
       name: uniqueLabName,
@@ -27,6 +68,7 @@ export const test = base.extend<{ labs: Labs }>({
       },
       track: (name) => void created.add(name),
     });
+    if (info.status !== info.expectedStatus) for (const name of created) await attachLabState(name, info);
     for (const name of [...created].reverse()) await removeLab(name);
   },
 });
