@@ -22,7 +22,15 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   const [imported, setImported] = useState<{ id: string; name: string; warnings: string[] } | null>(null);
   const router = useRouter();
 
-  const refresh = useCallback(() => api.list().then(setLabs).catch((e: Error) => setError(e.message)), []);
+  // Answers can come back out of order under load: only the last one asked for counts.
+  const asked = useRef(0);
+  const refresh = useCallback(() => {
+    const mine = ++asked.current;
+    return api
+      .list()
+      .then((l) => mine === asked.current && setLabs(l))
+      .catch((e: Error) => setError(e.message));
+  }, []);
   useEffect(() => {
     const socket = umlabSocket();
     const onLab = () => void refresh();

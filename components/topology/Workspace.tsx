@@ -44,13 +44,14 @@ export function Workspace({ labId }: { labId: string }) {
   // Load the lab, then follow its live state.
   useEffect(() => {
     let gone = false;
+    const since = useTopology.getState().heardAt();
     api
       .get(labId)
       .then((d) => {
         if (gone) return;
         setDetail(d);
         useTopology.getState().load(toDoc(d.lab));
-        useTopology.getState().setStatus(d.status);
+        useTopology.getState().setStatus(d.status, since);
         useTopology.getState().setChanges(d.changes);
         useDock.getState().load(d.name);
       })
@@ -67,11 +68,17 @@ export function Workspace({ labId }: { labId: string }) {
     const onLab = (s: LabDetail["status"]) => s.lab === name && useTopology.getState().setStatus(s);
     const onLink = (ev: { lab: string; link: LabDetail["status"]["links"][number] }) => ev.lab === name && useTopology.getState().setLink(ev.link);
     // After a reconnect the state may have moved on: ask again.
-    const refresh = () => void api.get(labId).then((d) => useTopology.getState().setStatus(d.status)).catch(() => {});
+    const refresh = () => {
+      const since = useTopology.getState().heardAt();
+      void api.get(labId).then((d) => useTopology.getState().setStatus(d.status, since)).catch(() => {});
+    };
     socket.on("node:state", onNode);
     socket.on("lab:status", onLab);
     socket.on("link:state", onLink);
     socket.on("connect", refresh);
+    // What changed between the first load and these listeners (a node that
+    // came up meanwhile) would otherwise never show.
+    refresh();
     return () => {
       socket.off("node:state", onNode);
       socket.off("lab:status", onLab);
@@ -155,8 +162,9 @@ export function Workspace({ labId }: { labId: string }) {
       if (useTopology.getState().save.state === "error") throw new Error("the lab has unsaved changes that the server refused: fix them first");
       await fn();
       // What the action changed: live state, and what saved edits still need.
+      const since = useTopology.getState().heardAt();
       const d = await api.get(labId);
-      useTopology.getState().setStatus(d.status);
+      useTopology.getState().setStatus(d.status, since);
       useTopology.getState().setChanges(d.changes);
     } catch (e) {
       useTopology.getState().say(describe(e as Error));

@@ -42,9 +42,21 @@ interface TopologyState {
   remove(ids: string[], wires?: Wire[]): void;
   rename(from: string, to: string): string | null;
   move(id: string, pos: { x: number; y: number }): void;
-  setStatus(s: LabStatus): void;
+  /**
+   * Live state from the server. Socket events (`setNode`, `setLink`, and
+   * `setStatus` without `since`) are the latest word: they arrive in order.
+   * A snapshot fetched over HTTP passes `since`, what `heardAt()` said when
+   * it was asked for, and leaves alone every node and link an event updated
+   * meanwhile: under load, the answer to a GET made while a node booted can
+   * arrive after the event saying it runs, and must not turn it back.
+   */
+  setStatus(s: LabStatus, since?: number): void;
   setNode(s: NodeStatus): void;
   setLink(l: LinkStatus): void;
+  /** A mark of the events heard so far, for `setStatus(snapshot, since)`. */
+  heardAt(): number;
+  /** When each node ("node:NAME") and link ("link:WIRE") was last set by an event. */
+  heard: Record<string, number>;
   setSave(state: SaveState, error?: string | null): void;
   setChanges(c: LabChange[]): void;
   say(notice: string | null): void;
@@ -56,6 +68,8 @@ export const wireId = (l: { node: string; iface: string }) => `${l.node}:${l.ifa
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export const useTopology = create<TopologyState>()((set, get) => {
+  /** Counts live events; see `setStatus`. */
+  let clock = 0;
   /** An edit that can be undone. */
   const commit = (fn: (d: Doc) => void) => {
     const { doc, past, revision } = get();
@@ -160,16 +174,28 @@ export const useTopology = create<TopologyState>()((set, get) => {
       if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
       commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways![id]).pos = at));
     },
-    setStatus: (s) =>
+    setStatus: (s, since) => {
+      const { nodes, links, heard } = get();
+      const newer = (key: string) => since !== undefined && (heard[key] ?? 0) > since;
+      const next: Record<string, number> = since === undefined ? {} : heard;
+      if (since === undefined) {
+        const at = ++clock;
+        for (const n of s.nodes) next[`node:${n.name}`] = at;
+        for (const l of s.links ?? []) next[`link:${wireId(l)}`] = at;
+      }
       set({
         running: s.running,
-        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, n])),
+        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, newer(`node:${n.name}`) && nodes[n.name] ? nodes[n.name] : n])),
         switches: Object.fromEntries(s.switches.map((w) => [w.name, w])),
         gateways: Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),
-        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), l])),
-      }),
-    setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s } }),
-    setLink: (l) => set({ links: { ...get().links, [wireId(l)]: l } }),
+        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), newer(`link:${wireId(l)}`) && links[wireId(l)] ? links[wireId(l)] : l])),
+        heard: next,
+      });
+    },
+    setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s }, heard: { ...get().heard, [`node:${s.name}`]: ++clock } }),
+    setLink: (l) => set({ links: { ...get().links, [wireId(l)]: l }, heard: { ...get().heard, [`link:${wireId(l)}`]: ++clock } }),
+    heardAt: () => clock,
+    heard: {},
     setSave: (state, error = null) => set({ save: { state, error } }),
     setChanges: (changes) => set({ changes }),
     say: (notice) => set({ notice }),

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { LabStatus } from "@/server/engine/lab-run";
+import { useTopology } from "./store";
+
+const status = (state: "booting" | "running", pulled = false): LabStatus => ({
+  lab: "l",
+  running: true,
+  nodes: [{ name: "pc1", state, pid: 1, reason: null }],
+  switches: [],
+  links: [{ node: "pc1", iface: "eth0", switch: "sw1", port: 1, pulled, impair: null }],
+  gateways: [],
+});
+
+describe("live state on the canvas", () => {
+  it("keeps a node's state an event set while a snapshot was on its way", () => {
+    const s = useTopology.getState();
+    s.setStatus(status("booting"));
+    const since = s.heardAt();
+    // The node runs (event), then the answer to a GET made before arrives.
+    s.setNode({ name: "pc1", state: "running", pid: 1, reason: null });
+    s.setLink({ node: "pc1", iface: "eth0", switch: "sw1", port: 1, pulled: true, impair: null });
+    useTopology.getState().setStatus(status("booting", false), since);
+    assert.equal(useTopology.getState().nodes.pc1.state, "running");
+    assert.equal(useTopology.getState().links["pc1:eth0"].pulled, true);
+  });
+
+  it("takes a snapshot's state where no event came since it was asked for", () => {
+    const s = useTopology.getState();
+    s.setNode({ name: "pc1", state: "booting", pid: 1, reason: null });
+    const since = s.heardAt();
+    s.setStatus(status("running"), since);
+    assert.equal(useTopology.getState().nodes.pc1.state, "running");
+    // A whole-lab event always wins.
+    useTopology.getState().setStatus(status("booting"));
+    assert.equal(useTopology.getState().nodes.pc1.state, "booting");
+  });
+});
