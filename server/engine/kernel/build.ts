@@ -205,13 +205,16 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
   }
 }
 
-/** The resolved configuration must not have pulled back what makes boot slow. */
+/** The resolved configuration must not have pulled back what makes boot slow, or hang. */
 export function checkConfig(config: string, custom = false): void {
+  const where = custom ? "your fragment" : "umlab.config";
   const slow = ["RAID6_PQ", "XOR_BLOCKS"].filter((o) => new RegExp(`^CONFIG_${o}=`, "m").test(config));
   if (slow.length)
     throw new KernelBuildError(
-      `the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in ${custom ? "your fragment" : "umlab.config"}`,
+      `the configuration selects ${slow.map((o) => `CONFIG_${o}`).join(" and ")}, whose boot-time benchmarks cost most of a second: find what selects it (make ARCH=um menuconfig, /${slow[0]}) and leave it out in ${where}`,
     );
+  if (/^CONFIG_VMAP_STACK=y/m.test(config))
+    throw new KernelBuildError(`the configuration selects CONFIG_VMAP_STACK: UML guests with kernel stacks in vmalloc space can hang at boot (see umlab.config); leave it out in ${where}`);
 }
 
 export class KernelBuildError extends BuildError {
