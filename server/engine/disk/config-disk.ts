@@ -1,9 +1,11 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Node, Shared } from "../../model/lab";
 import { hostProgram } from "../host";
 
+const run = promisify(execFile);
 const AGENT = join(import.meta.dirname, "..", "uml", "agent.sh");
 
 /**
@@ -12,7 +14,7 @@ const AGENT = join(import.meta.dirname, "..", "uml", "agent.sh");
  * the node's own, and the exec agent. A disk rather than hostfs, because hostfs lets guest root read
  * any host file.
  */
-export function buildConfigDisk(node: Node, shared: Shared, folder: string, image: string): void {
+export async function buildConfigDisk(node: Node, shared: Shared, folder: string, image: string): Promise<void> {
   const tree = join(folder, "config");
   rmSync(tree, { recursive: true, force: true });
   // Overlay folders only when there is something in them: the guest copies each one it finds (a fork and an exec).
@@ -27,7 +29,8 @@ export function buildConfigDisk(node: Node, shared: Shared, folder: string, imag
   bytes += writeOverlay(join(tree, "files"), node.files);
   const kib = Math.max(1024, Math.ceil((bytes * 2) / 1024) + 512);
   rmSync(image, { force: true });
-  execFileSync(hostProgram("mke2fs"), ["-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-d", tree, image, `${kib}K`], { stdio: "pipe" });
+  // Not synchronous: with hundreds of guests booting, mke2fs waits its turn for a core, and the server must not wait with it.
+  await run(hostProgram("mke2fs"), ["-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-d", tree, image, `${kib}K`]);
   statSync(image);
 }
 

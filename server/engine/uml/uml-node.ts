@@ -13,6 +13,7 @@ import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
 import { endSession, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
+import { bootGate } from "./boot-gate";
 import { BootWatch } from "./boot-watch";
 import { buildUmlArgv, withoutAslr } from "./argv";
 import { ConsoleBuffer } from "./console-buffer";
@@ -20,8 +21,18 @@ import { ConsoleNudger } from "./console-nudger";
 import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
+/** What start() checked before the node queued for its boot. */
+interface Prepared {
+  image: string;
+  kernel: ReturnType<typeof resolveKernel>;
+  shim: string;
+  modules: ReturnType<typeof modulesDisk>;
+}
+
 const TYPE_AHEAD_LIMIT = 64 * 1024;
 const MAX_HUNG_RESTARTS = 2;
+/** A boot slot is held at most this long (a guest starved or hung past it boots on without one). */
+const BOOT_SLOT_MAX_MS = 30000;
 
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
@@ -71,6 +82,8 @@ export class UmlNode extends EventEmitter {
   private bootWatch: BootWatch | null = null;
   private hung = false;
   private hungRestarts = 0;
+  /** Counts start() calls: a start that waited for its boot slot sees whether a stop or another start came meanwhile. */
+  private attempt = 0;
   private exited: Promise<void> = Promise.resolve();
   cols = 80;
   rows = 24;
@@ -110,16 +123,48 @@ export class UmlNode extends EventEmitter {
     return this.state === "booting" || this.state === "running";
   }
 
+  /**
+   * Boots the guest. What can be checked at once (its image, kernel and
+   * modules) is, and throws; then the node is "booting" and waits for a boot
+   * slot (uml/boot-gate.ts) before its guest is launched, so this resolves
+   * before the guest runs (`waitRunning`). A stop while it waits cancels the
+   * launch; a launch that fails leaves the node crashed, saying why. The slot
+   * is given back when the guest runs or exits, or after BOOT_SLOT_MAX_MS at
+   * most, so one slow guest never holds up the rest.
+   */
   async start(): Promise<void> {
     if (this.isUp) return;
+    const prepared = {
+      image: this.backingImage(),
+      kernel: resolveKernel(this.ctx.root, this.node.kernel),
+      shim: xstateShim(this.ctx.root),
+    };
+    const modules = modulesDisk(this.ctx.root, prepared.kernel);
+    const attempt = ++this.attempt;
+    this.setState("booting");
+    void this.launchInTurn(attempt, { ...prepared, modules });
+  }
+
+  private async launchInTurn(attempt: number, prepared: Prepared): Promise<void> {
+    const release = await bootGate.acquire();
+    const stale = () => this.attempt !== attempt || this.state !== "booting";
+    try {
+      if (stale()) return release();
+      await this.launch(prepared, stale, release);
+    } catch (e) {
+      release();
+      if (stale()) return;
+      this.reason = (e as Error).message;
+      this.setState("crashed");
+    }
+  }
+
+  private async launch({ image, kernel, shim, modules }: Prepared, stale: () => boolean, release: () => void): Promise<void> {
     const { runDir, disksDir } = this.ctx;
-    const image = this.backingImage();
     mkdirSync(join(runDir, runRel.nodeDir(this.name)), { recursive: true });
     mkdirSync(disksDir, { recursive: true });
-    buildConfigDisk(this.node, this.ctx.shared, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
-    const shim = xstateShim(this.ctx.root);
-    const kernel = resolveKernel(this.ctx.root, this.node.kernel);
-    const modules = modulesDisk(this.ctx.root, kernel);
+    await buildConfigDisk(this.node, this.ctx.shared, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
+    if (stale()) return release();
     // The channel holds open ptys: it must be closed on every path that fails below.
     const agent = new AgentChannel();
     let proc: pty.IPty;
@@ -171,13 +216,22 @@ export class UmlNode extends EventEmitter {
       this.log?.write(d);
       this.emit("data", d);
     });
+    const slotTimer = setTimeout(release, BOOT_SLOT_MAX_MS);
+    slotTimer.unref();
+    const free = () => {
+      clearTimeout(slotTimer);
+      release();
+    };
     this.exited = new Promise((resolve) => {
       proc.onExit(({ exitCode, signal }) => {
+        free();
         void this.onExit(proc.pid, exitCode, signal).then(resolve);
       });
     });
+    // Again, now with its pid.
     this.setState("booting");
     void agent.whenReady().then(() => {
+      free();
       if (this.proc === proc && this.state === "booting") this.setState("running");
     });
   }
