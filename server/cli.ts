@@ -1,17 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { io } from "socket.io-client";
-import type { BuildState } from "./api/build-job";
-import type { ImageInfo, ImageStatus } from "./api/image-service";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
+import { consoleAttach } from "./cli/console";
+import { imageCommand } from "./cli/image";
 import { exportKathara, importKathara } from "./cli/kathara";
-import { followBuild } from "./cli/follow-build";
 import { kernelCommand } from "./cli/kernel";
+import { LINK_USAGE, linkCommand } from "./cli/link";
 import { scenarioCommand } from "./cli/scenario";
-import type { LinkStatus } from "./engine/switch/link-faults";
-import { impairmentText } from "./model/link";
-import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
+import { printStatus, table } from "./cli/status";
 
 const USAGE = `umlab — virtual network labs on User Mode Linux
 
@@ -94,59 +91,6 @@ const local = <T>(p: Promise<T>) => p.catch((e: Error) => Promise.reject(e insta
 
 const enc = encodeURIComponent;
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
-
-function printStatus(s: LabStatus): void {
-  console.log(
-    table([
-      ["NODE", "STATE", "PID"],
-      ...s.nodes.map((n) => [n.name, n.state, n.pid ? String(n.pid) : "-"]),
-    ]),
-  );
-  for (const n of s.nodes) if (n.reason) console.log(`\n${n.name}: ${n.reason}`);
-  if (s.switches.length) {
-    console.log();
-    console.log(table([["SWITCH", "KIND", "MODE", "STATE"], ...s.switches.map((w) => [w.name, w.kind, w.mode, !w.pid ? "stopped" : w.paused ? "paused" : "running"])]));
-  }
-  if (s.running && s.links.length) {
-    console.log();
-    console.log(table([["LINK", "SWITCH", "PORT", "STATE"], ...s.links.map((l) => [`${l.node}.${l.iface}`, l.switch, l.port === null ? "-" : String(l.port), linkState(l)])]));
-  }
-}
-
-function linkState(l: LinkStatus): string {
-  const impaired = l.impair ? `impaired: ${impairmentText(l.impair)}` : "";
-  if (l.pulled) return impaired ? `pulled (${impaired})` : "pulled";
-  return impaired || "up";
-}
-
-const IMPAIR_OPTIONS: Record<string, string> = { "--loss": "lossPct", "--delay": "delayMs", "--bandwidth": "bandwidthKbit", "--dup": "dupPct" };
-
-async function linkCommand(rest: string[]): Promise<number> {
-  const usage = "LAB NODE.ethN pull|plug|clear|impair [--loss PCT] [--delay MS] [--bandwidth KBIT] [--dup PCT]";
-  need(rest, 3, usage);
-  const [lab, ref, action, ...opts] = rest;
-  const m = /^(.+)\.(eth\d+)$/.exec(ref);
-  if (!m) throw new CliError(`"${ref}" is not NODE.ethN (e.g. node1.eth0)`);
-  const body: Record<string, unknown> = { action };
-  if (!["pull", "plug", "clear", "impair"].includes(action)) throw new CliError(`unknown link action "${action}" (pull, plug, clear, impair)`);
-  for (let i = 0; i < opts.length; i += 2) {
-    const field = IMPAIR_OPTIONS[opts[i]];
-    if (action !== "impair" || !field) throw new CliError(`unexpected "${opts[i]}": usage: umlab link ${usage}`);
-    const value = Number(opts[i + 1]);
-    if (opts[i + 1] === undefined || !Number.isFinite(value)) throw new CliError(`${opts[i]} needs a number`);
-    body[field] = value;
-  }
-  if (action === "impair" && Object.keys(body).length === 1) throw new CliError("impair needs at least one of --loss, --delay, --bandwidth, --dup");
-  const s = await api<LabStatus>("POST", `/api/labs/${enc(lab)}/links/${enc(m[1])}/${enc(m[2])}`, body);
-  const l = s.links.find((x) => x.node === m[1] && x.iface === m[2]);
-  if (l) console.log(`${ref} (${l.switch} port ${l.port ?? "-"}): ${linkState(l)}`);
-  return 0;
-}
-
 async function waitUp(lab: string, timeoutMs = 180000): Promise<LabStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -164,54 +108,6 @@ async function waitUp(lab: string, timeoutMs = 180000): Promise<LabStatus> {
 
 function need(args: string[], n: number, what: string): void {
   if (args.length < n) throw new CliError(`missing ${what}\n\n${USAGE}`);
-}
-
-async function consoleAttach(lab: string, node: string): Promise<number> {
-  const socket = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"] }) as import("socket.io-client").Socket<ServerToClient, ClientToServer>;
-  return new Promise((resolve) => {
-    const done = (code: number) => {
-      if (process.stdin.isTTY) process.stdin.setRawMode(false);
-      process.stdin.pause();
-      socket.close();
-      resolve(code);
-    };
-    socket.on("connect_error", () => {
-      console.error(`umlab: cannot reach the umlab server at ${baseUrl}`);
-      done(1);
-    });
-    socket.on("connect", () => {
-      socket.emit("console:attach", { lab, node }, (r) => {
-        if (!r.ok) {
-          console.error(`umlab: ${r.error}`);
-          return done(1);
-        }
-        process.stderr.write(`[attached to ${lab}/${node}; detach with Ctrl-]]\r\n`);
-        if (r.state !== "running" && r.state !== "booting") process.stderr.write(`[${node} is ${r.state}: its output shows here once it starts]\r\n`);
-        process.stdout.write(r.replay, () => socket.emit("console:ack", { lab, node, chars: r.replay.length }));
-        if (process.stdin.isTTY) {
-          process.stdin.setRawMode(true);
-          socket.emit("console:resize", { lab, node, cols: process.stdout.columns, rows: process.stdout.rows });
-        }
-        process.stdin.on("data", (d: Buffer) => {
-          if (d.includes(0x1d)) return done(0);
-          socket.emit("console:input", { lab, node, data: d.toString("utf8") });
-        });
-        // Piped input (scripts, tests): leave time for the echo before detaching.
-        process.stdin.on("end", () => setTimeout(() => done(0), 1500));
-      });
-    });
-    socket.on("console:data", (m) => {
-      if (m.lab !== lab || m.node !== node) return;
-      // Acknowledged once written, so a flood is paced by the terminal (see ConsoleStream).
-      process.stdout.write(m.reset ? `\x1bc${m.data}` : m.data, () => socket.emit("console:ack", { lab, node, chars: m.data.length }));
-    });
-    socket.on("node:state", (m) => {
-      if (m.lab === lab && m.status.name === node && (m.status.state === "stopped" || m.status.state === "crashed" || m.status.state === "halted")) {
-        process.stderr.write(`\r\n[${node} ${m.status.state}]\r\n`);
-        done(0);
-      }
-    });
-  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -291,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "console":
       need(rest, 2, "LAB NODE");
-      return consoleAttach(rest[0], rest[1]);
+      return consoleAttach(rest[0], rest[1], baseUrl);
     case "export": {
       need(rest, 1, "LAB");
       if (rest.includes("--kathara")) {
@@ -338,7 +234,8 @@ async function main(argv: string[]): Promise<number> {
       printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/switches/${enc(rest[1])}/${enc(rest[2])}`));
       return 0;
     case "link":
-      return linkCommand(rest);
+      need(rest, 3, LINK_USAGE);
+      return local(linkCommand(rest, request));
     case "scenario":
       return local(scenarioCommand(rest, request, baseUrl));
     case "rm":
@@ -349,39 +246,10 @@ async function main(argv: string[]): Promise<number> {
     case "kernel":
       return local(kernelCommand(rest, request));
     case "image":
-      return imageCommand(rest);
+      return local(imageCommand(rest, request));
     default:
       throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`);
   }
-}
-
-async function imageCommand(rest: string[]): Promise<number> {
-  const list = async () => (await api<{ images: ImageInfo[] }>("GET", "/api/images")).images;
-  if (rest[0] === "ls") {
-    const rows = [["NAME", "STATE", "SIZE", "BUILT", "DESCRIPTION"]];
-    for (const i of await list()) {
-      const state = i.build.state === "building" ? `building ${i.build.progress?.step ?? 1}/${i.build.progress?.steps ?? "?"}` : i.build.state === "failed" ? "build failed" : i.ready ? (i.current ? "ready" : "ready (older)") : "not built";
-      rows.push([i.name, state, i.bytes === null ? "-" : `${Math.round(i.bytes / 2 ** 20)} MiB`, i.builtAt?.slice(0, 16).replace("T", " ") ?? "-", i.description]);
-    }
-    console.log(table(rows));
-    for (const i of await list()) if (i.build.state === "failed") console.error(`${i.name}: ${i.build.error}`);
-    return 0;
-  }
-  if (rest[0] !== "build" || !rest[1]) throw new CliError("usage: umlab image ls | umlab image build NAME [--no-wait]");
-  const name = rest[1];
-  let build: BuildState = (await api<ImageStatus>("POST", `/api/images/${enc(name)}/build`)).build;
-  if (build.state === "done") {
-    console.log(`image ${name} is built`);
-    return 0;
-  }
-  if (rest.includes("--no-wait")) {
-    console.log(`building image ${name} in the background: \`umlab image ls\` shows how far it is`);
-    return 0;
-  }
-  build = await followBuild(build, async () => (await list()).find((i) => i.name === name)?.build ?? build);
-  if (build.state === "failed") throw new CliError(`the build of image ${name} failed: ${build.error}`);
-  console.log(`image ${name} is built: nodes started from now on use it`);
-  return 0;
 }
 
 main(process.argv.slice(2)).then(
