@@ -5,31 +5,23 @@ import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabDetail } from "@/server/api/lab-service";
-import type { LabChange } from "@/server/model/changes";
 import { api, ApiFailure } from "../client/api";
 import { umlabSocket } from "../client/socket";
 import { Dock } from "../terminal/Dock";
 import { useDock } from "../terminal/dock-store";
 import { Canvas, type ContextTarget } from "./Canvas";
-import { ContextMenu, type MenuItem } from "./ContextMenu";
+import { ChangesBanner } from "./ChangesBanner";
+import { ContextMenu } from "./ContextMenu";
 import { toDoc, toRaw } from "./doc";
 import { ImpairDialog } from "./ImpairDialog";
 import { Inspector } from "./Inspector";
+import { menuItems } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
 import { useTopology } from "./store";
 
 const SAVE_DELAY_MS = 300;
-const SYSRQ = [
-  ["m", "memory"],
-  ["w", "blocked tasks"],
-  ["s", "sync"],
-  ["u", "remount read-only"],
-  ["e", "terminate all"],
-  ["i", "kill all"],
-  ["h", "help"],
-] as const;
 
 /** The lab workspace: palette, canvas, inspector, live state, and the terminal dock. */
 export function Workspace({ labId }: { labId: string }) {
@@ -183,54 +175,6 @@ export function Workspace({ labId }: { labId: string }) {
   if (!detail || !t.doc) return <main className="loading">Loading…</main>;
 
   const openConsole = (node: string) => useDock.getState().open(node);
-  const nodeMenu = (n: string): MenuItem[] => {
-    const state = t.nodes[n]?.state ?? "stopped";
-    const up = state === "booting" || state === "running";
-    const mc = (op: string, key?: string) => () => act(`mconsole ${op}`, () => api.mconsole(detail.id, n, key ? { op, key } : { op }));
-    return [
-      { label: "Open terminal", run: () => openConsole(n) },
-      { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(detail.id, n, up ? "restart" : "start")) },
-      { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "stop")) },
-      { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "crash")) },
-      { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(detail.id, n, "wipe")) },
-      {
-        label: "Machine console",
-        items: [
-          { label: "Freeze (stop)", disabled: !up, run: mc("stop") },
-          { label: "Thaw (go)", disabled: !up, run: mc("go") },
-          { label: "Ctrl-Alt-Del", disabled: !up, run: mc("cad") },
-          { label: "Reboot", disabled: !up, run: mc("reboot") },
-          ...SYSRQ.map(([key, what]) => ({ label: `SysRq ${key}: ${what}`, disabled: !up, run: mc("sysrq", key) })),
-        ],
-      },
-    ];
-  };
-  const switchMenu = (s: string): MenuItem[] => {
-    const paused = !!t.switches[s]?.paused;
-    return [
-      { label: paused ? "Resume" : "Pause", disabled: !t.running, run: () => act(s, () => api.switchAction(detail.id, s, paused ? "resume" : "pause")) },
-    ];
-  };
-
-  // A wire ("node:eth0"): pull / plug it, impair / clear it, on the switch, from outside the guest.
-  const linkMenu = (wire: string, title: string): MenuItem[] => {
-    const [node, iface] = wire.split(":");
-    const sw = t.doc!.nodes[node]?.eth?.[Number(iface.slice(3))] ?? null;
-    const def = sw ? t.doc!.switches[sw] : undefined;
-    const live = t.links[wire];
-    const kind = !def ? null : (def.kind ?? "vde") !== "vde" ? "a uml_switch" : def.mode === "hub" ? "a hub" : null;
-    const why = !t.running ? "the lab is not running" : kind ? `link faults need a vde switch in switch mode; ${sw} is ${kind}` : undefined;
-    const link = (label: string, req: Parameters<typeof api.linkAction>[3]) => act(label, () => api.linkAction(detail.id, node, iface, req));
-    return [
-      ...(kind ? [{ label: `Link faults need a vde switch in switch mode; ${sw} is ${kind}.`, note: true }] : []),
-      live?.pulled
-        ? { label: "Plug link back", disabled: !!why, title: why, run: () => link(`plugging ${wire}`, { action: "plug" }) }
-        : { label: "Pull link", disabled: !!why, title: why ?? "Frames stop both ways, as if the cable were pulled out", run: () => link(`pulling ${wire}`, { action: "pull" }) },
-      { label: live?.impair ? "Change impairment…" : "Impair…", disabled: !!why, title: why ?? "Loss, delay, bandwidth, duplication", run: () => setImpairing({ wire, title }) },
-      { label: "Clear impairment", disabled: !!why || !live?.impair, title: why, run: () => link(`clearing ${wire}`, { action: "clear" }) },
-    ];
-  };
-  const menuItems = (m: ContextTarget): MenuItem[] => (m.kind === "node" ? nodeMenu(m.name) : m.kind === "switch" ? switchMenu(m.name) : linkMenu(m.name, m.title ?? m.name));
 
   const allUp = t.running && Object.keys(t.doc.nodes).every((n) => ["running", "booting"].includes(t.nodes[n]?.state ?? ""));
   const nodeStates = Object.fromEntries(Object.entries(t.nodes).map(([k, v]) => [k, v.state]));
@@ -298,7 +242,7 @@ export function Workspace({ labId }: { labId: string }) {
         <Inspector />
       </div>
       <Dock lab={name} states={nodeStates} />
-      {menu && <ContextMenu target={menu} items={menuItems(menu)} onClose={() => setMenu(null)} />}
+      {menu && <ContextMenu target={menu} items={menuItems(menu, { t, labId: detail.id, act, openConsole, impair: setImpairing })} onClose={() => setMenu(null)} />}
       {impairing && (
         <ImpairDialog
           title={`Impair ${impairing.title}`}
@@ -314,31 +258,6 @@ export function Workspace({ labId }: { labId: string }) {
     </div>
   );
 }
-
-function ChangesBanner({ changes, act, labId }: { changes: LabChange[]; act: (label: string, fn: () => Promise<unknown>) => Promise<void>; labId: string }) {
-  const pending = changes.filter((c) => c.apply !== "none");
-  if (!pending.length) return null;
-  return (
-    <div className="banner changes" role="status" data-testid="changes">
-      <strong>Saved, not yet in the running lab:</strong>
-      <ul>
-        {pending.map((c) => (
-          <li key={`${c.kind}:${c.name}:${c.what}`}>
-            {c.name}: {c.what} —{" "}
-            {c.apply === "restart-node" || c.apply === "start-node" ? (
-              <button type="button" className="link" onClick={() => act(c.name, () => api.nodeAction(labId, c.name, c.apply === "start-node" ? "start" : "restart"))}>
-                {c.apply === "start-node" ? "start" : "restart"} {c.name}
-              </button>
-            ) : (
-              <span>restart the lab</span>
-            )}
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
 function describe(e: Error): string {
   if (e instanceof ApiFailure && Array.isArray(e.problems) && e.problems.length)
     return (e.problems as { path?: unknown[]; message?: string }[]).map((p) => `${(p.path ?? []).join(".")}: ${p.message}`).join("; ");

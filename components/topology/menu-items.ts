@@ -1,0 +1,77 @@
+import { api } from "../client/api";
+import type { ContextTarget } from "./Canvas";
+import type { MenuItem } from "./ContextMenu";
+import type { useTopology } from "./store";
+
+/** Runs a lab action with the workspace's busy label, saving first and refreshing after. */
+export type Act = (label: string, fn: () => Promise<unknown>) => Promise<void>;
+
+type Topology = ReturnType<typeof useTopology.getState>;
+
+const SYSRQ = [
+  ["m", "memory"],
+  ["w", "blocked tasks"],
+  ["s", "sync"],
+  ["u", "remount read-only"],
+  ["e", "terminate all"],
+  ["i", "kill all"],
+  ["h", "help"],
+] as const;
+
+/**
+ * The right-click menu of a node, a switch or a wire, from the lab's current
+ * state `t`: actions go through `act`; "Impair…" asks `impair` to open the dialog.
+ */
+export function menuItems(
+  m: ContextTarget,
+  { t, labId, act, openConsole, impair }: { t: Topology; labId: string; act: Act; openConsole: (node: string) => void; impair: (target: { wire: string; title: string }) => void },
+): MenuItem[] {
+  const nodeMenu = (n: string): MenuItem[] => {
+    const state = t.nodes[n]?.state ?? "stopped";
+    const up = state === "booting" || state === "running";
+    const mc = (op: string, key?: string) => () => act(`mconsole ${op}`, () => api.mconsole(labId, n, key ? { op, key } : { op }));
+    return [
+      { label: "Open terminal", run: () => openConsole(n) },
+      { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(labId, n, up ? "restart" : "start")) },
+      { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "stop")) },
+      { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "crash")) },
+      { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "wipe")) },
+      {
+        label: "Machine console",
+        items: [
+          { label: "Freeze (stop)", disabled: !up, run: mc("stop") },
+          { label: "Thaw (go)", disabled: !up, run: mc("go") },
+          { label: "Ctrl-Alt-Del", disabled: !up, run: mc("cad") },
+          { label: "Reboot", disabled: !up, run: mc("reboot") },
+          ...SYSRQ.map(([key, what]) => ({ label: `SysRq ${key}: ${what}`, disabled: !up, run: mc("sysrq", key) })),
+        ],
+      },
+    ];
+  };
+  const switchMenu = (s: string): MenuItem[] => {
+    const paused = !!t.switches[s]?.paused;
+    return [
+      { label: paused ? "Resume" : "Pause", disabled: !t.running, run: () => act(s, () => api.switchAction(labId, s, paused ? "resume" : "pause")) },
+    ];
+  };
+
+  // A wire ("node:eth0"): pull / plug it, impair / clear it, on the switch, from outside the guest.
+  const linkMenu = (wire: string, title: string): MenuItem[] => {
+    const [node, iface] = wire.split(":");
+    const sw = t.doc!.nodes[node]?.eth?.[Number(iface.slice(3))] ?? null;
+    const def = sw ? t.doc!.switches[sw] : undefined;
+    const live = t.links[wire];
+    const kind = !def ? null : (def.kind ?? "vde") !== "vde" ? "a uml_switch" : def.mode === "hub" ? "a hub" : null;
+    const why = !t.running ? "the lab is not running" : kind ? `link faults need a vde switch in switch mode; ${sw} is ${kind}` : undefined;
+    const link = (label: string, req: Parameters<typeof api.linkAction>[3]) => act(label, () => api.linkAction(labId, node, iface, req));
+    return [
+      ...(kind ? [{ label: `Link faults need a vde switch in switch mode; ${sw} is ${kind}.`, note: true }] : []),
+      live?.pulled
+        ? { label: "Plug link back", disabled: !!why, title: why, run: () => link(`plugging ${wire}`, { action: "plug" }) }
+        : { label: "Pull link", disabled: !!why, title: why ?? "Frames stop both ways, as if the cable were pulled out", run: () => link(`pulling ${wire}`, { action: "pull" }) },
+      { label: live?.impair ? "Change impairment…" : "Impair…", disabled: !!why, title: why ?? "Loss, delay, bandwidth, duplication", run: () => impair({ wire, title }) },
+      { label: "Clear impairment", disabled: !!why || !live?.impair, title: why, run: () => link(`clearing ${wire}`, { action: "clear" }) },
+    ];
+  };
+  return m.kind === "node" ? nodeMenu(m.name) : m.kind === "switch" ? switchMenu(m.name) : linkMenu(m.name, m.title ?? m.name);
+}
