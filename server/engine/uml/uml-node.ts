@@ -32,7 +32,7 @@ interface Prepared {
 const TYPE_AHEAD_LIMIT = 64 * 1024;
 const MAX_HUNG_RESTARTS = 2;
 /** A boot slot is held at most this long (a guest starved or hung past it boots on without one). */
-const BOOT_SLOT_MAX_MS = 30000;
+const BOOT_SLOT_MAX_MS = 10000;
 
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
