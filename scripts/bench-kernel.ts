@@ -20,7 +20,7 @@ export interface KernelResults {
   scale: ScaleStep[];
 }
 
-const SCALE_STEPS = (process.env.BENCH_SCALE_STEPS ?? "250,500,1000").split(",").map(Number);
+const SCALE_STEPS = (process.env.BENCH_SCALE_STEPS ?? "250,500,1000,1500").split(",").map(Number);
 const SCALE_TIMEOUT_MS = Number(process.env.BENCH_SCALE_TIMEOUT ?? 300) * 1000;
 /** Budgeted per node before a step is tried: about twice an idle 32M node (8.5 MiB measured). */
 const MIB_PER_NODE = 16;
