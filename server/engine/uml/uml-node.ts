@@ -1,12 +1,11 @@
 import { EventEmitter } from "node:events";
-import { machine } from "node:os";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import * as pty from "node-pty";
-import type { Node, Shared, Switch } from "../../model/lab";
+import type * as pty from "node-pty";
+import type { Node } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
 import { NodeDisk } from "../disk/node-disk";
-import { guestLoopsPerJiffy, hostProgram, umlTmpDir } from "../host";
+import { guestLoopsPerJiffy } from "../host";
 import { resolveKernel } from "../kernel/kernels";
 import { modulesDisk } from "../kernel/modules-disk";
 import { resolveImage } from "../image/images";
@@ -15,9 +14,10 @@ import { endSession, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
 import { bootGate } from "./boot-gate";
 import { BootWatch } from "./boot-watch";
-import { buildUmlArgv, withoutAslr } from "./argv";
 import { ConsoleBuffer } from "./console-buffer";
 import { ConsoleNudger } from "./console-nudger";
+import { spawnGuest } from "./guest-process";
+import { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
 import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
@@ -34,34 +34,7 @@ const MAX_HUNG_RESTARTS = 2;
 /** A boot slot is held at most this long (a guest starved or hung past it boots on without one). */
 const BOOT_SLOT_MAX_MS = 10000;
 
-export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
-
-export interface NodeStatus {
-  name: string;
-  state: NodeState;
-  pid: number | null;
-  /** Why a node crashed: the exit and the last lines of its console. */
-  reason: string | null;
-}
-
-export interface NodeContext {
-  root: string;
-  lab: string;
-  runDir: string;
-  disksDir: string;
-  switches: ReadonlyMap<string, Switch>;
-  /** A node's interface ports on their vde switches (index -> port). */
-  ports: (node: string) => ReadonlyMap<number, number>;
-  /** What every node of the lab gets before its own configuration. */
-  shared: Shared;
-}
-
-export class NodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NodeError";
-  }
-}
+export { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
 
 /**
  * One UML guest: its linux.uml on a pty (the user's console), its exec
@@ -169,7 +142,7 @@ export class UmlNode extends EventEmitter {
     const agent = new AgentChannel();
     let proc: pty.IPty;
     try {
-      const argv = buildUmlArgv({
+      const launch = {
         kernel: kernel.binary,
         modulesDisk: modules,
         lab: this.ctx.lab,
@@ -180,15 +153,8 @@ export class UmlNode extends EventEmitter {
         lpj: guestLoopsPerJiffy(),
         switches: this.ctx.switches,
         ports: this.ctx.ports(this.name),
-      });
-      const launch = withoutAslr(argv, hostProgram("setarch"), machine());
-      proc = pty.spawn(launch[0], launch.slice(1), {
-        name: "xterm-256color",
-        cols: this.cols,
-        rows: this.rows,
-        cwd: runDir,
-        env: { ...process.env, LD_PRELOAD: shim, UMLAB_RAW_STDIN: "1", TMPDIR: umlTmpDir() } as Record<string, string>,
-      });
+      };
+      proc = spawnGuest(launch, { cwd: runDir, shim, cols: this.cols, rows: this.rows });
     } catch (e) {
       agent.close();
       throw new NodeError(`node ${this.name}: cannot start linux.uml: ${(e as Error).message}`);
