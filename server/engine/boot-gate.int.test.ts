@@ -27,6 +27,9 @@ describe("booting through the boot gate (real UML, one boot at a time)", () => {
     engine.on("node-state", onState);
     const run = await engine.start(lab("gated"));
     assert.deepEqual([...run.nodes.values()].map((n) => n.state).sort(), ["booting", "booting", "booting"], "all three are booting, two of them waiting");
+    // A command for a node still waiting for its turn runs once it is up.
+    const r = await run.node("c").exec("echo up");
+    assert.equal(r.stdout, "up\n");
     await run.waitRunning(60000);
     engine.off("node-state", onState);
     // Each guest got its process (booting with a pid) after the previous one ran.

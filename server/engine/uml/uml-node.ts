@@ -281,6 +281,8 @@ export class UmlNode extends EventEmitter {
   }
 
   async exec(script: string, timeoutS = 60): Promise<ExecResult> {
+    // A node still waiting for its boot slot has no exec channel yet.
+    if (this.state === "booting" && !this.agent) await this.waitRunning();
     const agent = this.agent;
     if (!agent || !this.isUp) throw new NodeError(`node ${this.name} is not running`);
     await agent.whenReady();
