@@ -25,6 +25,16 @@ describe("live state on the canvas", () => {
     assert.equal(useTopology.getState().links["pc1:eth0"].pulled, true);
   });
 
+  it("keeps the lab running when the lab's start event came while a snapshot of it stopped was on its way", () => {
+    const s = useTopology.getState();
+    s.setStatus({ ...status("booting"), running: false, nodes: [{ name: "pc1", state: "stopped", pid: null, reason: null }] });
+    const since = s.heardAt();
+    useTopology.getState().setStatus(status("booting"));
+    useTopology.getState().setStatus({ ...status("booting"), running: false, nodes: [{ name: "pc1", state: "stopped", pid: null, reason: null }] }, since);
+    assert.equal(useTopology.getState().running, true);
+    assert.equal(useTopology.getState().nodes.pc1.state, "booting");
+  });
+
   it("takes a snapshot's state where no event came since it was asked for", () => {
     const s = useTopology.getState();
     s.setNode({ name: "pc1", state: "booting", pid: 1, reason: null });

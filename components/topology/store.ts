@@ -55,7 +55,7 @@ interface TopologyState {
   setLink(l: LinkStatus): void;
   /** A mark of the events heard so far, for `setStatus(snapshot, since)`. */
   heardAt(): number;
-  /** When each node ("node:NAME") and link ("link:WIRE") was last set by an event. */
+  /** When the lab ("lab"), each node ("node:NAME") and link ("link:WIRE") was last set by an event. */
   heard: Record<string, number>;
   setSave(state: SaveState, error?: string | null): void;
   setChanges(c: LabChange[]): void;
@@ -175,21 +175,25 @@ export const useTopology = create<TopologyState>()((set, get) => {
       commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways![id]).pos = at));
     },
     setStatus: (s, since) => {
-      const { nodes, links, heard } = get();
-      const newer = (key: string) => since !== undefined && (heard[key] ?? 0) > since;
-      const next: Record<string, number> = since === undefined ? {} : heard;
+      const cur = get();
+      const newer = (key: string) => since !== undefined && (cur.heard[key] ?? 0) > since;
+      let heard = cur.heard;
       if (since === undefined) {
+        // An event: every node, link and the lab itself heard now.
         const at = ++clock;
-        for (const n of s.nodes) next[`node:${n.name}`] = at;
-        for (const l of s.links ?? []) next[`link:${wireId(l)}`] = at;
+        heard = { lab: at };
+        for (const n of s.nodes) heard[`node:${n.name}`] = at;
+        for (const l of s.links ?? []) heard[`link:${wireId(l)}`] = at;
       }
+      // The lab's own fields (running, switches, gateways) change only with a lab event.
+      const labNewer = newer("lab");
       set({
-        running: s.running,
-        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, newer(`node:${n.name}`) && nodes[n.name] ? nodes[n.name] : n])),
-        switches: Object.fromEntries(s.switches.map((w) => [w.name, w])),
-        gateways: Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),
-        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), newer(`link:${wireId(l)}`) && links[wireId(l)] ? links[wireId(l)] : l])),
-        heard: next,
+        running: labNewer ? cur.running : s.running,
+        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, newer(`node:${n.name}`) && cur.nodes[n.name] ? cur.nodes[n.name] : n])),
+        switches: labNewer ? cur.switches : Object.fromEntries(s.switches.map((w) => [w.name, w])),
+        gateways: labNewer ? cur.gateways : Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),
+        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), newer(`link:${wireId(l)}`) && cur.links[wireId(l)] ? cur.links[wireId(l)] : l])),
+        heard,
       });
     },
     setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s }, heard: { ...get().heard, [`node:${s.name}`]: ++clock } }),
