@@ -1,9 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HostTap, Switch } from "../../model/lab";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
+import { startHelper } from "../helper-process";
 import { endProcess, waitFor } from "../procs";
 import { buildSwitchArgv, switchReadyPath } from "./argv";
 import { numportsFor, SwitchPorts } from "./ports";
@@ -19,7 +20,7 @@ export class SwitchError extends Error {
 /** A running vde_switch or uml_switch of a lab. */
 export class SwitchProcess {
   private child: ChildProcess | null = null;
-  private stderr = "";
+  private helperStderr: () => string = () => "";
   paused = false;
   /** A vde switch's numbered ports: every node interface plugged into it has its own. */
   readonly ports = new SwitchPorts();
@@ -43,17 +44,12 @@ export class SwitchProcess {
     this.removeSockets();
     this.numports = numportsFor(this.ports.highest);
     const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") }, this.numports);
-    const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "ignore", "pipe"] });
-    this.child = child;
-    child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
-    let exited = false;
-    child.on("exit", () => (exited = true));
-    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-    const ready = join(this.runDir, switchReadyPath(this.sw));
-    const up = await Promise.race([waitFor(() => existsSync(ready) || exited, 5000), spawnError]);
-    if (up instanceof Error || exited || !existsSync(ready)) {
+    const helper = await startHelper(argv, this.runDir, join(this.runDir, switchReadyPath(this.sw)));
+    this.child = helper.child;
+    this.helperStderr = helper.stderr;
+    if (helper.failure) {
       await this.stop();
-      const why = up instanceof Error ? up.message : this.stderr.trim() || "it did not create its socket within 5 s";
+      const why = helper.failure instanceof Error ? helper.failure.message : helper.stderr().trim() || "it did not create its socket within 5 s";
       throw new SwitchError(`switch ${this.sw.name} (${this.sw.kind}) failed to start: ${why}`);
     }
     if (this.sw.tap) await this.configureTap(this.sw.tap);
@@ -64,7 +60,7 @@ export class SwitchProcess {
     const dev = `/sys/class/net/${tap.name}`;
     const ip = hostProgram("ip");
     try {
-      if (!(await waitFor(() => existsSync(dev), 3000))) throw new Error(this.stderr.trim() || `the switch made no interface ${tap.name} within 3 s`);
+      if (!(await waitFor(() => existsSync(dev), 3000))) throw new Error(this.helperStderr().trim() || `the switch made no interface ${tap.name} within 3 s`);
       if (tap.address) execFileSync(ip, ["addr", "add", tap.address, "dev", tap.name], { stdio: "pipe" });
       execFileSync(ip, ["link", "set", tap.name, "up"], { stdio: "pipe" });
     } catch (e) {

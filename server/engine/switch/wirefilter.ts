@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
-import { endProcess, waitFor } from "../procs";
+import { startHelper } from "../helper-process";
+import { endProcess } from "../procs";
 import type { Impairment } from "../../model/link";
 import { buildWirefilterArgv, wirefilterCommands } from "./argv";
 import { SwitchError } from "./switch-process";
@@ -16,7 +17,6 @@ import { expectOk, mgmtSession } from "./vde-mgmt";
  */
 export class Wirefilter {
   private child: ChildProcess | null = null;
-  private stderr = "";
 
   constructor(
     private readonly runDir: string,
@@ -37,19 +37,13 @@ export class Wirefilter {
   async start(imp: Impairment): Promise<void> {
     rmSync(join(this.runDir, this.mgmtRel), { force: true });
     const argv = buildWirefilterArgv(hostProgram("wirefilter"), this.sw, this.near, this.far, imp);
-    const child = spawn(argv[0], argv.slice(1), { cwd: this.runDir, stdio: ["pipe", "ignore", "pipe"] });
-    this.child = child;
-    child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
-    let exited = false;
-    child.on("exit", () => (exited = true));
-    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
     // Both plugs are open once the management socket exists.
-    const ready = join(this.runDir, this.mgmtRel);
-    const up = await Promise.race([waitFor(() => existsSync(ready) || exited, 5000), spawnError]);
-    if (up instanceof Error || exited || !existsSync(ready)) {
+    const helper = await startHelper(argv, this.runDir, join(this.runDir, this.mgmtRel));
+    this.child = helper.child;
+    if (helper.failure) {
       await this.stop();
       // Its usage text follows the reason on a failure: keep the reason.
-      const why = up instanceof Error ? up.message : this.stderr.split("\nUsage:")[0].trim() || "it did not create its management socket within 5 s";
+      const why = helper.failure instanceof Error ? helper.failure.message : helper.stderr().split("\nUsage:")[0].trim() || "it did not create its management socket within 5 s";
       throw new SwitchError(`wirefilter on ${this.sw} ports ${this.near}/${this.far} failed to start: ${why}`);
     }
   }
