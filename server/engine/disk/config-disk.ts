@@ -7,6 +7,8 @@ import { hostProgram } from "../host";
 
 const run = promisify(execFile);
 const AGENT = join(import.meta.dirname, "..", "uml", "agent.sh");
+/** Read once: every node start writes it. */
+let agentScript: Buffer | undefined;
 
 /**
  * Packs what a node needs at boot onto a small read-only ext2 disk (the
@@ -21,7 +23,8 @@ export async function buildConfigDisk(node: Node, shared: Shared, folder: string
   mkdirSync(tree, { recursive: true });
   writeFileSync(join(tree, "node"), `${node.name}\n`);
   writeFileSync(join(tree, "role"), `${node.role}\n`);
-  writeFileSync(join(tree, "agent"), readFileSync(AGENT));
+  agentScript ??= readFileSync(AGENT);
+  writeFileSync(join(tree, "agent"), agentScript);
   const script = (name: string, text: string) => text && writeFileSync(join(tree, name), text.endsWith("\n") ? text : `${text}\n`);
   script("shared.startup", shared.startup);
   script("startup", node.startup);
