@@ -79,12 +79,18 @@ describe("kernel builds (fast and custom)", () => {
     assert.throws(() => checkConfig("CONFIG_VMAP_STACK=y\n", true), { name: "KernelBuildError", message: /CONFIG_VMAP_STACK.*leave it out in your fragment/ });
   });
 
-  it("keeps what labs need and leaves out what makes boot slow", () => {
+  it("refuses hostfs, ours or a user's, built in or as a module (guest root could mount host folders)", () => {
+    assert.doesNotThrow(() => checkConfig("# CONFIG_HOSTFS is not set\n"));
+    assert.throws(() => checkConfig("CONFIG_HOSTFS=y\n"), { name: "KernelBuildError", message: /CONFIG_HOSTFS.*leave it out in umlab\.config/ });
+    assert.throws(() => checkConfig("CONFIG_EXT4_FS=y\nCONFIG_HOSTFS=m\n", true), { name: "KernelBuildError", message: /CONFIG_HOSTFS.*leave it out in your fragment/ });
+  });
+
+  it("keeps what labs need and leaves out what makes boot slow or reaches the host", () => {
     const fragment = readFileSync(join(import.meta.dirname, "umlab.config"), "utf8");
     const on = (o: string) => new RegExp(`^CONFIG_${o}=[ym]$`, "m").test(fragment);
-    for (const o of ["BLK_DEV_UBD", "HOSTFS", "MCONSOLE", "SSL", "UML_NET_VDE", "UML_NET_DAEMON", "UML_NET_VECTOR", "UML_NET_SLIRP", "IPV6", "IP_ROUTE_MULTIPATH", "BRIDGE", "VLAN_8021Q", "NET_SCH_NETEM", "NF_TABLES", "IP_NF_IPTABLES", "NFSD", "NFS_FS", "SOFT_WATCHDOG", "MODULES"])
+    for (const o of ["BLK_DEV_UBD", "MCONSOLE", "SSL", "UML_NET_VDE", "UML_NET_DAEMON", "UML_NET_VECTOR", "UML_NET_SLIRP", "IPV6", "IP_ROUTE_MULTIPATH", "BRIDGE", "VLAN_8021Q", "NET_SCH_NETEM", "NF_TABLES", "IP_NF_IPTABLES", "NFSD", "NFS_FS", "SOFT_WATCHDOG", "MODULES"])
       assert.ok(on(o), `CONFIG_${o} must be on`);
-    for (const o of ["BTRFS_FS", "MD", "UML_SOUND", "SOUND", "XFS_FS", "VMAP_STACK"]) assert.match(fragment, new RegExp(`^# CONFIG_${o} is not set$`, "m"));
+    for (const o of ["BTRFS_FS", "MD", "UML_SOUND", "SOUND", "XFS_FS", "VMAP_STACK", "HOSTFS"]) assert.match(fragment, new RegExp(`^# CONFIG_${o} is not set$`, "m"));
     assert.doesNotMatch(fragment, /^CONFIG_(RAID6_PQ|XOR_BLOCKS)=/m);
   });
 });

@@ -205,7 +205,7 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
   }
 }
 
-/** The resolved configuration must not have pulled back what makes boot slow, or hang. */
+/** The resolved configuration must not have pulled back what makes boot slow, hang, or reach the host's files. */
 export function checkConfig(config: string, custom = false): void {
   const where = custom ? "your fragment" : "umlab.config";
   const slow = ["RAID6_PQ", "XOR_BLOCKS"].filter((o) => new RegExp(`^CONFIG_${o}=`, "m").test(config));
@@ -215,6 +215,8 @@ export function checkConfig(config: string, custom = false): void {
     );
   if (/^CONFIG_VMAP_STACK=y/m.test(config))
     throw new KernelBuildError(`the configuration selects CONFIG_VMAP_STACK: UML guests with kernel stacks in vmalloc space can hang at boot (see umlab.config); leave it out in ${where}`);
+  if (/^CONFIG_HOSTFS=[ym]/m.test(config))
+    throw new KernelBuildError(`the configuration selects CONFIG_HOSTFS: guest root could mount host folders with it (see umlab.config and docs/SECURITY.md); leave it out in ${where}`);
 }
 
 export class KernelBuildError extends BuildError {

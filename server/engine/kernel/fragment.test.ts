@@ -46,6 +46,13 @@ describe("a user's kernel fragment", () => {
     assert.doesNotThrow(() => parseFragment("CONFIG_BLK_DEV_UBD=y\n"));
   });
 
+  it("refuses turning on hostfs (guest root could mount host folders) or kernel stacks in vmalloc space", () => {
+    const problems = problemsOf("CONFIG_NET_SCH_CAKE=m\nCONFIG_HOSTFS=y\nCONFIG_VMAP_STACK=y\nCONFIG_HOSTFS=m\n");
+    assert.deepEqual(problems.map((p) => p.line), [2, 3, 4]);
+    assert.match(problems[0].message, /CONFIG_HOSTFS must stay off: guest root could mount host folders/);
+    assert.doesNotThrow(() => parseFragment("# CONFIG_HOSTFS is not set\nCONFIG_VMAP_STACK=n\n"));
+  });
+
   it("refuses a fragment that sets nothing", () => {
     assert.deepEqual(problemsOf("# nothing\n\n"), [{ line: 1, message: "the fragment sets no option" }]);
   });

@@ -35,6 +35,16 @@ export const ESSENTIAL_OPTIONS: Record<string, string> = {
   MODULES: "modules are loaded from the kernel's modules disk",
 };
 
+/**
+ * What a fragment may not turn on (y or m): the build refuses these in the
+ * resolved configuration too (build.ts checkConfig), but a fragment that asks
+ * for one is refused at once, with its line, before minutes of building.
+ */
+export const FORBIDDEN_OPTIONS: Record<string, string> = {
+  HOSTFS: "guest root could mount host folders with it (docs/SECURITY.md)",
+  VMAP_STACK: "guests with kernel stacks in vmalloc space can hang at boot (see umlab.config)",
+};
+
 /** One option as a fragment sets it: its value as written after `=`, or "n" for `# CONFIG_X is not set`. */
 export type FragmentOptions = Map<string, string>;
 
@@ -44,8 +54,8 @@ const UNSET = /^# CONFIG_([A-Za-z0-9_]+) is not set$/;
 /**
  * The options a fragment sets (the last line wins, as in merge_config.sh), or
  * a FragmentError listing every line that is neither `CONFIG_X=y|m|n|"…"|number`,
- * `# CONFIG_X is not set`, a comment nor blank, and every essential option it
- * would take away.
+ * `# CONFIG_X is not set`, a comment nor blank, every essential option it
+ * would take away and every forbidden one it would turn on.
  */
 export function parseFragment(text: string): FragmentOptions {
   const options: FragmentOptions = new Map();
@@ -60,6 +70,7 @@ export function parseFragment(text: string): FragmentOptions {
     }
     const [option, value] = set ? [set[1], set[2]] : [unset![1], "n"];
     if (ESSENTIAL_OPTIONS[option] && value !== "y") problems.push({ line: i + 1, message: `CONFIG_${option} must stay built in (=y): ${ESSENTIAL_OPTIONS[option]}` });
+    if (FORBIDDEN_OPTIONS[option] && (value === "y" || value === "m")) problems.push({ line: i + 1, message: `CONFIG_${option} must stay off: ${FORBIDDEN_OPTIONS[option]}` });
     options.set(option, value);
   });
   if (!options.size && !problems.length) problems.push({ line: 1, message: "the fragment sets no option" });
