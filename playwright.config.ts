@@ -28,6 +28,8 @@ export default defineConfig({
   use: {
     // Set by global setup, which runs before the workers load this file.
     baseURL: process.env.UMLAB_E2E_URL,
+    // Signed in as the admin global setup made (a spec that needs nobody signed in makes a fresh context).
+    storageState: process.env.UMLAB_E2E_STATE,
     headless: true,
     viewport: { width: 1440, height: 900 },
     trace: "retain-on-failure",

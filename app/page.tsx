@@ -1,8 +1,9 @@
 import { LabList } from "@/components/labs/LabList";
-import { services } from "@/server/api/registry";
+import { signedIn } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
 
 export default async function Home() {
-  return <LabList initial={await services().list()} />;
+  const { who, all } = await signedIn("/");
+  return <LabList initial={await all.labs.list(who)} />;
 }

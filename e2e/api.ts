@@ -23,10 +23,12 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: { yaml?: string; json?: unknown }): Promise<T> {
-  const init: RequestInit = { method };
+  const init: RequestInit & { headers?: Record<string, string> } = { method };
   if (body?.yaml !== undefined) init.body = body.yaml;
   if (body?.json !== undefined) init.body = JSON.stringify(body.json);
-  if (init.body !== undefined) init.headers = { "content-type": body?.yaml !== undefined ? "application/yaml" : "application/json" };
+  // As the server machine's admin (its CLI token, which global setup read): the page's user is another principal.
+  init.headers = { authorization: `Bearer ${process.env.UMLAB_E2E_TOKEN ?? ""}` };
+  if (init.body !== undefined) init.headers["content-type"] = body?.yaml !== undefined ? "application/yaml" : "application/json";
   const res = await fetch(`${serverURL()}${path}`, init);
   const text = await res.text();
   if (!res.ok) {

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { endProcess, processesIn } from "../server/engine/procs";
+import { rememberToken } from "../server/test-support";
 
 const ROOT = join(import.meta.dirname, "..");
 const READY_MS = 90_000;
@@ -32,6 +33,12 @@ export interface LabServer {
   url: string;
   /** The data directory (UMLAB_DATA), resolved. */
   data: string;
+  /**
+   * The server's own CLI token (cli.token in the data directory): requests
+   * with it as a bearer token act as the machine's admin. test-support's
+   * request, authed, umlab and connect send it.
+   */
+  token: string;
   /**
    * SIGTERM the server and wait for it (SIGKILL after a minute), then make
    * sure no process still works in the data directory: any that does is
@@ -110,7 +117,9 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     await stop().catch(() => {});
     throw new Error(`${failure} (is the production build there? \`npm run pretest\` builds it); its output${where}:\n${tail()}`);
   }
-  return { url, data, stop };
+  const token = readFileSync(join(data, "cli.token"), "utf8").trim();
+  rememberToken(url, token);
+  return { url, data, token, stop };
 }
 
 const freePort = () =>

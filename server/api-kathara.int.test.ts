@@ -6,7 +6,7 @@ import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { readArchive, readFolder, writeTarGz } from "./labfile/archive";
 import { parseKathara } from "./labfile/kathara";
 import { resolveLab, type Lab, type RawLab } from "./model/lab";
-import { umlab } from "./test-support";
+import { authed, umlab } from "./test-support";
 
 // The Kathará import and export through the HTTP API and the CLI. No lab is
 // started here: imported nodes use the router image, which other tests boot.
@@ -22,9 +22,9 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
   let url = "";
   let data = "";
   const cli = (...args: string[]) => umlab(url, args, { cwd: data, timeout: 60000 });
-  const labNames = async () => ((await (await fetch(`${url}/api/labs`)).json()) as { name: string }[]).map((l) => l.name).sort();
+  const labNames = async () => ((await (await authed(`${url}/api/labs`)).json()) as { name: string }[]).map((l) => l.name).sort();
   const importArchive = (bytes: Uint8Array, query: string, type = "application/gzip") =>
-    fetch(`${url}/api/labs/import/kathara?${query}`, { method: "POST", headers: { "content-type": type }, body: new Uint8Array(bytes) });
+    authed(`${url}/api/labs/import/kathara?${query}`, { method: "POST", headers: { "content-type": type }, body: new Uint8Array(bytes) });
 
   before(async () => {
     server = await startLabServer({ samples: false, name: "kathara" });
@@ -75,7 +75,7 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
     form.append("file", new Blob(["pc1[0]=LAN\npc2[0]=LAN\npc2[cpus]=1\n"]), "twohosts/lab.conf");
     form.append("file", new Blob(["ip addr add 10.0.0.1/24 dev eth0\n"]), "twohosts/pc1.startup");
     form.append("file", new Blob(["hello\n"]), "twohosts/pc2/etc/motd");
-    const res = await fetch(`${url}/api/labs/import/kathara`, { method: "POST", body: form });
+    const res = await authed(`${url}/api/labs/import/kathara`, { method: "POST", body: form });
     assert.equal(res.status, 201, await res.clone().text());
     const { lab, warnings } = (await res.json()) as Imported;
     assert.equal(lab.name, "twohosts");
@@ -84,15 +84,15 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
 
     const evil = new FormData();
     evil.append("file", new Blob(["x"]), "../../etc/passwd");
-    const refused = await fetch(`${url}/api/labs/import/kathara?name=evil`, { method: "POST", body: evil });
+    const refused = await authed(`${url}/api/labs/import/kathara?name=evil`, { method: "POST", body: evil });
     assert.equal(refused.status, 400);
     assert.match(((await refused.json()) as Refused).error, /would leave the lab folder/);
   });
 
   it("exports a lab as a Kathará .tar.gz and .zip that import back to the same lab", async () => {
-    const stored = resolveLab(((await (await fetch(`${url}/api/labs/triangle`)).json()) as Detail).lab);
+    const stored = resolveLab(((await (await authed(`${url}/api/labs/triangle`)).json()) as Detail).lab);
     for (const archive of ["", "&archive=zip"]) {
-      const res = await fetch(`${url}/api/labs/triangle/export?format=kathara${archive}`);
+      const res = await authed(`${url}/api/labs/triangle/export?format=kathara${archive}`);
       assert.equal(res.status, 200);
       const zip = archive !== "";
       assert.equal(res.headers.get("content-type"), zip ? "application/zip" : "application/gzip");
@@ -102,8 +102,8 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
       const back: Lab = resolveLab(parseKathara(files).raw);
       assert.deepEqual(back, stored);
     }
-    assert.equal((await fetch(`${url}/api/labs/triangle/export?format=gns3`)).status, 400);
-    assert.equal((await fetch(`${url}/api/labs/nolab/export?format=kathara`)).status, 404);
+    assert.equal((await authed(`${url}/api/labs/triangle/export?format=gns3`)).status, 400);
+    assert.equal((await authed(`${url}/api/labs/nolab/export?format=kathara`)).status, 404);
   });
 
   it("imports a folder and exports to a folder and an archive through the CLI", async () => {
@@ -135,7 +135,7 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
     r = cli("import", join(data, "tri.zip"));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /imported Kathará lab tri /);
-    const lab = async (name: string) => resolveLab({ ...((await (await fetch(`${url}/api/labs/${name}`)).json()) as Detail).lab, name: "x" });
+    const lab = async (name: string) => resolveLab({ ...((await (await authed(`${url}/api/labs/${name}`)).json()) as Detail).lab, name: "x" });
     assert.deepEqual(await lab("from-folder"), await lab("tri-cli"));
     assert.deepEqual(await lab("tri"), await lab("tri-cli"));
   });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { processesIn } from "./engine/procs";
-import { connect, request, umlab } from "./test-support";
+import { authed, connect, request, umlab } from "./test-support";
 
 const LAB = `umlab: 1
 name: apilab
@@ -39,7 +39,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   after(() => server?.stop());
 
   it("rejects a lab file with a bad field, naming its line, in the API and the CLI", async () => {
-    const res = await fetch(`${url}/api/labs`, { method: "POST", headers: { "content-type": "application/yaml" }, body: "umlab: 1\nname: broken\nnodes:\n  a:\n    mem: lots\n" });
+    const res = await authed(`${url}/api/labs`, { method: "POST", headers: { "content-type": "application/yaml" }, body: "umlab: 1\nname: broken\nnodes:\n  a:\n    mem: lots\n" });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: string; problems: { line: number }[] };
     assert.equal(body.problems[0].line, 5);
@@ -80,7 +80,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /copied lab jsonlab to jsoncopy2/);
 
-    res = await fetch(`${url}/api/labs/jsonlab/diagram.svg`);
+    res = await authed(`${url}/api/labs/jsonlab/diagram.svg`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^image\/svg\+xml/);
     assert.match(res.headers.get("content-disposition") ?? "", /filename="jsonlab\.svg"/);
@@ -165,7 +165,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   });
 
   it("applies a lab edited while it runs one node at a time, by (re)starting just that node", async () => {
-    const current = (await (await fetch(`${url}/api/labs/apilab`)).json()) as Detail;
+    const current = (await (await authed(`${url}/api/labs/apilab`)).json()) as Detail;
     assert.deepEqual(current.changes, []);
     const edited = structuredClone(current.lab);
     edited.nodes.node02.mem = "96M";
@@ -182,7 +182,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
 
     assert.equal((await send("POST", "/api/labs/apilab/nodes/node02/restart")).status, 200);
     assert.equal((await send("POST", "/api/labs/apilab/nodes/node03/start")).status, 200);
-    detail = (await (await fetch(`${url}/api/labs/apilab`)).json()) as Detail;
+    detail = (await (await authed(`${url}/api/labs/apilab`)).json()) as Detail;
     assert.deepEqual(detail.changes, []);
     assert.equal(detail.needsRestart, false);
 
@@ -196,7 +196,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   });
 
   it("lists the kernels: the fast one built (tests boot it) and Debian's", async () => {
-    const { kernels, build } = (await (await fetch(`${url}/api/kernels`)).json()) as { kernels: { name: string; ready: boolean; isDefault: boolean }[]; build: { state: string } };
+    const { kernels, build } = (await (await authed(`${url}/api/kernels`)).json()) as { kernels: { name: string; ready: boolean; isDefault: boolean }[]; build: { state: string } };
     // Custom kernels follow (api-kernels.int.test.ts).
     assert.deepEqual(kernels.slice(0, 2).map((k) => [k.name, k.ready, k.isDefault]), [["fast", true, true], ["debian", true, false]]);
     assert.equal(build.state, "done");
@@ -209,12 +209,12 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
   });
 
   it("answers unknown labs, nodes and actions with clear errors", async () => {
-    assert.equal((await fetch(`${url}/api/labs/nosuch`)).status, 404);
-    const res = await fetch(`${url}/api/labs/apilab/nodes/nosuch/exec`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"argv":["true"]}' });
+    assert.equal((await authed(`${url}/api/labs/nosuch`)).status, 404);
+    const res = await authed(`${url}/api/labs/apilab/nodes/nosuch/exec`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"argv":["true"]}' });
     assert.equal(res.status, 404);
     assert.match(((await res.json()) as { error: string }).error, /no node "nosuch"/);
-    assert.equal((await fetch(`${url}/api/labs/apilab/nodes/node01/explode`, { method: "POST" })).status, 400);
-    const del = await fetch(`${url}/api/labs/apilab`, { method: "DELETE" });
+    assert.equal((await authed(`${url}/api/labs/apilab/nodes/node01/explode`, { method: "POST" })).status, 400);
+    const del = await authed(`${url}/api/labs/apilab`, { method: "DELETE" });
     assert.equal(del.status, 409, "a running lab is not deleted");
   });
 

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { consoleAttach } from "./cli/console";
+import { authHeaders, login } from "./cli/credentials";
 import { imageCommand } from "./cli/image";
 import { exportKathara, importKathara } from "./cli/kathara";
 import { kernelCommand } from "./cli/kernel";
@@ -17,6 +18,8 @@ usage: umlab [--url URL] COMMAND
   import PATH [--name NAME]       add a lab from a lab.yaml, or a Kathará lab: a folder with
                                   lab.conf, or a .zip/.tar.gz of one (prints what did not
                                   come over as warnings)
+  login [URL] [--token TOKEN]     sign in to a server (asks for email and password, or keeps
+                                  the given API token) for this and later commands
   ls                              list labs
   start LAB [--no-wait]           start a lab; waits until every node is up
   stop LAB                        stop a lab (its disks are kept)
@@ -56,7 +59,9 @@ usage: umlab [--url URL] COMMAND
   image ls                        the guest images (busybox, router, host), size and date
   image build NAME [--no-wait]    build a Debian image (router, host); waits, showing progress
 
-The server is UMLAB_URL or --url (default http://localhost:3000).`;
+The server is UMLAB_URL or --url (default http://localhost:3000). The CLI signs in with
+UMLAB_TOKEN, else the token \`umlab login\` kept, else (a server on this machine) the
+server's cli.token in its data directory (UMLAB_DATA, default ./.umlab).`;
 
 class CliError extends Error {}
 
@@ -76,11 +81,12 @@ async function api<T>(method: string, path: string, body?: unknown, contentType 
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, baseUrl), init);
+    res = await fetch(new URL(path, baseUrl), { ...init, headers: { ...authHeaders(baseUrl), ...(init.headers as Record<string, string> | undefined) } });
   } catch {
     throw new CliError(`cannot reach the umlab server at ${baseUrl}: start it with \`npm start\` (or set UMLAB_URL)`);
   }
   if (res.ok) return res;
+  if (res.status === 401) throw new CliError(`the server at ${baseUrl} wants to know who you are: \`umlab login ${baseUrl}\` (or set UMLAB_TOKEN; on the server's machine the CLI reads cli.token from its data directory, UMLAB_DATA)`);
   const text = await res.text();
   const data = text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
   throw new CliError(typeof data === "object" && data && "error" in data ? String(data.error) : `${res.status} ${text}`);
@@ -143,6 +149,12 @@ async function main(argv: string[]): Promise<number> {
       }
       const lab = await api<LabDetail>("POST", `/api/labs?file=${enc(basename(rest[0]))}`, text, "application/yaml");
       console.log(`imported lab ${lab.name} (${lab.nodes} nodes, ${lab.switches} switches)`);
+      return 0;
+    }
+    case "login": {
+      const at = rest.indexOf("--token");
+      const url = rest[0] && !rest[0].startsWith("--") ? rest[0] : baseUrl;
+      console.log(await local(login(url, at >= 0 ? rest[at + 1] : undefined)));
       return 0;
     }
     case "ls": {

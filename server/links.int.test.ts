@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { processesIn } from "./engine/procs";
 import type { LinkStatus } from "./engine/switch/link-faults";
-import { connect, request, umlab } from "./test-support";
+import { authed, connect, request, umlab } from "./test-support";
 
 const LAB = `umlab: 1
 name: linklab
@@ -65,6 +65,7 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
     const seen: { lab: string; link: LinkStatus }[] = [];
     socket.on("link:state", (ev) => seen.push(ev));
     await new Promise<void>((r) => socket.once("connect", () => r()));
+    await new Promise((r) => socket.emit("lab:subscribe", { lab: "linklab" }, r));
     try {
       let res = await link("node01", "eth0", { action: "pull" });
       assert.equal(res.status, 200);
@@ -119,7 +120,7 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
     const r = cli("stop", "linklab");
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /^LINK/m, "a stopped lab lists no link faults");
-    const status = (await (await fetch(`${url}/api/labs/linklab/status`)).json()) as { links: LinkStatus[] };
+    const status = (await (await authed(`${url}/api/labs/linklab/status`)).json()) as { links: LinkStatus[] };
     assert.deepEqual(status.links.filter((l) => l.pulled || l.impair), []);
     assert.deepEqual(processesIn(data), []);
   });

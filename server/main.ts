@@ -1,5 +1,12 @@
 import { createServer } from "node:http";
+import { toNodeHandler } from "better-auth/node";
 import next from "next";
+import { Accounts, authFiles } from "./auth/accounts";
+import { Owners } from "./auth/owners";
+import { SYSTEM } from "./auth/permissions";
+import { QuotaSettings } from "./auth/quotas";
+import { guardRequest } from "./auth/http-guard";
+import { siteFrom } from "./auth/site";
 import { ImageService } from "./api/image-service";
 import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
@@ -32,21 +39,35 @@ async function main(): Promise<void> {
   });
   const kernels = new KernelService(root, (kernel) => engine.kernelUsers(kernel));
   const images = new ImageService(root);
-  const service = new LabService(new LabStore(db), engine, kernels, images);
+  const quotas = new QuotaSettings(db);
+  const service = new LabService(new LabStore(db), engine, kernels, images, quotas);
+  const site = siteFrom({ port, bind: hostname, publicUrl: process.env.UMLAB_PUBLIC_URL, allowedHosts: process.env.UMLAB_ALLOWED_HOSTS });
+  const baseURL = site.publicUrl?.origin ?? `http://${["0.0.0.0", "::"].includes(hostname) ? "localhost" : hostname}:${port}`;
+  const accounts = new Accounts(db, root, {
+    baseURL,
+    trustedOrigins: [...site.hosts].flatMap((h) => [`http://${h}`, `https://${h}`]),
+    secure: site.publicUrl?.protocol === "https:",
+  });
   // The console never waits for the fast kernel: it builds in the background
   // (UMLAB_KERNEL_BUILD=0 leaves it to `umlab kernel build`).
   if (process.env.UMLAB_KERNEL_BUILD !== "0") kernels.start();
   // Debian images (router, host) likewise; UMLAB_IMAGE_BUILD=0 leaves them to `umlab image build`.
   if (process.env.UMLAB_IMAGE_BUILD !== "0") void images.buildMissing();
-  if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs());
-  registerServices(service);
+  if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs(), SYSTEM);
+  const all = { labs: service, accounts, quotas, owners: new Owners(db), site };
+  registerServices(all);
+  const authHandler = toNodeHandler(accounts.auth);
 
   const httpServer = createServer();
   const app = next({ dev, hostname, port, httpServer, dir: process.cwd() });
   const handle = app.getRequestHandler();
   await app.prepare();
-  httpServer.on("request", (req, res) => void handle(req, res));
-  attachRealtime(httpServer, service);
+  httpServer.on("request", (req, res) => {
+    if (!guardRequest(req, res, site)) return;
+    if (req.url?.startsWith("/api/auth/")) return void authHandler(req, res);
+    void handle(req, res);
+  });
+  attachRealtime(httpServer, all);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -67,7 +88,14 @@ async function main(): Promise<void> {
     httpServer.listen(port, hostname, resolve);
   });
   console.log(`umlab: console on http://${hostname}:${port} (data in ${root})`);
+  const code = await accounts.setupCode();
+  if (code)
+    console.log(`umlab: first run: open ${baseURL}/setup and make the admin account with the setup code ${code} (also in ${authFiles(root).setupCode}, readable only by this user)`);
 }
+
+// One bad lab or request must not end the server for every other one: log what escaped and keep serving.
+process.on("uncaughtException", (e) => console.error("umlab: unexpected error (the server keeps serving):", e));
+process.on("unhandledRejection", (e) => console.error("umlab: unexpected rejection (the server keeps serving):", e));
 
 main().catch((e) => {
   console.error(`umlab: ${e instanceof Error ? e.message : e}`);

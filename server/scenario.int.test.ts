@@ -98,6 +98,8 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
     const events: { t: number; lab: string; index: number; ok: boolean }[] = [];
     const onEvent = (ev: { lab: string; entry: { index: number; ok: boolean } }) => events.push({ t: performance.now(), lab: ev.lab, index: ev.entry.index, ok: ev.entry.ok });
     socket.on("scenario:event", onEvent);
+    // Scenario events go to the lab's room only.
+    await new Promise((resolve) => socket.emit("lab:subscribe", { lab: "scenlab" }, resolve));
     try {
       const t0 = performance.now();
       const res = await req("POST", "/api/labs/scenlab/scenario/play");

@@ -7,9 +7,20 @@ import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtim
 
 const ROOT = join(import.meta.dirname, "..");
 
-/** A request to the server at `url`: a string body is sent as `type`, any other as JSON. */
+/** The CLI token of each test server (scripts/lab-server.ts remembers it), by origin. */
+const tokens = new Map<string, string>();
+export const rememberToken = (url: string, token: string) => void tokens.set(new URL(url).origin, token);
+const bearer = (url: string): Record<string, string> => {
+  const t = tokens.get(new URL(url).origin);
+  return t ? { authorization: `Bearer ${t}` } : {};
+};
+
+/** fetch, as the test server's admin (its CLI token); headers given win. */
+export const authed = (input: string, init: RequestInit = {}) => fetch(input, { ...init, headers: { ...bearer(input), ...(init.headers as Record<string, string> | undefined) } });
+
+/** A request to the server at `url` as its admin: a string body is sent as `type`, any other as JSON. */
 export const request = (url: string, method: string, path: string, body?: unknown, type = "application/json") =>
-  fetch(`${url}${path}`, {
+  authed(`${url}${path}`, {
     method,
     headers: body === undefined ? {} : { "content-type": type },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -21,12 +32,13 @@ export const umlab = (url: string, args: string[], options: { cwd?: string; inpu
     cwd: options.cwd ?? ROOT,
     encoding: "utf8",
     input: options.input,
-    env: { ...process.env, UMLAB_URL: url },
+    env: { ...process.env, UMLAB_URL: url, UMLAB_TOKEN: tokens.get(new URL(url).origin) ?? "" },
     timeout: options.timeout ?? 180_000,
   });
 
 /** A new socket.io client of the server at `url`, as the console connects. */
-export const connect = (url: string): Socket<ServerToClient, ClientToServer> => io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
+export const connect = (url: string, token?: string): Socket<ServerToClient, ClientToServer> =>
+  io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true, extraHeaders: token ? { authorization: `Bearer ${token}` } : bearer(url) });
 
 /**
  * Polls `probe` until it gives a value (not null or false), every `everyMs`;

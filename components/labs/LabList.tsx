@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import type { LabSummary } from "@/server/api/lab-service";
 import { api } from "../client/api";
 import { umlabSocket } from "../client/socket";
+import { AccountMenu } from "../account/AccountMenu";
 import { ImageList } from "./ImageList";
 import { KernelStatus } from "./KernelStatus";
 
@@ -78,7 +79,10 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   return (
     <main className="labs-page">
       <header className="labs-header">
-        <h1>umlab</h1>
+        <div className="labs-title">
+          <h1>umlab</h1>
+          <AccountMenu />
+        </div>
         <p>Virtual network labs on User Mode Linux: a real Linux kernel per node, real switches, a terminal per node.</p>
         <KernelStatus />
         <div className="actions">

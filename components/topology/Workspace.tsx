@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabDetail } from "@/server/api/lab-service";
 import { api, ApiFailure } from "../client/api";
+import { AccountMenu } from "../account/AccountMenu";
 import { umlabSocket } from "../client/socket";
 import { Dock } from "../terminal/Dock";
 import { useDock } from "../terminal/dock-store";
@@ -67,15 +68,17 @@ export function Workspace({ labId }: { labId: string }) {
     socket.on("node:state", onNode);
     socket.on("lab:status", onLab);
     socket.on("link:state", onLink);
-    socket.on("connect", refresh);
-    // What changed between the first load and these listeners (a node that
-    // came up meanwhile) would otherwise never show.
-    refresh();
+    // Live events come only to the lab's room: join it (again after a
+    // reconnect), then ask for the state, so nothing between falls through.
+    const subscribe = () => socket.emit("lab:subscribe", { lab: name }, refresh);
+    socket.on("connect", subscribe);
+    subscribe();
     return () => {
       socket.off("node:state", onNode);
       socket.off("lab:status", onLab);
       socket.off("link:state", onLink);
-      socket.off("connect", refresh);
+      socket.off("connect", subscribe);
+      socket.emit("lab:unsubscribe", { lab: name });
     };
   }, [name, labId]);
 
@@ -216,6 +219,7 @@ export function Workspace({ labId }: { labId: string }) {
         <button type="button" onClick={() => downloadPng(api.diagramUrl(detail.id), name).catch((e: Error) => t.say(e.message))}>
           PNG
         </button>
+        <AccountMenu />
       </header>
       {t.save.state === "error" && (
         <div className="banner error" role="alert">

@@ -21,6 +21,10 @@ const STATUS_BY_NAME: Record<string, number> = {
   KernelNameError: 400,
   FragmentError: 400,
   HostError: 503,
+  UnauthorizedError: 401,
+  ForbiddenError: 403,
+  QuotaError: 409,
+  PayloadTooLargeError: 413,
   SwitchError: 500,
 };
 
@@ -44,5 +48,12 @@ export class BadRequestError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "BadRequestError";
+  }
+}
+
+export class PayloadTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PayloadTooLargeError";
   }
 }

@@ -1,6 +1,7 @@
 import { ArchiveError, FileSet, MAX_LAB_BYTES, readArchive, writeTarGz, writeZip, type LabFiles } from "../labfile/archive";
 import { exportKathara, parseKathara } from "../labfile/kathara";
-import { BadRequestError } from "./http";
+import type { Principal } from "../auth/permissions";
+import { BadRequestError, PayloadTooLargeError } from "./http";
 import type { LabDetail, LabService } from "./lab-service";
 
 /**
@@ -19,7 +20,7 @@ export interface KatharaImportResult {
 }
 
 async function readBody(req: Request): Promise<Buffer> {
-  const tooLarge = () => new ArchiveError(`the upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large for a lab`);
+  const tooLarge = () => new PayloadTooLargeError(`the upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large for a lab`);
   if (Number(req.headers.get("content-length") ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
   const reader = req.body?.getReader();
   if (!reader) throw new BadRequestError("the request has no body: send the lab's archive or its files");
@@ -57,14 +58,14 @@ export async function katharaUpload(req: Request): Promise<LabFiles> {
 }
 
 /** A new lab from a Kathará folder; `name` is checked as given, else one is made from `file` (the archive's or folder's name). */
-export async function importKathara(svc: LabService, upload: LabFiles, options: { name?: string; file?: string }): Promise<KatharaImportResult> {
+export async function importKathara(svc: LabService, who: Principal, upload: LabFiles, options: { name?: string; file?: string }): Promise<KatharaImportResult> {
   const { raw, warnings } = parseKathara(upload.files, { name: options.name || undefined, nameHint: options.file || undefined });
-  return { lab: await svc.createRaw(raw), warnings: [...upload.skipped, ...warnings] };
+  return { lab: await svc.createRaw(who, raw), warnings: [...upload.skipped, ...warnings] };
 }
 
-export async function exportKatharaArchive(svc: LabService, ref: string, archive: string | null): Promise<{ fileName: string; contentType: string; bytes: Uint8Array }> {
+export async function exportKatharaArchive(svc: LabService, who: Principal, ref: string, archive: string | null): Promise<{ fileName: string; contentType: string; bytes: Uint8Array }> {
   if (archive !== null && archive !== "tar.gz" && archive !== "zip") throw new BadRequestError(`archive=${archive}: use tar.gz or zip`);
-  const { name, lab } = await svc.store.get(ref);
+  const { name, lab } = await svc.mine(who, ref);
   const files = exportKathara(lab);
   if (archive === "zip") return { fileName: `${name}.zip`, contentType: "application/zip", bytes: writeZip(files, name) };
   return { fileName: `${name}.tar.gz`, contentType: "application/gzip", bytes: await writeTarGz(files, name) };

@@ -1,3 +1,5 @@
+import { can, owns, type Principal } from "../auth/permissions";
+import { QuotaError, quotaProblem, type QuotaSettings, type Usage } from "../auth/quotas";
 import type { Engine } from "../engine/engine";
 import type { ImageService } from "./image-service";
 import type { KernelService } from "./kernel-service";
@@ -60,18 +62,39 @@ export class LabService {
     readonly engine: Engine,
     readonly kernels: KernelService,
     readonly images: ImageService,
+    readonly quotas: QuotaSettings,
   ) {
     engine.on("lab", (s: LabStatus) => {
       if (!s.running) this.scenarios.stop(s.lab);
     });
   }
 
-  async list(): Promise<LabSummary[]> {
-    return (await this.store.list()).map((s) => this.summary(s));
+  /** The labs `who` may see: their own, or every lab for those who may see all. */
+  async list(who: Principal): Promise<LabSummary[]> {
+    return (await this.store.list()).filter((s) => owns(who, s.owner)).map((s) => this.summary(s));
   }
 
-  async get(ref: string): Promise<LabDetail> {
-    const s = await this.store.get(ref);
+  /**
+   * A lab `who` may see and control. Another user's lab is answered exactly
+   * as a missing one, so nothing tells that it exists.
+   */
+  async mine(who: Principal, ref: string): Promise<StoredLab> {
+    let s: StoredLab;
+    try {
+      s = await this.store.get(ref);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotFoundError(`no lab "${ref}"`);
+      throw e;
+    }
+    if (!owns(who, s.owner)) throw new NotFoundError(`no lab "${ref}"`);
+    return s;
+  }
+
+  async get(who: Principal, ref: string): Promise<LabDetail> {
+    return this.detail(await this.mine(who, ref));
+  }
+
+  private detail(s: StoredLab): LabDetail {
     const run = this.engine.run(s.name);
     const changes = run ? labChanges(run.lab, s.lab) : [];
     return {
@@ -84,89 +107,90 @@ export class LabService {
     };
   }
 
-  async importYaml(text: string, file = "lab.yaml"): Promise<LabDetail> {
-    return this.create(parseLabYaml(text, file));
+  async importYaml(who: Principal, text: string, file = "lab.yaml"): Promise<LabDetail> {
+    return this.create(who, parseLabYaml(text, file));
   }
 
   /** A new lab from its JSON form (RawLab); a bad definition is a LabDefinitionError listing every problem. */
-  async createRaw(raw: unknown): Promise<LabDetail> {
-    return this.create(resolveLab(raw));
+  async createRaw(who: Principal, raw: unknown): Promise<LabDetail> {
+    return this.create(who, resolveLab(raw));
   }
 
-  async updateYaml(ref: string, text: string): Promise<LabDetail> {
-    const current = await this.store.get(ref);
+  async updateYaml(who: Principal, ref: string, text: string): Promise<LabDetail> {
+    const current = await this.mine(who, ref);
     return this.replace(current, parseLabYaml(text, `${current.name}.yaml`));
   }
 
-  async updateRaw(ref: string, raw: unknown): Promise<LabDetail> {
-    const current = await this.store.get(ref);
+  async updateRaw(who: Principal, ref: string, raw: unknown): Promise<LabDetail> {
+    const current = await this.mine(who, ref);
     return this.replace(current, resolveLab(raw));
   }
 
   /** A copy of a lab's definition under a new name; its disks stay with the original. */
-  async duplicate(ref: string, name: string): Promise<LabDetail> {
-    const s = await this.store.get(ref);
+  async duplicate(who: Principal, ref: string, name: string): Promise<LabDetail> {
+    const s = await this.mine(who, ref);
     const problem = nameProblem(name);
     if (problem) throw new LabDefinitionError([{ path: ["name"], message: problem }]);
-    return this.create({ ...s.lab, name });
+    return this.create(who, { ...s.lab, name });
   }
 
   /** The topology as a standalone SVG picture. */
-  async diagram(ref: string): Promise<{ name: string; svg: string }> {
-    const s = await this.store.get(ref);
+  async diagram(who: Principal, ref: string): Promise<{ name: string; svg: string }> {
+    const s = await this.mine(who, ref);
     return { name: s.name, svg: labDiagramSvg(s.lab) };
   }
 
-  private async create(lab: Lab): Promise<LabDetail> {
-    const s = await this.store.create(lab);
-    return this.get(s.id);
+  private async create(who: Principal, lab: Lab): Promise<LabDetail> {
+    return this.detail(await this.store.create(lab, who.id));
   }
 
   private async replace(current: StoredLab, lab: Lab): Promise<LabDetail> {
     // The engine knows a run by its lab's name: renaming under a running lab would orphan its processes.
     if (lab.name !== current.name && this.engine.run(current.name)) throw new ConflictError(`lab ${current.name} is running: stop it before renaming it`);
-    const s = await this.store.update(current.id, lab);
-    return this.get(s.id);
+    return this.detail(await this.store.update(current.id, lab));
   }
 
-  async exportYaml(ref: string): Promise<{ name: string; yaml: string }> {
-    const s = await this.store.get(ref);
+  async exportYaml(who: Principal, ref: string): Promise<{ name: string; yaml: string }> {
+    const s = await this.mine(who, ref);
     return { name: s.name, yaml: serializeLabYaml(s.lab) };
   }
 
-  async remove(ref: string): Promise<void> {
-    const s = await this.store.get(ref);
+  async remove(who: Principal, ref: string): Promise<void> {
+    const s = await this.mine(who, ref);
     if (this.engine.run(s.name)) throw new ConflictError(`lab ${s.name} is running: stop it before deleting it`);
     this.engine.removeLabFiles(s.name);
     await this.store.remove(s.id);
   }
 
-  async start(ref: string): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async start(who: Principal, ref: string): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     if (this.engine.run(s.name)?.up) {
       // Already up: start whatever nodes are not.
       const run = this.engine.run(s.name)!;
-      await Promise.all([...run.nodes.values()].filter((n) => !n.isUp).map((n) => n.start()));
+      const down = [...run.nodes.values()].filter((n) => !n.isUp);
+      await this.checkQuota(who, s.owner, { labs: 0, nodes: down.length, memoryMiB: down.reduce((m, n) => m + n.node.memoryMiB, 0) });
+      await Promise.all(down.map((n) => n.start()));
       return run.status();
     }
+    await this.checkQuota(who, s.owner, { labs: 1, nodes: s.lab.nodes.length, memoryMiB: s.lab.nodes.reduce((m, n) => m + n.memoryMiB, 0) });
     this.images.assertReady(s.lab.nodes.map((n) => n.image));
     this.kernels.assertReady(s.lab.nodes.map((n) => n.kernel));
     return (await this.engine.start(s.lab)).status();
   }
 
-  async stop(ref: string): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async stop(who: Principal, ref: string): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     await this.engine.stop(s.name);
     return this.engine.status(s.lab);
   }
 
-  async status(ref: string): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async status(who: Principal, ref: string): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     return this.engine.status(s.lab);
   }
 
-  async nodeAction(ref: string, nodeName: string, action: NodeAction): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async nodeAction(who: Principal, ref: string, nodeName: string, action: NodeAction): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
     const run = this.engine.prepare(s.lab);
     // A (re)start takes the saved definition of the node when it can change alone; otherwise the running one stays.
@@ -181,6 +205,7 @@ export class LabService {
       const node = pending ?? run.node(nodeName).node;
       this.images.assertReady([node.image]);
       this.kernels.assertReady([node.kernel]);
+      if (!run.nodes.get(nodeName)?.isUp) await this.checkQuota(who, s.owner, { labs: run.up ? 0 : 1, nodes: 1, memoryMiB: node.memoryMiB });
     }
     switch (action) {
       case "start":
@@ -209,18 +234,18 @@ export class LabService {
     return this.engine.status(s.lab);
   }
 
-  async exec(ref: string, nodeName: string, command: { argv?: string[]; script?: string }, timeoutS = 60): Promise<ExecResult> {
-    const node = await this.runningNode(ref, nodeName);
+  async exec(who: Principal, ref: string, nodeName: string, command: { argv?: string[]; script?: string }, timeoutS = 60): Promise<ExecResult> {
+    const node = await this.runningNode(who, ref, nodeName);
     const script = command.script ?? shellQuote(command.argv ?? []);
     return node.exec(script, timeoutS);
   }
 
-  async mconsole(ref: string, nodeName: string, cmd: MconsoleCommand): Promise<MconsoleReply> {
-    return (await this.runningNode(ref, nodeName)).mconsole(cmd);
+  async mconsole(who: Principal, ref: string, nodeName: string, cmd: MconsoleCommand): Promise<MconsoleReply> {
+    return (await this.runningNode(who, ref, nodeName)).mconsole(cmd);
   }
 
-  async pauseSwitch(ref: string, switchName: string, paused: boolean): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async pauseSwitch(who: Principal, ref: string, switchName: string, paused: boolean): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     const run = this.engine.run(s.name);
     if (!run?.up) throw new ConflictError(`lab ${s.name} is not running`);
     run.switch(switchName).setPaused(paused);
@@ -228,8 +253,8 @@ export class LabService {
   }
 
   /** Pulls, plugs back, impairs or clears one link (a node interface and its switch port) of a running lab. */
-  async linkAction(ref: string, nodeName: string, iface: string, req: LinkRequest): Promise<LabStatus> {
-    const s = await this.store.get(ref);
+  async linkAction(who: Principal, ref: string, nodeName: string, iface: string, req: LinkRequest): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
     const run = this.engine.run(s.name);
     const def = run?.lab.nodes.find((n) => n.name === nodeName) ?? s.lab.nodes.find((n) => n.name === nodeName);
     if (!def) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
@@ -244,8 +269,8 @@ export class LabService {
   }
 
   /** A running node by lab and name, for consoles. */
-  async runningNode(ref: string, nodeName: string): Promise<UmlNode> {
-    const s = await this.store.get(ref);
+  async runningNode(who: Principal, ref: string, nodeName: string): Promise<UmlNode> {
+    const s = await this.mine(who, ref);
     const run = this.engine.run(s.name);
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
     if (!run) throw new ConflictError(`lab ${s.name} is not running`);
@@ -253,9 +278,31 @@ export class LabService {
   }
 
   /** Adds the sample labs when the database has no lab at all. */
-  async ensureSamples(samples: { file: string; text: string }[]): Promise<void> {
+  async ensureSamples(samples: { file: string; text: string }[], owner: Principal): Promise<void> {
     if ((await this.store.list()).length > 0) return;
-    for (const s of samples) await this.importYaml(s.text, s.file);
+    for (const s of samples) await this.importYaml(owner, s.text, s.file);
+  }
+
+  /** What `owner` runs now: labs up, nodes up and their guest memory. */
+  async usage(owner: string): Promise<Usage> {
+    const u: Usage = { labs: 0, nodes: 0, memoryMiB: 0 };
+    for (const s of await this.store.list()) {
+      const run = s.owner === owner ? this.engine.run(s.name) : undefined;
+      if (!run?.up) continue;
+      u.labs++;
+      for (const n of run.nodes.values()) if (n.isUp) {
+        u.nodes++;
+        u.memoryMiB += n.node.memoryMiB;
+      }
+    }
+    return u;
+  }
+
+  /** Refuses (QuotaError, nothing started) a start that would take the lab's owner past a quota. */
+  private async checkQuota(who: Principal, owner: string, adding: Usage): Promise<void> {
+    if (can(who, "Quota.Exempt")) return;
+    const problem = quotaProblem(await this.quotas.get(), await this.usage(owner), adding);
+    if (problem) throw new QuotaError(problem);
   }
 
   private requireUp(s: StoredLab, node: UmlNode): UmlNode {

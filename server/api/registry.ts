@@ -1,18 +1,31 @@
+import type { Accounts } from "../auth/accounts";
+import type { Owners } from "../auth/owners";
+import type { QuotaSettings } from "../auth/quotas";
+import type { Site } from "../auth/site";
 import type { LabService } from "./lab-service";
+
+/** Everything a route handler may use, made once by server/main.ts. */
+export interface Services {
+  labs: LabService;
+  accounts: Accounts;
+  quotas: QuotaSettings;
+  owners: Owners;
+  site: Site;
+}
 
 /**
  * Route handlers are compiled by Next into their own module graph, so they
- * reach the one LabService of the process (made by server/main.ts) through
- * globalThis rather than by import.
+ * reach the one set of services of the process (made by server/main.ts)
+ * through globalThis rather than by import.
  */
 const KEY = Symbol.for("umlab.services");
 
-export function registerServices(service: LabService): void {
-  (globalThis as Record<symbol, unknown>)[KEY] = service;
+export function registerServices(s: Services): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = s;
 }
 
-export function services(): LabService {
-  const s = (globalThis as Record<symbol, unknown>)[KEY] as LabService | undefined;
+export function services(): Services {
+  const s = (globalThis as Record<symbol, unknown>)[KEY] as Services | undefined;
   if (!s) throw Object.assign(new Error("the umlab engine is not running in this process: start the server with `npm start`"), { name: "HostError" });
   return s;
 }

@@ -1,3 +1,4 @@
+import { authHeaders } from "./credentials";
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../realtime/protocol";
 
@@ -7,7 +8,7 @@ import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../realti
  * stops. Resolves with the exit code; errors are printed here, not thrown.
  */
 export async function consoleAttach(lab: string, node: string, baseUrl: string): Promise<number> {
-  const socket = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"] }) as Socket<ServerToClient, ClientToServer>;
+  const socket = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: authHeaders(baseUrl) }) as Socket<ServerToClient, ClientToServer>;
   return new Promise((resolve) => {
     const done = (code: number) => {
       if (process.stdin.isTTY) process.stdin.setRawMode(false);

@@ -1,3 +1,4 @@
+import { authHeaders } from "./credentials";
 import { io, type Socket } from "socket.io-client";
 import type { ScenarioEvent } from "../api/scenario-runner";
 import type { ScenarioView } from "../api/scenario-service";
@@ -59,12 +60,15 @@ function summary(v: ScenarioView): string {
 }
 
 async function playAndWait(path: string, call: (method: string, p: string) => Promise<ScenarioView>, baseUrl: string): Promise<number> {
-  const socket: Socket<ServerToClient, ClientToServer> = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true });
+  const socket: Socket<ServerToClient, ClientToServer> = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true, extraHeaders: authHeaders(baseUrl) });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("connect_error", () => reject(new Error(`cannot reach the umlab server at ${baseUrl}`)));
     });
+    // Scenario events go to the lab's room only.
+    const ref = decodeURIComponent(path.split("/")[3] ?? "");
+    await new Promise<void>((resolve, reject) => socket.emit("lab:subscribe", { lab: ref }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
     // Events may come before play's answer names the lab: keep them until then.
     let lab: string | null = null;
     let printed = 0;

@@ -16,7 +16,15 @@ export interface ConsoleRef {
 
 export type AttachReply = { ok: true; replay: string; state: NodeStatus["state"] } | { ok: false; error: string };
 
+export type SubscribeReply = { ok: true; lab: string } | { ok: false; error: string };
+
 export interface ClientToServer {
+  /**
+   * Follow a lab's live events (node, link, scenario, lab status): they go to
+   * the lab's room only, which a socket joins when its user may see the lab.
+   */
+  "lab:subscribe": (ref: { lab: string }, ack: (r: SubscribeReply) => void) => void;
+  "lab:unsubscribe": (ref: { lab: string }) => void;
   /**
    * Start receiving a node's console, running or not (output flows once it
    * boots); the answer carries the recent screen.

@@ -20,17 +20,18 @@ describe("lab store (Prisma on SQLite, migrations applied offline)", () => {
 
   it("records applied migrations the way Prisma does and applies each once", () => {
     const rows = new Database(databasePath(root)).prepare("SELECT migration_name, finished_at FROM _prisma_migrations").all() as { migration_name: string }[];
-    assert.deepEqual(rows.map((r) => r.migration_name), ["20261126000000_init"]);
+    assert.deepEqual(rows.map((r) => r.migration_name), ["20261126000000_init", "20261130000000_accounts"]);
     assert.deepEqual(migrate(databasePath(root)), []);
   });
 
   it("creates, finds by id and name, updates and removes labs", async () => {
     const lab = parseLabYaml("umlab: 1\nname: alpha\nnodes:\n  a: { eth: [s] }\nswitches:\n  s: {}\n");
-    const created = await store.create(lab);
+    const created = await store.create(lab, "user-1");
+    assert.equal(created.owner, "user-1");
     assert.deepEqual(created.lab, lab);
     assert.equal((await store.get(created.id)).name, "alpha");
     assert.equal((await store.get("alpha")).id, created.id);
-    await assert.rejects(store.create(lab), /already exists/);
+    await assert.rejects(store.create(lab, "user-1"), /already exists/);
     const renamed = await store.update(created.id, { ...lab, name: "beta" });
     assert.equal(renamed.name, "beta");
     assert.deepEqual((await store.list()).map((l) => l.name), ["beta"]);

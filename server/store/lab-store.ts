@@ -52,7 +52,7 @@ export class LabStore {
     return toStored(row);
   }
 
-  async create(lab: Lab, owner = "local"): Promise<StoredLab> {
+  async create(lab: Lab, owner: string): Promise<StoredLab> {
     if (await this.db.lab.findUnique({ where: { name: lab.name } })) throw new ConflictError(`a lab named "${lab.name}" already exists`);
     return toStored(await this.db.lab.create({ data: { name: lab.name, owner, yaml: serializeLabYaml(lab) } }));
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BadRequestError } from "@/server/api/http";
+import { demand } from "@/server/auth/permissions";
 import { handler, jsonBody } from "@/server/api/route";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,8 @@ const customKernel = z.strictObject({ name: z.string(), fragment: z.string() });
  * a custom kernel, umlab's configuration with the fragment merged after it (a
  * bad name or fragment line: 400; another kernel being built: 409).
  */
-export const POST = handler(async (svc, req) => {
+export const POST = handler(async (svc, req, _p, who, all) => {
+  demand(who, "Kernel.Build", "building a kernel");
   const body = await jsonBody(req);
   const empty = typeof body === "object" && body !== null && !Object.keys(body).length;
   let build;
@@ -21,6 +23,7 @@ export const POST = handler(async (svc, req) => {
     const custom = customKernel.safeParse(body);
     if (!custom.success) throw new BadRequestError('expected no body (the fast kernel) or JSON { "name": "...", "fragment": "CONFIG_...=y\\n..." }');
     build = svc.kernels.build(custom.data);
+    await all.owners.set("kernel", custom.data.name, who.id);
   }
   return Response.json({ build }, { status: build.state === "building" ? 202 : 200 });
 });

@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 const duplicateBody = z.strictObject({ name: z.string() });
 
 /** Copies the lab's definition under a new name (JSON { name }); disks are not copied. */
-export const POST = handler<{ lab: string }>(async (svc, req, { lab }) => {
+export const POST = handler<{ lab: string }>(async (svc, req, { lab }, who) => {
   const { name } = duplicateBody.parse(await jsonBody(req));
-  return Response.json(await svc.duplicate(lab, name), { status: 201 });
+  return Response.json(await svc.duplicate(who, lab, name), { status: 201 });
 });

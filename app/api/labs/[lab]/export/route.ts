@@ -5,15 +5,15 @@ import { handler } from "@/server/api/route";
 export const dynamic = "force-dynamic";
 
 /** The lab's lab.yaml, or with ?format=kathara its Kathará folder as a .tar.gz (&archive=zip: a .zip). */
-export const GET = handler<{ lab: string }>(async (svc, req, { lab }) => {
+export const GET = handler<{ lab: string }>(async (svc, req, { lab }, who) => {
   const params = new URL(req.url).searchParams;
   const format = params.get("format") ?? "yaml";
   if (format === "kathara") {
-    const { fileName, contentType, bytes } = await exportKatharaArchive(svc, lab, params.get("archive"));
+    const { fileName, contentType, bytes } = await exportKatharaArchive(svc, who, lab, params.get("archive"));
     return new Response(new Uint8Array(bytes), { headers: { "content-type": contentType, "content-disposition": `attachment; filename="${fileName}"` } });
   }
   if (format !== "yaml") throw new BadRequestError(`format=${format}: use yaml or kathara`);
-  const { name, yaml } = await svc.exportYaml(lab);
+  const { name, yaml } = await svc.exportYaml(who, lab);
   return new Response(yaml, {
     headers: { "content-type": "application/yaml; charset=utf-8", "content-disposition": `attachment; filename="${name}.yaml"` },
   });

@@ -2,4 +2,4 @@ import { handler } from "@/server/api/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handler<{ lab: string }>(async (svc, _req, { lab }) => svc.status(lab));
+export const GET = handler<{ lab: string }>(async (svc, _req, { lab }, who) => svc.status(who, lab));

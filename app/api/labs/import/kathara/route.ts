@@ -9,9 +9,9 @@ export const dynamic = "force-dynamic";
  * `?name=` names the lab; without it the name comes from `?file=` (the
  * archive's name), the archive's top folder or LAB_NAME. 201 { lab, warnings }.
  */
-export const POST = handler(async (svc, req) => {
+export const POST = handler(async (svc, req, _p, who) => {
   const params = new URL(req.url).searchParams;
   const upload = await katharaUpload(req);
-  const result = await importKathara(svc, upload, { name: params.get("name") ?? undefined, file: params.get("file") ?? undefined });
+  const result = await importKathara(svc, who, upload, { name: params.get("name") ?? undefined, file: params.get("file") ?? undefined });
   return Response.json(result, { status: 201 });
 });

@@ -9,8 +9,8 @@ export const dynamic = "force-dynamic";
  * when the lab is not running, has no scenario, or already plays it);
  * POST /api/labs/:lab/scenario/stop: cancels the steps still pending.
  */
-export const POST = handler<{ lab: string; action: string }>(async (svc, _req, p) => {
-  if (p.action === "play") return playScenario(svc, p.lab);
-  if (p.action === "stop") return stopScenario(svc, p.lab);
+export const POST = handler<{ lab: string; action: string }>(async (svc, _req, p, who) => {
+  if (p.action === "play") return playScenario(svc, who, p.lab);
+  if (p.action === "stop") return stopScenario(svc, who, p.lab);
   throw new BadRequestError(`unknown scenario action "${p.action}" (play, stop)`);
 });

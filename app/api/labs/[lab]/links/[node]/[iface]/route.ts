@@ -21,6 +21,6 @@ const linkBody = z.discriminatedUnion("action", [
  * or { action: "impair", lossPct?, delayMs?, bandwidthKbit?, dupPct? }:
  * a fault on the link between a node's interface and its switch.
  */
-export const POST = handler<{ lab: string; node: string; iface: string }>(async (svc, req, p) =>
-  svc.linkAction(p.lab, p.node, p.iface, linkBody.parse(await jsonBody(req))),
+export const POST = handler<{ lab: string; node: string; iface: string }>(async (svc, req, p, who) =>
+  svc.linkAction(who, p.lab, p.node, p.iface, linkBody.parse(await jsonBody(req))),
 );

@@ -17,20 +17,20 @@ const mconsoleBody = z.discriminatedUnion("op", [
 ]);
 
 /** POST /api/labs/:lab/nodes/:node/{start,stop,restart,wipe,crash,exec,mconsole} */
-export const POST = handler<{ lab: string; node: string; action: string }>(async (svc, req, { lab, node, action }) => {
+export const POST = handler<{ lab: string; node: string; action: string }>(async (svc, req, { lab, node, action }, who) => {
   switch (action) {
     case "start":
     case "stop":
     case "restart":
     case "wipe":
     case "crash":
-      return svc.nodeAction(lab, node, action);
+      return svc.nodeAction(who, lab, node, action);
     case "exec": {
       const body = execBody.parse(await jsonBody(req));
-      return svc.exec(lab, node, body, body.timeout);
+      return svc.exec(who, lab, node, body, body.timeout);
     }
     case "mconsole":
-      return svc.mconsole(lab, node, mconsoleBody.parse(await jsonBody(req)));
+      return svc.mconsole(who, lab, node, mconsoleBody.parse(await jsonBody(req)));
     default:
       throw new BadRequestError(`unknown node action "${action}" (start, stop, restart, wipe, crash, exec, mconsole)`);
   }

@@ -4,7 +4,7 @@ import { handler } from "@/server/api/route";
 export const dynamic = "force-dynamic";
 
 /** POST /api/labs/:lab/switches/:switch/{pause,resume}: SIGSTOP / SIGCONT the switch process. */
-export const POST = handler<{ lab: string; switch: string; action: string }>(async (svc, _req, p) => {
+export const POST = handler<{ lab: string; switch: string; action: string }>(async (svc, _req, p, who) => {
   if (p.action !== "pause" && p.action !== "resume") throw new BadRequestError(`unknown switch action "${p.action}" (pause, resume)`);
-  return svc.pauseSwitch(p.lab, p.switch, p.action === "pause");
+  return svc.pauseSwitch(who, p.lab, p.switch, p.action === "pause");
 });

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { hostProblem, writeProblem, type Site } from "./site";
+
+/** Uploads (a Kathará folder or archive) may be this large; every other body is capped by the route (1 MiB). */
+export const MAX_UPLOAD_BYTES = 80 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+function deny(res: ServerResponse, status: number, error: string): false {
+  res.writeHead(status, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify({ error, kind: status === 413 ? "PayloadTooLargeError" : "ForbiddenError" }));
+  return false;
+}
+
+/**
+ * Before Next or better-auth see a request: a Host on the allow-list (DNS
+ * rebinding), and for the API a write only from this site or a bearer token,
+ * with a body type no other site's page can send without asking, and a
+ * declared length within the cap (413). False when it answered already.
+ */
+export function guardRequest(req: IncomingMessage, res: ServerResponse, site: Site): boolean {
+  const host = first(req.headers.host);
+  const bad = hostProblem(host, site);
+  if (bad) return deny(res, 403, bad);
+  const url = req.url ?? "/";
+  if (!url.startsWith("/api/")) return true;
+  const length = Number(first(req.headers["content-length"]) ?? 0);
+  const chunked = /chunked/i.test(first(req.headers["transfer-encoding"]) ?? "");
+  const problem = writeProblem(
+    {
+      method: req.method ?? "GET",
+      host,
+      origin: first(req.headers.origin),
+      secFetchSite: first(req.headers["sec-fetch-site"]),
+      contentType: first(req.headers["content-type"]),
+      hasBody: length > 0 || chunked,
+      bearer: /^Bearer\s/i.test(first(req.headers.authorization) ?? ""),
+    },
+    site,
+  );
+  if (problem) return deny(res, 403, problem);
+  const limit = url.startsWith("/api/labs/import/") ? MAX_UPLOAD_BYTES : MAX_REQUEST_BYTES;
+  if (length > limit) return deny(res, 413, `the request body is larger than ${limit / 1024 / 1024} MiB`);
+  return true;
+}
