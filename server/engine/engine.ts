@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Lab } from "../model/lab";
 import { LabRun, type LabStatus } from "./lab-run";
 import { dataRoot, labPaths, runRel } from "./paths";
+import { Sandbox } from "./sandbox";
 import { cwdOf, endProcess, endSession } from "./procs";
 import { idleLinks } from "./switch/link-faults";
 
@@ -17,9 +18,16 @@ export class Engine extends EventEmitter {
   readonly root: string;
   private readonly runs = new Map<string, LabRun>();
 
-  constructor(root = dataRoot()) {
+  private readonly sandbox: Sandbox;
+
+  /**
+   * `sandbox: false` runs the labs' host processes outside their sandbox:
+   * only the bench asks for it, to measure what the sandbox costs.
+   */
+  constructor(root = dataRoot(), options: { sandbox?: boolean } = {}) {
     super();
     this.root = root;
+    this.sandbox = options.sandbox === false ? Sandbox.none() : Sandbox.host();
   }
 
   run(lab: string): LabRun | undefined {
@@ -35,7 +43,7 @@ export class Engine extends EventEmitter {
   prepare(lab: Lab): LabRun {
     const existing = this.runs.get(lab.name);
     if (existing) return existing;
-    const run = new LabRun(lab, this.root);
+    const run = new LabRun(lab, this.root, this.sandbox);
     run.on("node-state", (l, s) => this.emit("node-state", l, s));
     run.on("console", (l, n, d) => this.emit("console", l, n, d));
     run.on("link-state", (l, s) => this.emit("link-state", l, s));

@@ -21,7 +21,9 @@ describe("a gateway: nodes reach the host through slirpvde, without root", () =>
   const root = mkdtempSync(join(tmpdir(), "umlab-gw-"));
   const engine = new Engine(root);
   let server: Server;
+  let closed: Server;
   let hostPort = 0;
+  let closedPort = 0;
   let forwarded = 0;
   let run: LabRun;
 
@@ -29,6 +31,10 @@ describe("a gateway: nodes reach the host through slirpvde, without root", () =>
     server = createServer((_req, res) => res.end("hello from the host\n"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     hostPort = (server.address() as { port: number }).port;
+    // A service on the host's loopback the lab did not open.
+    closed = createServer((_req, res) => res.end("a host secret\n"));
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    closedPort = (closed.address() as { port: number }).port;
     forwarded = await freePort();
     const lab = parseLabYaml(`
 umlab: 1
@@ -43,7 +49,7 @@ nodes:
 switches:
   lan: {}
 gateways:
-  internet: { switch: lan, forward: ["${forwarded}:10.0.2.15:80"] }
+  internet: { switch: lan, forward: ["${forwarded}:10.0.2.15:80"], hostPorts: [${hostPort}] }
 `);
     run = await engine.start(lab);
     await run.waitRunning(90000);
@@ -51,6 +57,7 @@ gateways:
   after(async () => {
     await engine.stopAll();
     server.close();
+    closed.close();
     assert.deepEqual(processesIn(root), [], "no slirpvde, switch or guest is left");
     rmSync(root, { recursive: true, force: true });
   });
@@ -62,10 +69,18 @@ gateways:
     assert.match(r.stdout, /nameserver 10\.0\.2\.3/);
   });
 
-  it("lets the node reach a server on the host's loopback at 10.0.2.2", async () => {
+  it("lets the node reach a server on the host's loopback at 10.0.2.2 on a port the lab opened (hostPorts)", async () => {
     const r = await run.node("pc1").exec(`wget -q -O - http://10.0.2.2:${hostPort}/`);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, "hello from the host\n");
+  });
+
+  it("refuses the node every other port of the host's loopback, at 10.0.2.2 or any 10.0.2.x", async () => {
+    for (const addr of ["10.0.2.2", "10.0.2.9"]) {
+      const r = await run.node("pc1").exec(`wget -q -T 5 -O - http://${addr}:${closedPort}/`);
+      assert.notEqual(r.exitCode, 0, `${addr}: ${r.stdout}`);
+      assert.doesNotMatch(r.stdout, /secret/);
+    }
   });
 
   it("forwards a host port to a service in the node", async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { waitFor } from "./procs";
+import type { Spawnable } from "./sandbox";
 
 export interface Helper {
   child: ChildProcess;
@@ -12,11 +13,11 @@ export interface Helper {
 
 /**
  * Starts a host helper of a lab (vde_switch, uml_switch, wirefilter) in the
- * lab's run directory, with its stdin a pipe from the engine (it ends when
+ * lab's run directory, as `Sandbox.wrap` made its command line, with its stdin a pipe from the engine (it ends when
  * the server does), and waits until it made `readyPath`, its socket.
  */
-export async function startHelper(argv: string[], cwd: string, readyPath: string, timeoutMs = 5000): Promise<Helper> {
-  const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ["pipe", "ignore", "pipe"] });
+export async function startHelper({ argv, env }: Spawnable, cwd: string, readyPath: string, timeoutMs = 5000): Promise<Helper> {
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   let exited = false;

@@ -23,6 +23,9 @@ const PACKAGE_OF: Record<string, string> = {
   mke2fs: "e2fsprogs",
   cc: "gcc",
   setarch: "util-linux",
+  setpriv: "util-linux",
+  nsenter: "util-linux",
+  bwrap: "bubblewrap",
 };
 
 const cache = new Map<string, string>();

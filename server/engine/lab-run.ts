@@ -6,6 +6,7 @@ import { assertImageKnown, resolveImage } from "./image/images";
 import { resolveKernel } from "./kernel/kernels";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { GatewayProcess } from "./gateway/gateway-process";
+import { Sandbox } from "./sandbox";
 import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
 import { SwitchProcess } from "./switch/switch-process";
 import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
@@ -56,13 +57,18 @@ export class LabRun extends EventEmitter {
   private current: Lab;
   private readonly nodeContext: NodeContext;
 
-  constructor(lab: Lab, root: string) {
+  constructor(
+    lab: Lab,
+    private readonly root: string,
+    /** How the lab's host processes are confined: always sandboxed, but for the bench's comparison. */
+    private readonly sandbox: Sandbox = Sandbox.host(),
+  ) {
     super();
     this.current = lab;
     this.paths = labPaths(root, lab.name);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
-    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n) };
-    for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run));
+    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n), sandbox };
+    for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run, sandbox));
     this.links = new LinkFaults(this.switches, this.paths.run);
     this.links.on("change", (l: LinkStatus) => {
       this.writeState();
@@ -73,7 +79,7 @@ export class LabRun extends EventEmitter {
     for (const n of lab.nodes) this.wire(n);
     for (const g of lab.gateways) {
       const port = g.switch === null ? null : (this.switches.get(g.switch)?.ports.allocate(`gateway:${g.name}`) ?? null);
-      this.gateways.set(g.name, new GatewayProcess(g, this.paths.run, port));
+      this.gateways.set(g.name, new GatewayProcess(g, this.paths.run, port, { root, sandbox }));
     }
   }
 
@@ -216,6 +222,10 @@ export class LabRun extends EventEmitter {
     if (this.switchesUp) return;
     rmSync(this.paths.run, { recursive: true, force: true });
     mkdirSync(join(this.paths.run, runRel.umlDir), { recursive: true });
+    mkdirSync(join(this.paths.run, "sw"), { recursive: true });
+    // The sandboxed processes write their sockets and UML's umid folders here.
+    this.sandbox.own(this.paths.run, true);
+    this.sandbox.reach(this.paths.run, this.root);
     const all = [...this.switches.values()];
     const gateways = [...this.gateways.values()];
     const results = await Promise.allSettled(all.map((s) => s.start()));

@@ -28,6 +28,56 @@ export function readStat(pid: number): { ppid: number; pgrp: number; sid: number
   return { state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), sid: Number(fields[3]) };
 }
 
+/** A process's command name (its program's file name, at most 15 characters), or null when it is gone. */
+export function commOf(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process descended from `pid`. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (!stat || stat.state === "Z") continue;
+    children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/**
+ * The program a sandbox runs (sandbox.ts), found from the pid the engine
+ * spawned: that bwrap forks a second one, pid 1 of the sandbox's pid
+ * namespace, whose child is the program. Null while the sandbox is still
+ * being set up (or is gone).
+ */
+export function sandboxedPid(outer: number): number | null {
+  if (commOf(outer) !== "bwrap") return null;
+  const init = descendants(outer).find((p) => readStat(p)?.ppid === outer);
+  if (init === undefined || commOf(init) !== "bwrap") return null;
+  const program = descendants(init).find((p) => readStat(p)?.ppid === init);
+  return program !== undefined && commOf(program) !== "bwrap" ? program : null;
+}
+
+/** The processes to ask to end first: the programs, not the sandboxes around them (which end when their program does). */
+function programsOf(pids: number[]): number[] {
+  const programs = pids.filter((p) => commOf(p) !== "bwrap");
+  return programs.length ? programs : pids;
+}
+
 export function cwdOf(pid: number): string | null {
   try {
     return readlinkSync(`/proc/${pid}/cwd`);
@@ -77,19 +127,25 @@ export async function waitFor(done: () => boolean, ms: number, every = 25): Prom
   }
 }
 
-/** Signal, wait, kill: ends every process of a session. */
+/** Signal, wait, kill: ends every process of a session (a sandboxed guest's sandbox with it). */
 export async function endSession(sid: number, graceMs = 2000): Promise<void> {
-  signal(sessionMembers(sid), "SIGTERM");
+  signal(programsOf(sessionMembers(sid)), "SIGTERM");
   if (await waitFor(() => sessionMembers(sid).length === 0, graceMs)) return;
   signal(sessionMembers(sid), "SIGKILL");
   await waitFor(() => sessionMembers(sid).length === 0, 2000);
 }
 
-/** Signal, wait, kill for a single process. */
+/**
+ * Signal, wait, kill for a process and what it started: a sandboxed helper
+ * is its bwrap, the sandbox's pid 1 and the program; the program is asked
+ * to end first, and all of them must be gone.
+ */
 export async function endProcess(pid: number, graceMs = 2000): Promise<void> {
   if (!isAlive(pid)) return;
-  signal([pid], "SIGTERM");
-  if (await waitFor(() => !isAlive(pid), graceMs)) return;
-  signal([pid], "SIGKILL");
-  await waitFor(() => !isAlive(pid), 2000);
+  const all = [pid, ...descendants(pid)];
+  const gone = () => all.every((p) => !isAlive(p));
+  signal(programsOf(all), "SIGTERM");
+  if (await waitFor(gone, graceMs)) return;
+  signal(all, "SIGKILL");
+  await waitFor(gone, 2000);
 }

@@ -79,6 +79,7 @@ function gatewayDiff(a: Gateway, b: Gateway): string[] {
   if (a.switch !== b.switch) out.push(b.switch === null ? `unplugged from ${a.switch}` : a.switch === null ? `plugged into ${b.switch}` : `now on ${b.switch}`);
   if (a.dhcp !== b.dhcp) out.push(`DHCP ${b.dhcp ? "on" : "off"}`);
   if (a.forward.join() !== b.forward.join()) out.push(b.forward.length ? `port forwards: ${b.forward.join(", ")}` : "no port forwards");
+  if (a.hostPorts.join() !== b.hostPorts.join()) out.push(b.hostPorts.length ? `host ports open to the lab: ${b.hostPorts.join(", ")}` : "no host ports open to the lab");
   return out;
 }
 

@@ -14,6 +14,7 @@ export interface RawGateway {
   switch?: string | null;
   dhcp?: boolean;
   forward?: string[];
+  hostPorts?: number[];
   pos?: [number, number];
 }
 
@@ -53,7 +54,10 @@ export function resolveGateways(raw: Record<string, RawGateway | null>, switches
       const bad = forwardProblem(f);
       if (bad) problems.push({ path: [...at, "forward", i], message: bad });
     }
-    gateways.push({ name, switch: sw, dhcp: g?.dhcp ?? true, forward: g?.forward ?? [], pos: toPosition(g?.pos) });
+    for (const [i, port] of (g?.hostPorts ?? []).entries()) {
+      if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push({ path: [...at, "hostPorts", i], message: `${port} is not a port (1-65535)` });
+    }
+    gateways.push({ name, switch: sw, dhcp: g?.dhcp ?? true, forward: g?.forward ?? [], hostPorts: g?.hostPorts ?? [], pos: toPosition(g?.pos) });
   }
   const taken = new Map<string, string>();
   for (const g of gateways) {

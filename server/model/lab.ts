@@ -72,6 +72,12 @@ export interface Gateway {
   dhcp: boolean;
   /** Host ports forwarded to a guest: "HOSTPORT:GUESTADDR:GUESTPORT" (TCP). */
   forward: string[];
+  /**
+   * Ports of the host itself (its loopback, at 10.0.2.2, and its own
+   * addresses) the lab's nodes may reach through the gateway; every other
+   * port of the host is closed to them (docs/SECURITY.md).
+   */
+  hostPorts: number[];
   pos: Position;
 }
 
@@ -139,6 +145,7 @@ const rawGateway = z.strictObject({
   switch: z.string().nullable().optional(),
   dhcp: z.boolean().optional(),
   forward: z.array(z.string()).optional(),
+  hostPorts: z.array(z.number()).optional(),
   pos: rawPos.optional(),
 });
 export const rawLabSchema = z.strictObject({
@@ -314,6 +321,7 @@ export function toRawLab(lab: Lab): RawLab {
       const r: z.input<typeof rawGateway> = { switch: g.switch };
       if (!g.dhcp) r.dhcp = false;
       if (g.forward.length) r.forward = [...g.forward];
+      if (g.hostPorts.length) r.hostPorts = [...g.hostPorts];
       if (g.pos) r.pos = fromPosition(g.pos);
       raw.gateways[g.name] = r;
     }

@@ -126,7 +126,7 @@ export class LinkFaults extends EventEmitter {
   private async startFilter(sw: SwitchProcess, f: Fault, name: string, imp: Impairment): Promise<Wirefilter> {
     const near = sw.ports.allocate(`${name}~near`);
     const far = sw.ports.allocate(`${name}~far`);
-    const filter = new Wirefilter(this.runDir, sw.sw.name, near, far);
+    const filter = new Wirefilter(this.runDir, sw.sw.name, near, far, sw.sandbox);
     const v = impairVlan(f.port);
     try {
       await sw.fitPorts();

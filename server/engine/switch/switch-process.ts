@@ -5,6 +5,7 @@ import type { HostTap, Switch } from "../../model/lab";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { startHelper } from "../helper-process";
+import { helperSandbox, Sandbox } from "../sandbox";
 import { endProcess, waitFor } from "../procs";
 import { buildSwitchArgv, switchReadyPath } from "./argv";
 import { numportsFor, SwitchPorts } from "./ports";
@@ -30,6 +31,7 @@ export class SwitchProcess {
   constructor(
     readonly sw: Switch,
     private readonly runDir: string,
+    readonly sandbox: Sandbox = Sandbox.host(),
   ) {}
 
   get pid(): number | null {
@@ -41,10 +43,13 @@ export class SwitchProcess {
     if (this.sw.tap && process.getuid?.() !== 0)
       throw new SwitchError(`switch ${this.sw.name}: a host tap (${this.sw.tap.name}) needs root: run umlab as root, or take the tap off the switch`);
     mkdirSync(join(this.runDir, "sw"), { recursive: true });
+    this.sandbox.own(join(this.runDir, "sw"));
     this.removeSockets();
     this.numports = numportsFor(this.ports.highest);
     const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") }, this.numports);
-    const helper = await startHelper(argv, this.runDir, join(this.runDir, switchReadyPath(this.sw)));
+    // uml_switch talks to its guests over abstract unix sockets, which belong to a network namespace: it shares the guests' (the host's, see uml/guest-process.ts).
+    const net = this.sw.tap ? "host-tap" : this.sw.kind === "uml_switch" ? "host" : "none";
+    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir, { net })), this.runDir, join(this.runDir, switchReadyPath(this.sw)));
     this.child = helper.child;
     this.helperStderr = helper.stderr;
     if (helper.failure) {
@@ -52,7 +57,11 @@ export class SwitchProcess {
       const why = helper.failure instanceof Error ? helper.failure.message : helper.stderr().trim() || "it did not create its socket within 5 s";
       throw new SwitchError(`switch ${this.sw.name} (${this.sw.kind}) failed to start: ${why}`);
     }
-    if (this.sw.tap) await this.configureTap(this.sw.tap);
+    if (this.sw.tap) {
+      // A tap switch runs as root (sandbox.ts): its sockets become the sandbox user's, whose guests plug into them.
+      for (const rel of this.sw.kind === "vde" ? [runRel.vdeDir(this.sw.name), runRel.vdeMgmt(this.sw.name)] : [runRel.umlSwitchSock(this.sw.name)]) this.sandbox.own(join(this.runDir, rel), true);
+      await this.configureTap(this.sw.tap);
+    }
   }
 
   /** The host's side of the tap: up, with its address when the lab gives one. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { startHelper } from "../helper-process";
+import { helperSandbox, Sandbox } from "../sandbox";
 import { endProcess } from "../procs";
 import type { Impairment } from "../../model/link";
 import { buildWirefilterArgv, wirefilterCommands } from "./argv";
@@ -24,6 +25,7 @@ export class Wirefilter {
     /** The port on the node's side, and the port on the rest of the switch's. */
     readonly near: number,
     readonly far: number,
+    private readonly sandbox: Sandbox = Sandbox.host(),
   ) {}
 
   get pid(): number | null {
@@ -38,7 +40,7 @@ export class Wirefilter {
     rmSync(join(this.runDir, this.mgmtRel), { force: true });
     const argv = buildWirefilterArgv(hostProgram("wirefilter"), this.sw, this.near, this.far, imp);
     // Both plugs are open once the management socket exists.
-    const helper = await startHelper(argv, this.runDir, join(this.runDir, this.mgmtRel));
+    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir)), this.runDir, join(this.runDir, this.mgmtRel));
     this.child = helper.child;
     if (helper.failure) {
       await this.stop();

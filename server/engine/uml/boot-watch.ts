@@ -43,7 +43,8 @@ export class BootWatch {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly pid: number,
+    /** The guest's linux.uml (a function: a sandboxed guest's is known only once its sandbox is up). */
+    private readonly pid: number | (() => number | null),
     private readonly booting: () => boolean,
     private readonly onHung: () => void,
     private readonly quietMs = 60000,
@@ -67,8 +68,10 @@ export class BootWatch {
 
   private tick(): void {
     if (!this.booting()) return this.stop();
-    const cpu = cpuTicks(this.pid);
-    const voluntary = voluntarySwitches(this.pid);
+    const pid = typeof this.pid === "number" ? this.pid : this.pid();
+    if (pid === null) return;
+    const cpu = cpuTicks(pid);
+    const voluntary = voluntarySwitches(pid);
     if (cpu === null || voluntary === null) return this.stop();
     const spun = this.last !== null && cpu > this.last.cpu && voluntary === this.last.voluntary;
     this.spinning = spun ? this.spinning + 1 : 0;
@@ -80,7 +83,7 @@ export class BootWatch {
       this.onHung();
     } else if (quiet > this.nudgeMs && this.nudgeable) {
       try {
-        process.kill(this.pid, "SIGIO");
+        process.kill(pid, "SIGIO");
       } catch {
         // gone meanwhile
       }

@@ -14,7 +14,8 @@ export class ConsoleNudger {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly pid: number,
+    /** The guest's linux.uml (a function: a sandboxed guest's is known only once its sandbox is up). */
+    private readonly pid: number | (() => number | null),
     /** Only once the guest runs: before UML sets its handler, SIGIO would kill it. */
     private readonly ready: () => boolean,
     private readonly periodMs = 500,
@@ -41,8 +42,10 @@ export class ConsoleNudger {
     const quietFor = now - this.lastOutput;
     const busyLately = quietFor < this.busyWindowMs || now - this.lastInput < 1000;
     if (!busyLately || quietFor < this.periodMs || !this.ready()) return;
+    const pid = typeof this.pid === "number" ? this.pid : this.pid();
+    if (pid === null) return;
     try {
-      process.kill(this.pid, "SIGIO");
+      process.kill(pid, "SIGIO");
     } catch {
       // already gone: the exit handler stops us
     }

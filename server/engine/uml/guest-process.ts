@@ -1,30 +1,60 @@
 import { machine } from "node:os";
 import * as pty from "node-pty";
+import type { Switch } from "../../model/lab";
 import { hostProgram, umlTmpDir } from "../host";
+import { SANDBOX_PATH, type Sandbox, type SandboxSpec } from "../sandbox";
 import { buildUmlArgv, withoutAslr, type UmlLaunch } from "./argv";
 
 export interface GuestTerminal {
   /** The lab's run directory: UML's sockets and umid folder are relative to it. */
   cwd: string;
+  /** The lab's disks folder (the node's COW file). */
+  disksDir: string;
   /** The preloaded helper (uml/xstate-shim.ts). */
   shim: string;
   cols: number;
   rows: number;
+  sandbox: Sandbox;
 }
 
 /**
- * Starts a guest's linux.uml on a pty of its own, the node's console:
- * without address-space randomisation (see ARCHITECTURE.md), with the
- * preloaded helper, which also makes the host side of the pty raw, and with
- * UML's memory files on tmpfs.
+ * A guest's sandbox: its kernel, image, modules disk and preloaded helper
+ * read-only, its lab's run directory and disks read-write, its exec
+ * channel's pty. UML's memory file goes to the sandbox's own tmpfs
+ * (/dev/shm). A guest plugged into a uml_switch keeps the host's network
+ * namespace: UML's daemon transport and uml_switch talk over abstract unix
+ * sockets, which belong to a network namespace (sandbox.ts SandboxNet).
+ * The guest keeps its console pty's session (window size changes reach UML
+ * as SIGWINCH); no other process reads that pty.
+ */
+export function guestSandbox(launch: UmlLaunch, t: Pick<GuestTerminal, "cwd" | "disksDir" | "shim">, argv: string[]): SandboxSpec {
+  return {
+    argv,
+    cwd: t.cwd,
+    readOnly: [launch.kernel, launch.image, ...(launch.modulesDisk ? [launch.modulesDisk] : []), t.shim],
+    readWrite: [t.cwd, t.disksDir],
+    devices: [launch.agentTty],
+    env: { PATH: SANDBOX_PATH, HOME: t.cwd, TMPDIR: "/dev/shm", LD_PRELOAD: t.shim, UMLAB_RAW_STDIN: "1" },
+    net: usesUmlSwitch(launch.node.interfaces, launch.switches) ? "host" : "none",
+    keepSession: true,
+  };
+}
+
+function usesUmlSwitch(interfaces: { switch: string | null }[], switches: ReadonlyMap<string, Switch>): boolean {
+  return interfaces.some((i) => i.switch !== null && switches.get(i.switch)?.kind === "uml_switch");
+}
+
+/**
+ * Starts a guest's linux.uml on a pty of its own, the node's console, in its
+ * sandbox: without address-space randomisation (see ARCHITECTURE.md), with
+ * the preloaded helper, which also makes the host side of the pty raw, and
+ * with UML's memory files on tmpfs.
  */
 export function spawnGuest(launch: UmlLaunch, t: GuestTerminal): pty.IPty {
   const argv = withoutAslr(buildUmlArgv(launch), hostProgram("setarch"), machine());
-  return pty.spawn(argv[0], argv.slice(1), {
-    name: "xterm-256color",
-    cols: t.cols,
-    rows: t.rows,
-    cwd: t.cwd,
-    env: { ...process.env, LD_PRELOAD: t.shim, UMLAB_RAW_STDIN: "1", TMPDIR: umlTmpDir() } as Record<string, string>,
-  });
+  const spec = guestSandbox(launch, t, argv);
+  // Outside a sandbox (the bench's comparison only), the memory file goes where it always did.
+  if (!t.sandbox.enabled) spec.env.TMPDIR = umlTmpDir();
+  const run = t.sandbox.wrap(spec);
+  return pty.spawn(run.argv[0], run.argv.slice(1), { name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: t.cwd, env: run.env });
 }

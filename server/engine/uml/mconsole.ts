@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { realpathSync, statSync } from "node:fs";
+import { resolve, sep } from "node:path";
 import { hostProgram } from "../host";
 
 export class MconsoleError extends Error {
@@ -43,20 +45,64 @@ export function mconsoleWords(cmd: MconsoleCommand): string[] {
   }
 }
 
+const DISK = /^ubd\d{1,2}[rsdc]*$/;
+
+/**
+ * The `config` requests a guest's machine console gets from the engine: a
+ * disk's configuration asked (`config ubdN`), or a disk plugged in
+ * (`config ubdN=FILE`) whose FILE (relative to the run directory `cwd`, as
+ * UML reads it) is a file that, every symlink resolved, lies inside the
+ * node's own lab directory. Anything else (a network, serial line or
+ * console device, which would have UML open host sockets, ttys or
+ * programs; a COW pair or option; a file elsewhere) is refused with an
+ * MconsoleError. Throws; returns nothing.
+ */
+export function checkConfigRequest(cmd: Extract<MconsoleCommand, { op: "config" }>, cwd: string, labDir: string): void {
+  if (!DISK.test(cmd.device)) throw new MconsoleError(`config ${cmd.device}: only disks (ubdN=FILE in the lab's folder) can be configured through the machine console`);
+  if (cmd.value === undefined) return;
+  // UML reads "FILE,BACKING" (a COW pair) and "FILE:serial": one plain file only.
+  if (!cmd.value || /[,:\s\0]/.test(cmd.value)) throw new MconsoleError(`config ${cmd.device}: "${cmd.value}" is not one file name (no commas, colons or spaces)`);
+  let file: string;
+  let lab: string;
+  try {
+    file = realpathSync(resolve(cwd, cmd.value));
+    lab = realpathSync(labDir);
+  } catch {
+    throw new MconsoleError(`config ${cmd.device}: ${cmd.value} does not exist`);
+  }
+  if (!file.startsWith(lab + sep)) throw new MconsoleError(`config ${cmd.device}: ${cmd.value} is outside the lab's folder; a node's disks must be files of its own lab`);
+  if (!statSync(file).isFile()) throw new MconsoleError(`config ${cmd.device}: ${cmd.value} is not a file`);
+}
+
 export interface MconsoleReply {
   ok: boolean;
   text: string;
 }
 
 /**
+ * uml_mconsole's command line. A sandboxed guest has a network namespace of
+ * its own, and UML answers to the abstract unix socket uml_mconsole sends
+ * from, which exists only in the namespace it was made in: so uml_mconsole
+ * runs in the guest's (nsenter; the server's own uid enters the guest's
+ * user namespace first, root needs not).
+ */
+export function mconsoleArgv(socket: string, words: string[], programs: { uml_mconsole: string; nsenter: string }, netnsOf: number | null, root: boolean): string[] {
+  const enter = netnsOf === null ? [] : [programs.nsenter, `--target=${netnsOf}`, ...(root ? [] : ["--user", "--preserve-credentials"]), "--net", "--"];
+  return [...enter, programs.uml_mconsole, socket, ...words];
+}
+
+/**
  * Sends one request through uml_mconsole. It has no timeout of its own and
  * hangs when the guest dies mid-request, so it is always killed after
- * `timeoutMs`.
+ * `timeoutMs`. `netnsOf`: the sandboxed guest's linux.uml, whose network
+ * namespace uml_mconsole joins.
  */
-export function mconsole(cwd: string, socket: string, cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
+export function mconsole(cwd: string, socket: string, cmd: MconsoleCommand, timeoutMs = 5000, netnsOf: number | null = null): Promise<MconsoleReply> {
   const words = mconsoleWords(cmd);
   return new Promise((resolve, reject) => {
-    const child = spawn(hostProgram("uml_mconsole"), [socket, ...words], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const programs = { uml_mconsole: hostProgram("uml_mconsole"), nsenter: netnsOf === null ? "" : hostProgram("nsenter") };
+    const argv = mconsoleArgv(socket, words, programs, netnsOf, process.getuid?.() === 0);
+    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -1,4 +1,5 @@
 import type { Shared, Switch } from "../../model/lab";
+import type { Sandbox } from "../sandbox";
 
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
@@ -20,6 +21,8 @@ export interface NodeContext {
   ports: (node: string) => ReadonlyMap<number, number>;
   /** What every node of the lab gets before its own configuration. */
   shared: Shared;
+  /** How its linux.uml is confined (sandbox.ts). */
+  sandbox: Sandbox;
 }
 
 export class NodeError extends Error {

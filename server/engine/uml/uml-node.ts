@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type * as pty from "node-pty";
 import type { Node } from "../../model/lab";
 import { buildConfigDisk } from "../disk/config-disk";
@@ -10,7 +10,7 @@ import { resolveKernel } from "../kernel/kernels";
 import { modulesDisk } from "../kernel/modules-disk";
 import { resolveImage } from "../image/images";
 import { runRel } from "../paths";
-import { endSession, sessionMembers, waitFor } from "../procs";
+import { endSession, sandboxedPid, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
 import { bootGate } from "./boot-gate";
 import { BootWatch } from "./boot-watch";
@@ -18,7 +18,7 @@ import { ConsoleBuffer } from "./console-buffer";
 import { ConsoleNudger } from "./console-nudger";
 import { spawnGuest } from "./guest-process";
 import { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
-import { mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
+import { checkConfigRequest, mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { xstateShim } from "./xstate-shim";
 
 /** What start() checked before the node queued for its boot. */
@@ -46,6 +46,8 @@ export class UmlNode extends EventEmitter {
   reason: string | null = null;
   readonly console = new ConsoleBuffer();
   private proc: pty.IPty | null = null;
+  /** The linux.uml inside its sandbox, once found (proc.pid is the sandbox's bwrap). */
+  private program: number | null = null;
   private agent: AgentChannel | null = null;
   private log: WriteStream | null = null;
   private stopping = false;
@@ -78,6 +80,15 @@ export class UmlNode extends EventEmitter {
 
   get pid(): number | null {
     return this.proc?.pid ?? null;
+  }
+
+  /** The guest's main linux.uml process (signals such as SIGIO go to it, not to its sandbox); null until its sandbox is up. */
+  programPid(): number | null {
+    const proc = this.proc;
+    if (!proc) return null;
+    if (!this.ctx.sandbox.enabled) return proc.pid;
+    this.program ??= sandboxedPid(proc.pid);
+    return this.program;
   }
 
   get cowPath(): string {
@@ -133,15 +144,20 @@ export class UmlNode extends EventEmitter {
   }
 
   private async launch({ image, kernel, shim, modules }: Prepared, stale: () => boolean, release: () => void): Promise<void> {
-    const { runDir, disksDir } = this.ctx;
+    const { runDir, disksDir, sandbox, root } = this.ctx;
     mkdirSync(join(runDir, runRel.nodeDir(this.name)), { recursive: true });
     mkdirSync(disksDir, { recursive: true });
+    // The sandbox's user writes the COW file and reads the rest.
+    sandbox.own(disksDir);
+    sandbox.own(this.cowPath);
+    for (const file of [disksDir, runDir, shim, kernel.binary, image, ...(modules ? [modules] : [])]) sandbox.reach(file, root);
     await buildConfigDisk(this.node, this.ctx.shared, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
     if (stale()) return release();
     // The channel holds open ptys: it must be closed on every path that fails below.
     const agent = new AgentChannel();
     let proc: pty.IPty;
     try {
+      sandbox.own(agent.ttyPath);
       const launch = {
         kernel: kernel.binary,
         modulesDisk: modules,
@@ -154,20 +170,22 @@ export class UmlNode extends EventEmitter {
         switches: this.ctx.switches,
         ports: this.ctx.ports(this.name),
       };
-      proc = spawnGuest(launch, { cwd: runDir, shim, cols: this.cols, rows: this.rows });
+      proc = spawnGuest(launch, { cwd: runDir, disksDir, shim, cols: this.cols, rows: this.rows, sandbox });
     } catch (e) {
       agent.close();
       throw new NodeError(`node ${this.name}: cannot start linux.uml: ${(e as Error).message}`);
     }
     this.proc = proc;
+    this.program = null;
     this.agent = agent;
     this.stopping = false;
     this.reason = null;
     this.log = createWriteStream(join(runDir, runRel.consoleLog(this.name)), { flags: "a" });
-    const nudger = new ConsoleNudger(proc.pid, () => this.state === "running");
+    const program = () => (this.proc === proc ? this.programPid() : null);
+    const nudger = new ConsoleNudger(program, () => this.state === "running");
     this.nudger = nudger;
     const watch = new BootWatch(
-      proc.pid,
+      program,
       () => this.state === "booting" && this.proc === proc,
       () => {
         this.hung = true;
@@ -191,6 +209,8 @@ export class UmlNode extends EventEmitter {
     this.exited = new Promise((resolve) => {
       proc.onExit(({ exitCode, signal }) => {
         free();
+        // bwrap ends with 128 + N when its program is killed by signal N.
+        if (sandbox.enabled && !signal && exitCode > 128 && exitCode < 160) [exitCode, signal] = [0, exitCode - 128];
         void this.onExit(proc.pid, exitCode, signal).then(resolve);
       });
     });
@@ -221,6 +241,7 @@ export class UmlNode extends EventEmitter {
     this.log?.end();
     this.log = null;
     this.proc = null;
+    this.program = null;
     const hung = this.hung;
     this.hung = false;
     if (this.stopping) {
@@ -267,7 +288,7 @@ export class UmlNode extends EventEmitter {
 
   /** Kills the guest from outside, as a crash would (fault injection). */
   crash(): void {
-    if (this.proc) process.kill(this.proc.pid, "SIGKILL");
+    if (this.proc) process.kill(this.programPid() ?? this.proc.pid, "SIGKILL");
   }
 
   async wipe(): Promise<void> {
@@ -277,7 +298,13 @@ export class UmlNode extends EventEmitter {
 
   mconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
     if (!this.proc) return Promise.reject(new NodeError(`node ${this.name} is not running`));
-    return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs);
+    try {
+      // The lab's folder holds its run directory and its disks.
+      if (cmd.op === "config") checkConfigRequest(cmd, this.ctx.runDir, dirname(this.ctx.runDir));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs, this.ctx.sandbox.enabled ? this.programPid() : null);
   }
 
   async exec(script: string, timeoutS = 60): Promise<ExecResult> {
