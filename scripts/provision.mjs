@@ -30,7 +30,9 @@ const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", 
   // Debian guest images (router, host) are built with these, without root.
   "mmdebstrap", "genext2fs", "debian-archive-keyring",
   // A host tap on a switch gets its address and link with ip.
-  "iproute2"];
+  "iproute2",
+  // Every host process of a lab runs in a bubblewrap sandbox (server/engine/sandbox.ts).
+  "bubblewrap", "util-linux"];
 if (forTests) PACKAGES.push("chromium");
 
 function installed(pkg) {
@@ -50,6 +52,12 @@ if (missing.length) {
   say(`installing Debian packages: ${missing.join(" ")}`);
   apt(["update", "-q"]);
   apt(["install", "-y", "-q", "--no-install-recommends", ...missing]);
+}
+
+// The unprivileged user a root server runs the labs' sandboxes as (server/engine/sandbox.ts).
+if (process.getuid?.() === 0 && spawnSync("id", ["-u", "umlab"], { stdio: "ignore" }).status !== 0) {
+  say("creating the system user umlab (labs' sandboxes run as it)");
+  run("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "umlab"]);
 }
 
 // 2. npm packages -------------------------------------------------------------
