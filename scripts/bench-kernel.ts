@@ -1,7 +1,7 @@
 // The fast kernel's part of `npm run bench`: node start → prompt on the fast
 // and on Debian's kernel, memory per idle node at mem=32M, and the largest
 // busybox lab this machine runs, stepped up until it stops.
-import type { Engine } from "../server/engine/engine";
+import { Engine } from "../server/engine/engine";
 import { fastKernel } from "../server/engine/kernel/kernels";
 import { resolveLab, type KernelChoice, type Lab } from "../server/model/lab";
 import { chainLab, log, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
@@ -52,6 +52,30 @@ export async function kernelBench(engine: Engine, runs: number): Promise<KernelR
     if (step.seconds === null) break;
   }
   return { release: fast.release, boot, mem32, scale };
+}
+
+export interface SandboxResults {
+  inside: number[];
+  outside: number[];
+}
+
+/**
+ * What the sandbox costs a node's start: node start → prompt on the fast
+ * kernel, sandboxed (as every lab runs) against outside it (an engine made
+ * with `sandbox: false`, which only this bench uses), paired runs after one
+ * warm-up each.
+ */
+export async function sandboxBench(root: string, runs: number): Promise<SandboxResults> {
+  const engines = { inside: new Engine(root), outside: new Engine(root, { sandbox: false }) };
+  const results: SandboxResults = { inside: [], outside: [] };
+  log(`node start -> prompt, fast kernel, inside its sandbox vs outside, ${runs} paired runs (one warm-up each)`);
+  for (let i = -1; i < runs; i++) {
+    for (const k of ["inside", "outside"] as const) {
+      const ms = await nodeBoot(engines[k], `sb${k}${i + 1}`, "fast");
+      if (i >= 0) results[k].push(ms);
+    }
+  }
+  return results;
 }
 
 async function memoryAt32(engine: Engine, n = 10): Promise<number> {

@@ -4,7 +4,8 @@
 // measured on this machine in one run; prints a table and writes
 // docs/BENCHMARKS.md. Real guests, real switches, a real browser, nothing mocked.
 //
-// Environment: BENCH_ONLY=engine|browser runs one half only; BENCH_RUNS (boot
+// Environment: BENCH_ONLY=engine|browser runs one half only (sandbox: only
+// the sandbox's row, node start inside vs outside it); BENCH_RUNS (boot
 // runs, 10), BENCH_CAP_MAX (capacity limit, 300), BENCH_KEYS (keystrokes, 200),
 // BENCH_START_RUNS (runs per sample lab, 3), BENCH_ROUTER_RUNS (ospf-ring
 // runs, 3). docs/BENCHMARKS.md is written only by a full run: both halves, at
@@ -23,7 +24,7 @@ import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { browserBench, CLEAR_EVERY, PHASE_MS, type BrowserResults } from "./bench-browser";
 import { chainLab, log, median, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
-import { kernelBench, type KernelResults } from "./bench-kernel";
+import { kernelBench, sandboxBench, type KernelResults, type SandboxResults } from "./bench-kernel";
 import { routerBench, routerRows } from "./bench-routers";
 
 // The project's built kernels and images (npm test / umlab kernel build and image build make them), not the bench's throwaway data root.
@@ -36,7 +37,7 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 200);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const ROUTER_RUNS = Number(process.env.BENCH_ROUTER_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "engine" && ONLY !== "browser") throw new Error(`BENCH_ONLY must be "engine" or "browser", not "${ONLY}"`);
+if (ONLY !== undefined && ONLY !== "engine" && ONLY !== "browser" && ONLY !== "sandbox") throw new Error(`BENCH_ONLY must be "engine", "browser" or "sandbox", not "${ONLY}"`);
 const FULL = ONLY === undefined && RUNS >= 10 && KEYS >= 200 && START_RUNS >= 3;
 const root = mkdtempSync(join(tmpdir(), "umlab-bench-"));
 const engine = new Engine(root);
@@ -135,7 +136,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   let rawRuns = "";
-  if (ONLY !== "browser") {
+  if (ONLY === "sandbox") {
+    rows.push(sandboxRow(await sandboxBench(root, RUNS)));
+  } else if (ONLY !== "browser") {
     const image = busyboxImage(root);
     const shim = xstateShim(root);
     mkdirSync(join(root, "uml"), { recursive: true });
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     );
     rawRuns = `Raw per-run values: raw ${raw.map((x) => x.toFixed(0)).join(", ")} ms; umlab ${ours.map((x) => x.toFixed(0)).join(", ")} ms.`;
     rows.push(...kernelRows(await kernelBench(engine, RUNS)));
+    rows.push(sandboxRow(await sandboxBench(root, RUNS)));
     rows.push(...routerRows(await routerBench(engine, ROUTER_RUNS)));
     if (ONLY === undefined) rows.push(...browserRows(await browserBench(KEYS, START_RUNS), notes));
     log("capacity at the default mem=64M");
@@ -228,6 +232,16 @@ function kernelRows(k: KernelResults): Row[] {
       biggest ? `${biggest.n} nodes` : "none",
       `${k.scale.map((s) => `${s.n}: ${s.seconds === null ? s.why : `${s.seconds.toFixed(0)} s`}`).join("; ")}. Goal ≥ 1,000 nodes within 120 s: ${met(!!thousand && thousand.seconds! <= 120)}${stop ? "" : " (the bench's last step)"}`,
     ],
+  ];
+}
+
+function sandboxRow(s: SandboxResults): Row {
+  const inside = median(s.inside);
+  const outside = median(s.outside);
+  return [
+    `node start → shell prompt, fast kernel, inside its sandbox vs outside (bubblewrap${process.getuid?.() === 0 ? ", as user umlab" : ", user namespace"}; median of ${s.inside.length} paired runs)`,
+    `${(inside / 1000).toFixed(3)} s vs ${(outside / 1000).toFixed(3)} s`,
+    `ratio ${(inside / outside).toFixed(3)}: goal ≤ 1.05: ${met(inside / outside <= 1.05)}`,
   ];
 }
 
