@@ -43,6 +43,8 @@ export class SwitchProcess {
     if (this.sw.tap && process.getuid?.() !== 0)
       throw new SwitchError(`switch ${this.sw.name}: a host tap (${this.sw.tap.name}) needs root: run umlab as root, or take the tap off the switch`);
     mkdirSync(join(this.runDir, "sw"), { recursive: true });
+    // The sandbox's user works in the run directory and makes its sockets under sw/ (LabRun owns the whole run directory already).
+    this.sandbox.own(this.runDir);
     this.sandbox.own(join(this.runDir, "sw"));
     this.removeSockets();
     this.numports = numportsFor(this.ports.highest);
