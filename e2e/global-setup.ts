@@ -1,8 +1,8 @@
-import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
-import { request } from "@playwright/test";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FullConfig } from "@playwright/test";
-import { startLabServer, type LabServer } from "../scripts/lab-server";
+import { signInAdmin } from "../scripts/lab-admin";
+import { startLabServer } from "../scripts/lab-server";
 
 /**
  * One real server for the whole run, as `npm start` serves it (production
@@ -38,7 +38,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   // Every spec's browser is signed in as the admin made here, with the setup
   // code as a person would (e2e/accounts.spec.ts does it through the pages).
   try {
-    process.env.UMLAB_E2E_STATE = await signInAdmin(server, outputDir);
+    process.env.UMLAB_E2E_STATE = await signInAdmin(server, join(outputDir, "..", "e2e-admin-state.json"));
   } catch (e) {
     await server.stop();
     throw e;
@@ -46,21 +46,3 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   return server.stop;
 }
 
-export const E2E_ADMIN = { name: "Ada Admin", email: "admin@umlab.test", password: "correct horse battery" };
-
-/** Makes the first admin with the setup code and saves its signed-in browser state; resolves with that file. */
-async function signInAdmin(server: LabServer, outputDir: string): Promise<string> {
-  const code = readFileSync(join(server.data, "setup-code"), "utf8").trim();
-  const ctx = await request.newContext({ baseURL: server.url, extraHTTPHeaders: { origin: server.url } });
-  try {
-    const made = await ctx.post("/api/setup", { data: { code, ...E2E_ADMIN } });
-    if (!made.ok()) throw new Error(`setup: ${made.status()} ${await made.text()}`);
-    const signed = await ctx.post("/api/auth/sign-in/email", { data: { email: E2E_ADMIN.email, password: E2E_ADMIN.password } });
-    if (!signed.ok()) throw new Error(`sign-in: ${signed.status()} ${await signed.text()}`);
-    const file = join(outputDir, "..", "e2e-admin-state.json");
-    await ctx.storageState({ path: file });
-    return file;
-  } finally {
-    await ctx.dispose();
-  }
-}

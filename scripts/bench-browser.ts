@@ -12,7 +12,11 @@ import type { LabDetail } from "../server/api/lab-service";
 import type { LabStatus } from "../server/engine/lab-run";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../server/realtime/protocol";
 import type { ProbeEvent } from "../components/client/socket";
+import { signInAdmin } from "./lab-admin";
 import { startLabServer, type LabServer } from "./lab-server";
+
+/** The signed-in admin's browser state, made once the bench's server is up. */
+let adminState: string | undefined;
 
 const ROOT = join(import.meta.dirname, "..");
 /** Keystrokes between two Ctrl+U, so the line never wraps (a wrap makes the shell redraw). */
@@ -66,6 +70,7 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
   // The real server as e2e/global-setup.ts starts it, but without the sample labs.
   const server = await startLabServer({ samples: false, name: "bench-server" });
   try {
+    adminState = await signInAdmin(server, join(server.data, "admin-state.json"));
     const browser = await chromium.launch({ executablePath: launch.executablePath ?? "/usr/bin/chromium", args: launch.args });
     try {
       log(`keystroke echo through the browser, ${keys} keystrokes`);
@@ -89,7 +94,8 @@ const launch = playwrightConfig.use?.launchOptions ?? {};
 // --- the server --------------------------------------------------------------
 
 async function api<T>(server: LabServer, method: string, path: string, yaml?: string): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { method, body: yaml, headers: yaml === undefined ? undefined : { "content-type": "application/yaml" } });
+  const auth = { authorization: `Bearer ${server.token}` };
+  const res = await fetch(`${server.url}${path}`, { method, body: yaml, headers: yaml === undefined ? auth : { ...auth, "content-type": "application/yaml" } });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
@@ -284,7 +290,7 @@ async function clearLine(page: Page): Promise<void> {
 
 /** The browser's part taken away: console:input from Node until the echo's console:data. */
 async function socketEcho(server: LabServer, lab: string, node: string, n: number): Promise<number[]> {
-  const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"] });
+  const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: { authorization: `Bearer ${server.token}` } });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
@@ -379,7 +385,7 @@ async function startToPrompts(server: LabServer, browser: Browser, yaml: string,
 }
 
 async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: playwrightConfig.use?.viewport ?? { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: playwrightConfig.use?.viewport ?? { width: 1440, height: 900 }, storageState: adminState });
   // tsx compiles this file with esbuild's keepNames: the functions handed to
   // page.evaluate call its __name helper, which the page must have.
   await context.addInitScript("globalThis.__name = (f) => f;");

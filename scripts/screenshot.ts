@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import playwrightConfig from "../playwright.config";
+import { signInAdmin } from "./lab-admin";
 import { startLabServer } from "./lab-server";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -71,7 +72,7 @@ const server = await startLabServer({ samples: true, name: "screenshot" });
 try {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: playwrightConfig.use?.launchOptions?.args });
   try {
-    const page = await browser.newPage({ viewport: VIEWPORT });
+    const page = await browser.newPage({ viewport: VIEWPORT, storageState: await signInAdmin(server, join(server.data, "admin-state.json")) });
     await page.goto(server.url);
     await page.locator(`[data-lab="${LAB}"]`).getByRole("link", { name: LAB }).click();
     await node(page, "host1").waitFor();

@@ -83,12 +83,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  // Made before the server says it serves, so whoever waits for that finds the file.
+  const code = await accounts.setupCode();
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(port, hostname, resolve);
   });
   console.log(`umlab: console on http://${hostname}:${port} (data in ${root})`);
-  const code = await accounts.setupCode();
   if (code)
     console.log(`umlab: first run: open ${baseURL}/setup and make the admin account with the setup code ${code} (also in ${authFiles(root).setupCode}, readable only by this user)`);
 }
