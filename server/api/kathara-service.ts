@@ -1,7 +1,8 @@
-import { ArchiveError, FileSet, MAX_LAB_BYTES, readArchive, writeTarGz, writeZip, type LabFiles } from "../labfile/archive";
+import { FileSet, MAX_LAB_BYTES, readArchive, writeTarGz, writeZip, type LabFiles } from "../labfile/archive";
 import { exportKathara, parseKathara } from "../labfile/kathara";
 import type { Principal } from "../auth/permissions";
-import { BadRequestError, PayloadTooLargeError } from "./http";
+import { BadRequestError } from "./http";
+import { cappedBytes } from "./route";
 import type { LabDetail, LabService } from "./lab-service";
 
 /**
@@ -20,30 +21,11 @@ export interface KatharaImportResult {
 }
 
 async function readBody(req: Request): Promise<Buffer> {
-  const tooLarge = () => new PayloadTooLargeError(`the upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB: too large for a lab`);
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
-  const reader = req.body?.getReader();
-  if (!reader) throw new BadRequestError("the request has no body: send the lab's archive or its files");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_UPLOAD_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const body = await cappedBytes(req, MAX_UPLOAD_BYTES, "the upload");
+  if (!body) throw new BadRequestError("the request has no body: send the lab's archive or its files");
+  return body;
 }
 
-/**
- * The files of a Kathará lab sent to the API: a .zip, .tar.gz or .tar as the
- * body, or multipart/form-data whose files are named by their path in the
- * lab folder (what a browser sends for a folder picked with webkitdirectory).
- */
 export async function katharaUpload(req: Request): Promise<LabFiles> {
   const body = await readBody(req);
   const type = req.headers.get("content-type") ?? "";

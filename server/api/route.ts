@@ -40,12 +40,12 @@ export function publicHandler<P extends Params>(fn: (all: Services, req: Request
   };
 }
 
-/** The body as text, refused (413) past `limit` bytes whether or not the client said its length. */
-export async function cappedText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = () => new PayloadTooLargeError(`the request body is larger than ${limit / 1024 / 1024} MiB`);
+/** The body's bytes, refused (413) past `limit` whether or not the client said its length; null without a body. */
+export async function cappedBytes(req: Request, limit: number, what = "the request body"): Promise<Buffer | null> {
+  const tooLarge = () => new PayloadTooLargeError(`${what} is larger than ${limit / 1024 / 1024} MiB`);
   if (Number(req.headers.get("content-length") ?? 0) > limit) throw tooLarge();
   const reader = req.body?.getReader();
-  if (!reader) return "";
+  if (!reader) return null;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -58,7 +58,12 @@ export async function cappedText(req: Request, limit = MAX_BODY_BYTES): Promise<
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** The body as text, at most `limit` bytes (413 beyond). */
+export async function cappedText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  return (await cappedBytes(req, limit))?.toString("utf8") ?? "";
 }
 
 export async function jsonBody(req: Request): Promise<unknown> {
