@@ -55,7 +55,7 @@ describe("Kathará lab folders", () => {
     assert.equal(lab.description, "Three routers in a triangle and a host (version 1.0, by Kathara Authors, contact@kathara.org, http://www.kathara.org/)");
     assert.deepEqual(lab.nodes.map((n) => n.name), ["r1", "r2", "r3", "pc-1"]);
     assert.deepEqual(lab.switches.map((s) => [s.name, s.kind, s.mode]), [["a", "vde", "switch"], ["b", "vde", "switch"], ["lan-1", "vde", "switch"], ["c", "vde", "switch"], ["bridged", "vde", "switch"]]);
-    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "bridged", dhcp: true, forward: [], pos: null }], "pc_1[bridged]=true");
+    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "bridged", dhcp: true, forward: [], hostPorts: [], pos: null }], "pc_1[bridged]=true");
     const [r1, r2, r3, pc1] = lab.nodes;
     assert.deepEqual(lab.nodes.map((n) => [n.role, n.image]), [["router", "router"], ["router", "router"], ["router", "router"], ["host", "router"]]);
     assert.deepEqual(r1.interfaces.map((i) => i.switch), ["a", "b", "lan-1"]);
@@ -179,7 +179,7 @@ describe("Kathará lab folders", () => {
       { name: "x" },
     );
     const lab = resolveLab(raw);
-    assert.deepEqual(lab.gateways, [{ name: "internet-2", switch: "bridged-2", dhcp: true, forward: [], pos: null }], "names taken by a domain and a device are not reused");
+    assert.deepEqual(lab.gateways, [{ name: "internet-2", switch: "bridged-2", dhcp: true, forward: [], hostPorts: [], pos: null }], "names taken by a domain and a device are not reused");
     assert.deepEqual(lab.nodes.map((n) => [n.name, n.interfaces.map((i) => i.switch)]), [
       ["a", ["bridged", "b", "bridged-2"]],
       ["internet", ["b", "bridged-2"]],

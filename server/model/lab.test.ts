@@ -76,8 +76,12 @@ describe("model", () => {
 
   it("keeps gateways on vde switches, one per switch, with valid port forwards", () => {
     const lab = resolveLab({ name: "x", switches: { lan: {} }, gateways: { internet: { switch: "lan", forward: ["8080:10.0.2.15:80"], pos: [1, 2] } } });
-    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "lan", dhcp: true, forward: ["8080:10.0.2.15:80"], pos: { x: 1, y: 2 } }]);
+    assert.deepEqual(lab.gateways, [{ name: "internet", switch: "lan", dhcp: true, forward: ["8080:10.0.2.15:80"], hostPorts: [], pos: { x: 1, y: 2 } }]);
     assert.deepEqual(toRawLab(lab).gateways, { internet: { switch: "lan", forward: ["8080:10.0.2.15:80"], pos: [1, 2] } });
+    // Host ports opened to the lab on purpose (docs/SECURITY.md), each a port.
+    const open = resolveLab({ name: "x", switches: { lan: {} }, gateways: { internet: { switch: "lan", hostPorts: [8080, 5432] } } });
+    assert.deepEqual(open.gateways[0].hostPorts, [8080, 5432]);
+    assert.deepEqual(toRawLab(open).gateways, { internet: { switch: "lan", hostPorts: [8080, 5432] } });
     const message = (input: unknown) => {
       try {
         resolveLab(input);
@@ -91,6 +95,7 @@ describe("model", () => {
     assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan" }, g2: { switch: "lan" } } }), /already has gateway "g1"/);
     assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan", forward: ["80:host:80"] } } }), /HOSTPORT:GUESTADDR:GUESTPORT/);
     assert.match(message({ name: "x", switches: { lan: {} }, gateways: { lan: { switch: "lan" } } }), /already the name of a switch/);
+    assert.match(message({ name: "x", switches: { lan: {} }, gateways: { g1: { switch: "lan", hostPorts: [0] } } }), /0 is not a port/);
   });
 
   it("keeps a switch's host tap, one switch per host interface, with a checked name and address", () => {
