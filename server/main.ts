@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   const authHandler = toNodeHandler(accounts.auth);
 
   const httpServer = createServer();
+  // Longer than clients' and proxies' idle keep-alive (Node's 5 s default closed sockets a client was about to reuse).
+  httpServer.keepAliveTimeout = 65_000;
   const app = next({ dev, hostname, port, httpServer, dir: process.cwd() });
   const handle = app.getRequestHandler();
   await app.prepare();

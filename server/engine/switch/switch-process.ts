@@ -6,7 +6,7 @@ import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { startHelper } from "../helper-process";
 import { helperSandbox, Sandbox } from "../sandbox";
-import { endProcess, waitFor } from "../procs";
+import { descendants, endProcess, signal, waitFor } from "../procs";
 import { buildSwitchArgv, switchReadyPath } from "./argv";
 import { numportsFor, SwitchPorts } from "./ports";
 import { expectOk, mgmtSession, type MgmtReply } from "./vde-mgmt";
@@ -84,7 +84,8 @@ export class SwitchProcess {
   /** SIGSTOP / SIGCONT: frames stop flowing through the switch, and flow again. */
   setPaused(paused: boolean): void {
     if (!this.child?.pid) throw new SwitchError(`switch ${this.sw.name} is not running`);
-    process.kill(this.child.pid, paused ? "SIGSTOP" : "SIGCONT");
+    // The spawned pid is the sandbox's bwrap: the switch is its descendant, and stopping bwrap alone stops no frame.
+    signal([this.child.pid, ...descendants(this.child.pid)], paused ? "SIGSTOP" : "SIGCONT");
     this.paused = paused;
   }
 
@@ -111,7 +112,7 @@ export class SwitchProcess {
     const child = this.child;
     this.child = null;
     if (child?.pid) {
-      if (this.paused) process.kill(child.pid, "SIGCONT");
+      if (this.paused) signal([child.pid, ...descendants(child.pid)], "SIGCONT");
       child.stdin?.destroy();
       await endProcess(child.pid, 2000);
     }
