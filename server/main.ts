@@ -5,7 +5,7 @@ import { Accounts, authFiles } from "./auth/accounts";
 import { Owners } from "./auth/owners";
 import { SYSTEM } from "./auth/permissions";
 import { QuotaSettings } from "./auth/quotas";
-import { guardRequest } from "./auth/http-guard";
+import { guardRequest, markClientIp } from "./auth/http-guard";
 import { siteFrom } from "./auth/site";
 import { ImageService } from "./api/image-service";
 import { KernelService } from "./api/kernel-service";
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   await app.prepare();
   httpServer.on("request", (req, res) => {
     if (!guardRequest(req, res, site)) return;
+    markClientIp(req, site);
     if (req.url?.startsWith("/api/auth/")) return void authHandler(req, res);
     void handle(req, res);
   });

@@ -7,6 +7,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { admin } from "better-auth/plugins";
 import { z } from "zod";
 import type { Db } from "../store/db";
+import { CLIENT_IP_HEADER } from "./http-guard";
 import { ConflictError, NotFoundError } from "../store/lab-store";
 import { ForbiddenError, LOCAL, isRole, type Principal, type Role } from "./permissions";
 
@@ -71,7 +72,12 @@ function makeAuth(db: Db, secret: string, baseURL: string, trustedOrigins: strin
     // Accounts are made by an admin (and the first one with the setup code), never by sign-up.
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
     telemetry: { enabled: false },
-    advanced: { useSecureCookies: secure, defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure } },
+    advanced: {
+      useSecureCookies: secure,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
+      // Set by the server itself for every request (http-guard.ts markClientIp), never taken from the client.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
     plugins: [
       admin({ defaultRole: "student", adminRoles: ["admin"] }),
       // Personal API tokens for scripts and the CLI; they are checked on every request, so no per-day cap.

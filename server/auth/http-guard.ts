@@ -44,3 +44,20 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse, site: Si
   if (length > limit) return deny(res, 413, `the request body is larger than ${limit / 1024 / 1024} MiB`);
   return true;
 }
+
+/** The header better-auth reads a client's address from (rate limits, sessions); set by the server alone. */
+export const CLIENT_IP_HEADER = "x-umlab-client-ip";
+
+/**
+ * The address a request came from, written over whatever the client sent
+ * under CLIENT_IP_HEADER: the socket's peer, or behind a reverse proxy on
+ * this machine (UMLAB_PUBLIC_URL set, peer on loopback) the last address in
+ * X-Forwarded-For, which that proxy appended. Without this, sign-in limits
+ * would be one bucket shared by a whole class.
+ */
+export function markClientIp(req: IncomingMessage, site: Site): void {
+  const peer = req.socket.remoteAddress ?? "";
+  const forwarded = first(req.headers["x-forwarded-for"])?.split(",").map((a) => a.trim()).filter(Boolean).at(-1);
+  const viaProxy = site.publicUrl !== null && /^(127\.|::1$|::ffff:127\.)/.test(peer) && forwarded;
+  req.headers[CLIENT_IP_HEADER] = viaProxy ? forwarded : peer;
+}
