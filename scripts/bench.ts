@@ -12,15 +12,14 @@
 // least the default counts.
 import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Engine } from "../server/engine/engine";
 import { umlKernel, umlTmpDir } from "../server/engine/host";
 import { busyboxImage } from "../server/engine/image/busybox";
-import { endSession, sessionMembers } from "../server/engine/procs";
+import { endSession } from "../server/engine/procs";
 import { bootGate } from "../server/engine/uml/boot-gate";
-import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { browserBench, CLEAR_EVERY, PHASE_MS, type BrowserResults } from "./bench-browser";
 import { chainLab, log, median, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";

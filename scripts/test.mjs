@@ -2,7 +2,7 @@
 // `npm test`, after provisioning: every unit and integration test, one file
 // at a time (integration tests boot real guests and share the 2 cores), in
 // node's test runner; then the end-to-end specs (e2e/*.spec.ts) in
-// Playwright. Arguments keep the files whose path contains one of them
+// Playwright; a whole run lints first. Arguments keep the files whose path contains one of them
 // (`node scripts/test.mjs labyaml e2e/labs-page`); a runner none of whose
 // files match is not started. The last line counts both runners.
 import { spawn } from "node:child_process";
@@ -56,6 +56,18 @@ function run(args, env, capture) {
 let passed = 0;
 let failed = 0;
 let exitCode = 0;
+
+// Lint first (typescript-eslint, type-aware: eslint.config.mjs), on a whole
+// run only; a lint error fails the run like a failed test.
+if (!filter.length) {
+  console.log("lint (eslint):");
+  const { code } = await run([join(ROOT, "node_modules", "eslint", "bin", "eslint.js"), "--max-warnings", "0", "."], process.env, false);
+  if (code === 0) console.log("lint: no problems\n");
+  else {
+    failed += 1;
+    exitCode = code;
+  }
+}
 
 if (chosen.length) {
   // --test-force-exit: a file whose tests are done but which left a handle open

@@ -171,7 +171,7 @@ describe("server: HTTP API, CLI and socket.io consoles (real UML)", () => {
     edited.nodes.node02.mem = "96M";
     edited.nodes.node03 = { eth: ["sw1"], startup: "ip addr add 10.9.0.3/24 dev eth0\nip link set eth0 up\n" };
     assert.equal((await send("PUT", "/api/labs/apilab", { lab: { ...edited, name: "renamed" } })).status, 409, "a running lab keeps its name");
-    let res = await send("PUT", "/api/labs/apilab", { lab: edited });
+    const res = await send("PUT", "/api/labs/apilab", { lab: edited });
     assert.equal(res.status, 200);
     let detail = (await res.json()) as Detail;
     assert.deepEqual(detail.changes, [

@@ -141,7 +141,7 @@ export function NodeTerminal({
       disposed = true;
       cleanups.forEach((c) => c());
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // One terminal per lab and node: the rest is read through refs, so a re-render never reattaches.
   }, [lab, node]);
 
   useEffect(() => {

@@ -30,6 +30,5 @@ export class ConsoleBuffer {
 
 /** Text without the CSI sequences (colours, cursor moves) a terminal would interpret. */
 export function stripTerminalEscapes(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 }
