@@ -66,11 +66,50 @@ export function GatewayInspector({ name }: { name: string }) {
           </small>
         ))}
       </label>
+      <HostPorts name={name} />
       <p data-testid="gateway-state">State: {state}</p>
       <small className="help">
         {sw === null ? "Nodes on its switch" : `Nodes on ${sw}`}: <code>udhcpc -i eth0</code>
-        {g.dhcp === false ? " (once DHCP is on)" : ""}, or 10.0.2.15+/24 via 10.0.2.2, DNS 10.0.2.3. The host is 10.0.2.2 (its 127.0.0.1 too); the internet, where the host has it.
+        {g.dhcp === false ? " (once DHCP is on)" : ""}, or 10.0.2.15+/24 via 10.0.2.2, DNS 10.0.2.3. The host is 10.0.2.2, closed to guests but for the host ports listed; the internet, where the host has it.
       </small>
     </aside>
   );
+}
+
+/** The host's own ports the lab opens to its guests on purpose: the host is closed to them otherwise. */
+function HostPorts({ name }: { name: string }) {
+  // The array itself (or undefined): a selector making a new [] each time would re-render for ever.
+  const ports = useTopology((s) => s.doc!.gateways![name].hostPorts);
+  const edit = useTopology((s) => s.edit);
+  const saved = (ports ?? []).join(", ");
+  const [text, setText] = useState(saved);
+  useEffect(() => setText((t) => (parsePorts(t).ports.join(", ") === saved ? t : saved)), [saved, name]);
+  const { ports: typed, bad } = parsePorts(text);
+  return (
+    <label>
+      Host ports guests may reach (comma-separated)
+      <input
+        value={text}
+        placeholder="none"
+        aria-invalid={bad.length > 0}
+        onChange={(e) => {
+          setText(e.target.value);
+          const next = parsePorts(e.target.value);
+          if (!next.bad.length) edit((d) => void (next.ports.length ? (d.gateways![name].hostPorts = next.ports) : delete d.gateways![name].hostPorts));
+        }}
+      />
+      {bad.map((p) => (
+        <small key={p} className="error">
+          {p} is not a port (1-65535)
+        </small>
+      ))}
+      {typed.length === 0 && !bad.length && <small className="help">The host is closed to this lab&apos;s guests.</small>}
+    </label>
+  );
+}
+
+function parsePorts(text: string): { ports: number[]; bad: string[] } {
+  const words = text.split(/[\s,]+/).filter(Boolean);
+  const ok = (w: string) => /^\d{1,5}$/.test(w) && Number(w) >= 1 && Number(w) <= 65535;
+  return { ports: words.filter(ok).map(Number), bad: words.filter((w) => !ok(w)) };
 }

@@ -29,6 +29,8 @@ export interface DocGateway {
   switch?: string | null;
   dhcp?: boolean;
   forward?: string[];
+  /** Ports of the host itself its guests may reach (10.0.2.2 and the host's addresses); none unless listed. */
+  hostPorts?: number[];
   pos?: [number, number];
 }
 export interface Doc {
