@@ -98,6 +98,10 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
     }
     // An admin sees every lab.
     assert.ok(((await (await as("ada", "GET", "/api/labs")).json()) as { name: string }[]).some((l) => l.name === "samlab"));
+    // A student cannot make themselves admin through better-auth's own routes.
+    await as("sam", "POST", "/api/auth/update-user", { role: "admin", name: "Sam" });
+    assert.equal(((await (await as("sam", "GET", "/api/me")).json()) as { role: string }).role, "student");
+    assert.notEqual((await as("sam", "POST", "/api/auth/admin/set-role", { userId: "x", role: "admin" })).status, 200);
     // A student cannot use the admin routes or build images.
     assert.equal((await as("sam", "GET", "/api/admin/users")).status, 403);
     assert.equal((await as("sam", "POST", "/api/images/router/build")).status, 403);
