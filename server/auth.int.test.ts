@@ -41,8 +41,8 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
     assert.equal(res.status, 200, await res.clone().text());
     return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   };
-  const cli = (args: string[], env: Record<string, string>) =>
-    spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, UMLAB_URL: url, UMLAB_TOKEN: "", XDG_CONFIG_HOME: home, ...env } });
+  const cli = (args: string[], env: Record<string, string>, input?: string) =>
+    spawnSync(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, encoding: "utf8", input, timeout: 120_000, env: { ...process.env, UMLAB_URL: url, UMLAB_TOKEN: "", XDG_CONFIG_HOME: home, ...env } });
 
   before(async () => {
     server = await startLabServer({ samples: false, name: "trust" });
@@ -209,7 +209,22 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
     const mine = cli(["ls"], { UMLAB_DATA: join(home, "nowhere") });
     assert.equal(mine.status, 0, mine.stderr);
     assert.match(mine.stdout, /samlab/);
-    // Sam's token is Sam: Kim's lab list stays Kim's, and a socket with it is Sam's.
+    // Kim signs in with email and password; the CLI keeps a token, never the password.
+    const kimHome = mkdtempSync(join(tmpdir(), "umlab-cli-kim-"));
+    try {
+      const asKim = { UMLAB_DATA: join(home, "nowhere"), XDG_CONFIG_HOME: kimHome };
+      assert.equal(cli(["login", url], asKim, "kim@umlab.test\nwrong password\n").status, 1);
+      const r = cli(["login", url], asKim, "kim@umlab.test\nkim password\n");
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /as kim \(student\)/);
+      assert.doesNotMatch(readFileSync(join(kimHome, "umlab", "credentials.json"), "utf8"), /kim password/);
+      const kims = cli(["ls"], asKim);
+      assert.equal(kims.status, 0, kims.stderr);
+      assert.doesNotMatch(kims.stdout, /samlab/);
+    } finally {
+      rmSync(kimHome, { recursive: true, force: true });
+    }
+    // Sam's token is Sam: a socket with it is Sam's.
     const s = connect(url, token);
     try {
       const r = await new Promise<{ ok: boolean }>((resolve) => s.emit("lab:subscribe", { lab: "samlab" }, resolve));

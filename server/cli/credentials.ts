@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 
 /**
  * How the CLI proves who it is. In order: UMLAB_TOKEN; the token `umlab
@@ -62,9 +63,28 @@ function save(baseUrl: string, token: string): string {
 export async function login(baseUrl: string, token: string | undefined): Promise<string> {
   const origin = key(baseUrl);
   if (!token) {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const email = (await rl.question("email: ")).trim();
-    const password = (await rl.question("password: ")).trim();
+    // Lines through the iterator, which keeps what arrives before it is asked for (piped input comes all at once).
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    const lines = rl[Symbol.asyncIterator]();
+    const ask = async (what: string) => {
+      process.stderr.write(`${what}: `);
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`no ${what} given`);
+      return String(value).trim();
+    };
+    const email = await ask("email");
+    // A password typed at a terminal is not shown.
+    const tty = process.stdin.isTTY;
+    if (tty) spawnSync("stty", ["-echo"], { stdio: "inherit" });
+    let password: string;
+    try {
+      password = await ask("password");
+    } finally {
+      if (tty) {
+        spawnSync("stty", ["echo"], { stdio: "inherit" });
+        process.stderr.write("\n");
+      }
+    }
     rl.close();
     const signIn = await fetch(new URL("/api/auth/sign-in/email", origin), {
       method: "POST",
@@ -85,5 +105,5 @@ export async function login(baseUrl: string, token: string | undefined): Promise
   if (!me.ok) throw new Error(`the server at ${origin} does not accept that token (${me.status})`);
   const who = (await me.json()) as { name: string; role: string };
   const file = save(baseUrl, token);
-  return `signed in to ${origin} as ${who.name} (${who.role}); token kept in ${file}${existsSync(file) ? "" : ""}`;
+  return `signed in to ${origin} as ${who.name} (${who.role}); token kept in ${file}`;
 }
