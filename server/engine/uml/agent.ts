@@ -1,17 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { closeSync, write } from "node:fs";
 import { createRequire } from "node:module";
 import { ReadStream } from "node:tty";
+import { AnswerFrame, LineSplitter, MAX_SCRIPT, parseMarker, type Answer } from "./agent-framing";
 
 interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
 }
 const nativePty = createRequire(import.meta.url)("node-pty/build/Release/pty.node") as NativePty;
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+export type ExecResult = Answer;
 
 export class ExecError extends Error {
   constructor(message: string) {
@@ -25,6 +23,8 @@ const ANSWER_GRACE_S = 5;
 
 interface Pending {
   id: number;
+  /** Fresh for every request: only an answer carrying it is this request's. */
+  nonce: string;
   script: string;
   timeoutS: number;
   resolve: (r: ExecResult) => void;
@@ -43,13 +43,20 @@ export class AgentChannel {
   private readonly slave: number;
   private readonly reader: ReadStream;
   private readonly slaveStream: ReadStream;
-  private buffer = "";
+  private readonly lines = new LineSplitter();
   private queue: Pending[] = [];
-  private current: (Pending & { lines: string[]; deadline: NodeJS.Timeout }) | null = null;
+  private current: (Pending & { frame: AnswerFrame; deadline: NodeJS.Timeout }) | null = null;
   private nextId = 1;
   private closed = false;
   private readyWaiters: (() => void)[] = [];
   ready = false;
+  /**
+   * Called at every request sent and every answer chunk read: UML loses the
+   * host's "ready to write" wakeup on this line as on the console (a large
+   * answer then stalls half-way, until other input comes), so the node keeps
+   * nudging the guest while the line is busy (console-nudger.ts).
+   */
+  onActivity: (() => void) | null = null;
 
   constructor() {
     const { master, slave, pty } = nativePty.open(80, 24);
@@ -74,7 +81,7 @@ export class AgentChannel {
   /** Marks the guest as gone: pending requests fail; the channel waits for the agent again. */
   guestGone(reason: string): void {
     this.ready = false;
-    this.buffer = "";
+    this.lines.reset();
     if (this.current) clearTimeout(this.current.deadline);
     const failed = [...(this.current ? [this.current] : []), ...this.queue];
     this.current = null;
@@ -84,8 +91,9 @@ export class AgentChannel {
 
   exec(script: string, timeoutS = 60): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new ExecError("the node is not running"));
+    if (Buffer.byteLength(script) > MAX_SCRIPT) return Promise.reject(new ExecError(`the script is longer than ${MAX_SCRIPT} bytes: copy it into the node as a file instead`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, script, timeoutS: Math.max(1, Math.ceil(timeoutS)), resolve, reject });
+      this.queue.push({ id: this.nextId++, nonce: randomBytes(12).toString("hex"), script, timeoutS: Math.max(1, Math.ceil(timeoutS)), resolve, reject });
       this.pump();
     });
   }
@@ -111,7 +119,7 @@ export class AgentChannel {
     const p = this.queue.shift()!;
     // The guest kills the command at its timeout; a guest that does not answer
     // a while after that is paused or hung, and the caller hears so. A late
-    // answer is told apart by its id and dropped.
+    // answer is told apart by its nonce and dropped.
     const deadline = setTimeout(() => {
       if (this.current?.id !== p.id) return;
       this.current = null;
@@ -119,23 +127,20 @@ export class AgentChannel {
       this.pump();
     }, (p.timeoutS + ANSWER_GRACE_S) * 1000);
     deadline.unref();
-    this.current = { ...p, lines: [], deadline };
-    const line = `${p.id} ${p.timeoutS} ${Buffer.from(p.script).toString("base64")}\n`;
+    this.current = { ...p, frame: new AnswerFrame(p.nonce), deadline };
+    const line = `${p.nonce} ${p.timeoutS} ${Buffer.from(p.script).toString("base64")}\n`;
     writeAll(this.master, Buffer.from(line, "latin1"));
+    this.onActivity?.();
   }
 
   private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf("\n")) >= 0) {
-      const line = this.buffer.slice(0, nl).replace(/\r$/, "");
-      this.buffer = this.buffer.slice(nl + 1);
-      this.onLine(line);
-    }
+    this.onActivity?.();
+    this.lines.push(chunk, (line) => this.onLine(line));
   }
 
   private onLine(line: string): void {
-    if (line === "@@umlab ready") {
+    const marker = parseMarker(line);
+    if (marker?.kind === "ready") {
       this.ready = true;
       for (const w of this.readyWaiters.splice(0)) w();
       this.pump();
@@ -143,19 +148,13 @@ export class AgentChannel {
     }
     const cur = this.current;
     if (!cur) return;
-    const end = /^@@umlab end (\d+) (\d+)$/.exec(line);
-    if (end && Number(end[1]) === cur.id) {
-      const all = cur.lines;
-      const begin = all.indexOf(`@@umlab begin ${cur.id}`);
-      const split = all.indexOf(`@@umlab stderr ${cur.id}`);
-      const decode = (ls: string[]) => Buffer.from(ls.join(""), "base64").toString("utf8");
-      this.current = null;
-      clearTimeout(cur.deadline);
-      cur.resolve({ stdout: decode(all.slice(begin + 1, split)), stderr: decode(all.slice(split + 1)), exitCode: Number(end[2]) });
-      this.pump();
-      return;
-    }
-    cur.lines.push(line);
+    const answer = cur.frame.line(line, marker);
+    if (!answer) return;
+    this.current = null;
+    clearTimeout(cur.deadline);
+    if (answer instanceof Error) cur.reject(new ExecError(answer.message));
+    else cur.resolve(answer);
+    this.pump();
   }
 }
 
