@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as pty from "node-pty";
 import type { Node } from "../../model/lab";
@@ -15,6 +15,7 @@ import { AgentChannel, type ExecResult } from "./agent";
 import { bootGate } from "./boot-gate";
 import { BootWatch } from "./boot-watch";
 import { ConsoleBuffer } from "./console-buffer";
+import { ConsoleLog } from "./console-log";
 import { ConsoleNudger } from "./console-nudger";
 import { spawnGuest } from "./guest-process";
 import { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
@@ -49,7 +50,7 @@ export class UmlNode extends EventEmitter {
   /** The linux.uml inside its sandbox, once found (proc.pid is the sandbox's bwrap). */
   private program: number | null = null;
   private agent: AgentChannel | null = null;
-  private log: WriteStream | null = null;
+  private log: ConsoleLog | null = null;
   private stopping = false;
   private typedAhead = "";
 
@@ -180,10 +181,11 @@ export class UmlNode extends EventEmitter {
     this.agent = agent;
     this.stopping = false;
     this.reason = null;
-    this.log = createWriteStream(join(runDir, runRel.consoleLog(this.name)), { flags: "a" });
+    this.log = new ConsoleLog(join(runDir, runRel.consoleLog(this.name)));
     const program = () => (this.proc === proc ? this.programPid() : null);
     const nudger = new ConsoleNudger(program, () => this.state === "running");
     this.nudger = nudger;
+    agent.onActivity = () => nudger.sawOutput();
     const watch = new BootWatch(
       program,
       () => this.state === "booting" && this.proc === proc,
@@ -238,7 +240,7 @@ export class UmlNode extends EventEmitter {
     this.bootWatch = null;
     this.agent?.close();
     this.agent = null;
-    this.log?.end();
+    this.log?.close();
     this.log = null;
     this.proc = null;
     this.program = null;
