@@ -1,6 +1,7 @@
-import { isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq, Document, type Node as YamlNode } from "yaml";
+import { isMap, isSeq, LineCounter, YAMLMap, YAMLSeq, Document, type Node as YamlNode } from "yaml";
 import { LabDefinitionError, formatPath, type FieldPath } from "../model/errors";
 import { resolveLab, toRawLab, type Lab } from "../model/lab";
+import { parseDocumentSafely } from "./yaml-safe";
 
 /** The lab.yaml format version this build writes; older ones are upgraded on load. */
 export const LABFILE_VERSION = 1;
@@ -28,12 +29,19 @@ export class LabFileError extends Error {
   }
 }
 
+/**
+ * Aliases a lab file may expand (yaml's maxAliasCount, set here rather than
+ * left to the library's default): a "billion laughs" file, aliases of
+ * aliases, is refused instead of filling the server's memory.
+ */
+export const MAX_ALIASES = 100;
+
 /** Upgraders from version N to N+1, applied in turn to an older file's content. */
 const upgraders: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {};
 
 export function parseLabYaml(text: string, file = "lab.yaml"): Lab {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocumentSafely(text, lineCounter, { uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length) {
     throw new LabFileError(
@@ -44,7 +52,14 @@ export function parseLabYaml(text: string, file = "lab.yaml"): Lab {
       }),
     );
   }
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    // yaml throws a ReferenceError for an alias that expands too far (and for one it cannot resolve).
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new LabFileError(file, [{ line: 1, column: 1, path: [], message: `${e.message}: a lab file may expand at most ${MAX_ALIASES} aliases` }]);
+  }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new LabFileError(file, [{ line: 1, column: 1, path: [], message: "a lab file is a mapping that starts with `umlab: 1`" }]);
   }

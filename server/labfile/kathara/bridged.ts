@@ -1,6 +1,6 @@
 import type { Problem } from "../../model/errors";
 import { MAX_INTERFACES, type Lab, type Node, type RawNode } from "../../model/lab";
-import type { DeviceOption } from "./labconf";
+import { commentStart, type DeviceOption } from "./labconf";
 
 /**
  * Kathará's `device[bridged]=true` gives a device one more interface, on
@@ -78,7 +78,7 @@ export function bridgedInterface(n: Node, bridged: Map<string, string>): number 
 /** A startup without the DHCP line an import put first for the bridged interface. */
 export function withoutDhcpLine(startup: string, index: number): string {
   const [first, ...rest] = startup.split("\n");
-  return first.replace(/\s+#.*$/, "").trim() === dhcpLine(index) ? rest.join("\n") : startup;
+  return first.slice(0, commentStart(first)).trim() === dhcpLine(index) ? rest.join("\n") : startup;
 }
 
 /** What the export cannot say of the lab's gateways, for lab.conf's comments. */

@@ -62,8 +62,23 @@ function unquote(raw: string): string | null {
     if (rest && !rest.startsWith("#")) return null;
     return v.slice(1, end);
   }
-  const value = /^(.*?)(?:\s+#.*)?$/.exec(v)![1];
+  const value = v.slice(0, commentStart(v)).trimEnd();
   return /["']/.test(value) ? null : value;
+}
+
+/**
+ * Where a trailing comment (white space, then "#") begins, or the length.
+ * A loop, not a regex: the lazy /^(.*?)(?:\s+#.*)?$/ it replaces took time
+ * quadratic in a line's length (a 120 KB value held the server for 12 s).
+ */
+export function commentStart(v: string): number {
+  for (let i = v.indexOf("#", 1); i > 0; i = v.indexOf("#", i + 1)) if (/\s/.test(v[i - 1])) return i;
+  return v.length;
+}
+
+/** A line as a message shows it: a long one cut, so a problem list stays readable whatever the file holds. */
+export function shownLine(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}… (${s.length} characters)` : s;
 }
 
 export function parseLabConf(text: string, problems: Problem[], file = "lab.conf"): LabConf {
@@ -76,21 +91,21 @@ export function parseLabConf(text: string, problems: Problem[], file = "lab.conf
     const meta = /^([A-Z][A-Z_]*)\s*=(.*)$/.exec(s);
     if (meta) {
       const value = unquote(meta[2]);
-      if (!LAB_META.includes(meta[1])) bad(line, `"${meta[1]}" is not one of ${LAB_META.join(", ")}`);
-      else if (value === null) bad(line, `malformed value: ${s}`);
+      if (!LAB_META.includes(meta[1])) bad(line, `"${shownLine(meta[1])}" is not one of ${LAB_META.join(", ")}`);
+      else if (value === null) bad(line, `malformed value: ${shownLine(s)}`);
       else conf.meta.set(meta[1], { value: value.trim(), file, line });
       return;
     }
     const m = /^([^\s[\]=#]+)\[([^\]]*)\]\s*=(.*)$/.exec(s);
-    if (!m) return bad(line, `malformed line (expected device[N]=domain, device[option]=value or LAB_...=value): ${s}`);
+    if (!m) return bad(line, `malformed line (expected device[N]=domain, device[option]=value or LAB_...=value): ${shownLine(s)}`);
     const [, key, arg, rawValue] = m;
     const value = unquote(rawValue);
-    if (value === null || value.trim() === "") return bad(line, `malformed value: ${s}`);
+    if (value === null || value.trim() === "") return bad(line, `malformed value: ${shownLine(s)}`);
     if (key === "CD_MODE") {
       conf.ignored.push({ text: s, at: { file, line } });
       return;
     }
-    if (!WORD.test(key)) return bad(line, `"${key}" is not a device name: Kathará device names are letters, digits and "_"`);
+    if (!WORD.test(key)) return bad(line, `"${shownLine(key)}" is not a device name: Kathará device names are letters, digits and "_"`);
     if (RESERVED_DEVICE_NAMES.includes(key)) return bad(line, `"${key}" is a reserved name: it cannot be a device`);
     let device = conf.devices.get(key);
     if (!device) conf.devices.set(key, (device = { name: key, at: { file, line }, ifaces: new Map(), options: [] }));
@@ -98,13 +113,13 @@ export function parseLabConf(text: string, problems: Problem[], file = "lab.conf
       const n = Number(arg);
       const slash = value.indexOf("/");
       const domain = (slash < 0 ? value : value.slice(0, slash)).trim();
-      if (!WORD.test(domain)) return bad(line, `collision domain "${domain}" of ${key}[${arg}]: Kathará domain names are letters, digits and "_"`);
+      if (!WORD.test(domain)) return bad(line, `collision domain "${shownLine(domain)}" of ${key}[${arg}]: Kathará domain names are letters, digits and "_"`);
       const before = device.ifaces.get(n);
       if (before) return bad(line, `${key}[${n}] is already plugged into ${before.domain} (${before.file}:${before.line})`);
       device.ifaces.set(n, { domain, extra: slash < 0 ? null : value.slice(slash + 1).trim(), file, line });
     } else if (WORD.test(arg)) {
       device.options.push({ key: arg, value: value.trim(), file, line });
-    } else bad(line, `"${arg}" is neither an interface number nor an option name`);
+    } else bad(line, `"${shownLine(arg)}" is neither an interface number nor an option name`);
   });
   return conf;
 }
@@ -123,7 +138,7 @@ export function parseLabDep(text: string, problems: Problem[], file = "lab.dep")
     const m = /^(\w+)\s*:\s*(.*)$/.exec(s);
     const deps = m ? m[2].split(/\s+/).filter(Boolean) : [];
     if (!m || !deps.length || !deps.every((d) => WORD.test(d))) {
-      problems.push({ path: [], file, line, message: `malformed rule (expected device: device1 device2 ...): ${s}` });
+      problems.push({ path: [], file, line, message: `malformed rule (expected device: device1 device2 ...): ${shownLine(s)}` });
       return;
     }
     const rule = rules.get(m[1]);

@@ -1,6 +1,6 @@
 import type { Problem } from "../../model/errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../../model/memory";
-import type { Device, DeviceOption } from "./labconf";
+import { shownLine, type Device, type DeviceOption } from "./labconf";
 
 /** The umlab image every Kathará device becomes: Debian with FRR, the nearest to Kathará's images. */
 export const ROUTER_IMAGE = "router";
@@ -24,8 +24,15 @@ export interface DeviceSettings {
 const TRUE = ["y", "yes", "t", "true", "on", "1"];
 const FALSE = ["n", "no", "f", "false", "off", "0"];
 const where = (o: DeviceOption) => `${o.file}:${o.line}`;
-const shown = (device: string, o: DeviceOption) => `${device}[${o.key}]=${o.value} (${where(o)})`;
+const shown = (device: string, o: DeviceOption) => `${device}[${o.key}]=${shownLine(o.value)} (${where(o)})`;
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** An image reference without its digest and tag ("Kathara/FRR:latest@sha256:..." -> "kathara/frr"); a loop, not a backtracking regex. */
+export function imageRepo(ref: string): string {
+  const name = ref.toLowerCase().split("@")[0];
+  const colon = name.indexOf(":", name.lastIndexOf("/") + 1);
+  return colon < 0 ? name : name.slice(0, colon);
+}
 
 /** Kathará's memory sizes: a number and b, k, m or g (no unit: megabytes), in MiB rounded up. */
 export function katharaMemoryMiB(value: string): number | null {
@@ -58,16 +65,16 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
     switch (o.key) {
       case "image": {
         if (single.get("image") !== o) break;
-        const repo = o.value.toLowerCase().replace(/@.*$/, "").replace(/:[^/]*$/, "");
+        const repo = imageRepo(o.value);
         if (repo === "kathara/quagga") warnings.push(`${shown(k, o)}: ${k} uses the router image, which runs FRR, not Quagga: its /etc/quagga configuration needs moving to /etc/frr`);
-        else if (!SAME_AS_ROUTER.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${o.value}": ${k} uses the router image (Debian with FRR)`);
+        else if (!SAME_AS_ROUTER.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the router image (Debian with FRR)`);
         break;
       }
       case "mem": {
         if (single.get("mem") !== o) break;
         const mib = katharaMemoryMiB(o.value);
-        if (mib === null) bad(o, `"${o.value}" is not a memory size (write it as 256m or 1g)`);
-        else if (mib > MAX_MEMORY_MIB) bad(o, `${o.value} is more than umlab's ${MAX_MEMORY_MIB / 1024}G`);
+        if (mib === null) bad(o, `"${shownLine(o.value)}" is not a memory size (write it as 256m or 1g)`);
+        else if (mib > MAX_MEMORY_MIB) bad(o, `${shownLine(o.value)} is more than umlab's ${MAX_MEMORY_MIB / 1024}G`);
         else if (mib < MIN_MEMORY_MIB) {
           warnings.push(`${shown(k, o)}: a node needs at least ${MIN_MEMORY_MIB}M to boot: ${k} gets ${MIN_MEMORY_MIB}M`);
           s.memoryMiB = MIN_MEMORY_MIB;
@@ -76,13 +83,13 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
       }
       case "sysctl": {
         const m = /^(net\.(?:[\w-]+\.)+[\w-]+)=(-?\w+)$/.exec(o.value);
-        if (!m) bad(o, `"${o.value}" is not a sysctl of the net. namespace as key=value`);
+        if (!m) bad(o, `"${shownLine(o.value)}" is not a sysctl of the net. namespace as key=value`);
         else sysctls.set(m[1], o);
         break;
       }
       case "env": {
         const m = /^(\w+)=(\S+)$/.exec(o.value);
-        if (!m) bad(o, `"${o.value}" is not NAME=value`);
+        if (!m) bad(o, `"${shownLine(o.value)}" is not NAME=value`);
         else {
           envs.set(m[1], o);
           warnings.push(`${shown(k, o)}: exported in ${k}'s startup script only (a console does not see it)`);
@@ -94,19 +101,19 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
         break;
       case "ipv6": {
         const on = flag();
-        if (on === null) bad(o, `"${o.value}" is not true or false`);
+        if (on === null) bad(o, `"${shownLine(o.value)}" is not true or false`);
         else if (single.get("ipv6") === o && !on) s.before.push(`sysctl -w net.ipv6.conf.all.disable_ipv6=1 # ${k}[ipv6]=false (${where(o)})`);
         break;
       }
       case "bridged": {
         const on = flag();
-        if (on === null) bad(o, `"${o.value}" is not true or false`);
+        if (on === null) bad(o, `"${shownLine(o.value)}" is not true or false`);
         else if (single.get("bridged") === o) s.bridged = on ? o : null;
         break;
       }
       case "privileged":
         // A UML guest runs its own kernel: root in it can do anything a privileged container can.
-        if (flag() === null) bad(o, `"${o.value}" is not true or false`);
+        if (flag() === null) bad(o, `"${shownLine(o.value)}" is not true or false`);
         break;
       default:
         warnings.push(`${shown(k, o)} is not supported and was ignored`);
