@@ -1,11 +1,12 @@
 import { EventEmitter } from "node:events";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../model/lab";
+import { KeyedLock } from "./lab-lock";
 import { LabRun, type LabStatus } from "./lab-run";
-import { dataRoot, labPaths, runRel } from "./paths";
+import { dataRoot, labPaths } from "./paths";
 import { Sandbox } from "./sandbox";
-import { cwdOf, endProcess, endSession } from "./procs";
+import { reapRun } from "./reap";
 import { idleLinks } from "./switch/link-faults";
 
 /**
@@ -17,6 +18,8 @@ import { idleLinks } from "./switch/link-faults";
 export class Engine extends EventEmitter {
   readonly root: string;
   private readonly runs = new Map<string, LabRun>();
+  /** Starts and stops of one lab wait for each other; those of different labs do not. */
+  private readonly locks = new KeyedLock();
 
   private readonly sandbox: Sandbox;
 
@@ -51,24 +54,33 @@ export class Engine extends EventEmitter {
     return run;
   }
 
-  async start(lab: Lab): Promise<LabRun> {
-    const run = this.prepare(lab);
-    try {
-      await run.start();
-    } catch (e) {
-      this.forget(lab.name);
-      throw e;
-    }
-    this.emit("lab", run.status());
-    return run;
+  /** Runs `work` when no start or stop of this lab is under way, and holds the others off until it ends. */
+  withLab<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(name, work);
   }
 
-  async stop(name: string): Promise<void> {
-    const run = this.runs.get(name);
-    if (!run) return;
-    await run.stop();
-    this.forget(name);
-    this.emit("lab", run.status());
+  start(lab: Lab): Promise<LabRun> {
+    return this.withLab(lab.name, async () => {
+      const run = this.prepare(lab);
+      try {
+        await run.start();
+      } catch (e) {
+        this.forget(lab.name);
+        throw e;
+      }
+      this.emit("lab", run.status());
+      return run;
+    });
+  }
+
+  stop(name: string): Promise<void> {
+    return this.withLab(name, async () => {
+      const run = this.runs.get(name);
+      if (!run) return;
+      await run.stop();
+      this.forget(name);
+      this.emit("lab", run.status());
+    });
   }
 
   async stopAll(): Promise<void> {
@@ -101,34 +113,20 @@ export class Engine extends EventEmitter {
   }
 
   /**
-   * Ends what an earlier server left running (its state.json files), by pid,
-   * checking each pid still belongs to that lab's run directory.
+   * Ends what an earlier server left running in the labs' run directories
+   * (reap.ts: by state.json, then by /proc) and removes those directories.
    */
   async reapLeftovers(): Promise<string[]> {
     const labsDir = join(this.root, "labs");
     if (!existsSync(labsDir)) return [];
     const reaped: string[] = [];
     for (const name of readdirSync(labsDir)) {
-      if (this.runs.has(name)) continue;
+      if (this.runs.has(name) || this.locks.busy(name)) continue;
       const { run } = labPaths(this.root, name);
-      const statePath = join(run, runRel.state);
-      if (!existsSync(statePath)) continue;
-      try {
-        const state = JSON.parse(readFileSync(statePath, "utf8")) as { nodes: Record<string, number | null>; switches: Record<string, number | null>; wirefilters?: Record<string, number | null>; gateways?: Record<string, number | null> };
-        for (const pid of Object.values(state.nodes)) if (pid && ownedBy(pid, run)) await endSession(pid, 2000);
-        for (const pid of [...Object.values(state.wirefilters ?? {}), ...Object.values(state.gateways ?? {})]) if (pid && ownedBy(pid, run)) await endProcess(pid, 2000);
-        for (const pid of Object.values(state.switches)) if (pid && ownedBy(pid, run)) await endProcess(pid, 2000);
-      } catch {
-        // a torn state file: nothing we can trust in it
-      }
+      if (!existsSync(run)) continue;
+      if (await reapRun(run)) reaped.push(name);
       rmSync(run, { recursive: true, force: true });
-      reaped.push(name);
     }
     return reaped;
   }
-}
-
-/** A pid from an old state file is ours only if it still runs in that lab's run directory. */
-function ownedBy(pid: number, runDir: string): boolean {
-  return cwdOf(pid) === runDir;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab, Node, Switch } from "../model/lab";
 import { assertImageKnown, resolveImage } from "./image/images";
@@ -282,8 +282,11 @@ export class LabRun extends EventEmitter {
       wirefilters: this.links.pids(),
       gateways: Object.fromEntries([...this.gateways].map(([k, g]) => [k, g.pid])),
     };
+    // Whole or not at all: a server killed mid-write leaves the previous state, never a torn one.
+    const path = join(this.paths.run, runRel.state);
     try {
-      writeFileSync(join(this.paths.run, runRel.state), `${JSON.stringify(state, null, 2)}\n`);
+      writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+      renameSync(`${path}.tmp`, path);
     } catch {
       // the run directory is being removed
     }
