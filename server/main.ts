@@ -11,6 +11,7 @@ import { ImageService } from "./api/image-service";
 import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
+import { installCrashGuard } from "./crash-guard";
 import { Engine } from "./engine/engine";
 import { dataRoot } from "./engine/paths";
 import { attachRealtime } from "./realtime/consoles";
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
 
   const db = openDb(root);
   const engine = new Engine(root);
+  installCrashGuard((lab, reason) => engine.fail(lab, reason));
   const reaped = await engine.reapLeftovers();
   if (reaped.length) console.log(`umlab: ended what an earlier server left running in: ${reaped.join(", ")}`);
   // A crash is worth a line in the server's log too: the UI shows it only while the lab lives.
@@ -96,10 +98,6 @@ async function main(): Promise<void> {
   if (code)
     console.log(`umlab: first run: open ${baseURL}/setup and make the admin account with the setup code ${code} (also in ${authFiles(root).setupCode}, readable only by this user)`);
 }
-
-// One bad lab or request must not end the server for every other one: log what escaped and keep serving.
-process.on("uncaughtException", (e) => console.error("umlab: unexpected error (the server keeps serving):", e));
-process.on("unhandledRejection", (e) => console.error("umlab: unexpected rejection (the server keeps serving):", e));
 
 main().catch((e) => {
   console.error(`umlab: ${e instanceof Error ? e.message : e}`);

@@ -226,6 +226,11 @@ export function Workspace({ labId }: { labId: string }) {
           Not saved: {t.save.error}
         </div>
       )}
+      {t.running && t.failure && (
+        <div className="banner error" role="alert" data-testid="lab-failure">
+          This lab hit an unexpected error on the server ({t.failure}); the other labs are fine. Stop it and start it again.
+        </div>
+      )}
       {t.running && t.changes.length > 0 && <ChangesBanner changes={t.changes} act={act} labId={detail.id} />}
       {t.notice && (
         <div className="banner notice" role="status">

@@ -45,4 +45,11 @@ describe("live state on the canvas", () => {
     useTopology.getState().setStatus(status("booting"));
     assert.equal(useTopology.getState().nodes.pc1.state, "booting");
   });
+
+  it("shows a lab the server marked failed until a status without the failure comes", () => {
+    useTopology.getState().setStatus({ ...status("running"), failure: "unexpected error: boom" });
+    assert.equal(useTopology.getState().failure, "unexpected error: boom");
+    useTopology.getState().setStatus(status("running"));
+    assert.equal(useTopology.getState().failure, null);
+  });
 });

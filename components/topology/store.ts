@@ -26,6 +26,8 @@ interface TopologyState {
   /** Live link faults, by wire id ("node:eth0"). */
   links: Record<string, LinkStatus>;
   running: boolean;
+  /** Why the server marked the running lab failed (an unexpected error in its code), or null. */
+  failure: string | null;
   changes: LabChange[];
   save: { state: SaveState; error: string | null };
   notice: string | null;
@@ -101,6 +103,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     gateways: {},
     links: {},
     running: false,
+    failure: null,
     changes: [],
     save: { state: "saved", error: null },
     notice: null,
@@ -189,6 +192,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
       const labNewer = newer("lab");
       set({
         running: labNewer ? cur.running : s.running,
+        failure: labNewer ? cur.failure : (s.failure ?? null),
         nodes: Object.fromEntries(s.nodes.map((n) => [n.name, newer(`node:${n.name}`) && cur.nodes[n.name] ? cur.nodes[n.name] : n])),
         switches: labNewer ? cur.switches : Object.fromEntries(s.switches.map((w) => [w.name, w])),
         gateways: labNewer ? cur.gateways : Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),

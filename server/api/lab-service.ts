@@ -167,10 +167,12 @@ export class LabService {
     if (this.engine.run(s.name)?.up) {
       // Already up: start whatever nodes are not.
       const run = this.engine.run(s.name)!;
-      const down = [...run.nodes.values()].filter((n) => !n.isUp);
-      await this.checkQuota(who, s.owner, { labs: 0, nodes: down.length, memoryMiB: down.reduce((m, n) => m + n.node.memoryMiB, 0) });
-      await Promise.all(down.map((n) => n.start()));
-      return run.status();
+      return this.engine.withLab(s.name, async () => {
+        const down = [...run.nodes.values()].filter((n) => !n.isUp);
+        await this.checkQuota(who, s.owner, { labs: 0, nodes: down.length, memoryMiB: down.reduce((m, n) => m + n.node.memoryMiB, 0) });
+        await Promise.all(down.map((n) => n.start()));
+        return run.status();
+      });
     }
     await this.checkQuota(who, s.owner, { labs: 1, nodes: s.lab.nodes.length, memoryMiB: s.lab.nodes.reduce((m, n) => m + n.memoryMiB, 0) });
     this.images.assertReady(s.lab.nodes.map((n) => n.image));
@@ -192,6 +194,15 @@ export class LabService {
   async nodeAction(who: Principal, ref: string, nodeName: string, action: NodeAction): Promise<LabStatus> {
     const s = await this.mine(who, ref);
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
+    // Under the lab's lock, so a node action never interleaves with a start or stop of its lab; the
+    // lab's own stop (its last node went down) takes the lock itself, after.
+    const labDown = await this.engine.withLab(s.name, () => this.nodeActionLocked(who, s, nodeName, action));
+    if (labDown) await this.engine.stop(s.name);
+    return this.engine.status(s.lab);
+  }
+
+  /** The node action itself; true when the lab has no node up afterwards. */
+  private async nodeActionLocked(who: Principal, s: StoredLab, nodeName: string, action: NodeAction): Promise<boolean> {
     const run = this.engine.prepare(s.lab);
     // A (re)start takes the saved definition of the node when it can change alone; otherwise the running one stays.
     const pending = action === "start" || action === "restart" ? pendingNode(run.lab, s.lab, nodeName) : null;
@@ -230,8 +241,7 @@ export class LabService {
         this.requireUp(s, run.node(nodeName)).crash();
         break;
     }
-    if (!run.up) await this.engine.stop(s.name);
-    return this.engine.status(s.lab);
+    return !run.up;
   }
 
   async exec(who: Principal, ref: string, nodeName: string, command: { argv?: string[]; script?: string }, timeoutS = 60): Promise<ExecResult> {

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../model/lab";
 import { KeyedLock } from "./lab-lock";
+import { inLab } from "./lab-context";
 import { LabRun, type LabStatus } from "./lab-run";
 import { dataRoot, labPaths } from "./paths";
 import { Sandbox } from "./sandbox";
@@ -56,7 +57,19 @@ export class Engine extends EventEmitter {
 
   /** Runs `work` when no start or stop of this lab is under way, and holds the others off until it ends. */
   withLab<T>(name: string, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(name, work);
+    return this.locks.run(name, () => inLab(name, work));
+  }
+
+  /**
+   * Marks a running lab failed after an error nobody caught in its code: its
+   * status says so (and why) until it is stopped; the server and every other
+   * lab go on.
+   */
+  fail(name: string, reason: string): void {
+    const run = this.runs.get(name);
+    if (!run) return;
+    run.failure = reason.slice(0, 500);
+    this.emit("lab", run.status());
   }
 
   start(lab: Lab): Promise<LabRun> {

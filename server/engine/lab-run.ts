@@ -34,6 +34,8 @@ export interface LabStatus {
   /** Every node interface plugged into a switch, and its faults. */
   links: LinkStatus[];
   gateways: GatewayStatus[];
+  /** Set when an unexpected error hit the lab's code (Engine.fail): stop and start it again. */
+  failure?: string | null;
 }
 
 export interface GatewayStatus {
@@ -50,6 +52,8 @@ export interface GatewayStatus {
 export class LabRun extends EventEmitter {
   readonly paths: LabPaths;
   readonly nodes = new Map<string, UmlNode>();
+  /** Why the lab failed (Engine.fail), or null. */
+  failure: string | null = null;
   readonly switches = new Map<string, SwitchProcess>();
   readonly links: LinkFaults;
   readonly gateways = new Map<string, GatewayProcess>();
@@ -269,6 +273,7 @@ export class LabRun extends EventEmitter {
       })),
       links: this.links.status(this.current),
       gateways: [...this.gateways.values()].map((g) => ({ name: g.gw.name, switch: g.gw.switch, pid: g.pid })),
+      failure: this.failure,
     };
   }
 
