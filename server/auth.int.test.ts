@@ -200,6 +200,9 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
     const nobody = cli(["ls"], { UMLAB_DATA: join(home, "nowhere") });
     assert.equal(nobody.status, 1);
     assert.match(nobody.stderr, /umlab login/);
+    const noConsole = cli(["console", "samlab", "n1"], { UMLAB_DATA: join(home, "nowhere") });
+    assert.equal(noConsole.status, 1);
+    assert.match(noConsole.stderr, /does not know you: `umlab login/);
     const made = await as("sam", "POST", "/api/tokens", { name: "laptop" });
     assert.equal(made.status, 201);
     const { token } = (await made.json()) as { token: string };

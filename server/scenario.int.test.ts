@@ -43,7 +43,7 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
   const ping = async (n = 1) => ((await (await req("POST", "/api/labs/scenlab/nodes/a/exec", { argv: ["ping", "-c", String(n), "-W", "1", "10.9.0.2"] })).json()) as { exitCode: number; stdout: string });
   /** The CLI, without blocking this process (socket events keep coming in). */
   const cli = (...args: string[]) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, env: { ...process.env, UMLAB_URL: url } });
+    const child = spawn(process.execPath, [join(ROOT, "bin", "umlab.mjs"), ...args], { cwd: ROOT, env: { ...process.env, UMLAB_URL: url, UMLAB_TOKEN: server!.token } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

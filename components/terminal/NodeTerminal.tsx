@@ -7,6 +7,7 @@ import { probe, umlabSocket } from "../client/socket";
 // Acknowledge rendered output in batches: one small message per 8 KiB or 50 ms.
 const ACK_BYTES = 8192;
 const ACK_DELAY_MS = 50;
+const WRITE_SLICE = 4096;
 
 export interface TerminalHandle {
   focus(): void;
@@ -67,19 +68,31 @@ export function NodeTerminal({
         if (unacked > 0) socket.emit("console:ack", { lab, node, chars: unacked });
         unacked = 0;
       };
+      // Acknowledged once a frame has been drawn, never sooner: the server then sends
+      // no faster than the page paints, and a flood cannot keep the page from drawing.
+      let frame: number | null = null;
       const written = (chars: number) => {
         unacked += chars;
-        if (unacked >= ACK_BYTES) flush();
-        else if (!timer) timer = setTimeout(flush, ACK_DELAY_MS);
+        if (unacked >= ACK_BYTES) {
+          frame ??= requestAnimationFrame(() => {
+            frame = null;
+            flush();
+          });
+        } else if (!timer) timer = setTimeout(flush, ACK_DELAY_MS);
       };
       let waitingRender = false;
       t.onRender(() => {
         if (waitingRender) probe("rendered", node);
         waitingRender = false;
       });
+      // In slices: xterm looks at the clock (and lets the page draw) only between the
+      // pieces it is given, so one 64 KiB message of a flood would be one long task.
       const write = (data: string) => {
         waitingRender = true;
-        t.write(data, () => written(data.length));
+        for (let at = 0; at < data.length; at += WRITE_SLICE) {
+          const piece = data.slice(at, at + WRITE_SLICE);
+          t.write(piece, () => written(piece.length));
+        }
       };
 
       const attach = () =>

@@ -1,4 +1,4 @@
-import { authHeaders } from "./credentials";
+import { authHeaders, connectProblem } from "./credentials";
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../realtime/protocol";
 
@@ -16,8 +16,8 @@ export async function consoleAttach(lab: string, node: string, baseUrl: string):
       socket.close();
       resolve(code);
     };
-    socket.on("connect_error", () => {
-      console.error(`umlab: cannot reach the umlab server at ${baseUrl}`);
+    socket.on("connect_error", async () => {
+      console.error(`umlab: ${await connectProblem(baseUrl)}`);
       done(1);
     });
     socket.on("connect", () => {

@@ -107,3 +107,18 @@ export async function login(baseUrl: string, token: string | undefined): Promise
   const file = save(baseUrl, token);
   return `signed in to ${origin} as ${who.name} (${who.role}); token kept in ${file}`;
 }
+
+/**
+ * Why a socket.io connection failed, in words. The handshake's refusal
+ * carries no reason to the client, so ask the HTTP API who we are: not
+ * signed in, or not there at all.
+ */
+export async function connectProblem(baseUrl: string): Promise<string> {
+  try {
+    const me = await fetch(new URL("/api/me", baseUrl), { headers: authHeaders(baseUrl) });
+    if (me.status === 401) return `the server at ${baseUrl} does not know you: \`umlab login ${baseUrl}\` (or set UMLAB_TOKEN)`;
+    return `the server at ${baseUrl} refused the console connection (${me.status})`;
+  } catch {
+    return `cannot reach the umlab server at ${baseUrl}`;
+  }
+}

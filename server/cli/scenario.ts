@@ -1,4 +1,4 @@
-import { authHeaders } from "./credentials";
+import { authHeaders, connectProblem } from "./credentials";
 import { io, type Socket } from "socket.io-client";
 import type { ScenarioEvent } from "../api/scenario-runner";
 import type { ScenarioView } from "../api/scenario-service";
@@ -64,7 +64,7 @@ async function playAndWait(path: string, call: (method: string, p: string) => Pr
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
-      socket.once("connect_error", () => reject(new Error(`cannot reach the umlab server at ${baseUrl}`)));
+      socket.once("connect_error", () => void connectProblem(baseUrl).then((m) => reject(new Error(m))));
     });
     // Scenario events go to the lab's room only.
     const ref = decodeURIComponent(path.split("/")[3] ?? "");

@@ -13,7 +13,7 @@ export interface ConsoleStreamLimits {
   snapshot: number;
 }
 
-export const DEFAULT_LIMITS: ConsoleStreamLimits = { high: 128 * 1024, low: 16 * 1024, snapshot: 32 * 1024 };
+export const DEFAULT_LIMITS: ConsoleStreamLimits = { high: 64 * 1024, low: 16 * 1024, snapshot: 32 * 1024 };
 
 export class ConsoleStream {
   private unacked = 0;
