@@ -1,9 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { hostProgram } from "../host";
-import { toolsDir } from "../paths";
+import { preloadLibrary } from "../preload";
 
 const SOURCE = join(import.meta.dirname, "host-guard.c");
 
@@ -13,15 +9,7 @@ const SOURCE = join(import.meta.dirname, "host-guard.c");
  * on first use and cached under the data root by the hash of its source.
  */
 export function hostGuard(root: string): string {
-  const source = readFileSync(SOURCE);
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
-  const out = join(toolsDir(root), `host-guard-${hash}.so`);
-  if (existsSync(out)) return out;
-  mkdirSync(toolsDir(root), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync(hostProgram("cc"), ["-O2", "-Wall", "-shared", "-fPIC", "-o", tmp, SOURCE, "-ldl"], { stdio: "pipe" });
-  renameSync(tmp, out);
-  return out;
+  return preloadLibrary(root, SOURCE, "host-guard", ["-Wall"]);
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
