@@ -1,5 +1,5 @@
-import { can, owns, type Principal } from "../auth/permissions";
-import { QuotaError, quotaProblem, type QuotaSettings, type Usage } from "../auth/quotas";
+import { owns, type Principal } from "../auth/permissions";
+import type { QuotaSettings } from "../auth/quotas";
 import type { Engine } from "../engine/engine";
 import type { ImageService } from "./image-service";
 import type { KernelService } from "./kernel-service";
@@ -15,6 +15,7 @@ import { LabDefinitionError } from "../model/errors";
 import { resolveLab, toRawLab, type Lab, type Node, type RawLab } from "../model/lab";
 import { nameProblem } from "../model/names";
 import { ConflictError, NotFoundError, type LabStore, type StoredLab } from "../store/lab-store";
+import { QuotaCheck } from "./quota-check";
 import { ScenarioRunner } from "./scenario-runner";
 import { runScenarioStep } from "./scenario-service";
 
@@ -55,6 +56,7 @@ export function shellQuote(argv: string[]): string {
  */
 export class LabService {
   /** Scenario plays (scenario-service.ts); a lab's stops when the lab stops. */
+  private readonly quota: QuotaCheck;
   readonly scenarios = new ScenarioRunner((lab, action) => runScenarioStep(this, lab, action));
 
   constructor(
@@ -62,8 +64,9 @@ export class LabService {
     readonly engine: Engine,
     readonly kernels: KernelService,
     readonly images: ImageService,
-    readonly quotas: QuotaSettings,
+    quotas: QuotaSettings,
   ) {
+    this.quota = new QuotaCheck(store, engine, quotas);
     engine.on("lab", (s: LabStatus) => {
       if (!s.running) this.scenarios.stop(s.lab);
     });
@@ -169,12 +172,12 @@ export class LabService {
       const run = this.engine.run(s.name)!;
       return this.engine.withLab(s.name, async () => {
         const down = [...run.nodes.values()].filter((n) => !n.isUp);
-        await this.checkQuota(who, s.owner, { labs: 0, nodes: down.length, memoryMiB: down.reduce((m, n) => m + n.node.memoryMiB, 0) });
+        await this.quota.check(who, s.owner, { labs: 0, nodes: down.length, memoryMiB: down.reduce((m, n) => m + n.node.memoryMiB, 0) });
         await Promise.all(down.map((n) => n.start()));
         return run.status();
       });
     }
-    await this.checkQuota(who, s.owner, { labs: 1, nodes: s.lab.nodes.length, memoryMiB: s.lab.nodes.reduce((m, n) => m + n.memoryMiB, 0) });
+    await this.quota.check(who, s.owner, { labs: 1, nodes: s.lab.nodes.length, memoryMiB: s.lab.nodes.reduce((m, n) => m + n.memoryMiB, 0) });
     this.images.assertReady(s.lab.nodes.map((n) => n.image));
     this.kernels.assertReady(s.lab.nodes.map((n) => n.kernel));
     return (await this.engine.start(s.lab)).status();
@@ -216,7 +219,7 @@ export class LabService {
       const node = pending ?? run.node(nodeName).node;
       this.images.assertReady([node.image]);
       this.kernels.assertReady([node.kernel]);
-      if (!run.nodes.get(nodeName)?.isUp) await this.checkQuota(who, s.owner, { labs: run.up ? 0 : 1, nodes: 1, memoryMiB: node.memoryMiB });
+      if (!run.nodes.get(nodeName)?.isUp) await this.quota.check(who, s.owner, { labs: run.up ? 0 : 1, nodes: 1, memoryMiB: node.memoryMiB });
     }
     switch (action) {
       case "start":
@@ -291,28 +294,6 @@ export class LabService {
   async ensureSamples(samples: { file: string; text: string }[], owner: Principal): Promise<void> {
     if ((await this.store.list()).length > 0) return;
     for (const s of samples) await this.importYaml(owner, s.text, s.file);
-  }
-
-  /** What `owner` runs now: labs up, nodes up and their guest memory. */
-  async usage(owner: string): Promise<Usage> {
-    const u: Usage = { labs: 0, nodes: 0, memoryMiB: 0 };
-    for (const s of await this.store.list()) {
-      const run = s.owner === owner ? this.engine.run(s.name) : undefined;
-      if (!run?.up) continue;
-      u.labs++;
-      for (const n of run.nodes.values()) if (n.isUp) {
-        u.nodes++;
-        u.memoryMiB += n.node.memoryMiB;
-      }
-    }
-    return u;
-  }
-
-  /** Refuses (QuotaError, nothing started) a start that would take the lab's owner past a quota. */
-  private async checkQuota(who: Principal, owner: string, adding: Usage): Promise<void> {
-    if (can(who, "Quota.Exempt")) return;
-    const problem = quotaProblem(await this.quotas.get(), await this.usage(owner), adding);
-    if (problem) throw new QuotaError(problem);
   }
 
   private requireUp(s: StoredLab, node: UmlNode): UmlNode {
