@@ -62,6 +62,7 @@ test("a student made on the admin page, in another browser, sees none of the adm
 
   await page.goto("/");
   await expect(page.locator('[data-lab="two-hosts"]')).toBeVisible();
+  await expect(page.getByText("Build a kernel")).toBeVisible();
   const samples = await listLabs();
   const two = samples.find((l) => l.name === "two-hosts")!;
 
@@ -76,6 +77,9 @@ test("a student made on the admin page, in another browser, sees none of the adm
     await student.getByRole("button", { name: "Sign in" }).click();
     await expect(student.getByTestId("account-menu")).toContainText("student");
     await expect(student.locator("[data-lab]")).toHaveCount(0);
+    // Students build neither kernels nor images: the page does not offer it.
+    await expect(student.getByTestId("kernel-status")).toBeVisible();
+    await expect(student.getByText("Build a kernel")).toHaveCount(0);
     await student.goto(`/labs/${two.id}`);
     await expect(student.getByRole("alert").filter({ hasText: /./ })).toContainText("no lab");
     await student.goto("/admin");

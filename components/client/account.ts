@@ -1,9 +1,10 @@
 "use client";
+import { useEffect, useState } from "react";
 import type { TokenView, UserView } from "@/server/auth/accounts";
 import type { Quotas } from "@/server/auth/quotas";
 import { ApiFailure } from "./api";
 
-export type Me = { id: string; name: string; email: string; role: "admin" | "teacher" | "student"; via: string; admin: boolean };
+export type Me = { id: string; name: string; email: string; role: "admin" | "teacher" | "student"; via: string; admin: boolean; privileges: string[] };
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, { method, headers: body === undefined ? undefined : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -29,3 +30,15 @@ export const account = {
   quotas: () => call<{ quotas: Quotas }>("GET", "/api/admin/quotas").then((r) => r.quotas),
   setQuotas: (q: Quotas) => call<{ quotas: Quotas }>("PUT", "/api/admin/quotas", q).then((r) => r.quotas),
 };
+
+let asked: Promise<Me | null> | null = null;
+
+/** Who is signed in (asked once per page): for showing only the controls they may use. */
+export function useMe(): Me | null {
+  const [me, setMe] = useState<Me | null>(null);
+  useEffect(() => {
+    asked ??= account.me().catch(() => null);
+    void asked.then(setMe);
+  }, []);
+  return me;
+}

@@ -1,6 +1,7 @@
 "use client";
 import { useState } from "react";
 import type { ImageInfo } from "@/server/api/image-service";
+import { useMe } from "../client/account";
 import { api } from "../client/api";
 import { useImages } from "../client/images";
 
@@ -17,6 +18,7 @@ const mib = (bytes: number | null) => (bytes === null ? "—" : `${Math.round(by
 /** The labs page's images: what nodes can boot, how big, since when, and their builds. */
 export function ImageList() {
   const images = useImages();
+  const mayBuild = !!useMe()?.privileges.includes("Image.Build");
   const [error, setError] = useState<string | null>(null);
   if (!images) return null;
   const build = (name: string) => {
@@ -48,7 +50,7 @@ export function ImageList() {
               <td>{i.builtAt ? new Date(i.builtAt).toLocaleString() : "—"}</td>
               <td>{i.description}</td>
               <td>
-                {i.name !== "busybox" && (!i.current || i.build.state === "failed") && (
+                {mayBuild && i.name !== "busybox" && (!i.current || i.build.state === "failed") && (
                   <button type="button" disabled={i.build.state === "building"} onClick={() => build(i.name)}>
                     {i.ready ? "Rebuild" : "Build"}
                   </button>

@@ -1,4 +1,5 @@
 "use client";
+import { useMe } from "../client/account";
 import { useKernels } from "../client/kernels";
 import { KernelBuildForm } from "./KernelBuildForm";
 
@@ -8,6 +9,7 @@ import { KernelBuildForm } from "./KernelBuildForm";
  */
 export function KernelStatus() {
   const k = useKernels();
+  const mayBuild = !!useMe()?.privileges.includes("Kernel.Build");
   if (!k) return null;
   const { kernels, build } = k;
   const fast = kernels.find((i) => i.name === "fast");
@@ -27,7 +29,7 @@ export function KernelStatus() {
         {builtCustom.length ? `Custom kernels: ${builtCustom.join(", ")}.` : "No custom kernel yet."}
         {build.state === "building" && build.kernel !== "fast" && ` Building kernel ${build.kernel}: ${step}.`}
       </p>
-      <KernelBuildForm kernels={custom} build={build} />
+      {mayBuild && <KernelBuildForm kernels={custom} build={build} />}
     </div>
   );
 }

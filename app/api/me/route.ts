@@ -1,5 +1,5 @@
 import { handler } from "@/server/api/route";
-import { can } from "@/server/auth/permissions";
+import { PRIVILEGES, can } from "@/server/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
@@ -11,4 +11,5 @@ export const GET = handler(async (_svc, _req, _p, who) => ({
   role: who.role,
   via: who.via,
   admin: can(who, "User.Admin"),
+  privileges: PRIVILEGES.filter((p) => can(who, p)),
 }));
