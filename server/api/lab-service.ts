@@ -185,6 +185,8 @@ export class LabService {
 
   async stop(who: Principal, ref: string): Promise<LabStatus> {
     const s = await this.mine(who, ref);
+    // Its scenario ends as the stop begins: a stop takes seconds, and no step may act on a lab going down.
+    this.scenarios.stop(s.name);
     await this.engine.stop(s.name);
     return this.engine.status(s.lab);
   }

@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import { CLIENT_IP_HEADER, guardRequest, markClientIp } from "./http-guard";
 import { siteFrom } from "./site";
 
-const fakeReq = (peer: string, headers: Record<string, string>, url = "/api/labs", method = "GET") =>
-  ({ socket: { remoteAddress: peer }, headers: { ...headers }, url, method }) as unknown as IncomingMessage;
+/** A request whose body (none) ends as soon as it is read. */
+const fakeReq = (peer: string, headers: Record<string, string>, url = "/api/labs", method = "GET") => {
+  const req = Object.assign(new EventEmitter(), { socket: { remoteAddress: peer }, headers: { ...headers }, url, method, destroy: () => {} });
+  return Object.assign(req, { resume: () => void setImmediate(() => req.emit("end")) }) as unknown as IncomingMessage;
+};
+const tick = () => new Promise((r) => setImmediate(r));
 
 function fakeRes() {
-  const r = { status: 0, body: "", writeHead: (s: number) => void (r.status = s), end: (b: string) => void (r.body = b) };
+  const r = { status: 0, body: "", headersSent: false, writeHead: (s: number) => void ((r.status = s), (r.headersSent = true)), end: (b: string) => void (r.body = b) };
   return r;
 }
 
@@ -30,14 +35,17 @@ describe("http guard", () => {
     assert.equal(stranger.headers[CLIENT_IP_HEADER], "198.51.100.1");
   });
 
-  it("answers a foreign Host 403, a declared 20 MB body 413, and lets an upload be larger", () => {
+  it("answers a foreign Host 403, a declared 20 MB body 413 once the body is read, and lets an upload be larger", async () => {
     const site = siteFrom({ port: 3000, bind: "localhost" });
     let res = fakeRes();
     assert.equal(guardRequest(fakeReq("127.0.0.1", { host: "evil.example:3000" }), res as unknown as ServerResponse, site), false);
+    await tick();
     assert.equal(res.status, 403);
     res = fakeRes();
     const big = { host: "localhost:3000", origin: "http://localhost:3000", "content-type": "application/json", "content-length": String(20 * 1024 * 1024) };
     assert.equal(guardRequest(fakeReq("127.0.0.1", big, "/api/labs", "POST"), res as unknown as ServerResponse, site), false);
+    assert.equal(res.status, 0, "not before the client has sent what it is sending");
+    await tick();
     assert.equal(res.status, 413);
     res = fakeRes();
     assert.equal(guardRequest(fakeReq("127.0.0.1", { ...big, "content-type": "application/zip" }, "/api/labs/import/kathara", "POST"), res as unknown as ServerResponse, site), true);

@@ -7,9 +7,31 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-function deny(res: ServerResponse, status: number, error: string): false {
-  res.writeHead(status, { "content-type": "application/json", connection: "close" });
-  res.end(JSON.stringify({ error, kind: status === 413 ? "PayloadTooLargeError" : "ForbiddenError" }));
+/** What a refused request may still send before it is cut off instead of read to its end. */
+const DRAIN_MAX_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Answers once the client has sent its body (read and thrown away): a client
+ * still uploading when the connection closed would see a broken pipe, not
+ * the answer. A body past DRAIN_MAX_BYTES is not waited for.
+ */
+function deny(req: IncomingMessage, res: ServerResponse, status: number, error: string): false {
+  const answer = () => {
+    if (res.headersSent) return;
+    res.writeHead(status, { "content-type": "application/json", connection: "close" });
+    res.end(JSON.stringify({ error, kind: status === 413 ? "PayloadTooLargeError" : "ForbiddenError" }));
+  };
+  let seen = 0;
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_MAX_BYTES) {
+      answer();
+      req.destroy();
+    }
+  });
+  req.on("end", answer);
+  req.on("error", () => req.destroy());
+  req.resume();
   return false;
 }
 
@@ -22,7 +44,7 @@ function deny(res: ServerResponse, status: number, error: string): false {
 export function guardRequest(req: IncomingMessage, res: ServerResponse, site: Site): boolean {
   const host = first(req.headers.host);
   const bad = hostProblem(host, site);
-  if (bad) return deny(res, 403, bad);
+  if (bad) return deny(req, res, 403, bad);
   const url = req.url ?? "/";
   if (!url.startsWith("/api/")) return true;
   const length = Number(first(req.headers["content-length"]) ?? 0);
@@ -39,9 +61,9 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse, site: Si
     },
     site,
   );
-  if (problem) return deny(res, 403, problem);
+  if (problem) return deny(req, res, 403, problem);
   const limit = url.startsWith("/api/labs/import/") ? MAX_UPLOAD_BYTES : MAX_REQUEST_BYTES;
-  if (length > limit) return deny(res, 413, `the request body is larger than ${limit / 1024 / 1024} MiB`);
+  if (length > limit) return deny(req, res, 413, `the request body is larger than ${limit / 1024 / 1024} MiB`);
   return true;
 }
 
