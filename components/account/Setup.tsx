@@ -1,29 +1,17 @@
 "use client";
-import { useState, type FormEvent } from "react";
 import { account } from "../client/account";
+import { useFormAction } from "./use-form-action";
 
 /** First run: the admin account, made with the setup code the server printed. */
 export function Setup() {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const get = (k: string) => String(f.get(k) ?? "");
-    setBusy(true);
-    setError(null);
-    try {
-      await account.setup({ code: get("code"), name: get("name"), email: get("email"), password: get("password") });
-      await account.signIn(get("email"), get("password"));
-      window.location.assign("/");
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
-  };
+  const { error, busy, onSubmit } = useFormAction(async (field) => {
+    await account.setup({ code: field("code"), name: field("name"), email: field("email"), password: field("password") });
+    await account.signIn(field("email"), field("password"));
+    window.location.assign("/");
+  });
   return (
     <main className="auth-page">
-      <form className="auth-box" onSubmit={(e) => void submit(e)}>
+      <form className="auth-box" onSubmit={onSubmit}>
         <h1>Set up umlab</h1>
         <p>
           Make the first account, the admin. The setup code is in the server&apos;s log (<code>npm start</code> printed it) and in the file{" "}

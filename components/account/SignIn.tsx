@@ -1,28 +1,17 @@
 "use client";
-import { useState, type FormEvent } from "react";
 import { account } from "../client/account";
+import { useFormAction } from "./use-form-action";
 
 /** The sign-in form; on success, back to where the person was going. */
 export function SignIn({ next }: { next: string }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      await account.signIn(String(f.get("email")), String(f.get("password")));
-      // Only a path on this site: a link must not send someone elsewhere after signing in.
-      window.location.assign(next.startsWith("/") && !next.startsWith("//") ? next : "/");
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
-  };
+  const { error, busy, onSubmit } = useFormAction(async (field) => {
+    await account.signIn(field("email"), field("password"));
+    // Only a path on this site: a link must not send someone elsewhere after signing in.
+    window.location.assign(next.startsWith("/") && !next.startsWith("//") ? next : "/");
+  });
   return (
     <main className="auth-page">
-      <form className="auth-box" onSubmit={(e) => void submit(e)}>
+      <form className="auth-box" onSubmit={onSubmit}>
         <h1>umlab</h1>
         <p>Sign in to your labs.</p>
         <label>
