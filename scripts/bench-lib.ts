@@ -24,16 +24,44 @@ export function chainLab(name: string, n: number, mem?: string, perSwitch = 10, 
 
 const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(stripTerminalEscapes(text).trimEnd() + " ");
 
-export async function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when every node of the lab shows its shell prompt. Checked on
+ * each console write of a node, not on a timer: a poll every 20 ms rounded
+ * each boot up to the next tick, a step larger than some differences the
+ * bench measures.
+ */
+export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promise<void> {
   const run = engine.run(lab.name)!;
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
-    if (crashed.length) throw new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`);
-    if ([...run.nodes.values()].every((n) => hasPrompt(n.console.text(), n.name))) return;
-    if (Date.now() > until) throw new Error(`not all prompts within ${timeoutMs} ms`);
-    await sleep(20);
-  }
+  const prompted = new Set<string>();
+  return new Promise<void>((resolve, reject) => {
+    const check = (name: string) => {
+      const node = run.nodes.get(name);
+      if (!node) return;
+      if (hasPrompt(node.console.text(), name)) prompted.add(name);
+      else prompted.delete(name);
+      if (prompted.size === run.nodes.size) finish(null);
+    };
+    const onConsole = (l: string, name: string) => {
+      if (l === lab.name) check(name);
+    };
+    const onState = (l: string) => {
+      if (l !== lab.name) return;
+      const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
+      if (crashed.length) finish(new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`));
+    };
+    const timer = setTimeout(() => finish(new Error(`not all prompts within ${timeoutMs} ms`)), timeoutMs);
+    const finish = (e: Error | null) => {
+      clearTimeout(timer);
+      engine.off("console", onConsole);
+      engine.off("node-state", onState);
+      if (e) reject(e);
+      else resolve();
+    };
+    engine.on("console", onConsole);
+    engine.on("node-state", onState);
+    for (const name of run.nodes.keys()) check(name);
+    onState(lab.name);
+  });
 }
 
 export function ownedBytes(sid: number): number {
