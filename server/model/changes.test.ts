@@ -126,6 +126,48 @@ describe("labChanges", () => {
     );
   });
 
+  it("restarts a node for its own kernel, and every node that inherits a new lab kernel", () => {
+    assert.deepEqual(labChanges(lab(), lab((r) => (nodes(r).a.kernel = "debian"))), [{ kind: "node", name: "a", what: "kernel default → debian", apply: "restart-node" }]);
+    const saved = lab((r) => {
+      r.kernel = "debian";
+      nodes(r).b.kernel = "fast";
+    });
+    assert.deepEqual(labChanges(lab(), saved), [
+      { kind: "lab", name: "l", what: "kernel default → debian", apply: "none" },
+      { kind: "node", name: "a", what: "kernel default → debian", apply: "restart-node" },
+      { kind: "node", name: "b", what: "kernel default → fast", apply: "restart-node" },
+    ]);
+  });
+
+  it("names a new start order, which needs no restart alone but goes with one", () => {
+    assert.deepEqual(labChanges(lab(), lab((r) => (nodes(r).b.after = ["a"]))), [{ kind: "node", name: "b", what: "start order: after a", apply: "none" }]);
+    assert.deepEqual(
+      labChanges(lab(), lab((r) => Object.assign(nodes(r).b, { after: ["a"], mem: "96M" }))),
+      [
+        { kind: "node", name: "b", what: "memory 64M → 96M", apply: "restart-node" },
+        { kind: "node", name: "b", what: "start order: after a", apply: "restart-node" },
+      ],
+    );
+  });
+
+  it("restarts the lab for the shared startup script and files, which every node reads at boot", () => {
+    const saved = lab((r) => (r.shared = { startup: "echo all\n", files: { "/etc/hosts": "10.0.0.1 a\n" } }));
+    assert.deepEqual(labChanges(lab(), saved), [
+      { kind: "lab", name: "l", what: "shared startup script changed", apply: "restart-lab" },
+      { kind: "lab", name: "l", what: "shared file /etc/hosts added", apply: "restart-lab" },
+    ]);
+  });
+
+  it("restarts the lab for a switch's host tap added, changed or removed", () => {
+    const tapped = (tap: { name: string; address?: string }) => lab((r) => (r.switches!.sw1 = { tap }));
+    assert.deepEqual(labChanges(lab(), tapped({ name: "tap0" })), [{ kind: "switch", name: "sw1", what: "host tap tap0 added", apply: "restart-lab" }]);
+    assert.deepEqual(labChanges(tapped({ name: "tap0" }), tapped({ name: "tap1", address: "10.0.0.254/24" })), [
+      { kind: "switch", name: "sw1", what: "host tap tap0 → tap1", apply: "restart-lab" },
+      { kind: "switch", name: "sw1", what: "host tap address none → 10.0.0.254/24", apply: "restart-lab" },
+    ]);
+    assert.deepEqual(labChanges(tapped({ name: "tap0" }), lab()), [{ kind: "switch", name: "sw1", what: "host tap removed", apply: "restart-lab" }]);
+  });
+
   it("reports a new description as needing nothing", () => {
     assert.deepEqual(labChanges(lab(), lab((r) => (r.description = "second"))), [{ kind: "lab", name: "l", what: "description changed", apply: "none" }]);
   });

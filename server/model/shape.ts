@@ -31,8 +31,8 @@ const showKernel = (k: KernelChoice | null) => k ?? "default";
  * restarted alone would boot on the old one, so only a lab restart takes it.
  */
 export const sharedFields = {
-  startup: { ...value("startup", { fallback: "", label: "shared startup script", apply: "restart-lab" }), changes: () => [] },
-  files: { ...overlay("files", { label: "shared file", apply: "restart-lab" }), changes: () => [] },
+  startup: value("startup", { fallback: "", label: "shared startup script", describe: () => "shared startup script changed", apply: "restart-lab" }),
+  files: overlay("files", { label: "shared file", apply: "restart-lab" }),
 } satisfies Fields<RawShared, Shared, unknown>;
 
 interface NodeEnv {
@@ -76,7 +76,6 @@ export const nodeFields = {
     ...value("kernel", { label: "kernel", show: showKernel, apply: "restart-node" }),
     resolve: (raw, _at, _problems, env: NodeEnv) => raw ?? env.labKernel,
     serialize: (k: KernelChoice | null, env: NodeEnv) => (k === env.labKernel ? undefined : (k ?? undefined)),
-    changes: () => [],
   },
   mem: memory,
   role: value("role", { fallback: "host" as Node["role"], label: "role", apply: "restart-node" }),
@@ -84,11 +83,11 @@ export const nodeFields = {
   startup: value("startup", { fallback: "", label: "startup script", describe: () => "startup script changed", apply: "restart-node" }),
   files: overlay("files", { label: "file", apply: "restart-node" }),
   // Only a lab start waits for `after` (lab-run.ts); a running node restarted for it would boot the same.
-  after: { ...list<"after", string>("after", {
+  after: list<"after", string>("after", {
     unique: true,
     describe: (b) => (b.length ? `start order: after ${b.join(", ")}` : "start order: waits for no other node"),
     apply: "none",
-  }), changes: () => [] },
+  }),
   pos: position("pos"),
 } satisfies Fields<RawNode, Node, NodeEnv>;
 
@@ -101,7 +100,7 @@ export const tapFields = {
 export const switchFields = {
   kind: value("kind", { fallback: "vde" as Switch["kind"], label: "kind", apply: "restart-lab" }),
   mode: value("mode", { fallback: "switch" as Switch["mode"], label: "mode", apply: "restart-lab" }),
-  tap: { ...optional("tap", tapFields, { added: (t) => `host tap ${t.name} added`, removed: "host tap removed", apply: "restart-lab" }), changes: () => [] },
+  tap: optional("tap", tapFields, { added: (t) => `host tap ${t.name} added`, removed: "host tap removed", apply: "restart-lab" }),
   pos: position("pos"),
 } satisfies Fields<RawSwitch, Switch, unknown>;
 
@@ -139,16 +138,16 @@ export const gatewayFields = {
 
 /** The lab's own fields; its nodes, switches and gateways are entities with fields of their own. */
 export const labFields = {
-  name: { ...value("name", { label: "name", check: nameProblem, apply: "none" }), changes: () => [] },
+  name: value("name", { label: "name", check: nameProblem, describe: (a, b) => `renamed ${a} → ${b}`, apply: "none" }),
   description: value("description", { fallback: "", label: "description", describe: () => "description changed", apply: "none" }),
   // Nothing to do for the lab itself: each node that inherits the kernel lists its own change.
-  kernel: { ...value("kernel", { fallback: null as KernelChoice | null, label: "kernel", show: showKernel, apply: "none" }), changes: () => [] },
+  kernel: value("kernel", { fallback: null as KernelChoice | null, label: "kernel", show: showKernel, apply: "none" }),
   shared: nested("shared", sharedFields),
   // A scenario is played from the saved lab (scenario-service.ts): the next play has the change.
   scenario: {
     key: "scenario",
     resolve: (raw, _at, problems, env: { nodes: Node[]; switches: Switch[] }) => resolveScenario(raw ?? [], env.nodes, env.switches, problems),
     serialize: (steps) => (steps.length ? steps.map((s) => s.text) : undefined),
-    changes: () => [],
+    changes: (a, b) => (a.map((s) => s.text).join("\n") === b.map((s) => s.text).join("\n") ? [] : [{ what: "scenario changed", apply: "none" }]),
   },
 } satisfies Fields<Omit<RawLab, "nodes" | "switches" | "gateways">, Lab, { nodes: Node[]; switches: Switch[] }>;
