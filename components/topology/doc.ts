@@ -1,78 +1,41 @@
-import type { KernelChoice, RawLab } from "@/server/model/lab";
+import type { RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
 import { renameInStep } from "@/server/model/scenario";
 
 /**
- * The lab as the canvas edits it: the raw lab-file form with interfaces always
- * as a list, so the editor works on one shape and saves what the API reads.
+ * The lab as the canvas edits it: the raw lab-file form (schema.ts) with
+ * interfaces always as a list, so the editor works on one shape and saves
+ * what the API reads. What the canvas does not edit (the lab's shared
+ * startup and files, a start order) passes through untouched.
  */
-export interface DocNode {
-  role?: "host" | "router";
-  kernel?: KernelChoice;
-  image?: string;
-  mem?: string | number;
-  eth?: (string | null)[];
-  startup?: string;
-  files?: Record<string, string>;
-  /** Nodes that start before this one. */
-  after?: string[];
-  pos?: [number, number];
-}
-export interface DocSwitch {
-  kind?: "vde" | "uml_switch";
-  mode?: "switch" | "hub";
-  /** The host on this switch through a tap device (needs root). */
-  tap?: { name: string; address?: string };
-  pos?: [number, number];
-}
+export type DocNode = Omit<RawNode, "eth"> & { eth?: (string | null)[] };
+export type DocSwitch = RawSwitch;
 /** A gateway: NAT to the host's network on one switch (`switch` left out: plugged into nothing). */
-export interface DocGateway {
-  switch?: string | null;
-  dhcp?: boolean;
-  forward?: string[];
-  /** Ports of the host itself its guests may reach (10.0.2.2 and the host's addresses); none unless listed. */
-  hostPorts?: number[];
-  pos?: [number, number];
-}
-export interface Doc {
-  name: string;
-  description?: string;
-  kernel?: KernelChoice;
-  /** Startup script and files every node gets; the canvas does not edit them but must keep them. */
-  shared?: { startup?: string; files?: Record<string, string> };
+export type DocGateway = RawGateway;
+export type Doc = Omit<RawLab, "nodes" | "switches" | "gateways"> & {
   nodes: Record<string, DocNode>;
   switches: Record<string, DocSwitch>;
   gateways?: Record<string, DocGateway>;
-  /** Fault timeline steps, one string each ("at 10s pull node04.eth0"). */
-  scenario?: string[];
-}
+};
 
 export type PaletteKind = "host" | "router" | "switch" | "hub" | "gateway";
 
 export function toDoc(raw: RawLab): Doc {
-  const nodes: Record<string, DocNode> = {};
-  for (const [name, n] of Object.entries(raw.nodes ?? {})) {
+  const { nodes, switches, gateways, ...own } = structuredClone(raw);
+  const doc: Doc = { ...own, nodes: {}, switches: {} };
+  for (const [name, n] of Object.entries(nodes ?? {})) {
     const { eth, ...rest } = n ?? {};
-    const list = Array.isArray(eth) ? eth : eth ? Object.keys(eth).sort().map((k) => (eth as Record<string, string | null>)[k]) : undefined;
-    nodes[name] = { ...rest, ...(list ? { eth: list } : {}) } as DocNode;
+    const list = Array.isArray(eth) ? eth : eth ? Object.keys(eth).sort((a, b) => ethIndex(a) - ethIndex(b)).map((k) => eth[k]) : undefined;
+    doc.nodes[name] = { ...rest, ...(list ? { eth: list } : {}) };
   }
-  const switches: Record<string, DocSwitch> = {};
-  for (const [name, s] of Object.entries(raw.switches ?? {})) switches[name] = { ...(s ?? {}) } as DocSwitch;
-  const gateways: Record<string, DocGateway> = {};
-  for (const [name, g] of Object.entries(raw.gateways ?? {})) gateways[name] = { ...(g ?? {}) } as DocGateway;
-  return {
-    name: raw.name,
-    ...(raw.description ? { description: raw.description } : {}),
-    ...(raw.kernel ? { kernel: raw.kernel } : {}),
-    ...(raw.shared ? { shared: structuredClone(raw.shared) } : {}),
-    nodes,
-    switches,
-    ...(Object.keys(gateways).length ? { gateways } : {}),
-    ...(raw.scenario?.length ? { scenario: [...raw.scenario] } : {}),
-  };
+  for (const [name, s] of Object.entries(switches ?? {})) doc.switches[name] = s ?? {};
+  if (Object.keys(gateways ?? {}).length) doc.gateways = Object.fromEntries(Object.entries(gateways!).map(([name, g]) => [name, g ?? {}]));
+  return doc;
 }
 
+const ethIndex = (name: string) => Number(name.slice("eth".length));
+
 export function toRaw(doc: Doc): RawLab {
-  return doc as unknown as RawLab;
+  return doc;
 }
 
 /** The next unused name with this prefix: host1, host2, ... */
