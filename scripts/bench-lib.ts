@@ -1,6 +1,7 @@
 // Helpers shared by the bench's sections (scripts/bench.ts, scripts/bench-kernel.ts).
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import type { Engine } from "../server/engine/engine";
+import type { LiveEvent } from "../server/engine/live";
 import { umlTmpDir } from "../server/engine/host";
 import { sessionMembers } from "../server/engine/procs";
 import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
@@ -44,8 +45,8 @@ export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promis
     const onConsole = (l: string, name: string) => {
       if (l === lab.name) check(name);
     };
-    const onState = (l: string) => {
-      if (l !== lab.name) return;
+    const onState = (ev?: LiveEvent) => {
+      if (ev && (ev.lab !== lab.name || ev.patch.kind !== "node")) return;
       const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
       if (crashed.length) finish(new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`));
     };
@@ -53,14 +54,14 @@ export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promis
     const finish = (e: Error | null) => {
       clearTimeout(timer);
       engine.off("console", onConsole);
-      engine.off("node-state", onState);
+      engine.off("patch", onState);
       if (e) reject(e);
       else resolve();
     };
     engine.on("console", onConsole);
-    engine.on("node-state", onState);
+    engine.on("patch", onState);
     for (const name of run.nodes.keys()) check(name);
-    onState(lab.name);
+    onState();
   });
 }
 

@@ -155,9 +155,9 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
     const sam = io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true, extraHeaders: { origin: url, cookie: cookies.sam } });
     const kim = io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true, extraHeaders: { origin: url, cookie: cookies.kim } });
     const kimSaw: string[] = [];
-    for (const ev of ["node:state", "lab:status", "link:state", "console:data", "scenario:event"] as const) kim.on(ev, () => kimSaw.push(ev));
+    for (const ev of ["lab:patch", "console:data", "scenario:event"] as const) kim.on(ev, () => kimSaw.push(ev));
     const samSaw: string[] = [];
-    sam.on("node:state", (e) => samSaw.push(e.status.state));
+    sam.on("lab:patch", (e) => e.patch.kind === "node" && samSaw.push(e.patch.node.state));
     try {
       const ok = await new Promise<{ ok: boolean }>((r) => sam.emit("lab:subscribe", { lab: "samlab" }, r));
       assert.equal(ok.ok, true);

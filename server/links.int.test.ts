@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { processesIn } from "./engine/procs";
 import type { LinkStatus } from "./engine/switch/link-faults";
+import type { SubscribeReply } from "./realtime/protocol";
 import { authed, connect, request, umlab } from "./test-support";
 
 const LAB = `umlab: 1
@@ -63,9 +64,10 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
     assert.equal((await ping()).exitCode, 0);
     const socket = connect(url);
     const seen: { lab: string; link: LinkStatus }[] = [];
-    socket.on("link:state", (ev) => seen.push(ev));
+    socket.on("lab:patch", (ev) => ev.patch.kind === "link" && seen.push({ lab: ev.lab, link: ev.patch.link }));
     await new Promise<void>((r) => socket.once("connect", () => r()));
-    await new Promise((r) => socket.emit("lab:subscribe", { lab: "linklab" }, r));
+    const sub = await new Promise<SubscribeReply>((r) => socket.emit("lab:subscribe", { lab: "linklab" }, r));
+    assert.ok(sub.ok);
     try {
       let res = await link("node01", "eth0", { action: "pull" });
       assert.equal(res.status, 200);
@@ -77,7 +79,7 @@ describe("link faults through the HTTP API, the CLI and socket.io (real UML)", (
       assert.equal((await ping()).exitCode, 0);
       const until = Date.now() + 5000;
       while (seen.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(seen.map((e) => [e.lab, e.link.node, e.link.iface, e.link.pulled]), [["linklab", "node01", "eth0", true], ["linklab", "node01", "eth0", false]]);
+      assert.deepEqual(seen.map((e) => [e.lab, e.link.node, e.link.iface, e.link.pulled]), [[sub.lab, "node01", "eth0", true], [sub.lab, "node01", "eth0", false]]);
     } finally {
       socket.close();
     }

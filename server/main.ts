@@ -13,6 +13,8 @@ import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { installCrashGuard } from "./crash-guard";
 import { Engine } from "./engine/engine";
+import type { LiveEvent } from "./engine/live";
+import { LocalEngine } from "./engine/local-engine";
 import { dataRoot } from "./engine/paths";
 import { attachRealtime } from "./realtime/consoles";
 import { sampleLabs } from "./samples";
@@ -36,13 +38,15 @@ async function main(): Promise<void> {
   const reaped = await engine.reapLeftovers();
   if (reaped.length) console.log(`umlab: ended what an earlier server left running in: ${reaped.join(", ")}`);
   // A crash is worth a line in the server's log too: the UI shows it only while the lab lives.
-  engine.on("node-state", (lab: string, s: { name: string; state: string; reason: string | null }) => {
-    if (s.state === "crashed") console.error(`umlab: ${lab}/${s.name} crashed: ${s.reason}`);
+  engine.on("patch", (ev: LiveEvent) => {
+    if (ev.patch.kind === "node" && ev.patch.node.state === "crashed") console.error(`umlab: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
   });
   const kernels = new KernelService(root, (kernel) => engine.kernelUsers(kernel));
   const images = new ImageService(root);
   const quotas = new QuotaSettings(db);
-  const service = new LabService(new LabStore(db), engine, kernels, images, quotas);
+  const service = new LabService(new LabStore(db), new LocalEngine(engine), kernels, images, quotas);
+  const rekeyed = await service.rekeyFolders();
+  if (rekeyed.length) console.log(`umlab: lab folders now named by lab id: ${rekeyed.join(", ")}`);
   const site = siteFrom({ port, bind: hostname, publicUrl: process.env.UMLAB_PUBLIC_URL, allowedHosts: process.env.UMLAB_ALLOWED_HOSTS });
   const baseURL = site.publicUrl?.origin ?? `http://${["0.0.0.0", "::"].includes(hostname) ? "localhost" : hostname}:${port}`;
   const accounts = new Accounts(db, root, {

@@ -66,7 +66,7 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
     const res2 = await req("POST", "/api/labs", "umlab: 1\nname: plain\nnodes: { n: {} }\n", "application/yaml");
     assert.equal(res2.status, 201);
     socket = connect(url);
-    socket.on("link:state", (ev) => ev.lab === "scenlab" && links.push({ t: performance.now(), link: ev.link }));
+    socket.on("lab:patch", (ev) => ev.patch.kind === "link" && links.push({ t: performance.now(), link: ev.patch.link }));
     await new Promise<void>((r) => socket.once("connect", () => r()));
   });
 

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import type { LabSummary } from "@/server/api/lab-service";
+import type { LiveEvent } from "@/server/engine/live";
 import { api } from "../client/api";
 import { umlabSocket } from "../client/socket";
 import { AccountMenu } from "../account/AccountMenu";
@@ -34,9 +35,10 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   }, []);
   useEffect(() => {
     const socket = umlabSocket();
-    const onLab = () => void refresh();
-    socket.on("lab:status", onLab);
-    return () => void socket.off("lab:status", onLab);
+    // A lab of this user going up or down (only those reach the labs page unsubscribed).
+    const onLab = (ev: LiveEvent) => ev.patch.kind === "lab" && void refresh();
+    socket.on("lab:patch", onLab);
+    return () => void socket.off("lab:patch", onLab);
   }, [refresh]);
 
   const run = async (label: string, fn: () => Promise<unknown>) => {

@@ -48,8 +48,8 @@ export function useScenarioFeed(labId: string, name: string): void {
     useScenario.setState({ playing: false, startedAt: null, stopped: false, log: [], open: false, problems: {} });
     const socket = umlabSocket();
     const refresh = () => void api.scenario(labId).then((v) => useScenario.getState().set(v, v.playing)).catch(() => {});
-    const onEvent = (ev: { lab: string; entry: ScenarioEvent }) => ev.lab === name && useScenario.getState().add(ev.entry);
-    const onState = (ev: { lab: string; state: ScenarioState }) => ev.lab === name && useScenario.getState().set(ev.state, true);
+    const onEvent = (ev: { lab: string; entry: ScenarioEvent }) => ev.lab === labId && useScenario.getState().add(ev.entry);
+    const onState = (ev: { lab: string; state: ScenarioState }) => ev.lab === labId && useScenario.getState().set(ev.state, true);
     refresh();
     socket.on("scenario:event", onEvent);
     socket.on("scenario:state", onState);

@@ -5,6 +5,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabDetail } from "@/server/api/lab-service";
+import type { LiveEvent } from "@/server/engine/live";
 import { api, ApiFailure } from "../client/api";
 import { AccountMenu } from "../account/AccountMenu";
 import { umlabSocket } from "../client/socket";
@@ -16,7 +17,7 @@ import { ContextMenu } from "./ContextMenu";
 import { toDoc, toRaw } from "./doc";
 import { ImpairDialog } from "./ImpairDialog";
 import { Inspector } from "./Inspector";
-import { menuItems } from "./menu-items";
+import { isLabStatus, menuItems, type Act } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
@@ -37,16 +38,15 @@ export function Workspace({ labId }: { labId: string }) {
   // Load the lab, then follow its live state.
   useEffect(() => {
     let gone = false;
-    const since = useTopology.getState().heardAt();
     api
       .get(labId)
       .then((d) => {
         if (gone) return;
         setDetail(d);
         useTopology.getState().load(toDoc(d.lab));
-        useTopology.getState().setStatus(d.status, since);
+        useTopology.getState().setStatus(d.status);
         useTopology.getState().setChanges(d.changes);
-        useDock.getState().load(d.name);
+        useDock.getState().load(d.id);
       })
       .catch((e: Error) => setLoadError(e.message));
     return () => {
@@ -57,28 +57,20 @@ export function Workspace({ labId }: { labId: string }) {
   useEffect(() => {
     if (!name) return;
     const socket = umlabSocket();
-    const onNode = (ev: { lab: string; status: LabDetail["status"]["nodes"][number] }) => ev.lab === name && useTopology.getState().setNode(ev.status);
-    const onLab = (s: LabDetail["status"]) => s.lab === name && useTopology.getState().setStatus(s);
-    const onLink = (ev: { lab: string; link: LabDetail["status"]["links"][number] }) => ev.lab === name && useTopology.getState().setLink(ev.link);
-    // After a reconnect the state may have moved on: ask again.
-    const refresh = () => {
-      const since = useTopology.getState().heardAt();
-      void api.get(labId).then((d) => useTopology.getState().setStatus(d.status, since)).catch(() => {});
-    };
-    socket.on("node:state", onNode);
-    socket.on("lab:status", onLab);
-    socket.on("link:state", onLink);
+    const onPatch = (ev: LiveEvent) => useTopology.getState().applyPatch(ev);
+    socket.on("lab:patch", onPatch);
     // Live events come only to the lab's room: join it (again after a
-    // reconnect), then ask for the state, so nothing between falls through.
-    const subscribe = () => socket.emit("lab:subscribe", { lab: name }, refresh);
+    // reconnect); the answer holds the state they follow from.
+    const subscribe = () =>
+      socket.emit("lab:subscribe", { lab: labId }, (r) => {
+        if (r.ok) useTopology.getState().setStatus(r.state);
+      });
     socket.on("connect", subscribe);
     subscribe();
     return () => {
-      socket.off("node:state", onNode);
-      socket.off("lab:status", onLab);
-      socket.off("link:state", onLink);
+      socket.off("lab:patch", onPatch);
       socket.off("connect", subscribe);
-      socket.emit("lab:unsubscribe", { lab: name });
+      socket.emit("lab:unsubscribe", { lab: labId });
     };
   }, [name, labId]);
 
@@ -150,23 +142,23 @@ export function Workspace({ labId }: { labId: string }) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const act = useCallback(async (label: string, fn: () => Promise<unknown>) => {
+  const act: Act = useCallback(async (label, fn, applies) => {
     setBusy(label);
     try {
       await flushSave();
       if (useTopology.getState().save.state === "error") throw new Error("the lab has unsaved changes that the server refused: fix them first");
-      await fn();
-      // What the action changed: live state, and what saved edits still need.
-      const since = useTopology.getState().heardAt();
-      const d = await api.get(labId);
-      useTopology.getState().setStatus(d.status, since);
-      useTopology.getState().setChanges(d.changes);
+      const answer = await fn();
+      // A lab action answers with the lab's state at the revision it made: no need to ask again.
+      if (isLabStatus(answer)) useTopology.getState().setStatus(answer);
+      // What the saved edits still need, after an action that applied some.
+      if (applies === "lab") useTopology.getState().setChanges([]);
+      else if (applies) useTopology.getState().setChanges(useTopology.getState().changes.filter((c) => !(c.kind === "node" && c.name === applies.node && c.apply !== "restart-lab")));
     } catch (e) {
       useTopology.getState().say(describe(e as Error));
     } finally {
       setBusy(null);
     }
-  }, [flushSave, labId]);
+  }, [flushSave]);
 
   if (loadError)
     return (
@@ -191,10 +183,10 @@ export function Workspace({ labId }: { labId: string }) {
         <span className={`badge ${t.running ? "running" : "stopped"}`} data-testid="lab-state">
           {t.running ? "running" : "stopped"}
         </span>
-        <button type="button" className="primary" disabled={!!busy || allUp} title={t.running && !allUp ? "Start the nodes that are not running" : ""} onClick={() => act("start", () => api.start(detail.id))}>
+        <button type="button" className="primary" disabled={!!busy || allUp} title={t.running && !allUp ? "Start the nodes that are not running" : ""} onClick={() => act("start", () => api.start(detail.id), "lab")}>
           Start
         </button>
-        <button type="button" disabled={!!busy || !t.running} onClick={() => act("stop", () => api.stop(detail.id))}>
+        <button type="button" disabled={!!busy || !t.running} onClick={() => act("stop", () => api.stop(detail.id), "lab")}>
           Stop
         </button>
         <ScenarioButton labId={detail.id} busy={!!busy} act={act} />
@@ -250,7 +242,7 @@ export function Workspace({ labId }: { labId: string }) {
         </div>
         <Inspector />
       </div>
-      <Dock lab={name} states={nodeStates} />
+      <Dock lab={detail.id} states={nodeStates} />
       {menu && <ContextMenu target={menu} items={menuItems(menu, { t, labId: detail.id, act, openConsole, impair: setImpairing })} onClose={() => setMenu(null)} />}
       {impairing && (
         <ImpairDialog

@@ -1,10 +1,21 @@
+import type { LabStatus } from "@/server/engine/lab-run";
 import { api } from "../client/api";
 import type { ContextTarget } from "./Canvas";
 import type { MenuItem } from "./ContextMenu";
 import type { useTopology } from "./store";
 
-/** Runs a lab action with the workspace's busy label, saving first and refreshing after. */
-export type Act = (label: string, fn: () => Promise<unknown>) => Promise<void>;
+/**
+ * Runs a lab action with the workspace's busy label, saving first. A lab
+ * state in the answer is shown; `applies` says which pending edits the
+ * action put into effect (a node's (re)start: that node's; a lab start or
+ * stop: all).
+ */
+export type Act = (label: string, fn: () => Promise<unknown>, applies?: "lab" | { node: string }) => Promise<void>;
+
+/** An action's answer that is a lab's live state (node, link, switch and lab actions answer with one). */
+export function isLabStatus(v: unknown): v is LabStatus {
+  return typeof v === "object" && v !== null && typeof (v as LabStatus).rev === "number" && typeof (v as LabStatus).id === "string" && Array.isArray((v as LabStatus).nodes);
+}
 
 type Topology = ReturnType<typeof useTopology.getState>;
 
@@ -32,7 +43,7 @@ export function menuItems(
     const mc = (op: string, key?: string) => () => act(`mconsole ${op}`, () => api.mconsole(labId, n, key ? { op, key } : { op }));
     return [
       { label: "Open terminal", run: () => openConsole(n) },
-      { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(labId, n, up ? "restart" : "start")) },
+      { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(labId, n, up ? "restart" : "start"), { node: n }) },
       { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "stop")) },
       { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "crash")) },
       { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "wipe")) },

@@ -3,8 +3,10 @@ import { describe, it } from "node:test";
 import type { LabStatus } from "@/server/engine/lab-run";
 import { useTopology } from "./store";
 
-const status = (state: "booting" | "running", pulled = false): LabStatus => ({
+const status = (rev: number, state: "booting" | "running", pulled = false, id = "l"): LabStatus => ({
+  id,
   lab: "l",
+  rev,
   running: true,
   nodes: [{ name: "pc1", state, pid: 1, reason: null }],
   switches: [],
@@ -13,43 +15,41 @@ const status = (state: "booting" | "running", pulled = false): LabStatus => ({
 });
 
 describe("live state on the canvas", () => {
-  it("keeps a node's state an event set while a snapshot was on its way", () => {
+  it("keeps what newer events set when an older snapshot arrives after them", () => {
     const s = useTopology.getState();
-    s.setStatus(status("booting"));
-    const since = s.heardAt();
-    // The node runs (event), then the answer to a GET made before arrives.
-    s.setNode({ name: "pc1", state: "running", pid: 1, reason: null });
-    s.setLink({ node: "pc1", iface: "eth0", switch: "sw1", port: 1, pulled: true, impair: null });
-    useTopology.getState().setStatus(status("booting", false), since);
+    s.setStatus(status(10, "booting"));
+    s.applyPatch({ lab: "l", rev: 11, patch: { kind: "node", node: { name: "pc1", state: "running", pid: 1, reason: null } } });
+    s.applyPatch({ lab: "l", rev: 12, patch: { kind: "link", link: { node: "pc1", iface: "eth0", switch: "sw1", port: 1, pulled: true, impair: null } } });
+    // The answer to a request made before both events.
+    useTopology.getState().setStatus(status(10, "booting", false));
     assert.equal(useTopology.getState().nodes.pc1.state, "running");
     assert.equal(useTopology.getState().links["pc1:eth0"].pulled, true);
+    assert.equal(useTopology.getState().rev, 12);
   });
 
-  it("keeps the lab running when the lab's start event came while a snapshot of it stopped was on its way", () => {
+  it("ignores an event it has already (a replay) and one of another lab", () => {
     const s = useTopology.getState();
-    s.setStatus({ ...status("booting"), running: false, nodes: [{ name: "pc1", state: "stopped", pid: null, reason: null }] });
-    const since = s.heardAt();
-    useTopology.getState().setStatus(status("booting"));
-    useTopology.getState().setStatus({ ...status("booting"), running: false, nodes: [{ name: "pc1", state: "stopped", pid: null, reason: null }] }, since);
-    assert.equal(useTopology.getState().running, true);
-    assert.equal(useTopology.getState().nodes.pc1.state, "booting");
-  });
-
-  it("takes a snapshot's state where no event came since it was asked for", () => {
-    const s = useTopology.getState();
-    s.setNode({ name: "pc1", state: "booting", pid: 1, reason: null });
-    const since = s.heardAt();
-    s.setStatus(status("running"), since);
+    s.setStatus(status(20, "running"));
+    s.applyPatch({ lab: "l", rev: 20, patch: { kind: "node", node: { name: "pc1", state: "crashed", pid: null, reason: "x" } } });
+    s.applyPatch({ lab: "other", rev: 99, patch: { kind: "node", node: { name: "pc1", state: "crashed", pid: null, reason: "x" } } });
     assert.equal(useTopology.getState().nodes.pc1.state, "running");
-    // A whole-lab event always wins.
-    useTopology.getState().setStatus(status("booting"));
+  });
+
+  it("takes a newer snapshot whole, and another lab's state whatever its revision", () => {
+    const s = useTopology.getState();
+    s.setStatus(status(30, "booting"));
+    s.setStatus({ ...status(31, "running"), running: false });
+    assert.equal(useTopology.getState().running, false);
+    useTopology.getState().setStatus(status(5, "booting", false, "m"));
+    assert.equal(useTopology.getState().rev, 5);
     assert.equal(useTopology.getState().nodes.pc1.state, "booting");
   });
 
-  it("shows a lab the server marked failed until a status without the failure comes", () => {
-    useTopology.getState().setStatus({ ...status("running"), failure: "unexpected error: boom" });
+  it("shows a lab the server marked failed until a state without the failure comes", () => {
+    useTopology.getState().setStatus(status(40, "running"));
+    useTopology.getState().applyPatch({ lab: "l", rev: 41, patch: { kind: "failure", failure: "unexpected error: boom" } });
     assert.equal(useTopology.getState().failure, "unexpected error: boom");
-    useTopology.getState().setStatus(status("running"));
+    useTopology.getState().setStatus(status(42, "running"));
     assert.equal(useTopology.getState().failure, null);
   });
 });

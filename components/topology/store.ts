@@ -4,7 +4,8 @@ import type { LabChange } from "@/server/model/changes";
 import type { GatewayStatus, LabStatus, SwitchStatus } from "@/server/engine/lab-run";
 import { gatewaySwitchProblem } from "@/server/model/gateway";
 import type { LinkStatus } from "@/server/engine/switch/link-faults";
-import type { NodeStatus } from "@/server/engine/uml/uml-node";
+import type { NodeStatus } from "@/server/engine/uml/node-types";
+import { LiveFollower, type LiveEvent } from "@/server/engine/live";
 import { gatewayOf, nextName, plug, plugGateway, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
 
 const HISTORY = 100;
@@ -45,20 +46,16 @@ interface TopologyState {
   rename(from: string, to: string): string | null;
   move(id: string, pos: { x: number; y: number }): void;
   /**
-   * Live state from the server. Socket events (`setNode`, `setLink`, and
-   * `setStatus` without `since`) are the latest word: they arrive in order.
-   * A snapshot fetched over HTTP passes `since`, what `heardAt()` said when
-   * it was asked for, and leaves alone every node and link an event updated
-   * meanwhile: under load, the answer to a GET made while a node booted can
-   * arrive after the event saying it runs, and must not turn it back.
+   * Live state from the server, as revisions (server/engine/live.ts): a
+   * whole state (the subscribe's answer, an action's answer, a page load)
+   * or one patch (a socket event). Each is taken only when newer than what
+   * is shown, so answers and events arriving in any order never move the
+   * canvas back.
    */
-  setStatus(s: LabStatus, since?: number): void;
-  setNode(s: NodeStatus): void;
-  setLink(l: LinkStatus): void;
-  /** A mark of the events heard so far, for `setStatus(snapshot, since)`. */
-  heardAt(): number;
-  /** When the lab ("lab"), each node ("node:NAME") and link ("link:WIRE") was last set by an event. */
-  heard: Record<string, number>;
+  setStatus(s: LabStatus): void;
+  applyPatch(ev: LiveEvent): void;
+  /** The revision shown (0: none yet). */
+  rev: number;
   setSave(state: SaveState, error?: string | null): void;
   setChanges(c: LabChange[]): void;
   say(notice: string | null): void;
@@ -70,8 +67,18 @@ export const wireId = (l: { node: string; iface: string }) => `${l.node}:${l.ifa
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export const useTopology = create<TopologyState>()((set, get) => {
-  /** Counts live events; see `setStatus`. */
-  let clock = 0;
+  /** The newest live state; see `setStatus`. */
+  const follower = new LiveFollower();
+  const show = (st: LabStatus) =>
+    set({
+      rev: st.rev,
+      running: st.running,
+      failure: st.failure ?? null,
+      nodes: Object.fromEntries(st.nodes.map((n) => [n.name, n])),
+      switches: Object.fromEntries(st.switches.map((w) => [w.name, w])),
+      gateways: Object.fromEntries(st.gateways.map((g) => [g.name, g])),
+      links: Object.fromEntries(st.links.map((l) => [wireId(l), l])),
+    });
   /** An edit that can be undone. */
   const commit = (fn: (d: Doc) => void) => {
     const { doc, past, revision } = get();
@@ -177,33 +184,13 @@ export const useTopology = create<TopologyState>()((set, get) => {
       if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
       commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways![id]).pos = at));
     },
-    setStatus: (s, since) => {
-      const cur = get();
-      const newer = (key: string) => since !== undefined && (cur.heard[key] ?? 0) > since;
-      let heard = cur.heard;
-      if (since === undefined) {
-        // An event: every node, link and the lab itself heard now.
-        const at = ++clock;
-        heard = { lab: at };
-        for (const n of s.nodes) heard[`node:${n.name}`] = at;
-        for (const l of s.links ?? []) heard[`link:${wireId(l)}`] = at;
-      }
-      // The lab's own fields (running, switches, gateways) change only with a lab event.
-      const labNewer = newer("lab");
-      set({
-        running: labNewer ? cur.running : s.running,
-        failure: labNewer ? cur.failure : (s.failure ?? null),
-        nodes: Object.fromEntries(s.nodes.map((n) => [n.name, newer(`node:${n.name}`) && cur.nodes[n.name] ? cur.nodes[n.name] : n])),
-        switches: labNewer ? cur.switches : Object.fromEntries(s.switches.map((w) => [w.name, w])),
-        gateways: labNewer ? cur.gateways : Object.fromEntries((s.gateways ?? []).map((g) => [g.name, g])),
-        links: Object.fromEntries((s.links ?? []).map((l) => [wireId(l), newer(`link:${wireId(l)}`) && cur.links[wireId(l)] ? cur.links[wireId(l)] : l])),
-        heard,
-      });
+    setStatus: (s) => {
+      if (follower.take(s)) show(s);
     },
-    setNode: (s) => set({ nodes: { ...get().nodes, [s.name]: s }, heard: { ...get().heard, [`node:${s.name}`]: ++clock } }),
-    setLink: (l) => set({ links: { ...get().links, [wireId(l)]: l }, heard: { ...get().heard, [`link:${wireId(l)}`]: ++clock } }),
-    heardAt: () => clock,
-    heard: {},
+    applyPatch: (ev) => {
+      if (follower.apply(ev)) show(follower.state!);
+    },
+    rev: 0,
     setSave: (state, error = null) => set({ save: { state, error } }),
     setChanges: (changes) => set({ changes }),
     say: (notice) => set({ notice }),

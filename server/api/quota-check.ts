@@ -1,28 +1,25 @@
 import { can, type Principal } from "../auth/permissions";
 import { QuotaError, quotaProblem, type QuotaSettings, type Usage } from "../auth/quotas";
-import type { Engine } from "../engine/engine";
+import type { EngineApi } from "../engine/api";
 import type { LabStore } from "../store/lab-store";
 
 /** The quotas applied to starts: what a lab's owner runs now, and whether a start may add to it. */
 export class QuotaCheck {
   constructor(
     private readonly store: LabStore,
-    private readonly engine: Engine,
+    private readonly engine: EngineApi,
     private readonly quotas: QuotaSettings,
   ) {}
 
   /** What `owner` runs now: labs up, nodes up and their guest memory. */
   async usage(owner: string): Promise<Usage> {
     const u: Usage = { labs: 0, nodes: 0, memoryMiB: 0 };
-    for (const s of await this.store.list()) {
-      const run = s.owner === owner ? this.engine.run(s.name) : undefined;
-      if (!run?.up) continue;
+    const ids = (await this.store.list()).filter((s) => s.owner === owner).map((s) => s.id);
+    for (const run of Object.values(await this.engine.usage(ids))) {
+      if (!run.up) continue;
       u.labs++;
-      for (const n of run.nodes.values())
-        if (n.isUp) {
-          u.nodes++;
-          u.memoryMiB += n.node.memoryMiB;
-        }
+      u.nodes += run.nodes;
+      u.memoryMiB += run.memoryMiB;
     }
     return u;
   }

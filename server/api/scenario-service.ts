@@ -16,23 +16,23 @@ export interface ScenarioView extends ScenarioState {
  */
 export async function scenarioOf(svc: LabService, who: Principal, ref: string): Promise<ScenarioView> {
   const s = await svc.mine(who, ref);
-  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.state(s.name) };
+  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.state(s.id) };
 }
 
 export async function playScenario(svc: LabService, who: Principal, ref: string): Promise<ScenarioView> {
   const s = await svc.mine(who, ref);
   if (!s.lab.scenario.length) throw new ConflictError(`lab ${s.name} has no scenario`);
-  if (!svc.engine.run(s.name)?.up) throw new ConflictError(`lab ${s.name} is not running: start it before playing its scenario`);
-  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.play(s.name, s.lab.scenario) };
+  if (!(await svc.engine.usage([s.id]))[s.id]?.up) throw new ConflictError(`lab ${s.name} is not running: start it before playing its scenario`);
+  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.play(s.id, s.lab.scenario) };
 }
 
 export async function stopScenario(svc: LabService, who: Principal, ref: string): Promise<ScenarioView> {
   const s = await svc.mine(who, ref);
-  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.stop(s.name) };
+  return { lab: s.name, steps: timeline(s.lab.scenario), ...svc.scenarios.stop(s.id) };
 }
 
 /** One step, done the way the UI, API and CLI do it by hand; the play itself was allowed when it began. */
-export function runScenarioStep(svc: LabService, lab: string, a: ScenarioAction): Promise<unknown> {
+export function runScenarioStep(svc: LabService, lab: string /* its id */, a: ScenarioAction): Promise<unknown> {
   switch (a.kind) {
     case "pull":
     case "plug":

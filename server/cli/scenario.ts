@@ -68,8 +68,9 @@ async function playAndWait(path: string, call: (method: string, p: string) => Pr
     });
     // Scenario events go to the lab's room only.
     const ref = decodeURIComponent(path.split("/")[3] ?? "");
-    await new Promise<void>((resolve, reject) => socket.emit("lab:subscribe", { lab: ref }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
-    // Events may come before play's answer names the lab: keep them until then.
+    // Events carry the lab's id, which the subscription answers with.
+    const id = await new Promise<string>((resolve, reject) => socket.emit("lab:subscribe", { lab: ref }, (r) => (r.ok ? resolve(r.lab) : reject(new Error(r.error)))));
+    // Events may come before play's answer: keep them until then.
     let lab: string | null = null;
     let printed = 0;
     const early: { lab: string; entry: ScenarioEvent }[] = [];
@@ -84,7 +85,7 @@ async function playAndWait(path: string, call: (method: string, p: string) => Pr
     });
     socket.on("scenario:state", (ev) => ev.lab === lab && !ev.state.playing && ended());
     const v = await call("POST", `${path}/play`);
-    lab = v.lab;
+    lab = id;
     console.log(`playing the scenario of ${v.lab}: ${v.steps.length} steps, the last at +${lastAt(v)}s`);
     for (const ev of early.filter((e) => e.lab === lab)) {
       console.log(eventLine(ev.entry));

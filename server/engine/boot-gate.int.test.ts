@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { resolveLab } from "../model/lab";
 import type { NodeStatus } from "./uml/uml-node";
+import type { LiveEvent } from "./live";
 
 // One boot at a time in this process: the gate's order is then plain to see.
 process.env.UMLAB_BOOT_CONCURRENCY = "1";
@@ -23,15 +24,15 @@ describe("booting through the boot gate (real UML, one boot at a time)", () => {
 
   it("shows waiting nodes as booting, and starts the next guest only once the one before runs", async () => {
     const events: NodeStatus[] = [];
-    const onState = (_lab: string, s: NodeStatus) => events.push(s);
-    engine.on("node-state", onState);
+    const onState = (ev: LiveEvent) => ev.patch.kind === "node" && events.push(ev.patch.node);
+    engine.on("patch", onState);
     const run = await engine.start(lab("gated"));
     assert.deepEqual([...run.nodes.values()].map((n) => n.state).sort(), ["booting", "booting", "booting"], "all three are booting, two of them waiting");
     // A command for a node still waiting for its turn runs once it is up.
     const r = await run.node("c").exec("echo up");
     assert.equal(r.stdout, "up\n");
     await run.waitRunning(60000);
-    engine.off("node-state", onState);
+    engine.off("patch", onState);
     // Each guest got its process (booting with a pid) after the previous one ran.
     const launched = events.filter((e) => e.state === "booting" && e.pid !== null).map((e) => e.name);
     const ran = events.filter((e) => e.state === "running").map((e) => e.name);

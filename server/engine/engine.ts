@@ -1,10 +1,12 @@
 import { EventEmitter } from "node:events";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../model/lab";
+import { NodeDisk } from "./disk/node-disk";
 import { KeyedLock } from "./lab-lock";
 import { inLab } from "./lab-context";
 import { LabRun, type LabStatus } from "./lab-run";
+import { Revisions, type LiveEvent, type LivePatch } from "./live";
 import { dataRoot, labPaths } from "./paths";
 import { Sandbox } from "./sandbox";
 import { reapRun } from "./reap";
@@ -12,16 +14,18 @@ import { idleLinks } from "./switch/link-faults";
 
 /**
  * Runs labs on this host. It knows nothing of HTTP, sockets or databases:
- * give it a Lab, it starts processes and reports their state through events
- * ("node-state" lab NodeStatus, "console" lab node data, "lab" LabStatus,
- * "link-state" lab LinkStatus).
+ * give it a Lab and the lab's id, it starts processes. Every change to a
+ * lab's live state goes through `commit`, which gives it the lab's next
+ * revision and emits it as one "patch" event (LiveEvent); console output is
+ * the "console" event (id, node, data). The commands a server may send are
+ * in engine-commands.ts; `run()` is for the engine's own tests and the bench.
  */
 export class Engine extends EventEmitter {
   readonly root: string;
   private readonly runs = new Map<string, LabRun>();
   /** Starts and stops of one lab wait for each other; those of different labs do not. */
   private readonly locks = new KeyedLock();
-
+  private readonly revs = new Revisions();
   private readonly sandbox: Sandbox;
 
   /**
@@ -34,8 +38,14 @@ export class Engine extends EventEmitter {
     this.sandbox = options.sandbox === false ? Sandbox.none() : Sandbox.host();
   }
 
-  run(lab: string): LabRun | undefined {
-    return this.runs.get(lab);
+  /** The run of a lab, by id: for the engine's code, its tests and the bench; servers use the commands. */
+  run(id: string): LabRun | undefined {
+    return this.runs.get(id);
+  }
+
+  /** The ids of the labs with a run (up, or being started or stopped). */
+  runIds(): string[] {
+    return [...this.runs.keys()];
   }
 
   /** The running nodes ("lab/node") that chose this kernel (a custom kernel must not be removed under them). */
@@ -43,21 +53,39 @@ export class Engine extends EventEmitter {
     return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.kernel === kernel).map((n) => `${run.lab.name}/${n.name}`));
   }
 
-  /** The run of a lab, created (not started) from its definition when there is none. */
-  prepare(lab: Lab): LabRun {
-    const existing = this.runs.get(lab.name);
+  /**
+   * The run of a lab, created (not started) from its definition when there
+   * is none. `id` is the lab's key (its database id); labs run without a
+   * store (tests, the bench) go by their name.
+   */
+  prepare(lab: Lab, id = lab.name): LabRun {
+    const existing = this.runs.get(id);
     if (existing) return existing;
-    const run = new LabRun(lab, this.root, this.sandbox);
-    run.on("node-state", (l, s) => this.emit("node-state", l, s));
-    run.on("console", (l, n, d) => this.emit("console", l, n, d));
-    run.on("link-state", (l, s) => this.emit("link-state", l, s));
-    this.runs.set(lab.name, run);
+    const run = new LabRun(id, lab, this.root, this.sandbox);
+    run.on("node-state", (node) => this.commit(id, { kind: "node", node }));
+    run.on("link-state", (link) => this.commit(id, { kind: "link", link }));
+    run.on("switch-state", (sw) => this.commit(id, { kind: "switch", switch: sw }));
+    run.on("lab-state", () => this.commit(id, { kind: "lab", state: run.status(this.revs.current(id)) }));
+    run.on("console", (node: string, data: string) => this.emit("console", id, node, data));
+    this.runs.set(id, run);
     return run;
   }
 
+  /**
+   * The one way a lab's live state changes: the change gets the lab's next
+   * revision and goes out as a "patch" event. A whole-lab patch carries the
+   * same revision inside its state.
+   */
+  commit(id: string, patch: LivePatch): LiveEvent {
+    const rev = this.revs.next(id);
+    const ev: LiveEvent = { lab: id, rev, patch: patch.kind === "lab" ? { kind: "lab", state: { ...patch.state, rev } } : patch };
+    this.emit("patch", ev);
+    return ev;
+  }
+
   /** Runs `work` when no start or stop of this lab is under way, and holds the others off until it ends. */
-  withLab<T>(name: string, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(name, () => inLab(name, work));
+  withLab<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, () => inLab(id, work));
   }
 
   /**
@@ -65,46 +93,49 @@ export class Engine extends EventEmitter {
    * status says so (and why) until it is stopped; the server and every other
    * lab go on.
    */
-  fail(name: string, reason: string): void {
-    const run = this.runs.get(name);
+  fail(id: string, reason: string): void {
+    const run = this.runs.get(id);
     if (!run) return;
     run.failure = reason.slice(0, 500);
-    this.emit("lab", run.status());
+    this.commit(id, { kind: "failure", failure: run.failure });
   }
 
-  start(lab: Lab): Promise<LabRun> {
-    return this.withLab(lab.name, async () => {
-      const run = this.prepare(lab);
+  start(lab: Lab, id = lab.name): Promise<LabRun> {
+    return this.withLab(id, async () => {
+      const run = this.prepare(lab, id);
       try {
         await run.start();
       } catch (e) {
-        this.forget(lab.name);
+        this.forget(id);
         throw e;
       }
-      this.emit("lab", run.status());
       return run;
     });
   }
 
-  stop(name: string): Promise<void> {
-    return this.withLab(name, async () => {
-      const run = this.runs.get(name);
+  /** Stops a lab's run; its state afterwards (stopped, from the definition it ran). */
+  stop(id: string): Promise<void> {
+    return this.withLab(id, async () => {
+      const run = this.runs.get(id);
       if (!run) return;
       await run.stop();
-      this.forget(name);
-      this.emit("lab", run.status());
+      this.forget(id);
     });
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.runs.keys()].map((n) => this.stop(n)));
+    await Promise.all([...this.runs.keys()].map((id) => this.stop(id)));
   }
 
-  status(lab: Lab): LabStatus {
-    const run = this.runs.get(lab.name);
-    if (run) return run.status();
+  /** A lab's live state: its run's, or `lab` stopped. */
+  status(lab: Lab, id = lab.name): LabStatus {
+    const rev = this.revs.current(id);
+    const run = this.runs.get(id);
+    if (run) return run.status(rev);
     return {
+      id,
       lab: lab.name,
+      rev,
       running: false,
       nodes: lab.nodes.map((n) => ({ name: n.name, state: "stopped", pid: null, reason: null })),
       switches: lab.switches.map((s) => ({ name: s.name, kind: s.kind, mode: s.mode, pid: null, paused: false })),
@@ -114,30 +145,66 @@ export class Engine extends EventEmitter {
   }
 
   /** Deletes a lab's disks and folder; the lab must be stopped. */
-  removeLabFiles(name: string): void {
-    if (this.runs.has(name)) throw new Error(`lab ${name} is running: stop it first`);
-    rmSync(labPaths(this.root, name).dir, { recursive: true, force: true });
+  removeLabFiles(id: string): void {
+    if (this.runs.has(id)) throw new Error(`lab ${id} is running: stop it first`);
+    rmSync(labPaths(this.root, id).dir, { recursive: true, force: true });
   }
 
-  private forget(name: string): void {
-    const run = this.runs.get(name);
+  /**
+   * Deletes the disk of every node of a lab that is not in `keep` and not
+   * up (a node deleted from its lab), so a later node of that name starts on
+   * a clean one. A node still running keeps its disk until it stops and this
+   * is asked again. Returns the nodes whose disks went.
+   */
+  pruneNodeFiles(id: string, keep: string[]): string[] {
+    const disks = labPaths(this.root, id).disks;
+    if (!existsSync(disks)) return [];
+    const kept = new Set(keep);
+    const up = this.runs.get(id)?.nodes;
+    const gone = new Set(NodeDisk.nodesIn(disks).filter((n) => !kept.has(n) && !up?.get(n)?.isUp));
+    for (const n of gone) new NodeDisk(disks, n).wipe();
+    return [...gone];
+  }
+
+  /**
+   * Moves a lab's folder from an older key (its name, before labs were
+   * keyed by id) to its id; nothing when there is nothing to move or the id
+   * has a folder already.
+   */
+  rekeyLabFiles(from: string, to: string): boolean {
+    if (from === to || this.runs.has(from)) return false;
+    const src = labPaths(this.root, from).dir;
+    const dst = labPaths(this.root, to).dir;
+    if (!existsSync(src) || existsSync(dst)) return false;
+    renameSync(src, dst);
+    return true;
+  }
+
+  private forget(id: string): void {
+    const run = this.runs.get(id);
     run?.removeAllListeners();
-    this.runs.delete(name);
+    this.runs.delete(id);
   }
 
   /**
    * Ends what an earlier server left running in the labs' run directories
    * (reap.ts: by state.json, then by /proc) and removes those directories.
+   * Returns the keys of the labs it found something of.
    */
   async reapLeftovers(): Promise<string[]> {
     const labsDir = join(this.root, "labs");
     if (!existsSync(labsDir)) return [];
     const reaped: string[] = [];
-    for (const name of readdirSync(labsDir)) {
-      if (this.runs.has(name) || this.locks.busy(name)) continue;
-      const { run } = labPaths(this.root, name);
+    for (const id of readdirSync(labsDir)) {
+      if (this.runs.has(id) || this.locks.busy(id)) continue;
+      let run: string;
+      try {
+        run = labPaths(this.root, id).run;
+      } catch {
+        continue; // not a lab's folder
+      }
       if (!existsSync(run)) continue;
-      if (await reapRun(run)) reaped.push(name);
+      if (await reapRun(run)) reaped.push(id);
       rmSync(run, { recursive: true, force: true });
     }
     return reaped;

@@ -91,7 +91,7 @@ gateways:
   });
 
   it("is shown in the lab's status with its process", () => {
-    const [gw] = run.status().gateways;
+    const [gw] = engine.status(run.lab).gateways;
     assert.equal(gw.name, "internet");
     assert.equal(gw.switch, "lan");
     assert.ok(gw.pid && gw.pid > 0);

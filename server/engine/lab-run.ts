@@ -27,7 +27,12 @@ export interface SwitchStatus {
 }
 
 export interface LabStatus {
+  /** The lab's id (runs, rooms and run directories are keyed by it). */
+  id: string;
+  /** Its name when the state was read. */
   lab: string;
+  /** The revision of the lab's live state this is (live.ts): newer states have larger ones. */
+  rev: number;
   running: boolean;
   nodes: NodeStatus[];
   switches: SwitchStatus[];
@@ -46,8 +51,10 @@ export interface GatewayStatus {
 
 /**
  * A lab brought up on this host: its switches (started first, all of them)
- * and its nodes. Events: "node-state" (lab, NodeStatus), "console"
- * (lab, node, data) and "link-state" (lab, LinkStatus).
+ * and its nodes. Events, each about this run: "node-state" (NodeStatus),
+ * "console" (node, data), "link-state" (LinkStatus), "switch-state"
+ * (SwitchStatus) and "lab-state" (up or down: the lab's switches came up,
+ * or the run stopped).
  */
 export class LabRun extends EventEmitter {
   readonly paths: LabPaths;
@@ -62,6 +69,8 @@ export class LabRun extends EventEmitter {
   private readonly nodeContext: NodeContext;
 
   constructor(
+    /** The lab's id: its folder (paths.ts) and its key in the engine. */
+    readonly id: string,
     lab: Lab,
     private readonly root: string,
     /** How the lab's host processes are confined: always sandboxed, but for the bench's comparison. */
@@ -69,14 +78,14 @@ export class LabRun extends EventEmitter {
   ) {
     super();
     this.current = lab;
-    this.paths = labPaths(root, lab.name);
+    this.paths = labPaths(root, id);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
     this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n), sandbox };
     for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run, sandbox));
     this.links = new LinkFaults(this.switches, this.paths.run);
     this.links.on("change", (l: LinkStatus) => {
       this.writeState();
-      this.emit("link-state", this.current.name, l);
+      this.emit("link-state", l);
     });
     // A vde switch's tap takes its first free port when it starts, 1: no node may be given it.
     for (const s of this.switches.values()) if (s.sw.tap && s.sw.kind === "vde") s.ports.allocate(`tap:${s.sw.tap.name}`);
@@ -118,9 +127,9 @@ export class LabRun extends EventEmitter {
     const node = new UmlNode(def, this.nodeContext);
     node.on("state", (s: NodeStatus) => {
       this.writeState();
-      this.emit("node-state", this.current.name, s);
+      this.emit("node-state", s);
     });
-    node.on("data", (d: string) => this.emit("console", this.current.name, def.name, d));
+    node.on("data", (d: string) => this.emit("console", def.name, d));
     this.nodes.set(def.name, node);
     return node;
   }
@@ -243,6 +252,7 @@ export class LabRun extends EventEmitter {
     }
     this.switchesUp = true;
     this.writeState();
+    this.emit("lab-state");
   }
 
   /** Every node, then every switch; the run directory goes, the disks stay. */
@@ -251,26 +261,32 @@ export class LabRun extends EventEmitter {
     await this.links.stop();
     await Promise.all([...this.gateways.values()].map((g) => g.stop()));
     await Promise.all([...this.switches.values()].map((s) => s.stop()));
+    const was = this.switchesUp;
     this.switchesUp = false;
     rmSync(this.paths.run, { recursive: true, force: true });
+    if (was) this.emit("lab-state");
+  }
+
+  /** Pauses (SIGSTOP: no frame passes) or resumes a running switch. */
+  pauseSwitch(name: string, paused: boolean): void {
+    const s = this.switch(name);
+    s.setPaused(paused);
+    this.emit("switch-state", switchStatus(s));
   }
 
   async waitRunning(timeoutMs = 120000): Promise<void> {
     await Promise.all([...this.nodes.values()].filter((n) => n.isUp).map((n) => n.waitRunning(timeoutMs)));
   }
 
-  status(): LabStatus {
+  /** The run's state at revision `rev` (the engine keeps the revisions). */
+  status(rev: number): LabStatus {
     return {
+      id: this.id,
       lab: this.lab.name,
+      rev,
       running: this.switchesUp,
       nodes: [...this.nodes.values()].map((n) => n.status()),
-      switches: [...this.switches.values()].map((s) => ({
-        name: s.sw.name,
-        kind: s.sw.kind,
-        mode: s.sw.mode,
-        pid: s.pid,
-        paused: s.paused,
-      })),
+      switches: [...this.switches.values()].map(switchStatus),
       links: this.links.status(this.current),
       gateways: [...this.gateways.values()].map((g) => ({ name: g.gw.name, switch: g.gw.switch, pid: g.pid })),
       failure: this.failure,
@@ -281,6 +297,7 @@ export class LabRun extends EventEmitter {
   private writeState(): void {
     if (!this.switchesUp) return;
     const state = {
+      id: this.id,
       lab: this.lab.name,
       switches: Object.fromEntries([...this.switches].map(([k, s]) => [k, s.pid])),
       nodes: Object.fromEntries([...this.nodes].map(([k, n]) => [k, n.pid])),
@@ -296,4 +313,8 @@ export class LabRun extends EventEmitter {
       // the run directory is being removed
     }
   }
+}
+
+function switchStatus(s: SwitchProcess): SwitchStatus {
+  return { name: s.sw.name, kind: s.sw.kind, mode: s.sw.mode, pid: s.pid, paused: s.paused };
 }

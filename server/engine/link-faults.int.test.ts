@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { parseLabYaml } from "../labfile/labyaml";
 import { Engine } from "./engine";
 import type { LabRun } from "./lab-run";
+import type { LiveEvent } from "./live";
 import { isAlive, processesIn, sessionMembers } from "./procs";
 import type { LinkStatus } from "./switch/link-faults";
 
@@ -42,10 +43,10 @@ describe("link faults: pull, plug, impair, clear (real UML, vde_switch, wirefilt
   let run: LabRun;
   const changes: LinkStatus[] = [];
   const ping = (from = "node1", to = "10.0.7.2", n = 3) => run.node(from).exec(`ping -c ${n} -W 2 ${to}`, 30);
-  const link = (node = "node1") => run.status().links.find((l) => l.node === node && l.iface === "eth0")!;
+  const link = (node = "node1") => engine.status(lab).links.find((l) => l.node === node && l.iface === "eth0")!;
 
   before(async () => {
-    engine.on("link-state", (_lab: string, l: LinkStatus) => changes.push(l));
+    engine.on("patch", (ev: LiveEvent) => ev.patch.kind === "link" && changes.push(ev.patch.link));
     run = await engine.start(lab);
     await run.waitRunning(90000);
   });
@@ -56,7 +57,7 @@ describe("link faults: pull, plug, impair, clear (real UML, vde_switch, wirefilt
 
   it("gives every interface on a vde switch its own fixed port, and the switch room for more", () => {
     assert.deepEqual(
-      run.status().links.map((l) => [l.node, l.iface, l.switch, l.port, l.pulled, l.impair]),
+      engine.status(lab).links.map((l) => [l.node, l.iface, l.switch, l.port, l.pulled, l.impair]),
       [
         ["node1", "eth0", "sw1", 1, false, null],
         ["node1", "eth1", "hub1", 1, false, null],

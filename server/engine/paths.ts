@@ -18,8 +18,12 @@ export interface LabPaths {
   run: string;
 }
 
-export function labPaths(root: string, lab: string): LabPaths {
-  const dir = join(root, "labs", lab);
+/** A lab's key on disk: its database id (a cuid), or its name for labs run without a store (tests, the bench). */
+const LAB_KEY = /^[a-z0-9][a-z0-9-]{0,40}$/;
+
+export function labPaths(root: string, id: string): LabPaths {
+  if (!LAB_KEY.test(id)) throw new Error(`not a lab id: ${JSON.stringify(id.slice(0, 60))}`);
+  const dir = join(root, "labs", id);
   return { dir, disks: join(dir, "disks"), run: join(dir, "run") };
 }
 

@@ -5,7 +5,7 @@ import { ConsoleStream, lastLines } from "./console-stream";
 function viewer(limits = { high: 100, low: 20, snapshot: 30 }) {
   const sent: { data: string; reset: boolean }[] = [];
   let screen = "";
-  const stream = new ConsoleStream((data, reset) => sent.push({ data, reset }), () => screen, limits);
+  const stream = new ConsoleStream((data, reset) => sent.push({ data, reset }), () => Promise.resolve(screen), limits);
   return { stream, sent, setScreen: (s: string) => (screen = s) };
 }
 
@@ -23,8 +23,9 @@ describe("console flow control", () => {
     assert.equal(stream.lagging, false);
   });
 
-  it("stops sending to a viewer that falls behind, then sends the recent screen once it catches up", () => {
+  it("stops sending to a viewer that falls behind, then sends the recent screen once it catches up", async () => {
     const { stream, sent, setScreen } = viewer();
+    stream.counted(0);
     for (let i = 0; i < 30; i++) stream.push("y\ny\ny\ny\ny\n");
     assert.equal(stream.lagging, true);
     // 11 chunks of 10 went out before the high mark; the rest were skipped.
@@ -34,6 +35,9 @@ describe("console flow control", () => {
     stream.ack(60);
     assert.equal(sent.length, 11, "still above the low mark");
     stream.ack(40);
+    assert.equal(stream.lagging, true, "behind until the screen is read");
+    stream.push("dropped: the screen read holds it");
+    await Promise.resolve();
     assert.equal(stream.lagging, false);
     const last = sent[sent.length - 1];
     assert.equal(last.reset, true);
@@ -46,10 +50,20 @@ describe("console flow control", () => {
 
   it("ignores nonsense acknowledgements", () => {
     const { stream } = viewer();
+    stream.counted(0);
     for (let i = 0; i < 11; i++) stream.push("0123456789");
     assert.equal(stream.lagging, true);
     for (const bad of [NaN, -5, 0, Infinity]) stream.ack(bad);
     assert.equal(stream.lagging, true);
+  });
+
+  it("drops output until the viewer has its starting screen (the engine sent it before the screen, which holds it)", () => {
+    const { stream, sent } = viewer();
+    stream.push("before the screen was read");
+    assert.equal(sent.length, 0);
+    stream.counted(10);
+    stream.push("after");
+    assert.deepEqual(sent, [{ data: "after", reset: false }]);
   });
 
   it("cuts a snapshot at a line start", () => {

@@ -18,11 +18,19 @@ export const DEFAULT_LIMITS: ConsoleStreamLimits = { high: 64 * 1024, low: 16 * 
 export class ConsoleStream {
   private unacked = 0;
   private behind = false;
+  /**
+   * Until the screen the viewer starts from is read (`counted`), output is
+   * dropped: the engine sends it before its answer with the screen, which
+   * holds it already.
+   */
+  private started = false;
+  private catchingUp = false;
   skipped = 0;
 
   constructor(
     private readonly send: (data: string, reset: boolean) => void,
-    private readonly recent: () => string,
+    /** The screen now, read from the engine (in order with its output: what came before is in it). */
+    private readonly recent: () => Promise<string>,
     private readonly limits: ConsoleStreamLimits = DEFAULT_LIMITS,
   ) {}
 
@@ -30,12 +38,14 @@ export class ConsoleStream {
     return this.behind;
   }
 
-  /** Characters the viewer got another way (the replay in the attach answer). */
+  /** The viewer got the screen (`chars` long) another way (the replay in the attach answer): live output follows. */
   counted(chars: number): void {
+    this.started = true;
     this.unacked += chars;
   }
 
   push(data: string): void {
+    if (!this.started) return;
     if (this.behind) {
       this.skipped += data.length;
       return;
@@ -48,11 +58,22 @@ export class ConsoleStream {
   ack(chars: number): void {
     if (!Number.isFinite(chars) || chars <= 0) return;
     this.unacked = Math.max(0, this.unacked - chars);
-    if (this.behind && this.unacked <= this.limits.low) {
-      this.behind = false;
-      this.emit(lastLines(this.recent(), this.limits.snapshot), true);
+    if (this.behind && this.unacked <= this.limits.low && !this.catchingUp) {
+      // Still behind while the screen is read: what arrives meanwhile is in it.
+      this.catchingUp = true;
+      this.recent().then(
+        (screen) => {
+          this.catchingUp = false;
+          this.behind = false;
+          this.emit(lastLines(screen, this.limits.snapshot), true);
+        },
+        () => {
+          this.catchingUp = false;
+        },
+      );
     }
   }
+
 
   private emit(data: string, reset: boolean): void {
     if (!data && !reset) return;

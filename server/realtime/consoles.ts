@@ -4,9 +4,7 @@ import type { Services } from "../api/registry";
 import { can, owns, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
 import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
-import type { LabStatus } from "../engine/lab-run";
-import type { LinkStatus } from "../engine/switch/link-faults";
-import type { NodeStatus } from "../engine/uml/uml-node";
+import type { LiveEvent } from "../engine/live";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
 
@@ -49,31 +47,30 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     },
   });
   const { engine } = svc;
-  /** Who may see a lab, by name: its owner's id (null: no such lab). */
-  const ownerOf = async (lab: string) => (await svc.store.get(lab).catch(() => null))?.owner ?? null;
-  const toLab = (lab: string) => io.to(rooms.lab(lab));
+  /** Who may see a lab, by id: its owner's id (null: no such lab). */
+  const ownerOf = async (id: string) => (await svc.store.get(id).catch(() => null))?.owner ?? null;
+  const toLab = (id: string) => io.to(rooms.lab(id));
   const viewers = new Map<string, Map<IoSocket, ConsoleStream>>();
 
-  const recent = (ref: ConsoleRef) => engine.run(ref.lab)?.nodes.get(ref.node)?.console.text() ?? "";
-  engine.on("console", (lab: string, node: string, data: string) => {
-    for (const stream of viewers.get(keyOf({ lab, node }))?.values() ?? []) stream.push(data);
+  engine.on("console", (id: string, node: string, data: string) => {
+    for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.push(data);
   });
-  engine.on("node-state", (lab: string, status: NodeStatus) => toLab(lab).emit("node:state", { lab, status }));
-  engine.on("lab", (status: LabStatus) => {
-    void ownerOf(status.lab).then((owner) => {
-      let to = io.to(rooms.lab(status.lab)).to(rooms.admins);
+  // One event per change, to the lab's room; a lab going up or down also to its owner's room and the admins' (the labs page).
+  engine.on("patch", (ev: LiveEvent) => {
+    if (ev.patch.kind !== "lab") return void toLab(ev.lab).emit("lab:patch", ev);
+    void ownerOf(ev.lab).then((owner) => {
+      let to = toLab(ev.lab).to(rooms.admins);
       if (owner) to = to.to(rooms.user(owner));
-      to.emit("lab:status", status);
+      to.emit("lab:patch", ev);
     });
   });
-  engine.on("link-state", (lab: string, link: LinkStatus) => toLab(lab).emit("link:state", { lab, link }));
-  svc.scenarios.on("event", (lab: string, entry: ScenarioEvent) => toLab(lab).emit("scenario:event", { lab, entry }));
-  svc.scenarios.on("state", (lab: string, state: ScenarioState) => toLab(lab).emit("scenario:state", { lab, state }));
+  svc.scenarios.on("event", (id: string, entry: ScenarioEvent) => toLab(id).emit("scenario:event", { lab: id, entry }));
+  svc.scenarios.on("state", (id: string, state: ScenarioState) => toLab(id).emit("scenario:state", { lab: id, state }));
   // Kernels and images are the machine's, shared by every lab: every signed-in console may follow their builds.
   svc.kernels.on("status", (build) => io.to(rooms.builds).emit("kernel:status", build));
   svc.images.on("status", (status) => io.to(rooms.builds).emit("image:status", status));
 
-  /** The lab (canonical name) when `who` may see it; null for a lab that is missing or another user's. */
+  /** The lab (by id or name) when `who` may see it; null for a lab that is missing or another user's. */
   const visible = async (who: Principal, ref: string) => {
     const s = await svc.store.get(ref).catch(() => null);
     return s && owns(who, s.owner) ? s : null;
@@ -91,16 +88,35 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     socket.data.who = who;
     void socket.join([rooms.user(who.id), rooms.builds, ...(can(who, "Lab.All") ? [rooms.admins] : [])]);
     const mine = new Map<string, ConsoleRef>();
-    /** Labs (canonical names) this socket was allowed to follow or type into. */
-    const allowed = new Set<string>();
+    /**
+     * Labs this socket was allowed to follow or type into: each by the name
+     * or id it was asked for, to its id (keystrokes name a lab as the client
+     * did, and are never worth a lookup in the store).
+     */
+    const allowed = new Map<string, string>();
+    const allow = (ref: string, id: string) => {
+      allowed.set(ref, id);
+      allowed.set(id, id);
+    };
+    /** A console reference of this socket's, with the lab's id; null when it may not use it. */
+    const own = (ref: unknown): ConsoleRef | null => {
+      if (!validRef(ref)) return null;
+      const id = allowed.get(ref.lab);
+      return id ? { lab: id, node: ref.node } : null;
+    };
     socket.on("lab:subscribe", async (ref, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       if (!ref || typeof ref.lab !== "string") return reply({ ok: false, error: "expected { lab }" });
-      const s = await visible(who, ref.lab);
-      if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-      allowed.add(s.name);
-      await socket.join(rooms.lab(s.name));
-      reply({ ok: true, lab: s.name });
+      try {
+        const s = await visible(who, ref.lab);
+        if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
+        allow(ref.lab, s.id);
+        // Joined before the state is read: an event after the read reaches the room, one before is in the state.
+        await socket.join(rooms.lab(s.id));
+        reply({ ok: true, lab: s.id, name: s.name, state: await engine.status(s.id, s.lab) });
+      } catch (e) {
+        reply({ ok: false, error: (e as Error).message });
+      }
     });
     socket.on("lab:unsubscribe", (ref) => {
       if (ref && typeof ref.lab === "string") void socket.leave(rooms.lab(ref.lab));
@@ -111,42 +127,46 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       try {
         const s = await visible(who, ref.lab);
         if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-        allowed.add(s.name);
+        allow(ref.lab, s.id);
         if (!s.lab.nodes.some((n) => n.name === ref.node)) return reply({ ok: false, error: `lab ${s.name} has no node "${ref.node}"` });
-        const canonical = { lab: s.name, node: ref.node };
+        const canonical = { lab: s.id, node: ref.node };
         const key = keyOf(canonical);
         const stream = new ConsoleStream(
           (data, reset) => socket.emit("console:data", reset ? { ...canonical, data, reset } : { ...canonical, data }),
-          () => recent(canonical),
+          async () => (await engine.attach(canonical.lab, canonical.node)).screen,
         );
+        // Registered before the screen is read, so output after the read is streamed, not lost.
         if (!viewers.has(key)) viewers.set(key, new Map());
         viewers.get(key)!.set(socket, stream);
         mine.set(key, canonical);
-        const node = engine.run(s.name)?.nodes.get(ref.node);
-        const replay = node?.console.text() ?? "";
-        stream.counted(replay.length);
-        reply({ ok: true, replay, state: node?.state ?? "stopped" });
+        const snap = await engine.attach(canonical.lab, canonical.node);
+        stream.counted(snap.screen.length);
+        reply({ ok: true, lab: s.id, replay: snap.screen, state: snap.state });
       } catch (e) {
         reply({ ok: false, error: (e as Error).message });
       }
     });
-    socket.on("console:detach", (ref) => {
-      if (!validRef(ref)) return;
+    socket.on("console:detach", (raw) => {
+      const ref = own(raw);
+      if (!ref) return;
       detach(socket, ref);
       mine.delete(keyOf(ref));
     });
-    socket.on("console:ack", (ref) => {
-      if (validRef(ref)) viewers.get(keyOf(ref))?.get(socket)?.ack(Number(ref.chars));
+    socket.on("console:ack", (raw) => {
+      const ref = own(raw);
+      if (ref) viewers.get(keyOf(ref))?.get(socket)?.ack(Number(raw.chars));
     });
-    socket.on("console:input", (ref) => {
-      if (!validRef(ref) || typeof ref.data !== "string" || !allowed.has(ref.lab)) return;
-      engine.run(ref.lab)?.nodes.get(ref.node)?.write(ref.data);
+    socket.on("console:input", (raw) => {
+      const ref = own(raw);
+      if (!ref || typeof raw.data !== "string") return;
+      engine.input(ref.lab, ref.node, raw.data);
     });
-    socket.on("console:resize", (ref) => {
-      if (!validRef(ref) || !allowed.has(ref.lab)) return;
-      const cols = Math.floor(Number(ref.cols));
-      const rows = Math.floor(Number(ref.rows));
-      if (cols > 0 && cols <= 1000 && rows > 0 && rows <= 1000) engine.run(ref.lab)?.nodes.get(ref.node)?.resize(cols, rows);
+    socket.on("console:resize", (raw) => {
+      const ref = own(raw);
+      if (!ref) return;
+      const cols = Math.floor(Number(raw.cols));
+      const rows = Math.floor(Number(raw.rows));
+      if (cols > 0 && cols <= 1000 && rows > 0 && rows <= 1000) engine.resize(ref.lab, ref.node, cols, rows);
     });
     socket.on("disconnect", () => {
       for (const ref of mine.values()) detach(socket, ref);

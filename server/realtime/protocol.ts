@@ -2,26 +2,28 @@ import type { ImageStatus } from "../api/image-service";
 import type { KernelBuildState } from "../api/kernel-service";
 import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
 import type { LabStatus } from "../engine/lab-run";
-import type { LinkStatus } from "../engine/switch/link-faults";
-import type { NodeStatus } from "../engine/uml/uml-node";
+import type { LiveEvent } from "../engine/live";
+import type { NodeStatus } from "../engine/uml/node-types";
 
 /** socket.io path, beside Next's own HMR socket. */
 export const SOCKET_PATH = "/api/socket";
 
 export interface ConsoleRef {
-  /** The lab's name (unique), not its database id. */
+  /** The lab's id (attach and subscribe take its name too, and answer with the id every event carries). */
   lab: string;
   node: string;
 }
 
-export type AttachReply = { ok: true; replay: string; state: NodeStatus["state"] } | { ok: false; error: string };
+export type AttachReply = { ok: true; lab: string; replay: string; state: NodeStatus["state"] } | { ok: false; error: string };
 
-export type SubscribeReply = { ok: true; lab: string } | { ok: false; error: string };
+/** The lab's id and name, and its live state with the revision it was read at (events with a larger one follow). */
+export type SubscribeReply = { ok: true; lab: string; name: string; state: LabStatus } | { ok: false; error: string };
 
 export interface ClientToServer {
   /**
-   * Follow a lab's live events (node, link, scenario, lab status): they go to
-   * the lab's room only, which a socket joins when its user may see the lab.
+   * Follow a lab's live state: the answer holds it with its revision, then
+   * every change comes as a `lab:patch` (and scenario events) to the lab's
+   * room only, which a socket joins when its user may see the lab.
    */
   "lab:subscribe": (ref: { lab: string }, ack: (r: SubscribeReply) => void) => void;
   "lab:unsubscribe": (ref: { lab: string }) => void;
@@ -41,10 +43,12 @@ export interface ClientToServer {
 export interface ServerToClient {
   /** Console output; `reset` means: clear the screen, this is the recent screen after a lag. */
   "console:data": (ref: ConsoleRef & { data: string; reset?: boolean }) => void;
-  "node:state": (ev: { lab: string; status: NodeStatus }) => void;
-  "lab:status": (status: LabStatus) => void;
-  /** A link was pulled, plugged, impaired or cleared (a lab stop clears every link: see lab:status). */
-  "link:state": (ev: { lab: string; link: LinkStatus }) => void;
+  /**
+   * One change to a lab's live state (live.ts), with the revision it makes:
+   * apply it when newer than what you hold. A lab going up or down also
+   * reaches its owner and the admins (the labs page) without subscribing.
+   */
+  "lab:patch": (ev: LiveEvent) => void;
   /** A scenario step ran (ok or failed), as it happens. */
   "scenario:event": (ev: { lab: string; entry: ScenarioEvent }) => void;
   /** A scenario play began or ended (done, stopped, or its lab stopped). */

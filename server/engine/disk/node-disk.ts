@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -11,6 +11,12 @@ export class NodeDisk {
     private readonly disksDir: string,
     private readonly node: string,
   ) {}
+
+  /** The nodes that have a disk (or its record) in a lab's disks folder. */
+  static nodesIn(disksDir: string): string[] {
+    const names = readdirSync(disksDir).flatMap((f) => /^(.+)\.(cow|backing)$/.exec(f)?.[1] ?? []);
+    return [...new Set(names)];
+  }
 
   get cow(): string {
     return join(this.disksDir, `${this.node}.cow`);

@@ -1,0 +1,68 @@
+import type { EventEmitter } from "node:events";
+import type { Lab, Node } from "../model/lab";
+import type { Impairment } from "../model/link";
+import type { LabStatus } from "./lab-run";
+import type { ExecResult } from "./uml/agent";
+import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
+import type { NodeState } from "./uml/node-types";
+
+export type NodeAction = "start" | "stop" | "restart" | "wipe" | "crash";
+
+/** What to do to a link; an impairment's missing fields are off (0, no bandwidth limit). */
+export type LinkRequest = { action: "pull" | "plug" | "clear" } | ({ action: "impair" } & Partial<Impairment>);
+
+/** What a lab's run holds: for quotas (what an owner runs) and the labs list. */
+export interface RunUsage {
+  up: boolean;
+  /** Nodes up (booting or running) and their guest memory. */
+  nodes: number;
+  memoryMiB: number;
+}
+
+/** What a node action would start, so the server can check images, kernels and quotas first. */
+export interface ActionPlan {
+  /** The definition the node would (re)start with; null when the action starts nothing. */
+  starts: Node | null;
+  labUp: boolean;
+  nodeUp: boolean;
+}
+
+/** What a console viewer gets on attaching: the screen as it is, and the node's state. */
+export interface ConsoleSnapshot {
+  screen: string;
+  state: NodeState;
+}
+
+/**
+ * Every command a server may give the engine, and nothing that reaches into
+ * its runs. Labs are named by id; a definition (Lab) is passed where the
+ * engine needs the saved one. Each command that changes a lab answers with
+ * its state at the revision that change made. Events: "patch" (LiveEvent)
+ * and "console" (id, node, data). All of it is data, so the same interface
+ * is served in this process (LocalEngine) or over a socket.
+ */
+export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
+  status(id: string, lab: Lab): Promise<LabStatus>;
+  /** The definition a running lab runs with (changes are shown against it); null when it is not running. */
+  running(id: string): Promise<Lab | null>;
+  usage(ids: string[]): Promise<Record<string, RunUsage>>;
+  startLab(id: string, lab: Lab): Promise<LabStatus>;
+  /** A lab already up: starts every node that is not; the memory those nodes take (for the quota) is `plan`'s. */
+  startDown(id: string, lab: Lab): Promise<LabStatus>;
+  downNodes(id: string): Promise<Node[]>;
+  stopLab(id: string, lab: Lab): Promise<LabStatus>;
+  plan(id: string, saved: Lab, node: string, action: NodeAction): Promise<ActionPlan>;
+  nodeAction(id: string, saved: Lab, node: string, action: NodeAction): Promise<LabStatus>;
+  pauseSwitch(id: string, sw: string, paused: boolean): Promise<LabStatus>;
+  linkAction(id: string, node: string, index: number, req: LinkRequest): Promise<LabStatus>;
+  exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult>;
+  mconsole(id: string, node: string, cmd: MconsoleCommand): Promise<MconsoleReply>;
+  attach(id: string, node: string): Promise<ConsoleSnapshot>;
+  input(id: string, node: string, data: string): void;
+  resize(id: string, node: string, cols: number, rows: number): void;
+  kernelUsers(kernel: string): Promise<string[]>;
+  removeLabFiles(id: string): Promise<void>;
+  /** Deletes the disks of nodes not in `keep` and not up: a node deleted from its lab, so a later one of that name starts clean. */
+  pruneNodeFiles(id: string, keep: string[]): Promise<string[]>;
+  rekeyLabFiles(from: string, to: string): Promise<boolean>;
+}

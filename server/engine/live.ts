@@ -1,0 +1,102 @@
+import type { GatewayStatus, LabStatus, SwitchStatus } from "./lab-run";
+import type { LinkStatus } from "./switch/link-faults";
+import type { NodeStatus } from "./uml/node-types";
+
+/**
+ * One change to a lab's live state. Everything that changes it (a node's
+ * state, a link pulled or impaired, a switch paused, the lab up or down, a
+ * failure) is one of these, committed by the engine with the lab's next
+ * revision (Engine.commit). Pure data: it crosses sockets as it is, and the
+ * page applies it with `applyPatch`, the same function the engine's tests use.
+ */
+export type LivePatch =
+  | { kind: "lab"; state: LabStatus }
+  | { kind: "node"; node: NodeStatus }
+  | { kind: "link"; link: LinkStatus }
+  | { kind: "switch"; switch: SwitchStatus }
+  | { kind: "gateway"; gateway: GatewayStatus }
+  | { kind: "failure"; failure: string | null };
+
+/** What a lab's room receives: the lab's id, the revision the patch makes, the patch. */
+export interface LiveEvent {
+  lab: string;
+  rev: number;
+  patch: LivePatch;
+}
+
+const upsert = <T>(list: T[], item: T, same: (a: T) => boolean): T[] => (list.some(same) ? list.map((x) => (same(x) ? item : x)) : [...list, item]);
+
+/** The state after a patch, at revision `rev`; `state` itself is left as it was. */
+export function applyPatch(state: LabStatus, patch: LivePatch, rev: number): LabStatus {
+  const next = patchOf(state, patch);
+  return next.rev === rev ? next : { ...next, rev };
+}
+
+function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
+  switch (patch.kind) {
+    case "lab":
+      return patch.state;
+    case "node":
+      return { ...state, nodes: upsert(state.nodes, patch.node, (n) => n.name === patch.node.name) };
+    case "link":
+      return { ...state, links: upsert(state.links, patch.link, (l) => l.node === patch.link.node && l.iface === patch.link.iface) };
+    case "switch":
+      return { ...state, switches: upsert(state.switches, patch.switch, (s) => s.name === patch.switch.name) };
+    case "gateway":
+      return { ...state, gateways: upsert(state.gateways, patch.gateway, (g) => g.name === patch.gateway.name) };
+    case "failure":
+      return { ...state, failure: patch.failure };
+  }
+}
+
+/**
+ * A follower of one lab: holds the newest state it has and takes a snapshot
+ * or an event only when it is newer, so a snapshot that raced an event, an
+ * event replayed after a reconnect or two answers crossing never move the
+ * state back. What the page keeps instead of a clock of its own.
+ */
+export class LiveFollower {
+  private current: LabStatus | null = null;
+
+  get state(): LabStatus | null {
+    return this.current;
+  }
+
+  /** A whole state (a subscribe's answer, an action's answer); false when it is not newer than what is held of that lab. */
+  take(state: LabStatus): boolean {
+    if (this.current && this.current.id === state.id && state.rev <= this.current.rev) return false;
+    this.current = state;
+    return true;
+  }
+
+  /**
+   * An event; false when it is not newer, of another lab, or when nothing is
+   * held yet (the snapshot that comes next covers it). A gap (a lost event) is still
+   * applied: every patch is whole for what it names.
+   */
+  apply(ev: LiveEvent): boolean {
+    if (!this.current || ev.lab !== this.current.id || ev.rev <= this.current.rev) return false;
+    this.current = applyPatch(this.current, ev.patch, ev.rev);
+    return true;
+  }
+}
+
+/**
+ * Revisions of this engine's labs. A lab's first revision is taken from the
+ * clock (microseconds), then each commit adds one: revisions keep growing
+ * across stops and starts of the lab and across restarts of the engine, so a
+ * follower never has to be told to forget what it holds.
+ */
+export class Revisions {
+  private readonly revs = new Map<string, number>();
+
+  next(lab: string): number {
+    const rev = Math.max((this.revs.get(lab) ?? 0) + 1, Date.now() * 1000);
+    this.revs.set(lab, rev);
+    return rev;
+  }
+
+  current(lab: string): number {
+    return this.revs.get(lab) ?? this.next(lab);
+  }
+}

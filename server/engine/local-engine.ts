@@ -1,0 +1,214 @@
+import { EventEmitter } from "node:events";
+import { labChanges } from "../model/changes";
+import type { Lab, Node } from "../model/lab";
+import type { ActionPlan, ConsoleSnapshot, EngineApi, LinkRequest, NodeAction, RunUsage } from "./api";
+import type { Engine } from "./engine";
+import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
+import type { LiveEvent } from "./live";
+import type { ExecResult } from "./uml/agent";
+import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
+import type { UmlNode } from "./uml/uml-node";
+
+/** A lab, node, switch or interface the engine does not have (answered 404 by the API, like the store's). */
+export class EngineNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/**
+ * The engine's commands (api.ts) served by an Engine in this process. The
+ * one place that walks runs and nodes for a server.
+ */
+export class LocalEngine extends EventEmitter implements EngineApi {
+  constructor(readonly engine: Engine) {
+    super();
+    engine.on("patch", (ev: LiveEvent) => this.emit("patch", ev));
+    engine.on("console", (id: string, node: string, data: string) => this.emit("console", id, node, data));
+  }
+
+  private state(id: string, lab: Lab): LabStatus {
+    return this.engine.status(lab, id);
+  }
+
+  status(id: string, lab: Lab): Promise<LabStatus> {
+    return Promise.resolve(this.state(id, lab));
+  }
+
+  running(id: string): Promise<Lab | null> {
+    return Promise.resolve(this.engine.run(id)?.lab ?? null);
+  }
+
+  usage(ids: string[]): Promise<Record<string, RunUsage>> {
+    const out: Record<string, RunUsage> = {};
+    for (const id of ids) {
+      const run = this.engine.run(id);
+      const up = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp);
+      out[id] = { up: !!run?.up, nodes: up.length, memoryMiB: up.reduce((m, n) => m + n.node.memoryMiB, 0) };
+    }
+    return Promise.resolve(out);
+  }
+
+  async startLab(id: string, lab: Lab): Promise<LabStatus> {
+    await this.engine.start(lab, id);
+    return this.state(id, lab);
+  }
+
+  downNodes(id: string): Promise<Node[]> {
+    const run = this.engine.run(id);
+    return Promise.resolve(run?.up ? [...run.nodes.values()].filter((n) => !n.isUp).map((n) => n.node) : []);
+  }
+
+  startDown(id: string, lab: Lab): Promise<LabStatus> {
+    return this.engine.withLab(id, async () => {
+      const run = this.upRun(id);
+      await Promise.all([...run.nodes.values()].filter((n) => !n.isUp).map((n) => n.start()));
+      return this.state(id, lab);
+    });
+  }
+
+  async stopLab(id: string, lab: Lab): Promise<LabStatus> {
+    await this.engine.stop(id);
+    return this.state(id, lab);
+  }
+
+  plan(id: string, saved: Lab, nodeName: string, action: NodeAction): Promise<ActionPlan> {
+    const run = this.engine.run(id);
+    const node = run?.nodes.get(nodeName);
+    const pending = action === "start" || action === "restart" ? pendingNode(run?.lab ?? null, saved, nodeName) : null;
+    const starts = action === "start" || action === "restart" ? (pending ?? node?.node ?? saved.nodes.find((n) => n.name === nodeName) ?? null) : null;
+    return Promise.resolve({ starts, labUp: !!run?.up, nodeUp: !!node?.isUp });
+  }
+
+  async nodeAction(id: string, saved: Lab, nodeName: string, action: NodeAction): Promise<LabStatus> {
+    if (!saved.nodes.some((n) => n.name === nodeName)) throw new EngineNotFoundError(`lab ${saved.name} has no node "${nodeName}"`);
+    // Under the lab's lock, so a node action never interleaves with a start or stop of its lab; the
+    // lab's own stop (its last node went down) takes the lock itself, after.
+    const labDown = await this.engine.withLab(id, () => this.nodeActionLocked(id, saved, nodeName, action));
+    if (labDown) await this.engine.stop(id);
+    return this.state(id, saved);
+  }
+
+  /** The node action itself; true when the lab has no node up afterwards. */
+  private async nodeActionLocked(id: string, saved: Lab, nodeName: string, action: NodeAction): Promise<boolean> {
+    const run = this.engine.prepare(saved, id);
+    // A (re)start takes the saved definition of the node when it can change alone; otherwise the running one stays.
+    const pending = action === "start" || action === "restart" ? pendingNode(run.lab, saved, nodeName) : null;
+    if (pending) run.assertApplicable(pending);
+    else if (!run.nodes.has(nodeName)) {
+      if (action === "start" || action === "restart")
+        throw new LabRunError(`node ${nodeName} was added to lab ${saved.name} while it runs, plugged into a switch the running lab lacks: restart the lab`);
+      throw new LabRunError(`node ${nodeName} was added to lab ${saved.name} while it runs and has not been started`);
+    }
+    switch (action) {
+      case "start":
+        if (pending && !run.nodes.get(nodeName)?.isUp) run.applyNode(pending);
+        await run.startNode(nodeName);
+        break;
+      case "stop":
+        await run.node(nodeName).stop();
+        break;
+      case "restart":
+        await run.nodes.get(nodeName)?.stop();
+        if (pending) run.applyNode(pending);
+        await run.startNode(nodeName);
+        break;
+      case "wipe": {
+        const node = run.node(nodeName);
+        await node.stop();
+        await node.wipe();
+        break;
+      }
+      case "crash":
+        requireUp(saved.name, run.node(nodeName)).crash();
+        break;
+    }
+    return !run.up;
+  }
+
+  pauseSwitch(id: string, sw: string, paused: boolean): Promise<LabStatus> {
+    const run = this.upRun(id);
+    if (!run.switches.has(sw)) throw new EngineNotFoundError(`lab ${run.lab.name} has no switch "${sw}"`);
+    run.pauseSwitch(sw, paused);
+    return Promise.resolve(this.state(id, run.lab));
+  }
+
+  async linkAction(id: string, nodeName: string, index: number, req: LinkRequest): Promise<LabStatus> {
+    const run = this.upRun(id);
+    const lab = run.lab;
+    const def = lab.nodes.find((n) => n.name === nodeName);
+    if (!def) throw new EngineNotFoundError(`lab ${lab.name} has no node "${nodeName}"`);
+    if (!def.interfaces.some((i) => i.index === index)) throw new EngineNotFoundError(`node ${nodeName} has no interface "eth${index}"`);
+    if (req.action === "impair") {
+      await run.links.impair(lab, nodeName, index, { lossPct: req.lossPct ?? 0, delayMs: req.delayMs ?? 0, bandwidthKbit: req.bandwidthKbit ?? null, dupPct: req.dupPct ?? 0 });
+    } else await run.links[req.action](lab, nodeName, index);
+    return this.state(id, lab);
+  }
+
+  exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult> {
+    return this.upNode(id, node).exec(script, timeoutS);
+  }
+
+  mconsole(id: string, node: string, cmd: MconsoleCommand): Promise<MconsoleReply> {
+    return this.upNode(id, node).mconsole(cmd);
+  }
+
+  attach(id: string, node: string): Promise<ConsoleSnapshot> {
+    const n = this.engine.run(id)?.nodes.get(node);
+    return Promise.resolve({ screen: n?.console.text() ?? "", state: n?.state ?? "stopped" });
+  }
+
+  /** Keystrokes; typed while the node boots, they are kept until it runs. Nothing for a node not in a run. */
+  input(id: string, node: string, data: string): void {
+    this.engine.run(id)?.nodes.get(node)?.write(data);
+  }
+
+  resize(id: string, node: string, cols: number, rows: number): void {
+    this.engine.run(id)?.nodes.get(node)?.resize(cols, rows);
+  }
+
+  kernelUsers(kernel: string): Promise<string[]> {
+    return Promise.resolve(this.engine.kernelUsers(kernel));
+  }
+
+  removeLabFiles(id: string): Promise<void> {
+    if (this.engine.run(id)) throw new LabRunError(`the lab is running: stop it first`);
+    this.engine.removeLabFiles(id);
+    return Promise.resolve();
+  }
+
+  pruneNodeFiles(id: string, keep: string[]): Promise<string[]> {
+    return Promise.resolve(this.engine.pruneNodeFiles(id, keep));
+  }
+
+  rekeyLabFiles(from: string, to: string): Promise<boolean> {
+    return Promise.resolve(this.engine.rekeyLabFiles(from, to));
+  }
+
+  /** The run of a lab that is up, or a conflict saying it is not running. */
+  private upRun(id: string): LabRun {
+    const run = this.engine.run(id);
+    if (!run?.up) throw new LabRunError(`lab ${run?.lab.name ?? id} is not running`);
+    return run;
+  }
+
+  private upNode(id: string, node: string): UmlNode {
+    const run = this.engine.run(id);
+    if (!run) throw new LabRunError(`the lab is not running`);
+    return requireUp(run.lab.name, run.node(node));
+  }
+}
+
+function requireUp(lab: string, node: UmlNode): UmlNode {
+  if (!node.isUp) throw new LabRunError(`node ${node.name} of lab ${lab} is ${node.state}`);
+  return node;
+}
+
+/** The saved definition of a node when labChanges says it can be applied by (re)starting that node alone. */
+function pendingNode(running: Lab | null, saved: Lab, name: string): Node | null {
+  if (!running) return null;
+  const change = labChanges(running, saved).find((c) => c.kind === "node" && c.name === name);
+  if (change?.apply !== "restart-node" && change?.apply !== "start-node") return null;
+  return saved.nodes.find((n) => n.name === name) ?? null;
+}
