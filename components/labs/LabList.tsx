@@ -3,7 +3,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import type { LabSummary } from "@/server/api/lab-service";
-import type { LiveEvent } from "@/server/engine/live";
 import { api } from "../client/api";
 import { umlabSocket } from "../client/socket";
 import { AccountMenu } from "../account/AccountMenu";
@@ -35,10 +34,9 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   }, []);
   useEffect(() => {
     const socket = umlabSocket();
-    // A lab of this user going up or down (only those reach the labs page unsubscribed).
-    const onLab = (ev: LiveEvent) => ev.patch.kind === "lab" && void refresh();
-    socket.on("lab:patch", onLab);
-    return () => void socket.off("lab:patch", onLab);
+    const onLab = () => void refresh();
+    socket.on("labs:changed", onLab);
+    return () => void socket.off("labs:changed", onLab);
   }, [refresh]);
 
   const run = async (label: string, fn: () => Promise<unknown>) => {

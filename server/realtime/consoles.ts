@@ -55,13 +55,16 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
   engine.on("console", (id: string, node: string, data: string) => {
     for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.push(data);
   });
-  // One event per change, to the lab's room; a lab going up or down also to its owner's room and the admins' (the labs page).
+  // One event per change, to the lab's room only; a lab going up or down is also told, as no more
+  // than that, to its owner's room and the admins' (the labs page).
   engine.on("patch", (ev: LiveEvent) => {
-    if (ev.patch.kind !== "lab") return void toLab(ev.lab).emit("lab:patch", ev);
+    toLab(ev.lab).emit("lab:patch", ev);
+    if (ev.patch.kind !== "lab") return;
+    const running = ev.patch.state.running;
     void ownerOf(ev.lab).then((owner) => {
-      let to = toLab(ev.lab).to(rooms.admins);
+      let to = io.to(rooms.admins);
       if (owner) to = to.to(rooms.user(owner));
-      to.emit("lab:patch", ev);
+      to.emit("labs:changed", { lab: ev.lab, running });
     });
   });
   svc.scenarios.on("event", (id: string, entry: ScenarioEvent) => toLab(id).emit("scenario:event", { lab: id, entry }));

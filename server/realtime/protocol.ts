@@ -45,10 +45,11 @@ export interface ServerToClient {
   "console:data": (ref: ConsoleRef & { data: string; reset?: boolean }) => void;
   /**
    * One change to a lab's live state (live.ts), with the revision it makes:
-   * apply it when newer than what you hold. A lab going up or down also
-   * reaches its owner and the admins (the labs page) without subscribing.
+   * apply it when newer than what you hold. Only the lab's room gets it.
    */
   "lab:patch": (ev: LiveEvent) => void;
+  /** A lab of this user's (every lab, for admins) went up or down: the labs page, which subscribes to none. */
+  "labs:changed": (ev: { lab: string; running: boolean }) => void;
   /** A scenario step ran (ok or failed), as it happens. */
   "scenario:event": (ev: { lab: string; entry: ScenarioEvent }) => void;
   /** A scenario play began or ended (done, stopped, or its lab stopped). */
