@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import type { LabDetail, LabSummary } from "../server/api/lab-service";
 import type { LabStatus } from "../server/engine/lab-run";
 
@@ -81,4 +83,14 @@ export function simpleLab(name: string, nodes = 2): string {
   }
   lines.push(`switches:`, `  sw1: {}`, ``);
   return lines.join("\n");
+}
+
+/** The CLI (bin/umlab.mjs) against the e2e server, as its admin; its exit code and output. */
+export function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "bin", "umlab.mjs"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, UMLAB_URL: serverURL(), UMLAB_TOKEN: process.env.UMLAB_E2E_TOKEN ?? "" },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
