@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, readFileSync, realpathSync, rmSync } fr
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { endProcess, processesIn } from "../server/engine/procs";
+import { endProcess, isAlive, processesIn, waitFor } from "../server/engine/procs";
 import { rememberToken } from "../server/test-support";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -39,12 +39,21 @@ export interface LabServer {
    * request, authed, umlab and connect send it.
    */
   token: string;
+  /** The web server's pid (it changes with `restartWeb`). */
+  webPid(): number;
+  /** The engine's pid, from engine.pid in the data directory (null when none runs). */
+  enginePid(): number | null;
+  /** Kills the web server with SIGKILL (the engine and its labs go on) and waits until it is gone. */
+  killWeb(): Promise<void>;
+  /** Starts the web server again, on the same port and data; resolves once it serves. */
+  startWeb(): Promise<void>;
   /**
-   * SIGTERM the server and wait for it (SIGKILL after a minute), then make
-   * sure no process still works in the data directory: any that does is
-   * ended by pid. The directory is removed. Rejects, naming what was wrong
-   * (the leftover pids and their command lines), if the server had to be
-   * killed or left anything running.
+   * SIGTERM the web server and then the engine (which stops every lab) and
+   * wait for them (SIGKILL after a minute), then make sure no process still
+   * works in the data directory: any that does is ended by pid. The
+   * directory is removed. Rejects, naming what was wrong (the leftover pids
+   * and their command lines), if a process had to be killed or left
+   * anything running.
    */
   stop(): Promise<void>;
 }
@@ -62,23 +71,53 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   else env.UMLAB_NO_SAMPLES = "1";
 
   const log = options.log === undefined ? undefined : createWriteStream(options.log);
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   let output = "";
   const onData = (d: Buffer) => {
     if (log && !log.writableEnded) log.write(d);
     output = (output + d).slice(-KEEP_CHARS);
   };
-  proc.stdout!.on("data", onData);
-  proc.stderr!.on("data", onData);
   const tail = () => output.split("\n").slice(-TAIL_LINES).join("\n") || "(no output)";
   const where = options.log === undefined ? "" : ` (${options.log})`;
+
+  let web = launch();
+  function launch() {
+    const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    let seen = "";
+    const ready = new Promise<string | null>((resolve) => {
+      const timer = setTimeout(() => resolve(`the server did not start within ${READY_MS / 1000} s`), READY_MS);
+      const check = (d: Buffer) => {
+        seen = (seen + d).slice(-KEEP_CHARS);
+        if (!seen.includes("console on")) return;
+        clearTimeout(timer);
+        resolve(null);
+      };
+      proc.stdout!.on("data", check);
+      proc.stderr!.on("data", check);
+      void exited.then(() => {
+        clearTimeout(timer);
+        resolve(`the server exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
+      });
+    });
+    return { proc, exited, ready };
+  }
+  const enginePid = () => {
+    try {
+      const pid = Number(readFileSync(join(data, "engine.pid"), "utf8").trim());
+      return pid > 0 && isAlive(pid) ? pid : null;
+    } catch {
+      return null;
+    }
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stopServer());
   async function stopServer(): Promise<void> {
     const problems: string[] = [];
     try {
+      const { proc, exited } = web;
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill("SIGTERM");
         if (!(await within(exited, EXIT_MS))) {
@@ -87,9 +126,18 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
           await within(exited, 5000);
         }
       }
+      // The engine outlives web servers by design: it is ended here, by its pid, and stops every lab.
+      const engine = enginePid();
+      if (engine !== null) {
+        process.kill(engine, "SIGTERM");
+        if (!(await waitFor(() => !isAlive(engine), EXIT_MS, 50))) {
+          problems.push(`the engine did not exit within ${EXIT_MS / 1000} s of SIGTERM (killed)`);
+          await endProcess(engine, 1000);
+        }
+      }
       const left = processesIn(data);
       if (left.length) {
-        problems.push(`processes left running in ${data} after the server exited (ended by pid):\n${left.map((pid) => `  ${pid} ${cmdline(pid)}`).join("\n")}`);
+        problems.push(`processes left running in ${data} after the server and engine exited (ended by pid):\n${left.map((pid) => `  ${pid} ${cmdline(pid)}`).join("\n")}`);
         await Promise.all(left.map((pid) => endProcess(pid, 1000)));
       }
     } finally {
@@ -99,27 +147,30 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     if (problems.length) throw new Error(`${problems.join("\n")}\n${options.log === undefined ? `server output:\n${tail()}` : `server log: ${options.log}`}`);
   }
 
-  const failure = await new Promise<string | null>((resolve) => {
-    const timer = setTimeout(() => resolve(`the server did not start within ${READY_MS / 1000} s`), READY_MS);
-    const check = () => {
-      if (!output.includes("console on")) return;
-      clearTimeout(timer);
-      resolve(null);
-    };
-    proc.stdout!.on("data", check);
-    proc.stderr!.on("data", check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(`the server exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
-    });
-  });
+  const failure = await web.ready;
   if (failure !== null) {
     await stop().catch(() => {});
     throw new Error(`${failure} (is the production build there? \`npm run pretest\` builds it); its output${where}:\n${tail()}`);
   }
   const token = readFileSync(join(data, "cli.token"), "utf8").trim();
   rememberToken(url, token);
-  return { url, data, token, stop };
+  return {
+    url,
+    data,
+    token,
+    stop,
+    enginePid,
+    webPid: () => web.proc.pid!,
+    killWeb: async () => {
+      web.proc.kill("SIGKILL");
+      await web.exited;
+    },
+    startWeb: async () => {
+      web = launch();
+      const why = await web.ready;
+      if (why !== null) throw new Error(`${why}; its output${where}:\n${tail()}`);
+    },
+  };
 }
 
 const freePort = () =>

@@ -12,9 +12,7 @@ import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { installCrashGuard } from "./crash-guard";
-import { Engine } from "./engine/engine";
-import type { LiveEvent } from "./engine/live";
-import { LocalEngine } from "./engine/local-engine";
+import { engineForServer } from "./engine/remote/engine-link";
 import { dataRoot } from "./engine/paths";
 import { attachRealtime } from "./realtime/consoles";
 import { sampleLabs } from "./samples";
@@ -22,9 +20,10 @@ import { openDb } from "./store/db";
 import { LabStore } from "./store/lab-store";
 
 /**
- * One process serves the console: Next (pages and /api route handlers) and
- * socket.io (consoles, live state) on one port, around one Engine that owns
- * every host process it starts.
+ * The web server: Next (pages and /api route handlers) and socket.io
+ * (consoles, live state) on one port. It keeps no lab: those are the
+ * engine's (server/engine-main.ts), reached through its commands, and they
+ * go on when this process stops or dies.
  */
 async function main(): Promise<void> {
   const dev = process.argv.includes("--dev");
@@ -33,18 +32,13 @@ async function main(): Promise<void> {
   const root = dataRoot();
 
   const db = openDb(root);
-  const engine = new Engine(root);
-  installCrashGuard((lab, reason) => engine.fail(lab, reason));
-  const reaped = await engine.reapLeftovers();
-  if (reaped.length) console.log(`umlab: ended what an earlier server left running in: ${reaped.join(", ")}`);
-  // A crash is worth a line in the server's log too: the UI shows it only while the lab lives.
-  engine.on("patch", (ev: LiveEvent) => {
-    if (ev.patch.kind === "node" && ev.patch.node.state === "crashed") console.error(`umlab: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
-  });
+  // Labs live in the engine, a process of their own that outlives this one (docs/ARCHITECTURE.md).
+  const engine = await engineForServer(root, (line) => console.log(line));
+  installCrashGuard((lab, reason) => console.error(`umlab: lab ${lab}: ${reason}`));
   const kernels = new KernelService(root, (kernel) => engine.kernelUsers(kernel));
   const images = new ImageService(root);
   const quotas = new QuotaSettings(db);
-  const service = new LabService(new LabStore(db), new LocalEngine(engine), kernels, images, quotas);
+  const service = new LabService(new LabStore(db), engine, kernels, images, quotas);
   const rekeyed = await service.rekeyFolders();
   if (rekeyed.length) console.log(`umlab: lab folders now named by lab id: ${rekeyed.join(", ")}`);
   const site = siteFrom({ port, bind: hostname, publicUrl: process.env.UMLAB_PUBLIC_URL, allowedHosts: process.env.UMLAB_ALLOWED_HOSTS });
@@ -82,9 +76,10 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    console.log(`umlab: ${signal}: stopping every running lab`);
+    // The labs go on in the engine: a new server finds them as they are.
+    console.log(`umlab: ${signal}: the console stops; running labs go on in the engine`);
     await kernels.cancel();
-    await engine.stopAll();
+    engine.close();
     await db.$disconnect();
     httpServer.close();
     process.exit(0);

@@ -36,7 +36,11 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
     const socket = umlabSocket();
     const onLab = () => void refresh();
     socket.on("labs:changed", onLab);
-    return () => void socket.off("labs:changed", onLab);
+    socket.on("live:resync", onLab);
+    return () => {
+      socket.off("labs:changed", onLab);
+      socket.off("live:resync", onLab);
+    };
   }, [refresh]);
 
   const run = async (label: string, fn: () => Promise<unknown>) => {

@@ -124,6 +124,7 @@ export function NodeTerminal({
       };
       socket.on("console:data", onData);
       socket.on("connect", attach);
+      socket.on("live:resync", attach);
       if (socket.connected) attach();
       const input = t.onData((d) => sendRef.current(d));
       t.attachCustomKeyEventHandler((e) => {
@@ -145,6 +146,7 @@ export function NodeTerminal({
         input.dispose();
         socket.off("console:data", onData);
         socket.off("connect", attach);
+        socket.off("live:resync", attach);
         socket.emit("console:detach", { lab, node });
         flush();
         t.dispose();

@@ -54,7 +54,9 @@ export function useScenarioFeed(labId: string, name: string): void {
     socket.on("scenario:event", onEvent);
     socket.on("scenario:state", onState);
     socket.on("connect", refresh);
+    socket.on("live:resync", refresh);
     return () => {
+      socket.off("live:resync", refresh);
       socket.off("scenario:event", onEvent);
       socket.off("scenario:state", onState);
       socket.off("connect", refresh);

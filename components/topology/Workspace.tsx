@@ -66,10 +66,12 @@ export function Workspace({ labId }: { labId: string }) {
         if (r.ok) useTopology.getState().setStatus(r.state);
       });
     socket.on("connect", subscribe);
+    socket.on("live:resync", subscribe);
     subscribe();
     return () => {
       socket.off("lab:patch", onPatch);
       socket.off("connect", subscribe);
+      socket.off("live:resync", subscribe);
       socket.emit("lab:unsubscribe", { lab: labId });
     };
   }, [name, labId]);

@@ -35,7 +35,7 @@ describe("KernelService: custom kernels", () => {
   before(() => {
     process.env.UMLAB_KERNELS = dir;
     fakeCustomKernel(dir, "mine", "aaaaaaaaaaaa", "2025-01-01T10:00:00.000Z", ["CONFIG_X=y was asked, but it is not set"]);
-    svc = new KernelService(root, (k) => users.get(k) ?? [], fake.builder);
+    svc = new KernelService(root, (k) => Promise.resolve(users.get(k) ?? []), fake.builder);
     svc.on("status", (s: KernelBuildState) => statuses.push(s));
   });
   after(() => {

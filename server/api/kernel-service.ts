@@ -50,7 +50,7 @@ export class KernelService extends EventEmitter {
    */
   constructor(
     private readonly root: string,
-    private readonly inUse: (kernel: string) => string[] = () => [],
+    private readonly inUse: (kernel: string) => Promise<string[]> = () => Promise.resolve([]),
     private readonly builder: typeof buildKernel = buildKernel,
   ) {
     super();
@@ -146,7 +146,7 @@ export class KernelService extends EventEmitter {
     this.job.start(async (onProgress) => {
       const meta = await this.builder(this.root, { custom: target, onProgress, signal: abort.signal });
       // Older builds of the same name go, unless a running node may still reboot into one.
-      if (target && !this.inUse(target.name).length) removeCustomKernel(this.root, target.name, meta.id);
+      if (target && !(await this.inUse(target.name)).length) removeCustomKernel(this.root, target.name, meta.id);
     });
   }
 
@@ -164,7 +164,7 @@ export class KernelService extends EventEmitter {
   async remove(name: string): Promise<{ removed: string; cancelled: boolean; builds: number }> {
     const problem = customKernelNameProblem(name);
     if (problem) throw new BadRequestError(`only custom kernels can be removed: ${problem}`);
-    const users = this.inUse(name);
+    const users = await this.inUse(name);
     if (users.length) throw new ConflictError(`kernel "${name}" is in use by ${users.join(", ")}: stop ${users.length > 1 ? "them" : "it"} first`);
     let cancelled = false;
     if (this.last?.custom?.name === name) {

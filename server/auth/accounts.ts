@@ -1,5 +1,5 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { sameSecret, secretFile } from "../secret-file";
 import { join } from "node:path";
 import { apiKey } from "@better-auth/api-key";
 import { betterAuth } from "better-auth";
@@ -20,22 +20,6 @@ export const authFiles = (root: string) => ({
   /** The CLI on this machine reads it and acts as the server's own admin. */
   cliToken: join(root, "cli.token"),
 });
-
-function secretFile(path: string, bytes: number): string {
-  if (existsSync(path)) {
-    const v = readFileSync(path, "utf8").trim();
-    if (v) return v;
-  }
-  const v = randomBytes(bytes).toString("base64url");
-  writeFileSync(path, `${v}\n`, { mode: 0o600 });
-  return v;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export const newUserBody = z.strictObject({
   name: z.string().trim().min(1).max(100),

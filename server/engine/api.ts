@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import { z } from "zod";
 import type { Lab, Node } from "../model/lab";
 import type { Impairment } from "../model/link";
 import type { LabStatus } from "./lab-run";
@@ -6,10 +7,31 @@ import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { NodeState } from "./uml/node-types";
 
-export type NodeAction = "start" | "stop" | "restart" | "wipe" | "crash";
+export const nodeActionSchema = z.enum(["start", "stop", "restart", "wipe", "crash"]);
+export type NodeAction = z.infer<typeof nodeActionSchema>;
 
 /** What to do to a link; an impairment's missing fields are off (0, no bandwidth limit). */
+export const linkRequestSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.enum(["pull", "plug", "clear"]) }),
+  z
+    .strictObject({
+      action: z.literal("impair"),
+      lossPct: z.number().min(0).max(100).optional(),
+      delayMs: z.number().min(0).max(60000).optional(),
+      bandwidthKbit: z.number().positive().optional(),
+      dupPct: z.number().min(0).max(100).optional(),
+    })
+    .refine((b) => !!(b.lossPct || b.delayMs || b.bandwidthKbit || b.dupPct), { message: "nothing to impair: give lossPct, delayMs, bandwidthKbit or dupPct" }),
+]);
 export type LinkRequest = { action: "pull" | "plug" | "clear" } | ({ action: "impair" } & Partial<Impairment>);
+
+export const mconsoleCommandSchema = z.discriminatedUnion("op", [
+  z.strictObject({ op: z.enum(["halt", "reboot", "cad", "stop", "go", "version"]) }),
+  z.strictObject({ op: z.literal("sysrq"), key: z.enum(["m", "w", "s", "u", "e", "i", "h"]) }),
+  z.strictObject({ op: z.literal("config"), device: z.string(), value: z.string().optional() }),
+  z.strictObject({ op: z.literal("remove"), device: z.string() }),
+  z.strictObject({ op: z.literal("proc"), file: z.string() }),
+]);
 
 /** What a lab's run holds: for quotas (what an owner runs) and the labs list. */
 export interface RunUsage {
@@ -27,9 +49,14 @@ export interface ActionPlan {
   nodeUp: boolean;
 }
 
-/** What a console viewer gets on attaching: the screen as it is, and the node's state. */
+/**
+ * What a console viewer gets on attaching: the screen as it is, the number
+ * of the last output chunk it holds (each "console" event carries its
+ * chunk's number, so a viewer keeps only what is newer), and the node's state.
+ */
 export interface ConsoleSnapshot {
   screen: string;
+  seq: number;
   state: NodeState;
 }
 
@@ -38,7 +65,7 @@ export interface ConsoleSnapshot {
  * its runs. Labs are named by id; a definition (Lab) is passed where the
  * engine needs the saved one. Each command that changes a lab answers with
  * its state at the revision that change made. Events: "patch" (LiveEvent)
- * and "console" (id, node, data). All of it is data, so the same interface
+ * and "console" (id, node, data, seq). All of it is data, so the same interface
  * is served in this process (LocalEngine) or over a socket.
  */
 export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../model/lab";
 import { NodeDisk } from "./disk/node-disk";
@@ -11,6 +11,8 @@ import { dataRoot, labPaths } from "./paths";
 import { Sandbox } from "./sandbox";
 import { reapRun } from "./reap";
 import { idleLinks } from "./switch/link-faults";
+
+const crashFile = (root: string, id: string) => join(labPaths(root, id).dir, "crashed.txt");
 
 /**
  * Runs labs on this host. It knows nothing of HTTP, sockets or databases:
@@ -102,6 +104,7 @@ export class Engine extends EventEmitter {
 
   start(lab: Lab, id = lab.name): Promise<LabRun> {
     return this.withLab(id, async () => {
+      this.clearCrash(id);
       const run = this.prepare(lab, id);
       try {
         await run.start();
@@ -141,7 +144,21 @@ export class Engine extends EventEmitter {
       switches: lab.switches.map((s) => ({ name: s.name, kind: s.kind, mode: s.mode, pid: null, paused: false })),
       links: idleLinks(lab),
       gateways: lab.gateways.map((g) => ({ name: g.name, switch: g.switch, pid: null })),
+      failure: this.crashNote(id),
     };
+  }
+
+  /** Why the lab is down when an engine before this one died under it (reapLeftovers), or null. */
+  private crashNote(id: string): string | null {
+    try {
+      return readFileSync(crashFile(this.root, id), "utf8").slice(0, 500) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  private clearCrash(id: string): void {
+    rmSync(crashFile(this.root, id), { force: true });
   }
 
   /** Deletes a lab's disks and folder; the lab must be stopped. */
@@ -206,6 +223,8 @@ export class Engine extends EventEmitter {
       if (!existsSync(run)) continue;
       if (await reapRun(run)) reaped.push(id);
       rmSync(run, { recursive: true, force: true });
+      // A run directory outlives only an engine that died without stopping its labs: the lab says so until it starts again.
+      writeFileSync(crashFile(this.root, id), `the umlab engine ended unexpectedly while this lab ran (noticed ${new Date().toISOString()}); its guests were ended: start it again`);
     }
     return reaped;
   }

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { labChanges } from "../model/changes";
 import type { Lab, Node } from "../model/lab";
 import type { ActionPlan, ConsoleSnapshot, EngineApi, LinkRequest, NodeAction, RunUsage } from "./api";
+import { ConsoleScreens } from "./console-screens";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import type { LiveEvent } from "./live";
@@ -22,10 +23,23 @@ export class EngineNotFoundError extends Error {
  * one place that walks runs and nodes for a server.
  */
 export class LocalEngine extends EventEmitter implements EngineApi {
+  private readonly screens = new ConsoleScreens();
+  /** The number of each console's last output chunk, by lab and node (see ConsoleSnapshot). */
+  private readonly seqs = new Map<string, number>();
+
   constructor(readonly engine: Engine) {
     super();
-    engine.on("patch", (ev: LiveEvent) => this.emit("patch", ev));
-    engine.on("console", (id: string, node: string, data: string) => this.emit("console", id, node, data));
+    engine.on("patch", (ev: LiveEvent) => {
+      if (ev.patch.kind === "lab" && !ev.patch.state.running) this.screens.dropLab(ev.lab);
+      this.emit("patch", ev);
+    });
+    engine.on("console", (id: string, node: string, data: string) => {
+      const k = `${id}\n${node}`;
+      const seq = (this.seqs.get(k) ?? 0) + 1;
+      this.seqs.set(k, seq);
+      this.screens.write(id, node, data);
+      this.emit("console", id, node, data, seq);
+    });
   }
 
   private state(id: string, lab: Lab): LabStatus {
@@ -154,9 +168,12 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return this.upNode(id, node).mconsole(cmd);
   }
 
-  attach(id: string, node: string): Promise<ConsoleSnapshot> {
+  async attach(id: string, node: string): Promise<ConsoleSnapshot> {
     const n = this.engine.run(id)?.nodes.get(node);
-    return Promise.resolve({ screen: n?.console.text() ?? "", state: n?.state ?? "stopped" });
+    const seq = this.seqs.get(`${id}\n${node}`) ?? 0;
+    if (!n) return { screen: "", seq, state: "stopped" };
+    // Read as of now: the chunks numbered up to `seq` are in it, later ones are not.
+    return { screen: await this.screens.snapshot(id, node, () => n.console.text(), n), seq, state: n.state };
   }
 
   /** Keystrokes; typed while the node boots, they are kept until it runs. Nothing for a node not in a run. */
@@ -166,6 +183,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   resize(id: string, node: string, cols: number, rows: number): void {
     this.engine.run(id)?.nodes.get(node)?.resize(cols, rows);
+    this.screens.resize(id, node, cols, rows);
   }
 
   kernelUsers(kernel: string): Promise<string[]> {

@@ -1,21 +1,40 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConsoleStream, lastLines } from "./console-stream";
+import { ConsoleStream, lastLines, type ScreenAt } from "./console-stream";
 
 function viewer(limits = { high: 100, low: 20, snapshot: 30 }) {
   const sent: { data: string; reset: boolean }[] = [];
-  let screen = "";
-  const stream = new ConsoleStream((data, reset) => sent.push({ data, reset }), () => Promise.resolve(screen), limits);
-  return { stream, sent, setScreen: (s: string) => (screen = s) };
+  let at: ScreenAt = { screen: "", seq: 0 };
+  let answer: (() => void) | null = null;
+  let deferred = false;
+  const stream = new ConsoleStream(
+    (data, reset) => sent.push({ data, reset }),
+    () =>
+      deferred
+        ? new Promise<ScreenAt>((r) => {
+            const now = at;
+            answer = () => r(now);
+          })
+        : Promise.resolve(at),
+    limits,
+  );
+  return {
+    stream,
+    sent,
+    setScreen: (screen: string, seq: number) => (at = { screen, seq }),
+    /** Screen reads wait for `answer()`, as they do across the engine's socket. */
+    defer: () => (deferred = true),
+    answer: () => answer?.(),
+  };
 }
 
 describe("console flow control", () => {
   it("passes output through while the viewer keeps up", () => {
     const { stream, sent } = viewer();
-    stream.counted(6);
+    stream.start({ screen: "hello!", seq: 0 });
     stream.ack(6);
     for (let i = 0; i < 50; i++) {
-      stream.push("0123456789");
+      stream.push("0123456789", i + 1);
       stream.ack(10);
     }
     assert.equal(sent.length, 50);
@@ -23,47 +42,62 @@ describe("console flow control", () => {
     assert.equal(stream.lagging, false);
   });
 
-  it("stops sending to a viewer that falls behind, then sends the recent screen once it catches up", async () => {
-    const { stream, sent, setScreen } = viewer();
-    stream.counted(0);
-    for (let i = 0; i < 30; i++) stream.push("y\ny\ny\ny\ny\n");
+  it("stops sending to a viewer that falls behind, then sends the recent screen once it catches up, then what came after it", async () => {
+    const { stream, sent, setScreen, defer, answer } = viewer();
+    stream.start({ screen: "", seq: 0 });
+    for (let i = 0; i < 30; i++) stream.push("y\ny\ny\ny\ny\n", i + 1);
     assert.equal(stream.lagging, true);
     // 11 chunks of 10 went out before the high mark; the rest were skipped.
     assert.equal(sent.length, 11);
     assert.equal(stream.skipped, 190);
-    setScreen("old line\n".repeat(10) + "$ ");
+    setScreen("old line\n".repeat(10) + "$ ", 31);
+    defer();
     stream.ack(60);
     assert.equal(sent.length, 11, "still above the low mark");
     stream.ack(40);
-    assert.equal(stream.lagging, true, "behind until the screen is read");
-    stream.push("dropped: the screen read holds it");
+    // While the screen is read, chunk 31 (in the screen) and 32 (after it) come.
+    stream.push("in the screen", 31);
+    stream.push("z", 32);
+    assert.equal(sent.length, 11, "nothing goes out while the screen is read");
+    answer();
     await Promise.resolve();
     assert.equal(stream.lagging, false);
-    const last = sent[sent.length - 1];
-    assert.equal(last.reset, true);
-    assert.ok(last.data.length <= 30);
-    assert.ok(last.data.endsWith("$ "));
-    assert.ok(last.data.startsWith("old line"), "the snapshot starts at a line");
-    stream.push("z");
-    assert.equal(sent[sent.length - 1].data, "z");
+    const reset = sent[11];
+    assert.equal(reset.reset, true);
+    assert.ok(reset.data.length <= 30);
+    assert.ok(reset.data.endsWith("$ "));
+    assert.ok(reset.data.startsWith("old line"), "the snapshot starts at a line");
+    assert.deepEqual(sent.slice(12), [{ data: "z", reset: false }], "only what is newer than the screen follows it");
   });
 
   it("ignores nonsense acknowledgements", () => {
     const { stream } = viewer();
-    stream.counted(0);
-    for (let i = 0; i < 11; i++) stream.push("0123456789");
+    stream.start({ screen: "", seq: 0 });
+    for (let i = 0; i < 11; i++) stream.push("0123456789", i + 1);
     assert.equal(stream.lagging, true);
     for (const bad of [NaN, -5, 0, Infinity]) stream.ack(bad);
     assert.equal(stream.lagging, true);
   });
 
-  it("drops output until the viewer has its starting screen (the engine sent it before the screen, which holds it)", () => {
+  it("holds output until the viewer has its starting screen, then sends only what the screen lacks, whichever came first", () => {
     const { stream, sent } = viewer();
-    stream.push("before the screen was read");
+    stream.push("chunk 7", 7);
+    stream.push("chunk 8", 8);
     assert.equal(sent.length, 0);
-    stream.counted(10);
-    stream.push("after");
-    assert.deepEqual(sent, [{ data: "after", reset: false }]);
+    stream.start({ screen: "screen up to 7", seq: 7 });
+    stream.push("chunk 9", 9);
+    assert.deepEqual(sent.map((s) => s.data), ["chunk 8", "chunk 9"]);
+  });
+
+  it("sends the whole screen again after output was lost on the way", async () => {
+    const { stream, sent, setScreen } = viewer();
+    stream.start({ screen: "", seq: 0 });
+    stream.push("a", 1);
+    setScreen("the screen", 5);
+    stream.resync();
+    stream.push("held", 6);
+    await Promise.resolve();
+    assert.deepEqual(sent, [{ data: "a", reset: false }, { data: "the screen", reset: true }, { data: "held", reset: false }]);
   });
 
   it("cuts a snapshot at a line start", () => {

@@ -52,8 +52,8 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
   const toLab = (id: string) => io.to(rooms.lab(id));
   const viewers = new Map<string, Map<IoSocket, ConsoleStream>>();
 
-  engine.on("console", (id: string, node: string, data: string) => {
-    for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.push(data);
+  engine.on("console", (id: string, node: string, data: string, seq: number) => {
+    for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.push(data, seq);
   });
   // One event per change, to the lab's room only; a lab going up or down is also told, as no more
   // than that, to its owner's room and the admins' (the labs page).
@@ -66,6 +66,17 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       if (owner) to = to.to(rooms.user(owner));
       to.emit("labs:changed", { lab: ev.lab, running });
     });
+  });
+  // Console output the engine could not send (this server fell behind): its viewers get the screen again.
+  engine.on("console-gap", (id: string, node: string) => {
+    for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.resync();
+  });
+  // The engine came back (a new one, or the same after the connection dropped; its first hello was before
+  // this): events may be lost, so every page asks again for the state of what it shows, and every viewer
+  // gets its screen again.
+  engine.on("engine", () => {
+    io.emit("live:resync");
+    for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
   svc.scenarios.on("event", (id: string, entry: ScenarioEvent) => toLab(id).emit("scenario:event", { lab: id, entry }));
   svc.scenarios.on("state", (id: string, state: ScenarioState) => toLab(id).emit("scenario:state", { lab: id, state }));
@@ -136,15 +147,15 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
         const key = keyOf(canonical);
         const stream = new ConsoleStream(
           (data, reset) => socket.emit("console:data", reset ? { ...canonical, data, reset } : { ...canonical, data }),
-          async () => (await engine.attach(canonical.lab, canonical.node)).screen,
+          () => engine.attach(canonical.lab, canonical.node),
         );
         // Registered before the screen is read, so output after the read is streamed, not lost.
         if (!viewers.has(key)) viewers.set(key, new Map());
         viewers.get(key)!.set(socket, stream);
         mine.set(key, canonical);
         const snap = await engine.attach(canonical.lab, canonical.node);
-        stream.counted(snap.screen.length);
         reply({ ok: true, lab: s.id, replay: snap.screen, state: snap.state });
+        stream.start(snap);
       } catch (e) {
         reply({ ok: false, error: (e as Error).message });
       }

@@ -48,6 +48,8 @@ export interface ServerToClient {
    * apply it when newer than what you hold. Only the lab's room gets it.
    */
   "lab:patch": (ev: LiveEvent) => void;
+  /** The engine came back after a break (a restart of its own): ask again for every lab state shown. */
+  "live:resync": () => void;
   /** A lab of this user's (every lab, for admins) went up or down: the labs page, which subscribes to none. */
   "labs:changed": (ev: { lab: string; running: boolean }) => void;
   /** A scenario step ran (ok or failed), as it happens. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BadRequestError } from "@/server/api/http";
 import { handler, jsonBody } from "@/server/api/route";
+import { mconsoleCommandSchema } from "@/server/engine/api";
 
 export const dynamic = "force-dynamic";
 
@@ -8,14 +9,6 @@ const execBody = z.union([
   z.strictObject({ argv: z.array(z.string()).min(1), timeout: z.number().positive().max(3600).optional() }),
   z.strictObject({ script: z.string().min(1), timeout: z.number().positive().max(3600).optional() }),
 ]);
-const mconsoleBody = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.enum(["halt", "reboot", "cad", "stop", "go", "version"]) }),
-  z.strictObject({ op: z.literal("sysrq"), key: z.enum(["m", "w", "s", "u", "e", "i", "h"]) }),
-  z.strictObject({ op: z.literal("config"), device: z.string(), value: z.string().optional() }),
-  z.strictObject({ op: z.literal("remove"), device: z.string() }),
-  z.strictObject({ op: z.literal("proc"), file: z.string() }),
-]);
-
 /** POST /api/labs/:lab/nodes/:node/{start,stop,restart,wipe,crash,exec,mconsole} */
 export const POST = handler<{ lab: string; node: string; action: string }>(async (svc, req, { lab, node, action }, who) => {
   switch (action) {
@@ -30,7 +23,7 @@ export const POST = handler<{ lab: string; node: string; action: string }>(async
       return svc.exec(who, lab, node, body, body.timeout);
     }
     case "mconsole":
-      return svc.mconsole(who, lab, node, mconsoleBody.parse(await jsonBody(req)));
+      return svc.mconsole(who, lab, node, mconsoleCommandSchema.parse(await jsonBody(req)));
     default:
       throw new BadRequestError(`unknown node action "${action}" (start, stop, restart, wipe, crash, exec, mconsole)`);
   }

@@ -1,0 +1,79 @@
+// umlab-engine: the long-lived process that owns every lab's host processes
+// (guests, switches, helpers), their ptys and console screens. Web servers
+// come and go (a restart, a redeploy, a crash) and talk to it over
+// server/engine/remote (a unix socket in the data root; TCP with the shared
+// secret when UMLAB_ENGINE_LISTEN=HOST:PORT). `npm start` starts it when it
+// is not running; docs/umlab-engine.service runs it under systemd.
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { installCrashGuard } from "./crash-guard";
+import { Engine } from "./engine/engine";
+import { LocalEngine } from "./engine/local-engine";
+import { dataRoot } from "./engine/paths";
+import { engineFiles, engineSecret } from "./engine/remote/engine-files";
+import { EngineServer } from "./engine/remote/engine-server";
+
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+
+/** Whether an engine answers on this socket already (then this one is not needed). */
+function alive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function main(): Promise<void> {
+  const root = dataRoot();
+  const files = engineFiles(root);
+  if (existsSync(files.socket) && (await alive(files.socket))) {
+    log(`engine: one runs already on ${files.socket}`);
+    return;
+  }
+  const secret = engineSecret(root);
+  const engine = new Engine(root);
+  installCrashGuard((lab, reason) => engine.fail(lab, reason));
+  // What a previous engine left running, it left by dying: ended, and each of those labs says so.
+  const reaped = await engine.reapLeftovers();
+  if (reaped.length) log(`engine: ended what an engine before this one left running in labs ${reaped.join(", ")}`);
+  const local = new LocalEngine(engine);
+  engine.on("patch", (ev: { lab: string; patch: { kind: string; node?: { name: string; state: string; reason: string | null } } }) => {
+    if (ev.patch.kind === "node" && ev.patch.node?.state === "crashed") log(`engine: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
+  });
+  const server = new EngineServer(local, secret, log);
+  rmSync(files.socket, { force: true });
+  await server.listen({ path: files.socket });
+  chmodSync(files.socket, 0o600);
+  const tcp = process.env.UMLAB_ENGINE_LISTEN;
+  if (tcp) {
+    const m = /^(.+):(\d{1,5})$/.exec(tcp);
+    if (!m) throw new Error(`UMLAB_ENGINE_LISTEN must be HOST:PORT, not ${JSON.stringify(tcp)}`);
+    await server.listen({ host: m[1], port: Number(m[2]) });
+    log(`engine: also on tcp://${tcp} (clients prove the shared secret)`);
+  }
+  writeFileSync(files.pid, `${process.pid}\n`);
+  log(`engine: pid ${process.pid}, serving ${root} on ${files.socket}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log(`engine: ${signal}: stopping every running lab`);
+    await server.close();
+    await engine.stopAll();
+    rmSync(files.socket, { force: true });
+    rmSync(files.pid, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((e) => {
+  console.error(`umlab-engine: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});

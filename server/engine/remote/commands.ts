@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { resolveLab, toRawLab, type Lab } from "../../model/lab";
+import { linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
+
+/**
+ * How each engine command crosses the wire: a checker (and decoder) for each
+ * argument, and the answer's encoding both ways. A lab definition travels as
+ * its lab-file form and is resolved again on arrival, so the engine checks
+ * it like any lab file; everything else is plain data checked by shape.
+ */
+interface Codec<T> {
+  encode(v: T): unknown;
+  decode(v: unknown): T;
+}
+
+const plain = <T>(schema: z.ZodType<T>): Codec<T> => ({ encode: (v) => v, decode: (v) => schema.parse(v) });
+/** Answers from the engine the server trusts as they come (it authenticated the engine by its socket). */
+const trusted = <T>(): Codec<T> => ({ encode: (v) => v, decode: (v) => v as T });
+const lab: Codec<Lab> = { encode: (l) => toRawLab(l), decode: (v) => resolveLab(v) };
+const maybeLab: Codec<Lab | null> = { encode: (l) => (l ? toRawLab(l) : null), decode: (v) => (v === null ? null : resolveLab(v)) };
+
+const id = plain(z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "a lab id"));
+const name = plain(z.string().min(1).max(64));
+const text = plain(z.string().max(1024 * 1024));
+const int = plain(z.number().int().min(0).max(100_000));
+const bool = plain(z.boolean());
+const names = plain(z.array(z.string().max(64)).max(10_000));
+
+type Methods = Exclude<keyof EngineApi, "on" | "off">;
+/** A codec for each argument (a mapped type over a type parameter keeps the tuple). */
+type Codecs<P extends unknown[]> = { [K in keyof P]: Codec<P[K]> };
+type Spec<M extends Methods> = {
+  args: Codecs<Parameters<EngineApi[M]>>;
+  /** An answer's encoding; absent: the command expects none (keystrokes). */
+  answer?: Codec<Awaited<ReturnType<EngineApi[M]>>>;
+};
+
+export const COMMANDS: { [M in Methods]: Spec<M> } = {
+  status: { args: [id, lab], answer: trusted() },
+  running: { args: [id], answer: maybeLab },
+  usage: { args: [names], answer: trusted() },
+  startLab: { args: [id, lab], answer: trusted() },
+  startDown: { args: [id, lab], answer: trusted() },
+  downNodes: { args: [id], answer: trusted() },
+  stopLab: { args: [id, lab], answer: trusted() },
+  plan: { args: [id, lab, name, plain(nodeActionSchema)], answer: trusted() },
+  nodeAction: { args: [id, lab, name, plain(nodeActionSchema)], answer: trusted() },
+  pauseSwitch: { args: [id, name, bool], answer: trusted() },
+  linkAction: { args: [id, name, int, plain(linkRequestSchema)], answer: trusted() },
+  exec: { args: [id, name, text, plain(z.number().positive().max(3600))], answer: trusted() },
+  mconsole: { args: [id, name, plain(mconsoleCommandSchema)], answer: trusted() },
+  attach: { args: [id, name], answer: trusted() },
+  input: { args: [id, name, plain(z.string().max(64 * 1024))] },
+  resize: { args: [id, name, int, int] },
+  kernelUsers: { args: [name], answer: trusted() },
+  removeLabFiles: { args: [id], answer: trusted() },
+  pruneNodeFiles: { args: [id, names], answer: trusted() },
+  rekeyLabFiles: { args: [plain(z.string().max(64)), id], answer: trusted() },
+};
+
+export const isCommand = (cmd: string): cmd is Methods => Object.hasOwn(COMMANDS, cmd);
+export type Command = Methods;

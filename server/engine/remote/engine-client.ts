@@ -1,0 +1,174 @@
+import { EventEmitter } from "node:events";
+import { connect, type Socket } from "node:net";
+import type { EngineApi } from "../api";
+import { HostError } from "../host";
+import { COMMANDS, type Command } from "./commands";
+import { fromWire, PROTOCOL_VERSION, readFrames, writeFrame, type Answer, type EngineEvent, type HelloFromEngine } from "./wire";
+
+/** Where an engine listens: its unix socket, or a host and port (another host). */
+export type EngineAddress = { path: string } | { host: string; port: number };
+
+/** `tcp://host:port` or a unix socket's path. */
+export function parseEngineAddress(s: string): EngineAddress {
+  const m = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(s);
+  if (m) return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+  if (s.startsWith("/")) return { path: s };
+  throw new Error(`not an engine address: ${JSON.stringify(s)} (tcp://HOST:PORT or the absolute path of its socket)`);
+}
+
+export const describeAddress = (a: EngineAddress) => ("path" in a ? a.path : `tcp://${a.host}:${a.port}`);
+
+const REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * An engine in another process (api.ts, served by engine-server.ts), used
+ * exactly as one in this process. It connects, says hello with the secret,
+ * and from then on sends commands and re-emits the engine's events. When
+ * the connection drops, what was asked fails with a HostError, and it
+ * connects again (every second) until `close`; "engine" is emitted with
+ * the engine's instance id at each hello, so a server can tell a restarted
+ * engine from the same one come back.
+ */
+export class RemoteEngine extends EventEmitter implements EngineApi {
+  private socket: Socket | null = null;
+  private ready: Promise<void> | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; cmd: Command; timer: NodeJS.Timeout }>();
+  private closed = false;
+  /** The engine's instance id at the last hello. */
+  instance: string | null = null;
+  enginePid: number | null = null;
+
+  constructor(
+    private readonly address: EngineAddress,
+    private readonly secret: string,
+  ) {
+    super();
+  }
+
+  /** Connects (once); resolves at the engine's hello, rejects when it cannot be reached. */
+  connect(): Promise<void> {
+    this.ready ??= this.open();
+    return this.ready;
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.address);
+      socket.setNoDelay(true);
+      let greeted = false;
+      socket.on("error", (e) => {
+        if (!greeted) reject(new HostError(`the umlab engine at ${describeAddress(this.address)} is not reachable: ${e.message}`));
+      });
+      socket.on("connect", () => writeFrame(socket, { hello: { v: PROTOCOL_VERSION, secret: this.secret } }));
+      socket.on("close", () => {
+        if (!greeted) reject(new HostError(`the umlab engine at ${describeAddress(this.address)} refused this server (another protocol version, or the wrong secret)`));
+        this.dropped();
+      });
+      readFrames(
+        socket,
+        (frame) => {
+          if (!greeted) {
+            const hello = (frame as HelloFromEngine).hello;
+            if (hello?.v !== PROTOCOL_VERSION) return void socket.destroy();
+            greeted = true;
+            this.socket = socket;
+            this.instance = hello.engine;
+            this.enginePid = hello.pid;
+            this.emit("engine", hello.engine);
+            return resolve();
+          }
+          this.frame(frame as Answer | EngineEvent);
+        },
+        () => {},
+      );
+    });
+  }
+
+  private frame(f: Answer | EngineEvent): void {
+    if ("ev" in f) {
+      if (f.ev === "patch") this.emit("patch", f.data);
+      else if (f.ev === "console") this.emit("console", f.lab, f.node, f.data, f.seq);
+      else if (f.ev === "console-gap") this.emit("console-gap", f.lab, f.node);
+      return;
+    }
+    const p = this.pending.get(f.id);
+    if (!p) return;
+    this.pending.delete(f.id);
+    clearTimeout(p.timer);
+    if (f.ok) {
+      const codec = COMMANDS[p.cmd].answer;
+      try {
+        p.resolve(codec ? codec.decode(f.value) : undefined);
+      } catch (e) {
+        p.reject(e as Error);
+      }
+    } else p.reject(fromWire(f.error));
+  }
+
+  private dropped(): void {
+    this.socket = null;
+    this.ready = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new HostError(`the umlab engine went away during "${p.cmd}"`));
+      this.pending.delete(id);
+    }
+    this.emit("disconnect");
+    if (this.closed) return;
+    const retry = () => {
+      if (this.closed || this.ready) return;
+      this.connect().catch(() => setTimeout(retry, 1000).unref());
+    };
+    setTimeout(retry, 200).unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method below gives the answer its type
+  private async call(cmd: Command, args: unknown[]): Promise<any> {
+    await this.connect();
+    const socket = this.socket;
+    if (!socket) throw new HostError("the umlab engine is not connected");
+    const spec = COMMANDS[cmd];
+    const wire = args.map((a, i) => (spec.args[i] as { encode(v: unknown): unknown }).encode(a));
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new HostError(`the umlab engine did not answer "${cmd}" in ${REQUEST_TIMEOUT_MS / 60000} minutes`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, cmd, timer });
+      writeFrame(socket, { id, cmd, args: wire });
+    });
+  }
+
+  /** A command with no answer (keystrokes): dropped when the engine is not connected. */
+  private tell(cmd: Command, args: unknown[]): void {
+    if (this.socket) writeFrame(this.socket, { cmd, args });
+  }
+
+  status: EngineApi["status"] = (...a) => this.call("status", a);
+  running: EngineApi["running"] = (...a) => this.call("running", a);
+  usage: EngineApi["usage"] = (...a) => this.call("usage", a);
+  startLab: EngineApi["startLab"] = (...a) => this.call("startLab", a);
+  startDown: EngineApi["startDown"] = (...a) => this.call("startDown", a);
+  downNodes: EngineApi["downNodes"] = (...a) => this.call("downNodes", a);
+  stopLab: EngineApi["stopLab"] = (...a) => this.call("stopLab", a);
+  plan: EngineApi["plan"] = (...a) => this.call("plan", a);
+  nodeAction: EngineApi["nodeAction"] = (...a) => this.call("nodeAction", a);
+  pauseSwitch: EngineApi["pauseSwitch"] = (...a) => this.call("pauseSwitch", a);
+  linkAction: EngineApi["linkAction"] = (...a) => this.call("linkAction", a);
+  exec: EngineApi["exec"] = (...a) => this.call("exec", a);
+  mconsole: EngineApi["mconsole"] = (...a) => this.call("mconsole", a);
+  attach: EngineApi["attach"] = (...a) => this.call("attach", a);
+  input: EngineApi["input"] = (...a) => this.tell("input", a);
+  resize: EngineApi["resize"] = (...a) => this.tell("resize", a);
+  kernelUsers: EngineApi["kernelUsers"] = (...a) => this.call("kernelUsers", a);
+  removeLabFiles: EngineApi["removeLabFiles"] = (...a) => this.call("removeLabFiles", a);
+  pruneNodeFiles: EngineApi["pruneNodeFiles"] = (...a) => this.call("pruneNodeFiles", a);
+  rekeyLabFiles: EngineApi["rekeyLabFiles"] = (...a) => this.call("rekeyLabFiles", a);
+}
