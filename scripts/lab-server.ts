@@ -26,6 +26,8 @@ export interface LabServerOptions {
   log?: string;
   /** The data directory is a new umlab-<name>-XXXXXX under the temp dir. */
   name?: string;
+  /** An engine started by the caller (another host, as it were): its address (tcp://HOST:PORT) and secret. */
+  engine?: { address: string; secret: string };
 }
 
 export interface LabServer {
@@ -67,6 +69,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   // The project's built kernels and images, and never a build in a throwaway data root.
   const kernels = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0", UMLAB_IMAGES: join(ROOT, ".umlab", "images"), UMLAB_IMAGE_BUILD: "0" };
   const env: NodeJS.ProcessEnv = { ...kernels, ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", UMLAB_DATA: data, NEXT_TELEMETRY_DISABLED: "1" };
+  if (options.engine) Object.assign(env, { UMLAB_ENGINE: options.engine.address, UMLAB_ENGINE_SECRET: options.engine.secret });
   if (options.samples) delete env.UMLAB_NO_SAMPLES;
   else env.UMLAB_NO_SAMPLES = "1";
 
