@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm start`, after provisioning: the console and engine in one process.
+// `npm start`, after provisioning: the web console, which starts the engine
+// (server/engine-main.ts) when none runs. Ctrl-C stops the console only: the
+// labs go on in the engine (`npm run engine:stop` ends it).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 

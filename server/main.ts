@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     // The labs go on in the engine: a new server finds them as they are.
-    console.log(`umlab: ${signal}: the console stops; running labs go on in the engine`);
+    console.log(`umlab: ${signal}: the console stops; running labs go on in the engine (\`npm run engine:stop\` ends them)`);
     await kernels.cancel();
     engine.close();
     await db.$disconnect();
