@@ -12,6 +12,7 @@ import type { LabDetail } from "../server/api/lab-service";
 import type { LabStatus } from "../server/engine/lab-run";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../server/realtime/protocol";
 import type { ProbeEvent } from "../components/client/socket";
+import { eventsPerStart, restartReattach, type EventsResult, type RestartResult } from "./bench-engine";
 import { signInAdmin } from "./lab-admin";
 import { startLabServer, type LabServer } from "./lab-server";
 
@@ -61,6 +62,10 @@ export interface BrowserResults {
   socketOnly: Spread;
   /** Start clicked until every terminal shows its prompt, per sample lab. */
   starts: { lab: string; nodes: number; ms: number[] }[];
+  /** Live events per node start, per client (bench-engine.ts). */
+  events: EventsResult;
+  /** The web server killed and started again: every terminal of a 10-node lab back (bench-engine.ts). */
+  restart: RestartResult;
 }
 
 export async function browserBench(keys: number, startRuns: number): Promise<BrowserResults> {
@@ -80,7 +85,11 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
         log(`Start clicked -> all prompts in the browser, ${file}, ${startRuns} runs`);
         starts.push(await startToPrompts(server, browser, readFileSync(join(ROOT, "server", "samples", file), "utf8"), startRuns));
       }
-      return { chromium: browser.version(), ptyCat, ptyShell, ...echo, starts };
+      log("live events per node start, per client (three clients)");
+      const events = await eventsPerStart(server);
+      log("web server killed and started again -> every terminal of a 10-node lab attached again");
+      const restart = await restartReattach(server, 10);
+      return { chromium: browser.version(), ptyCat, ptyShell, ...echo, starts, events, restart };
     } finally {
       await browser.close();
     }

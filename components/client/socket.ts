@@ -1,6 +1,7 @@
 "use client";
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "@/server/realtime/protocol";
+import { UMLAB_SOCKET_OPTIONS } from "./socket-options";
 
 export type UmlabSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -8,7 +9,7 @@ let socket: UmlabSocket | null = null;
 
 /** One socket per page: every terminal and live badge shares it. */
 export function umlabSocket(): UmlabSocket {
-  if (!socket) socket = io({ path: SOCKET_PATH, transports: ["websocket"] });
+  if (!socket) socket = io({ ...UMLAB_SOCKET_OPTIONS, path: SOCKET_PATH });
   return socket;
 }
 
