@@ -5,8 +5,10 @@ import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import type { ScenarioView } from "./api/scenario-service";
 import type { LabStatus } from "./engine/lab-run";
+import type { LiveEvent } from "./engine/live";
 import { processesIn } from "./engine/procs";
 import type { LinkStatus } from "./engine/switch/link-faults";
+import type { SubscribeReply } from "./realtime/protocol";
 import { connect, request } from "./test-support";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -96,10 +98,11 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
     const r0 = await cli("start", "scenlab");
     assert.equal(r0.status, 0, r0.stderr + r0.stdout);
     const events: { t: number; lab: string; index: number; ok: boolean }[] = [];
-    const onEvent = (ev: { lab: string; entry: { index: number; ok: boolean } }) => events.push({ t: performance.now(), lab: ev.lab, index: ev.entry.index, ok: ev.entry.ok });
-    socket.on("scenario:event", onEvent);
-    // Scenario events go to the lab's room only.
-    await new Promise((resolve) => socket.emit("lab:subscribe", { lab: "scenlab" }, resolve));
+    const onEvent = (ev: LiveEvent) => ev.patch.kind === "scenario-step" && events.push({ t: performance.now(), lab: ev.lab, index: ev.patch.entry.index, ok: ev.patch.entry.ok });
+    socket.on("lab:patch", onEvent);
+    // A scenario's steps are the lab's live patches, in its room only.
+    const sub = await new Promise<SubscribeReply>((resolve) => socket.emit("lab:subscribe", { lab: "scenlab" }, resolve));
+    assert.ok(sub.ok);
     try {
       const t0 = performance.now();
       const res = await req("POST", "/api/labs/scenlab/scenario/play");
@@ -114,7 +117,7 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
       assert.match(log[3].error ?? "", /node b of lab scenlab is crashed/);
       for (const e of log) assert.ok(e.atMs >= e.plannedMs && e.atMs < e.plannedMs + 1000, `step ${e.index} ran at ${e.atMs} ms, planned ${e.plannedMs}`);
       // Announced as they happened, each about when it ran.
-      assert.deepEqual(events.map((e) => [e.lab, e.index, e.ok]), [["scenlab", 1, true], ["scenlab", 2, true], ["scenlab", 0, true], ["scenlab", 3, false]]);
+      assert.deepEqual(events.map((e) => [e.lab, e.index, e.ok]), [[sub.lab, 1, true], [sub.lab, 2, true], [sub.lab, 0, true], [sub.lab, 3, false]]);
       // The link: pulled about 0.5 s after play, plugged about a second later.
       const mine = links.filter((l) => l.t >= t0 && l.link.node === "a" && l.link.iface === "eth0");
       assert.deepEqual(mine.map((l) => l.link.pulled), [true, false]);
@@ -125,7 +128,7 @@ describe("scenarios: play, log, stop through the HTTP API, socket.io and the CLI
       assert.equal(s.nodes.find((n) => n.name === "a")?.state, "running");
       assert.equal(s.links.find((l) => l.node === "a")?.pulled, false);
     } finally {
-      socket.off("scenario:event", onEvent);
+      socket.off("lab:patch", onEvent);
     }
   });
 

@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useState } from "react";
 import { create } from "zustand";
-import type { ScenarioEvent, ScenarioState } from "@/server/api/scenario-runner";
+import type { LiveEvent } from "@/server/engine/live";
+import type { ScenarioEvent, ScenarioState } from "@/server/engine/scenario-player";
 import { api, ApiFailure } from "../client/api";
 import { umlabSocket } from "../client/socket";
 import { CodeEditor } from "./CodeEditor";
@@ -11,6 +12,7 @@ import { useTopology } from "./store";
  * The lab's scenario in the workspace: Play / Stop in the toolbar, the last
  * play's event log filling live over socket.io, and the steps' editor in the
  * lab inspector (saved with the rest of the lab; the server checks them).
+ * The engine plays it; its progress comes with the lab's live patches.
  */
 interface ScenarioStore extends ScenarioState {
   /** The log panel is shown (from a play until it is closed). */
@@ -48,17 +50,18 @@ export function useScenarioFeed(labId: string, name: string): void {
     useScenario.setState({ playing: false, startedAt: null, stopped: false, log: [], open: false, problems: {} });
     const socket = umlabSocket();
     const refresh = () => void api.scenario(labId).then((v) => useScenario.getState().set(v, v.playing)).catch(() => {});
-    const onEvent = (ev: { lab: string; entry: ScenarioEvent }) => ev.lab === labId && useScenario.getState().add(ev.entry);
-    const onState = (ev: { lab: string; state: ScenarioState }) => ev.lab === labId && useScenario.getState().set(ev.state, true);
+    const onPatch = (ev: LiveEvent) => {
+      if (ev.lab !== labId) return;
+      if (ev.patch.kind === "scenario-step") useScenario.getState().add(ev.patch.entry);
+      else if (ev.patch.kind === "scenario") useScenario.getState().set(ev.patch.state, true);
+    };
     refresh();
-    socket.on("scenario:event", onEvent);
-    socket.on("scenario:state", onState);
+    socket.on("lab:patch", onPatch);
     socket.on("connect", refresh);
     socket.on("live:resync", refresh);
     return () => {
       socket.off("live:resync", refresh);
-      socket.off("scenario:event", onEvent);
-      socket.off("scenario:state", onState);
+      socket.off("lab:patch", onPatch);
       socket.off("connect", refresh);
     };
   }, [labId, name]);

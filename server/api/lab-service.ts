@@ -1,7 +1,6 @@
 import { owns, type Principal } from "../auth/permissions";
 import type { QuotaSettings } from "../auth/quotas";
 import type { EngineApi, LinkRequest, NodeAction } from "../engine/api";
-import type { LiveEvent } from "../engine/live";
 import type { ImageService } from "./image-service";
 import type { KernelService } from "./kernel-service";
 import type { LabStatus } from "../engine/lab-run";
@@ -15,8 +14,6 @@ import { resolveLab, toRawLab, type Lab, type RawLab } from "../model/lab";
 import { nameProblem } from "../model/names";
 import { ConflictError, NotFoundError, type LabStore, type StoredLab } from "../store/lab-store";
 import { QuotaCheck } from "./quota-check";
-import { ScenarioRunner } from "./scenario-runner";
-import { runScenarioStep } from "./scenario-service";
 
 export interface LabSummary {
   id: string;
@@ -52,8 +49,6 @@ export function shellQuote(argv: string[]): string {
  */
 export class LabService {
   private readonly quota: QuotaCheck;
-  /** Scenario plays (scenario-service.ts), by lab id; a lab's stops when the lab stops. */
-  readonly scenarios = new ScenarioRunner((id, action) => runScenarioStep(this, id, action));
 
   constructor(
     readonly store: LabStore,
@@ -63,9 +58,6 @@ export class LabService {
     quotas: QuotaSettings,
   ) {
     this.quota = new QuotaCheck(store, engine, quotas);
-    engine.on("patch", (ev: LiveEvent) => {
-      if (ev.patch.kind === "lab" && !ev.patch.state.running) this.scenarios.stop(ev.lab);
-    });
   }
 
   /** The labs `who` may see: their own, or every lab for those who may see all. */
@@ -182,8 +174,6 @@ export class LabService {
 
   async stop(who: Principal, ref: string): Promise<LabStatus> {
     const s = await this.mine(who, ref);
-    // Its scenario ends as the stop begins: a stop takes seconds, and no step may act on a lab going down.
-    this.scenarios.stop(s.id);
     const status = await this.engine.stopLab(s.id, s.lab);
     // Nodes removed while the lab ran kept their disks until now.
     await this.engine.pruneNodeFiles(s.id, s.lab.nodes.map((n) => n.name));

@@ -1,6 +1,6 @@
 import { authHeaders, connectProblem } from "./credentials";
 import { io, type Socket } from "socket.io-client";
-import type { ScenarioEvent } from "../api/scenario-runner";
+import type { ScenarioEvent } from "../engine/scenario-player";
 import type { ScenarioView } from "../api/scenario-service";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../realtime/protocol";
 import type { ServerRequest } from "./kathara";
@@ -70,25 +70,27 @@ async function playAndWait(path: string, call: (method: string, p: string) => Pr
     const ref = decodeURIComponent(path.split("/")[3] ?? "");
     // Events carry the lab's id, which the subscription answers with.
     const id = await new Promise<string>((resolve, reject) => socket.emit("lab:subscribe", { lab: ref }, (r) => (r.ok ? resolve(r.lab) : reject(new Error(r.error)))));
-    // Events may come before play's answer: keep them until then.
-    let lab: string | null = null;
+    // Steps may run before play's answer: keep them until then.
+    let answered = false;
     let printed = 0;
-    const early: { lab: string; entry: ScenarioEvent }[] = [];
+    const early: ScenarioEvent[] = [];
     let ended = () => {};
     const end = new Promise<void>((r) => (ended = r));
-    socket.on("scenario:event", (ev) => {
-      if (lab === null) early.push(ev);
-      else if (ev.lab === lab) {
-        console.log(eventLine(ev.entry));
-        printed++;
-      }
+    socket.on("lab:patch", (ev) => {
+      if (ev.lab !== id) return;
+      if (ev.patch.kind === "scenario-step") {
+        if (!answered) early.push(ev.patch.entry);
+        else {
+          console.log(eventLine(ev.patch.entry));
+          printed++;
+        }
+      } else if (ev.patch.kind === "scenario" && answered && !ev.patch.state.playing) ended();
     });
-    socket.on("scenario:state", (ev) => ev.lab === lab && !ev.state.playing && ended());
     const v = await call("POST", `${path}/play`);
-    lab = id;
+    answered = true;
     console.log(`playing the scenario of ${v.lab}: ${v.steps.length} steps, the last at +${lastAt(v)}s`);
-    for (const ev of early.filter((e) => e.lab === lab)) {
-      console.log(eventLine(ev.entry));
+    for (const entry of early) {
+      console.log(eventLine(entry));
       printed++;
     }
     // The socket tells when it ends; a look now and then covers an event lost to a reconnect.

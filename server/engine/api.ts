@@ -5,6 +5,7 @@ import type { Impairment } from "../model/link";
 import type { LabStatus } from "./lab-run";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
+import type { ScenarioState } from "./scenario-player";
 import type { NodeState } from "./uml/node-types";
 
 export const nodeActionSchema = z.enum(["start", "stop", "restart", "wipe", "crash"]);
@@ -87,6 +88,10 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   attach(id: string, node: string): Promise<ConsoleSnapshot>;
   input(id: string, node: string, data: string): void;
   resize(id: string, node: string, cols: number, rows: number): void;
+  /** Plays the saved lab's scenario on its running lab (its steps are engine commands); its progress comes as patches. */
+  playScenario(id: string, saved: Lab): Promise<ScenarioState>;
+  stopScenario(id: string): Promise<ScenarioState>;
+  scenarioState(id: string): Promise<ScenarioState>;
   kernelUsers(kernel: string): Promise<string[]>;
   removeLabFiles(id: string): Promise<void>;
   /** Deletes the disks of nodes not in `keep` and not up: a node deleted from its lab, so a later one of that name starts clean. */

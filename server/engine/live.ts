@@ -1,4 +1,5 @@
 import type { GatewayStatus, LabStatus, SwitchStatus } from "./lab-run";
+import type { ScenarioEvent, ScenarioState } from "./scenario-player";
 import type { LinkStatus } from "./switch/link-faults";
 import type { NodeStatus } from "./uml/node-types";
 
@@ -15,7 +16,11 @@ export type LivePatch =
   | { kind: "link"; link: LinkStatus }
   | { kind: "switch"; switch: SwitchStatus }
   | { kind: "gateway"; gateway: GatewayStatus }
-  | { kind: "failure"; failure: string | null };
+  | { kind: "failure"; failure: string | null }
+  /** A scenario play began or ended (done, stopped, or its lab stopped). */
+  | { kind: "scenario"; state: ScenarioState }
+  /** A scenario step ran (ok or failed), as it happens. */
+  | { kind: "scenario-step"; entry: ScenarioEvent };
 
 /** What a lab's room receives: the lab's id, the revision the patch makes, the patch. */
 export interface LiveEvent {
@@ -46,6 +51,10 @@ function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
       return { ...state, gateways: upsert(state.gateways, patch.gateway, (g) => g.name === patch.gateway.name) };
     case "failure":
       return { ...state, failure: patch.failure };
+    // A scenario's play is followed by its own view (its log): the lab's state stays as it is.
+    case "scenario":
+    case "scenario-step":
+      return state;
   }
 }
 

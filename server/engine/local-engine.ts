@@ -2,7 +2,9 @@ import { EventEmitter } from "node:events";
 import { labChanges } from "../model/changes";
 import type { Lab, Node } from "../model/lab";
 import type { ActionPlan, ConsoleSnapshot, EngineApi, LinkRequest, NodeAction, RunUsage } from "./api";
+import type { ScenarioAction } from "../model/scenario";
 import { ConsoleScreens } from "./console-screens";
+import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import type { LiveEvent } from "./live";
@@ -24,15 +26,23 @@ export class EngineNotFoundError extends Error {
  */
 export class LocalEngine extends EventEmitter implements EngineApi {
   private readonly screens = new ConsoleScreens();
+  /** Scenario plays, by lab id; each with the saved lab it was played from (its steps act on it). */
+  private readonly scenarios = new ScenarioRunner((id, action) => this.scenarioStep(id, action));
+  private readonly playing = new Map<string, Lab>();
   /** The number of each console's last output chunk, by lab and node (see ConsoleSnapshot). */
   private readonly seqs = new Map<string, number>();
 
   constructor(readonly engine: Engine) {
     super();
     engine.on("patch", (ev: LiveEvent) => {
-      if (ev.patch.kind === "lab" && !ev.patch.state.running) this.screens.dropLab(ev.lab);
+      if (ev.patch.kind === "lab" && !ev.patch.state.running) {
+        this.screens.dropLab(ev.lab);
+        this.scenarios.stop(ev.lab);
+      }
       this.emit("patch", ev);
     });
+    this.scenarios.on("state", (id: string, state: ScenarioState) => engine.commit(id, { kind: "scenario", state }));
+    this.scenarios.on("event", (id: string, entry: ScenarioEvent) => engine.commit(id, { kind: "scenario-step", entry }));
     engine.on("console", (id: string, node: string, data: string) => {
       const k = `${id}\n${node}`;
       const seq = (this.seqs.get(k) ?? 0) + 1;
@@ -83,6 +93,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   }
 
   async stopLab(id: string, lab: Lab): Promise<LabStatus> {
+    // Its scenario ends as the stop begins: a stop takes seconds, and no step may act on a lab going down.
+    this.scenarios.stop(id);
     await this.engine.stop(id);
     return this.state(id, lab);
   }
@@ -184,6 +196,44 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   resize(id: string, node: string, cols: number, rows: number): void {
     this.engine.run(id)?.nodes.get(node)?.resize(cols, rows);
     this.screens.resize(id, node, cols, rows);
+  }
+
+  playScenario(id: string, saved: Lab): Promise<ScenarioState> {
+    if (!saved.scenario.length) throw new LabRunError(`lab ${saved.name} has no scenario`);
+    if (!this.engine.run(id)?.up) throw new LabRunError(`lab ${saved.name} is not running: start it before playing its scenario`);
+    const state = this.scenarios.play(id, saved.scenario, saved.name);
+    this.playing.set(id, saved);
+    return Promise.resolve(state);
+  }
+
+  stopScenario(id: string): Promise<ScenarioState> {
+    return Promise.resolve(this.scenarios.stop(id));
+  }
+
+  scenarioState(id: string): Promise<ScenarioState> {
+    return Promise.resolve(this.scenarios.state(id));
+  }
+
+  /** One step, as the same command by hand would do it. */
+  private scenarioStep(id: string, a: ScenarioAction): Promise<unknown> {
+    const saved = this.playing.get(id);
+    if (!saved) return Promise.reject(new LabRunError("the scenario's lab is gone"));
+    switch (a.kind) {
+      case "pull":
+      case "plug":
+      case "clear":
+        return this.linkAction(id, a.node, a.iface, { action: a.kind });
+      case "impair":
+        return this.linkAction(id, a.node, a.iface, { action: "impair", ...a.impair, bandwidthKbit: a.impair.bandwidthKbit ?? undefined });
+      case "crash":
+      case "start":
+      case "stop":
+      case "restart":
+        return this.nodeAction(id, saved, a.node, a.kind);
+      case "pause":
+      case "resume":
+        return this.pauseSwitch(id, a.switch, a.kind === "pause");
+    }
   }
 
   kernelUsers(kernel: string): Promise<string[]> {

@@ -3,7 +3,6 @@ import { Server, type Socket } from "socket.io";
 import type { Services } from "../api/registry";
 import { can, owns, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
-import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
 import type { LiveEvent } from "../engine/live";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
@@ -78,8 +77,6 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     io.emit("live:resync");
     for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
-  svc.scenarios.on("event", (id: string, entry: ScenarioEvent) => toLab(id).emit("scenario:event", { lab: id, entry }));
-  svc.scenarios.on("state", (id: string, state: ScenarioState) => toLab(id).emit("scenario:state", { lab: id, state }));
   // Kernels and images are the machine's, shared by every lab: every signed-in console may follow their builds.
   svc.kernels.on("status", (build) => io.to(rooms.builds).emit("kernel:status", build));
   svc.images.on("status", (status) => io.to(rooms.builds).emit("image:status", status));

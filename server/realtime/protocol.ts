@@ -1,6 +1,5 @@
 import type { ImageStatus } from "../api/image-service";
 import type { KernelBuildState } from "../api/kernel-service";
-import type { ScenarioEvent, ScenarioState } from "../api/scenario-runner";
 import type { LabStatus } from "../engine/lab-run";
 import type { LiveEvent } from "../engine/live";
 import type { NodeStatus } from "../engine/uml/node-types";
@@ -22,8 +21,8 @@ export type SubscribeReply = { ok: true; lab: string; name: string; state: LabSt
 export interface ClientToServer {
   /**
    * Follow a lab's live state: the answer holds it with its revision, then
-   * every change comes as a `lab:patch` (and scenario events) to the lab's
-   * room only, which a socket joins when its user may see the lab.
+   * every change (its scenario's progress too) comes as a `lab:patch` to the
+   * lab's room only, which a socket joins when its user may see the lab.
    */
   "lab:subscribe": (ref: { lab: string }, ack: (r: SubscribeReply) => void) => void;
   "lab:unsubscribe": (ref: { lab: string }) => void;
@@ -52,10 +51,6 @@ export interface ServerToClient {
   "live:resync": () => void;
   /** A lab of this user's (every lab, for admins) went up or down: the labs page, which subscribes to none. */
   "labs:changed": (ev: { lab: string; running: boolean }) => void;
-  /** A scenario step ran (ok or failed), as it happens. */
-  "scenario:event": (ev: { lab: string; entry: ScenarioEvent }) => void;
-  /** A scenario play began or ended (done, stopped, or its lab stopped). */
-  "scenario:state": (ev: { lab: string; state: ScenarioState }) => void;
   /** A kernel's build (fast or custom: `kernel` says which), while it runs and when it ends. */
   "kernel:status": (build: KernelBuildState) => void;
   /** A Debian image's build, while it runs and when it ends. */

@@ -167,6 +167,9 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   attach: EngineApi["attach"] = (...a) => this.call("attach", a);
   input: EngineApi["input"] = (...a) => this.tell("input", a);
   resize: EngineApi["resize"] = (...a) => this.tell("resize", a);
+  playScenario: EngineApi["playScenario"] = (...a) => this.call("playScenario", a);
+  stopScenario: EngineApi["stopScenario"] = (...a) => this.call("stopScenario", a);
+  scenarioState: EngineApi["scenarioState"] = (...a) => this.call("scenarioState", a);
   kernelUsers: EngineApi["kernelUsers"] = (...a) => this.call("kernelUsers", a);
   removeLabFiles: EngineApi["removeLabFiles"] = (...a) => this.call("removeLabFiles", a);
   pruneNodeFiles: EngineApi["pruneNodeFiles"] = (...a) => this.call("pruneNodeFiles", a);

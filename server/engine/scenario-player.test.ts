@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resolveLab } from "../model/lab";
 import type { ScenarioAction } from "../model/scenario";
-import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-runner";
+import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
 
 const steps = (scenario: string[]) =>
   resolveLab({ name: "lab", nodes: { a: { eth: ["sw1"] }, b: { eth: ["sw1"] } }, switches: { sw1: {} }, scenario }).scenario;
@@ -36,7 +36,7 @@ describe("scenario runner", () => {
     const s = runner.play("lab", steps(["at 300ms crash b", "at 100ms pull a.eth0", "at 200ms plug a.eth0", "at 0s pause sw1", "at 300ms resume sw1"]));
     assert.equal(s.playing, true);
     assert.ok(Date.now() - Date.parse(s.startedAt!) < 1000);
-    assert.throws(() => runner.play("lab", steps(["at 0s crash a"])), { name: "ConflictError", message: /already playing/ });
+    assert.throws(() => runner.play("lab", steps(["at 0s crash a"])), { name: "LabRunError", message: /already playing/ });
     await finished(runner);
     assert.deepEqual(done.map((d) => d[1]), ["pause sw1", "pull a", "plug a", "crash b", "resume sw1"]);
     const log = runner.state("lab").log;

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { timeline, type ScenarioAction, type ScenarioStep } from "../model/scenario";
-import { ConflictError } from "../store/lab-store";
+import { LabRunError } from "./lab-run";
 
 /** What one step of a play did, and when. */
 export interface ScenarioEvent {
@@ -17,14 +17,14 @@ export interface ScenarioEvent {
 
 export interface ScenarioState {
   playing: boolean;
-  /** When the last play began (ISO), or null: never played since the server started. */
+  /** When the last play began (ISO), or null: never played since the engine started. */
   startedAt: string | null;
   /** True when the last play was stopped before its last step. */
   stopped: boolean;
   log: ScenarioEvent[];
 }
 
-/** Does one action to a running lab (through LabService); a rejection is the step's error. */
+/** Does one action to a running lab (an engine command); a rejection is the step's error. */
 export type StepRunner = (lab: string, action: ScenarioAction) => Promise<unknown>;
 
 interface Play {
@@ -57,9 +57,9 @@ export class ScenarioRunner extends EventEmitter {
     return { playing: p.playing, startedAt: new Date(p.startedAt).toISOString(), stopped: p.stopped, log: [...p.log] };
   }
 
-  /** Starts playing, from now; a second play while one runs is a ConflictError. */
-  play(lab: string, steps: readonly ScenarioStep[]): ScenarioState {
-    if (this.plays.get(lab)?.playing) throw new ConflictError(`the scenario of lab ${lab} is already playing: stop it first`);
+  /** Starts playing, from now; a second play while one runs is refused (LabRunError, naming the lab by `name`). */
+  play(lab: string, steps: readonly ScenarioStep[], name = lab): ScenarioState {
+    if (this.plays.get(lab)?.playing) throw new LabRunError(`the scenario of lab ${name} is already playing: stop it first`);
     const play: Play = { startedAt: Date.now(), t0: performance.now(), log: [], playing: true, stopped: false, wake: null };
     this.plays.set(lab, play);
     this.emit("state", lab, this.state(lab));
