@@ -41,6 +41,10 @@ async function main(): Promise<void> {
   const reaped = await engine.reapLeftovers();
   if (reaped.length) log(`engine: ended what an engine before this one left running in labs ${reaped.join(", ")}`);
   const local = new LocalEngine(engine);
+  // Nothing waits for the fast kernel or the Debian images: they build in the background
+  // (UMLAB_KERNEL_BUILD=0 / UMLAB_IMAGE_BUILD=0 leave them to `umlab kernel build` / `umlab image build`).
+  if (process.env.UMLAB_KERNEL_BUILD !== "0") local.kernels.start();
+  if (process.env.UMLAB_IMAGE_BUILD !== "0") void local.images.buildMissing();
   engine.on("patch", (ev: { lab: string; patch: { kind: string; node?: { name: string; state: string; reason: string | null } } }) => {
     if (ev.patch.kind === "node" && ev.patch.node?.state === "crashed") log(`engine: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
   });
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     closing = true;
     log(`engine: ${signal}: stopping every running lab`);
     await server.close();
+    await local.kernels.cancel();
     await engine.stopAll();
     rmSync(files.socket, { force: true });
     rmSync(files.pid, { force: true });

@@ -7,8 +7,6 @@ import { SYSTEM } from "./auth/permissions";
 import { QuotaSettings } from "./auth/quotas";
 import { guardRequest, markClientIp } from "./auth/http-guard";
 import { siteFrom } from "./auth/site";
-import { ImageService } from "./api/image-service";
-import { KernelService } from "./api/kernel-service";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { installCrashGuard } from "./crash-guard";
@@ -35,10 +33,8 @@ async function main(): Promise<void> {
   // Labs live in the engine, a process of their own that outlives this one (docs/ARCHITECTURE.md).
   const engine = await engineForServer(root, (line) => console.log(line));
   installCrashGuard((lab, reason) => console.error(`umlab: lab ${lab}: ${reason}`));
-  const kernels = new KernelService(root, (kernel) => engine.kernelUsers(kernel));
-  const images = new ImageService(root);
   const quotas = new QuotaSettings(db);
-  const service = new LabService(new LabStore(db), engine, kernels, images, quotas);
+  const service = new LabService(new LabStore(db), engine, quotas);
   const rekeyed = await service.rekeyFolders();
   if (rekeyed.length) console.log(`umlab: lab folders now named by lab id: ${rekeyed.join(", ")}`);
   const site = siteFrom({ port, bind: hostname, publicUrl: process.env.UMLAB_PUBLIC_URL, allowedHosts: process.env.UMLAB_ALLOWED_HOSTS });
@@ -48,11 +44,6 @@ async function main(): Promise<void> {
     trustedOrigins: [...site.hosts].flatMap((h) => [`http://${h}`, `https://${h}`]),
     secure: site.publicUrl?.protocol === "https:",
   });
-  // The console never waits for the fast kernel: it builds in the background
-  // (UMLAB_KERNEL_BUILD=0 leaves it to `umlab kernel build`).
-  if (process.env.UMLAB_KERNEL_BUILD !== "0") kernels.start();
-  // Debian images (router, host) likewise; UMLAB_IMAGE_BUILD=0 leaves them to `umlab image build`.
-  if (process.env.UMLAB_IMAGE_BUILD !== "0") void images.buildMissing();
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs(), SYSTEM);
   const all = { labs: service, accounts, quotas, owners: new Owners(db), site };
   registerServices(all);
@@ -78,7 +69,6 @@ async function main(): Promise<void> {
     closing = true;
     // The labs go on in the engine: a new server finds them as they are.
     console.log(`umlab: ${signal}: the console stops; running labs go on in the engine (\`npm run engine:stop\` ends them)`);
-    await kernels.cancel();
     engine.close();
     await db.$disconnect();
     httpServer.close();

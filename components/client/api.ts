@@ -1,6 +1,6 @@
 "use client";
-import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
-import type { KernelBuildState, KernelInfo } from "@/server/api/kernel-service";
+import type { ImageInfo, ImageStatus } from "@/server/engine/build/image-service";
+import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-service";
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { ScenarioView } from "@/server/api/scenario-service";
 import type { LabStatus } from "@/server/engine/lab-run";

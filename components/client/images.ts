@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
-import type { ImageInfo, ImageStatus } from "@/server/api/image-service";
+import type { ImageInfo, ImageStatus } from "@/server/engine/build/image-service";
 import { api } from "./api";
 import { umlabSocket } from "./socket";
 

@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
-import type { KernelBuildState, KernelInfo } from "@/server/api/kernel-service";
+import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-service";
 import { api } from "./api";
 import { umlabSocket } from "./socket";
 

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import type { ImageInfo } from "@/server/api/image-service";
+import type { ImageInfo } from "@/server/engine/build/image-service";
 import { useMe } from "../client/account";
 import { api } from "../client/api";
 import { useImages } from "../client/images";

@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import type { KernelBuildState, KernelInfo } from "@/server/api/kernel-service";
+import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-service";
 import { api, ApiFailure } from "../client/api";
 
 const EXAMPLE = "# lines of a .config, merged after umlab's\nCONFIG_NET_SCH_CAKE=m\n# CONFIG_IPV6 is not set\n";

@@ -1,8 +1,6 @@
 import { owns, type Principal } from "../auth/permissions";
 import type { QuotaSettings } from "../auth/quotas";
 import type { EngineApi, LinkRequest, NodeAction } from "../engine/api";
-import type { ImageService } from "./image-service";
-import type { KernelService } from "./kernel-service";
 import type { LabStatus } from "../engine/lab-run";
 import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
@@ -53,8 +51,6 @@ export class LabService {
   constructor(
     readonly store: LabStore,
     readonly engine: EngineApi,
-    readonly kernels: KernelService,
-    readonly images: ImageService,
     quotas: QuotaSettings,
   ) {
     this.quota = new QuotaCheck(store, engine, quotas);
@@ -167,8 +163,8 @@ export class LabService {
       return this.engine.startDown(s.id, s.lab);
     }
     await this.quota.check(who, s.owner, { labs: 1, nodes: s.lab.nodes.length, memoryMiB: s.lab.nodes.reduce((m, n) => m + n.memoryMiB, 0) });
-    this.images.assertReady(s.lab.nodes.map((n) => n.image));
-    this.kernels.assertReady(s.lab.nodes.map((n) => n.kernel));
+    await this.engine.imagesReady(s.lab.nodes.map((n) => n.image));
+    await this.engine.kernelsReady(s.lab.nodes.map((n) => n.kernel));
     return this.engine.startLab(s.id, s.lab);
   }
 
@@ -190,8 +186,8 @@ export class LabService {
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
     const plan = await this.engine.plan(s.id, s.lab, nodeName, action);
     if (plan.starts) {
-      this.images.assertReady([plan.starts.image]);
-      this.kernels.assertReady([plan.starts.kernel]);
+      await this.engine.imagesReady([plan.starts.image]);
+      await this.engine.kernelsReady([plan.starts.kernel]);
       if (!plan.nodeUp) await this.quota.check(who, s.owner, { labs: plan.labUp ? 0 : 1, nodes: 1, memoryMiB: plan.starts.memoryMiB });
     }
     return this.engine.nodeAction(s.id, s.lab, nodeName, action);

@@ -1,4 +1,4 @@
-import type { BuildState } from "../api/build-job";
+import type { BuildState } from "../engine/build/build-job";
 
 /**
  * Waits for a background build the server runs (a kernel, an image),

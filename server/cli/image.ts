@@ -1,5 +1,5 @@
-import type { BuildState } from "../api/build-job";
-import type { ImageInfo, ImageStatus } from "../api/image-service";
+import type { BuildState } from "../engine/build/build-job";
+import type { ImageInfo, ImageStatus } from "../engine/build/image-service";
 import { followBuild } from "./follow-build";
 import type { ServerRequest } from "./kathara";
 import { table } from "./status";

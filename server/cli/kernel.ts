@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { KernelBuildState, KernelInfo } from "../api/kernel-service";
+import type { KernelBuildState, KernelInfo } from "../engine/build/kernel-service";
 import { followBuild } from "./follow-build";
 import type { ServerRequest } from "./kathara";
 

@@ -5,6 +5,9 @@ import type { Impairment } from "../model/link";
 import type { LabStatus } from "./lab-run";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
+import type { ImageInfo, ImageStatus } from "./build/image-service";
+import type { KernelBuildState, KernelInfo } from "./build/kernel-service";
+import type { CustomKernelRequest } from "./kernel/build";
 import type { ScenarioState } from "./scenario-player";
 import type { NodeState } from "./uml/node-types";
 
@@ -65,8 +68,8 @@ export interface ConsoleSnapshot {
  * Every command a server may give the engine, and nothing that reaches into
  * its runs. Labs are named by id; a definition (Lab) is passed where the
  * engine needs the saved one. Each command that changes a lab answers with
- * its state at the revision that change made. Events: "patch" (LiveEvent)
- * and "console" (id, node, data, seq). All of it is data, so the same interface
+ * its state at the revision that change made. Events: "patch" (LiveEvent),
+ * "console" (id, node, data, seq), "kernel-status" and "image-status". All of it is data, so the same interface
  * is served in this process (LocalEngine) or over a socket.
  */
 export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
@@ -93,6 +96,22 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   stopScenario(id: string): Promise<ScenarioState>;
   scenarioState(id: string): Promise<ScenarioState>;
   kernelUsers(kernel: string): Promise<string[]>;
+  /**
+   * Kernels and images: built by the engine, in the background, so a build
+   * goes on while the web server restarts. Their progress comes as the
+   * "kernel-status" (KernelBuildState) and "image-status" (ImageStatus) events.
+   */
+  kernelList(): Promise<KernelInfo[]>;
+  kernelBuildState(): Promise<KernelBuildState>;
+  buildFastKernel(): Promise<KernelBuildState>;
+  buildCustomKernel(req: CustomKernelRequest): Promise<KernelBuildState>;
+  removeKernel(name: string): Promise<{ removed: string; cancelled: boolean; builds: number }>;
+  /** Throws (KernelError) unless every kernel chosen is built. */
+  kernelsReady(choices: (string | null)[]): Promise<void>;
+  imageList(): Promise<ImageInfo[]>;
+  buildImage(name: string): Promise<ImageStatus>;
+  /** Throws (ImageError) unless every image named is built. */
+  imagesReady(names: string[]): Promise<void>;
   removeLabFiles(id: string): Promise<void>;
   /** Deletes the disks of nodes not in `keep` and not up: a node deleted from its lab, so a later one of that name starts clean. */
   pruneNodeFiles(id: string, keep: string[]): Promise<string[]>;

@@ -3,7 +3,10 @@ import { labChanges } from "../model/changes";
 import type { Lab, Node } from "../model/lab";
 import type { ActionPlan, ConsoleSnapshot, EngineApi, LinkRequest, NodeAction, RunUsage } from "./api";
 import type { ScenarioAction } from "../model/scenario";
+import { ImageService, type ImageInfo, type ImageStatus } from "./build/image-service";
+import { KernelService, type KernelBuildState, type KernelInfo } from "./build/kernel-service";
 import { ConsoleScreens } from "./console-screens";
+import type { CustomKernelRequest } from "./kernel/build";
 import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
@@ -32,8 +35,16 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   /** The number of each console's last output chunk, by lab and node (see ConsoleSnapshot). */
   private readonly seqs = new Map<string, number>();
 
+  /** The machine's kernels and images, and their builds. */
+  readonly kernels: KernelService;
+  readonly images: ImageService;
+
   constructor(readonly engine: Engine) {
     super();
+    this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
+    this.images = new ImageService(engine.root);
+    this.kernels.on("status", (s: KernelBuildState) => this.emit("kernel-status", s));
+    this.images.on("status", (s: ImageStatus) => this.emit("image-status", s));
     engine.on("patch", (ev: LiveEvent) => {
       if (ev.patch.kind === "lab" && !ev.patch.state.running) {
         this.screens.dropLab(ev.lab);
@@ -238,6 +249,44 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   kernelUsers(kernel: string): Promise<string[]> {
     return Promise.resolve(this.engine.kernelUsers(kernel));
+  }
+
+  kernelList(): Promise<KernelInfo[]> {
+    return Promise.resolve(this.kernels.list());
+  }
+
+  kernelBuildState(): Promise<KernelBuildState> {
+    return Promise.resolve(this.kernels.status());
+  }
+
+  buildFastKernel(): Promise<KernelBuildState> {
+    return Promise.resolve(this.kernels.start());
+  }
+
+  buildCustomKernel(req: CustomKernelRequest): Promise<KernelBuildState> {
+    return Promise.resolve(this.kernels.build(req));
+  }
+
+  removeKernel(name: string): Promise<{ removed: string; cancelled: boolean; builds: number }> {
+    return this.kernels.remove(name);
+  }
+
+  kernelsReady(choices: (string | null)[]): Promise<void> {
+    this.kernels.assertReady(choices);
+    return Promise.resolve();
+  }
+
+  imageList(): Promise<ImageInfo[]> {
+    return Promise.resolve(this.images.list());
+  }
+
+  buildImage(name: string): Promise<ImageStatus> {
+    return Promise.resolve(this.images.build(name));
+  }
+
+  imagesReady(names: string[]): Promise<void> {
+    this.images.assertReady(names);
+    return Promise.resolve();
   }
 
   removeLabFiles(id: string): Promise<void> {

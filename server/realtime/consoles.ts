@@ -3,6 +3,8 @@ import { Server, type Socket } from "socket.io";
 import type { Services } from "../api/registry";
 import { can, owns, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
+import type { ImageStatus } from "../engine/build/image-service";
+import type { KernelBuildState } from "../engine/build/kernel-service";
 import type { LiveEvent } from "../engine/live";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
@@ -78,8 +80,8 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
   // Kernels and images are the machine's, shared by every lab: every signed-in console may follow their builds.
-  svc.kernels.on("status", (build) => io.to(rooms.builds).emit("kernel:status", build));
-  svc.images.on("status", (status) => io.to(rooms.builds).emit("image:status", status));
+  engine.on("kernel-status", (build: KernelBuildState) => io.to(rooms.builds).emit("kernel:status", build));
+  engine.on("image-status", (status: ImageStatus) => io.to(rooms.builds).emit("image:status", status));
 
   /** The lab (by id or name) when `who` may see it; null for a lab that is missing or another user's. */
   const visible = async (who: Principal, ref: string) => {

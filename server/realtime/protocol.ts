@@ -1,5 +1,5 @@
-import type { ImageStatus } from "../api/image-service";
-import type { KernelBuildState } from "../api/kernel-service";
+import type { ImageStatus } from "../engine/build/image-service";
+import type { KernelBuildState } from "../engine/build/kernel-service";
 import type { LabStatus } from "../engine/lab-run";
 import type { LiveEvent } from "../engine/live";
 import type { NodeStatus } from "../engine/uml/node-types";

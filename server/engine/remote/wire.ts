@@ -28,6 +28,8 @@ export interface HelloFromEngine {
 export interface WireError {
   name: string;
   message: string;
+  /** The problems an error lists, where it has them (a lab definition's, a kernel fragment's), each plain data. */
+  problems?: unknown[];
 }
 
 export type Answer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
@@ -37,7 +39,10 @@ export type EngineEvent =
   | { ev: "patch"; data: unknown }
   | { ev: "console"; lab: string; node: string; data: string; seq: number }
   /** Console output of a node was dropped for this client (it fell behind): its viewers need the screen again. */
-  | { ev: "console-gap"; lab: string; node: string };
+  | { ev: "console-gap"; lab: string; node: string }
+  /** A kernel's or an image's build, while it runs and when it ends. */
+  | { ev: "kernel-status"; data: unknown }
+  | { ev: "image-status"; data: unknown };
 
 /**
  * Reads newline-delimited JSON frames from a socket. A frame that is not
@@ -80,14 +85,16 @@ export function writeFrame(socket: Socket, frame: unknown): boolean {
   return socket.write(`${JSON.stringify(frame)}\n`);
 }
 
-/** An error as it crosses the wire: its name (the HTTP API answers by it) and message, nothing of its stack. */
+/** An error as it crosses the wire: its name (the HTTP API answers by it), message and problems, nothing of its stack. */
 export function toWire(e: unknown): WireError {
   const err = e instanceof Error ? e : new Error(String(e));
-  return { name: err.name, message: err.message };
+  const problems = (err as { problems?: unknown }).problems;
+  return Array.isArray(problems) ? { name: err.name, message: err.message, problems } : { name: err.name, message: err.message };
 }
 
 export function fromWire(w: WireError): Error {
   const e = new Error(w.message);
   e.name = w.name;
+  if (Array.isArray(w.problems)) Object.assign(e, { problems: w.problems });
   return e;
 }

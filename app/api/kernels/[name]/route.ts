@@ -9,7 +9,7 @@ export const DELETE = handler<{ name: string }>(async (svc, _req, { name }, who,
   const owner = await all.owners.of("kernel", name);
   if (owner && !owns(who, owner, "Kernel.All")) throw new ForbiddenError(`kernel "${name}" is another user's: only they or an admin can remove it`);
   if (!owner) demand(who, "Kernel.All", "removing a kernel nobody owns");
-  const removed = await svc.kernels.remove(name);
+  const removed = await svc.engine.removeKernel(name);
   await all.owners.forget("kernel", name);
   return removed;
 });

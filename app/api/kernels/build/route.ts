@@ -18,11 +18,11 @@ export const POST = handler(async (svc, req, _p, who, all) => {
   const body = await jsonBody(req);
   const empty = typeof body === "object" && body !== null && !Object.keys(body).length;
   let build;
-  if (empty) build = svc.kernels.start();
+  if (empty) build = await svc.engine.buildFastKernel();
   else {
     const custom = customKernel.safeParse(body);
     if (!custom.success) throw new BadRequestError('expected no body (the fast kernel) or JSON { "name": "...", "fragment": "CONFIG_...=y\\n..." }');
-    build = svc.kernels.build(custom.data);
+    build = await svc.engine.buildCustomKernel(custom.data);
     await all.owners.set("kernel", custom.data.name, who.id);
   }
   return Response.json({ build }, { status: build.state === "building" ? 202 : 200 });

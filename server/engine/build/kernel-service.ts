@@ -1,13 +1,13 @@
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { buildKernel, kernelPlan, type CustomKernelRequest } from "../engine/kernel/build";
-import { customKernels, debianKernel, fastKernel, KernelError, removeCustomKernel, resolveKernel, type BuiltKernel } from "../engine/kernel/kernels";
-import { customKernelNameProblem } from "../model/kernel";
-import type { KernelChoice } from "../model/lab";
-import { ConflictError, NotFoundError } from "../store/lab-store";
+import { buildKernel, kernelPlan, type CustomKernelRequest } from "../kernel/build";
+import { customKernels, debianKernel, fastKernel, KernelError, removeCustomKernel, resolveKernel, type BuiltKernel } from "../kernel/kernels";
+import { customKernelNameProblem } from "../../model/kernel";
+import type { KernelChoice } from "../../model/lab";
+import { ConflictError, NotFoundError } from "../../store/lab-store";
 import { BuildJob, type BuildState } from "./build-job";
-import { BadRequestError } from "./http";
+import { BadRequestError } from "../../api/http";
 
 export interface KernelInfo {
   /** fast, debian, or a custom kernel's name (what a node's `kernel:` says). */

@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
-import { busyboxImage } from "../engine/image/busybox";
-import { buildDebianImage, builtImages, debianPlan } from "../engine/image/debian";
-import { ImageError } from "../engine/image/images";
-import { debianRecipe, debianRecipes } from "../engine/image/recipes";
-import { imageBytes } from "../engine/image/size";
+import { busyboxImage } from "../image/busybox";
+import { buildDebianImage, builtImages, debianPlan } from "../image/debian";
+import { ImageError } from "../image/images";
+import { debianRecipe, debianRecipes } from "../image/recipes";
+import { imageBytes } from "../image/size";
 import { BuildJob, type BuildState } from "./build-job";
 
 export interface ImageInfo {

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { buildKernel, KernelMeta } from "../engine/kernel/build";
-import { fakeCustomKernel } from "../engine/kernel/fixtures/fake-kernel";
+import type { buildKernel, KernelMeta } from "../kernel/build";
+import { fakeCustomKernel } from "../kernel/fixtures/fake-kernel";
 import { KernelService, type KernelBuildState } from "./kernel-service";
 
 /** A build that compiles nothing: it ends when the test says, or when cancelled. */

@@ -1,4 +1,4 @@
-import type { BuildProgress } from "../engine/build/steps";
+import type { BuildProgress } from "./steps";
 
 export interface BuildState {
   state: "idle" | "building" | "failed" | "done";
