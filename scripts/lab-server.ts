@@ -176,7 +176,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   };
 }
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer()
       .once("error", reject)

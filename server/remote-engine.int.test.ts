@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startLabServer, type LabServer } from "../scripts/lab-server";
+import { freePort, startLabServer, type LabServer } from "../scripts/lab-server";
 import { isAlive, processesIn, waitFor } from "./engine/procs";
 import { RemoteEngine } from "./engine/remote/engine-client";
 import { connect, request, umlab, until } from "./test-support";
@@ -28,16 +27,6 @@ nodes:
 switches:
   sw1: {}
 `;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-  });
 
 describe("a web server drives an engine reached over TCP, as if on another host (real UML)", () => {
   let engine: ChildProcess | undefined;
