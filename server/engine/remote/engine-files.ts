@@ -9,6 +9,8 @@ export const engineFiles = (root: string) => ({
   secret: join(root, "engine.secret"),
   /** Its pid, while it runs. */
   pid: join(root, "engine.pid"),
+  /** Held (made exclusively) by the one engine of this data root, from its start to its end. */
+  lock: join(root, "engine.lock"),
   /** Its output, when a web server started it. */
   log: join(root, "engine.log"),
 });
