@@ -358,7 +358,7 @@ async function startToPrompts(server: LabServer, browser: Browser, yaml: string,
   // Every terminal in a pane of its own, so all are drawn (a hidden tab is not).
   const dock = { panes: nodes.map((n) => ({ tabs: [n], active: n })), broadcast: false, targets: [] };
   const context = await newContext(browser);
-  await context.addInitScript(({ key, value }) => localStorage.setItem(key, value), { key: `umlab:dock:${detail.name}`, value: JSON.stringify(dock) });
+  await context.addInitScript(({ key, value }) => localStorage.setItem(key, value), { key: `umlab:dock:${detail.id}`, value: JSON.stringify(dock) });
   const ms: number[] = [];
   try {
     const page = await context.newPage();
