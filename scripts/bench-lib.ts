@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import type { Engine } from "../server/engine/engine";
 import type { LiveEvent } from "../server/engine/live";
 import { umlTmpDir } from "../server/engine/host";
-import { sessionMembers } from "../server/engine/procs";
+import { descendants } from "../server/engine/procs";
 import { stripTerminalEscapes } from "../server/engine/uml/console-buffer";
 import { resolveLab, type KernelChoice, type Lab, type RawLab } from "../server/model/lab";
 
@@ -65,10 +65,16 @@ export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promis
   });
 }
 
-export function ownedBytes(sid: number): number {
+/**
+ * What a guest owns: the anonymous memory of its processes (the one the
+ * engine spawned and every descendant: a sandboxed guest's processes are in
+ * its sandbox's session, not the spawned bwrap's) and its memory file's
+ * allocated blocks.
+ */
+export function ownedBytes(spawned: number): number {
   let bytes = 0;
   const files = new Set<string>();
-  for (const pid of sessionMembers(sid)) {
+  for (const pid of [spawned, ...descendants(spawned)]) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
       bytes += Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
