@@ -66,9 +66,9 @@ export const api = {
     call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
   scenario: (ref: string) => call<ScenarioView>("GET", `${lab(ref)}/scenario`),
   scenarioAction: (ref: string, action: "play" | "stop") => call<ScenarioView>("POST", `${lab(ref)}/scenario/${action}`),
-  images: () => call<{ images: ImageInfo[] }>("GET", "/api/images").then((r) => r.images),
+  images: () => call<{ images: ImageInfo[]; rev: number }>("GET", "/api/images"),
   buildImage: (name: string) => call<ImageStatus>("POST", `/api/images/${encodeURIComponent(name)}/build`),
-  kernels: () => call<{ kernels: KernelInfo[]; build: KernelBuildState }>("GET", "/api/kernels"),
+  kernels: () => call<{ kernels: KernelInfo[]; build: KernelBuildState; rev: number }>("GET", "/api/kernels"),
   /** A custom kernel: umlab's configuration with this fragment merged after it. */
   buildKernel: (name: string, fragment: string) => call<{ build: KernelBuildState }>("POST", "/api/kernels/build", { name, fragment }),
   /** A Kathará lab: a folder's files (as picked with webkitdirectory, named by their relative paths) or an archive. */

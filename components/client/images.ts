@@ -9,10 +9,22 @@ export function useImages(): ImageInfo[] | null {
   const [images, setImages] = useState<ImageInfo[] | null>(null);
   useEffect(() => {
     let live = true;
-    const load = () => void api.images().then((i) => live && setImages(i), () => {});
+    // The newest revision shown: an answer or an event older than it changes nothing.
+    let rev = 0;
+    const load = () =>
+      void api.images().then(
+        (r) => {
+          if (!live || r.rev < rev) return;
+          rev = r.rev;
+          setImages(r.images);
+        },
+        () => {},
+      );
     load();
     const socket = umlabSocket();
-    const onStatus = (s: ImageStatus) => {
+    const onStatus = (s: ImageStatus & { rev: number }) => {
+      if (s.rev <= rev) return;
+      rev = s.rev;
       setImages((list) => list?.map((i) => (i.name === s.name ? { ...i, build: s.build } : i)) ?? list);
       if (s.build.state !== "building") load();
     };

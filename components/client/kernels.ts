@@ -11,12 +11,24 @@ export function useKernels(): Kernels | null {
   const [kernels, setKernels] = useState<Kernels | null>(null);
   useEffect(() => {
     let live = true;
-    const load = () => void api.kernels().then((k) => live && setKernels(k), () => {});
+    // The newest revision shown: an answer or an event older than it changes nothing.
+    let rev = 0;
+    const load = () =>
+      void api.kernels().then(
+        (k) => {
+          if (!live || k.rev < rev) return;
+          rev = k.rev;
+          setKernels({ kernels: k.kernels, build: k.build });
+        },
+        () => {},
+      );
     load();
     const socket = umlabSocket();
     // The list again when a build begins or ends (or another begins); progress alone only moves the build.
     let seen = "";
-    const onStatus = (build: KernelBuildState) => {
+    const onStatus = ({ rev: at, ...build }: KernelBuildState & { rev: number }) => {
+      if (at <= rev) return;
+      rev = at;
       setKernels((k) => k && { ...k, build });
       const key = `${build.state} ${build.kernel}`;
       if (key !== seen) load();

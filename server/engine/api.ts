@@ -68,8 +68,8 @@ export interface ConsoleSnapshot {
  * Every command a server may give the engine, and nothing that reaches into
  * its runs. Labs are named by id; a definition (Lab) is passed where the
  * engine needs the saved one. Each command that changes a lab answers with
- * its state at the revision that change made. Events: "patch" (LiveEvent),
- * "console" (id, node, data, seq), "kernel-status" and "image-status". All of it is data, so the same interface
+ * its state at the revision that change made. Events: "patch" (LiveEvent;
+ * the machine's builds too, under BUILDS) and "console" (id, node, data, seq). All of it is data, so the same interface
  * is served in this process (LocalEngine) or over a socket.
  */
 export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
@@ -98,17 +98,17 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   kernelUsers(kernel: string): Promise<string[]>;
   /**
    * Kernels and images: built by the engine, in the background, so a build
-   * goes on while the web server restarts. Their progress comes as the
-   * "kernel-status" (KernelBuildState) and "image-status" (ImageStatus) events.
+   * goes on while the web server restarts. Their progress is committed as
+   * patches of BUILDS (live.ts); the lists answer with the revision they
+   * were read at.
    */
-  kernelList(): Promise<KernelInfo[]>;
-  kernelBuildState(): Promise<KernelBuildState>;
+  kernelList(): Promise<{ kernels: KernelInfo[]; build: KernelBuildState; rev: number }>;
   buildFastKernel(): Promise<KernelBuildState>;
   buildCustomKernel(req: CustomKernelRequest): Promise<KernelBuildState>;
   removeKernel(name: string): Promise<{ removed: string; cancelled: boolean; builds: number }>;
   /** Throws (KernelError) unless every kernel chosen is built. */
   kernelsReady(choices: (string | null)[]): Promise<void>;
-  imageList(): Promise<ImageInfo[]>;
+  imageList(): Promise<{ images: ImageInfo[]; rev: number }>;
   buildImage(name: string): Promise<ImageStatus>;
   /** Throws (ImageError) unless every image named is built. */
   imagesReady(names: string[]): Promise<void>;

@@ -85,6 +85,11 @@ export class Engine extends EventEmitter {
     return ev;
   }
 
+  /** The revision of a lab's (or BUILDS') live state now. */
+  revision(id: string): number {
+    return this.revs.current(id);
+  }
+
   /** Runs `work` when no start or stop of this lab is under way, and holds the others off until it ends. */
   withLab<T>(id: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(id, () => inLab(id, work));

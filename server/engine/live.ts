@@ -1,4 +1,6 @@
 import type { GatewayStatus, LabStatus, SwitchStatus } from "./lab-run";
+import type { ImageStatus } from "./build/image-service";
+import type { KernelBuildState } from "./build/kernel-service";
 import type { ScenarioEvent, ScenarioState } from "./scenario-player";
 import type { LinkStatus } from "./switch/link-faults";
 import type { NodeStatus } from "./uml/node-types";
@@ -20,7 +22,18 @@ export type LivePatch =
   /** A scenario play began or ended (done, stopped, or its lab stopped). */
   | { kind: "scenario"; state: ScenarioState }
   /** A scenario step ran (ok or failed), as it happens. */
-  | { kind: "scenario-step"; entry: ScenarioEvent };
+  | { kind: "scenario-step"; entry: ScenarioEvent }
+  /** The machine's (BUILDS) kernel build: while it runs and when it ends, whole. */
+  | { kind: "kernel-build"; build: KernelBuildState }
+  /** One of the machine's (BUILDS) image builds, whole. */
+  | { kind: "image-build"; image: ImageStatus };
+
+/**
+ * The key of the machine's builds (kernels, images) among the labs' ids: not
+ * one a lab can have (paths.ts). Their changes are committed like a lab's,
+ * with revisions of their own.
+ */
+export const BUILDS = "~builds";
 
 /** What a lab's room receives: the lab's id, the revision the patch makes, the patch. */
 export interface LiveEvent {
@@ -51,9 +64,11 @@ function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
       return { ...state, gateways: upsert(state.gateways, patch.gateway, (g) => g.name === patch.gateway.name) };
     case "failure":
       return { ...state, failure: patch.failure };
-    // A scenario's play is followed by its own view (its log): the lab's state stays as it is.
+    // A scenario's play is followed by its own view (its log), builds by theirs: the lab's state stays as it is.
     case "scenario":
     case "scenario-step":
+    case "kernel-build":
+    case "image-build":
       return state;
   }
 }

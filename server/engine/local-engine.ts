@@ -10,7 +10,7 @@ import type { CustomKernelRequest } from "./kernel/build";
 import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
-import type { LiveEvent } from "./live";
+import { BUILDS, type LiveEvent } from "./live";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { UmlNode } from "./uml/uml-node";
@@ -43,8 +43,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     super();
     this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
     this.images = new ImageService(engine.root);
-    this.kernels.on("status", (s: KernelBuildState) => this.emit("kernel-status", s));
-    this.images.on("status", (s: ImageStatus) => this.emit("image-status", s));
+    this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
+    this.images.on("status", (image: ImageStatus) => engine.commit(BUILDS, { kind: "image-build", image }));
     engine.on("patch", (ev: LiveEvent) => {
       if (ev.patch.kind === "lab" && !ev.patch.state.running) {
         this.screens.dropLab(ev.lab);
@@ -251,12 +251,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return Promise.resolve(this.engine.kernelUsers(kernel));
   }
 
-  kernelList(): Promise<KernelInfo[]> {
-    return Promise.resolve(this.kernels.list());
-  }
-
-  kernelBuildState(): Promise<KernelBuildState> {
-    return Promise.resolve(this.kernels.status());
+  kernelList(): Promise<{ kernels: KernelInfo[]; build: KernelBuildState; rev: number }> {
+    return Promise.resolve({ kernels: this.kernels.list(), build: this.kernels.status(), rev: this.engine.revision(BUILDS) });
   }
 
   buildFastKernel(): Promise<KernelBuildState> {
@@ -276,8 +272,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return Promise.resolve();
   }
 
-  imageList(): Promise<ImageInfo[]> {
-    return Promise.resolve(this.images.list());
+  imageList(): Promise<{ images: ImageInfo[]; rev: number }> {
+    return Promise.resolve({ images: this.images.list(), rev: this.engine.revision(BUILDS) });
   }
 
   buildImage(name: string): Promise<ImageStatus> {

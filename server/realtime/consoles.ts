@@ -3,8 +3,6 @@ import { Server, type Socket } from "socket.io";
 import type { Services } from "../api/registry";
 import { can, owns, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
-import type { ImageStatus } from "../engine/build/image-service";
-import type { KernelBuildState } from "../engine/build/kernel-service";
 import type { LiveEvent } from "../engine/live";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
@@ -59,6 +57,9 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
   // One event per change, to the lab's room only; a lab going up or down is also told, as no more
   // than that, to its owner's room and the admins' (the labs page).
   engine.on("patch", (ev: LiveEvent) => {
+    // Builds are the machine's: every signed-in console may follow them.
+    if (ev.patch.kind === "kernel-build") return void io.to(rooms.builds).emit("kernel:status", { ...ev.patch.build, rev: ev.rev });
+    if (ev.patch.kind === "image-build") return void io.to(rooms.builds).emit("image:status", { ...ev.patch.image, rev: ev.rev });
     toLab(ev.lab).emit("lab:patch", ev);
     if (ev.patch.kind !== "lab") return;
     const running = ev.patch.state.running;
@@ -79,9 +80,6 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     io.emit("live:resync");
     for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
-  // Kernels and images are the machine's, shared by every lab: every signed-in console may follow their builds.
-  engine.on("kernel-status", (build: KernelBuildState) => io.to(rooms.builds).emit("kernel:status", build));
-  engine.on("image-status", (status: ImageStatus) => io.to(rooms.builds).emit("image:status", status));
 
   /** The lab (by id or name) when `who` may see it; null for a lab that is missing or another user's. */
   const visible = async (who: Principal, ref: string) => {

@@ -51,8 +51,12 @@ export interface ServerToClient {
   "live:resync": () => void;
   /** A lab of this user's (every lab, for admins) went up or down: the labs page, which subscribes to none. */
   "labs:changed": (ev: { lab: string; running: boolean }) => void;
-  /** A kernel's build (fast or custom: `kernel` says which), while it runs and when it ends. */
-  "kernel:status": (build: KernelBuildState) => void;
-  /** A Debian image's build, while it runs and when it ends. */
-  "image:status": (status: ImageStatus) => void;
+  /**
+   * A kernel's build (fast or custom: `kernel` says which), while it runs and
+   * when it ends, at a revision of the machine's builds: the lists
+   * (GET /api/kernels, /api/images) answer with theirs, keep what is newer.
+   */
+  "kernel:status": (build: KernelBuildState & { rev: number }) => void;
+  /** A Debian image's build, while it runs and when it ends (a revision as above). */
+  "image:status": (status: ImageStatus & { rev: number }) => void;
 }

@@ -57,7 +57,6 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   scenarioState: { args: [id], answer: trusted() },
   kernelUsers: { args: [name], answer: trusted() },
   kernelList: { args: [], answer: trusted() },
-  kernelBuildState: { args: [], answer: trusted() },
   buildFastKernel: { args: [], answer: trusted() },
   buildCustomKernel: { args: [plain(z.strictObject({ name: z.string().max(64), fragment: z.string().max(256 * 1024) }))], answer: trusted() },
   removeKernel: { args: [name], answer: trusted() },

@@ -90,8 +90,6 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
       if (f.ev === "patch") this.emit("patch", f.data);
       else if (f.ev === "console") this.emit("console", f.lab, f.node, f.data, f.seq);
       else if (f.ev === "console-gap") this.emit("console-gap", f.lab, f.node);
-      else if (f.ev === "kernel-status") this.emit("kernel-status", f.data);
-      else if (f.ev === "image-status") this.emit("image-status", f.data);
       return;
     }
     const p = this.pending.get(f.id);
@@ -174,7 +172,6 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   scenarioState: EngineApi["scenarioState"] = (...a) => this.call("scenarioState", a);
   kernelUsers: EngineApi["kernelUsers"] = (...a) => this.call("kernelUsers", a);
   kernelList: EngineApi["kernelList"] = (...a) => this.call("kernelList", a);
-  kernelBuildState: EngineApi["kernelBuildState"] = (...a) => this.call("kernelBuildState", a);
   buildFastKernel: EngineApi["buildFastKernel"] = (...a) => this.call("buildFastKernel", a);
   buildCustomKernel: EngineApi["buildCustomKernel"] = (...a) => this.call("buildCustomKernel", a);
   removeKernel: EngineApi["removeKernel"] = (...a) => this.call("removeKernel", a);

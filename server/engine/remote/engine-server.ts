@@ -29,8 +29,6 @@ export class EngineServer {
     private readonly log: (line: string) => void = () => {},
   ) {
     engine.on("patch", (ev: LiveEvent) => this.broadcast({ ev: "patch", data: ev }));
-    engine.on("kernel-status", (data: unknown) => this.broadcast({ ev: "kernel-status", data }));
-    engine.on("image-status", (data: unknown) => this.broadcast({ ev: "image-status", data }));
     engine.on("console", (lab: string, node: string, data: string, seq: number) => this.console(lab, node, data, seq));
   }
 

@@ -39,10 +39,7 @@ export type EngineEvent =
   | { ev: "patch"; data: unknown }
   | { ev: "console"; lab: string; node: string; data: string; seq: number }
   /** Console output of a node was dropped for this client (it fell behind): its viewers need the screen again. */
-  | { ev: "console-gap"; lab: string; node: string }
-  /** A kernel's or an image's build, while it runs and when it ends. */
-  | { ev: "kernel-status"; data: unknown }
-  | { ev: "image-status"; data: unknown };
+  | { ev: "console-gap"; lab: string; node: string };
 
 /**
  * Reads newline-delimited JSON frames from a socket. A frame that is not
