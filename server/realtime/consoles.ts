@@ -77,7 +77,8 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
   // this): events may be lost, so every page asks again for the state of what it shows, and every viewer
   // gets its screen again.
   engine.on("engine", () => {
-    io.emit("live:resync");
+    // It says nothing of any lab: every signed-in socket (each is in the builds room) is told.
+    io.to(rooms.builds).emit("live:resync");
     for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
 
