@@ -2,12 +2,12 @@ import { EventEmitter } from "node:events";
 import { labChanges } from "../model/changes";
 import type { Lab, Node } from "../model/lab";
 import type { ActionPlan, ConsoleSnapshot, EngineApi, LinkRequest, NodeAction, RunUsage } from "./api";
-import type { ScenarioAction } from "../model/scenario";
 import { ImageService, type ImageInfo, type ImageStatus } from "./build/image-service";
 import { KernelService, type KernelBuildState, type KernelInfo } from "./build/kernel-service";
 import { ConsoleScreens } from "./console-screens";
 import type { CustomKernelRequest } from "./kernel/build";
-import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
+import { LabScenarios } from "./lab-scenarios";
+import type { ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import { BUILDS, type LiveEvent } from "./live";
@@ -29,9 +29,7 @@ export class EngineNotFoundError extends Error {
  */
 export class LocalEngine extends EventEmitter implements EngineApi {
   private readonly screens = new ConsoleScreens();
-  /** Scenario plays, by lab id; each with the saved lab it was played from (its steps act on it). */
-  private readonly scenarios = new ScenarioRunner((id, action) => this.scenarioStep(id, action));
-  private readonly playing = new Map<string, Lab>();
+  private readonly scenarios: LabScenarios;
   /** The number of each console's last output chunk, by lab and node (see ConsoleSnapshot). */
   private readonly seqs = new Map<string, number>();
 
@@ -41,6 +39,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   constructor(readonly engine: Engine) {
     super();
+    this.scenarios = new LabScenarios(engine, this);
     this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
     this.images = new ImageService(engine.root);
     this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
@@ -52,8 +51,6 @@ export class LocalEngine extends EventEmitter implements EngineApi {
       }
       this.emit("patch", ev);
     });
-    this.scenarios.on("state", (id: string, state: ScenarioState) => engine.commit(id, { kind: "scenario", state }));
-    this.scenarios.on("event", (id: string, entry: ScenarioEvent) => engine.commit(id, { kind: "scenario-step", entry }));
     engine.on("console", (id: string, node: string, data: string) => {
       const k = `${id}\n${node}`;
       const seq = (this.seqs.get(k) ?? 0) + 1;
@@ -210,11 +207,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   }
 
   playScenario(id: string, saved: Lab): Promise<ScenarioState> {
-    if (!saved.scenario.length) throw new LabRunError(`lab ${saved.name} has no scenario`);
-    if (!this.engine.run(id)?.up) throw new LabRunError(`lab ${saved.name} is not running: start it before playing its scenario`);
-    const state = this.scenarios.play(id, saved.scenario, saved.name);
-    this.playing.set(id, saved);
-    return Promise.resolve(state);
+    return Promise.resolve(this.scenarios.play(id, saved));
   }
 
   stopScenario(id: string): Promise<ScenarioState> {
@@ -223,28 +216,6 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   scenarioState(id: string): Promise<ScenarioState> {
     return Promise.resolve(this.scenarios.state(id));
-  }
-
-  /** One step, as the same command by hand would do it. */
-  private scenarioStep(id: string, a: ScenarioAction): Promise<unknown> {
-    const saved = this.playing.get(id);
-    if (!saved) return Promise.reject(new LabRunError("the scenario's lab is gone"));
-    switch (a.kind) {
-      case "pull":
-      case "plug":
-      case "clear":
-        return this.linkAction(id, a.node, a.iface, { action: a.kind });
-      case "impair":
-        return this.linkAction(id, a.node, a.iface, { action: "impair", ...a.impair, bandwidthKbit: a.impair.bandwidthKbit ?? undefined });
-      case "crash":
-      case "start":
-      case "stop":
-      case "restart":
-        return this.nodeAction(id, saved, a.node, a.kind);
-      case "pause":
-      case "resume":
-        return this.pauseSwitch(id, a.switch, a.kind === "pause");
-    }
   }
 
   kernelUsers(kernel: string): Promise<string[]> {
