@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { describeAddress, parseEngineAddress, RemoteEngine } from "./engine-client";
 import { engineFiles, engineSecret } from "./engine-files";
@@ -20,6 +20,8 @@ export function spawnEngine(root: string): number | undefined {
     env: { ...process.env, UMLAB_DATA: root },
   });
   child.unref();
+  // The engine has its own copy of the log's descriptor.
+  closeSync(out);
   return child.pid;
 }
 
