@@ -45,11 +45,6 @@ export class Engine extends EventEmitter {
     return this.runs.get(id);
   }
 
-  /** The ids of the labs with a run (up, or being started or stopped). */
-  runIds(): string[] {
-    return [...this.runs.keys()];
-  }
-
   /** The running nodes ("lab/node") that chose this kernel (a custom kernel must not be removed under them). */
   kernelUsers(kernel: string): string[] {
     return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.kernel === kernel).map((n) => `${run.lab.name}/${n.name}`));

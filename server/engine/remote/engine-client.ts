@@ -35,8 +35,6 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; cmd: Command; timer: NodeJS.Timeout }>();
   private closed = false;
-  /** The engine's instance id at the last hello. */
-  instance: string | null = null;
   enginePid: number | null = null;
 
   constructor(
@@ -73,7 +71,6 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
             if (hello?.v !== PROTOCOL_VERSION) return void socket.destroy();
             greeted = true;
             this.socket = socket;
-            this.instance = hello.engine;
             this.enginePid = hello.pid;
             this.emit("engine", hello.engine);
             return resolve();
