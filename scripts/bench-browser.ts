@@ -6,13 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import * as pty from "node-pty";
-import { io, type Socket } from "socket.io-client";
 import playwrightConfig from "../playwright.config";
 import type { LabDetail } from "../server/api/lab-service";
 import type { LabStatus } from "../server/engine/lab-run";
-import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../server/realtime/protocol";
 import type { ProbeEvent } from "../components/client/socket";
-import { eventsPerStart, restartReattach, type EventsResult, type RestartResult } from "./bench-engine";
+import { CLEAR_EVERY, LETTERS, echoHop, eventsPerStart, restartReattach, socketEcho, type EventsResult, type RestartResult } from "./bench-engine";
 import { signInAdmin } from "./lab-admin";
 import { startLabServer, type LabServer } from "./lab-server";
 
@@ -20,9 +18,6 @@ import { startLabServer, type LabServer } from "./lab-server";
 let adminState: string | undefined;
 
 const ROOT = join(import.meta.dirname, "..");
-/** Keystrokes between two Ctrl+U, so the line never wraps (a wrap makes the shell redraw). */
-export const CLEAR_EVERY = 40;
-const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 /** Keystrokes are sent after a random pause of up to two frames at 60 Hz. */
 export const PHASE_MS = 2000 / 60;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -66,6 +61,8 @@ export interface BrowserResults {
   events: EventsResult;
   /** The web server killed and started again: every terminal of a 10-node lab back (bench-engine.ts). */
   restart: RestartResult;
+  /** Keystroke echo from a socket.io client in Node, with the engine its own process and inside the web server. */
+  hop: { engine: Spread; inProcess: Spread };
 }
 
 export async function browserBench(keys: number, startRuns: number): Promise<BrowserResults> {
@@ -73,6 +70,7 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
   const ptyCat = spread(await ptyEcho("cat", [], keys));
   const ptyShell = spread(await ptyEcho("busybox", ["sh"], keys));
   // The real server as e2e/global-setup.ts starts it, but without the sample labs.
+  let results: Omit<BrowserResults, "hop">;
   const server = await startLabServer({ samples: false, name: "bench-server" });
   try {
     adminState = await signInAdmin(server, join(server.data, "admin-state.json"));
@@ -89,13 +87,17 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
       const events = await eventsPerStart(server);
       log("web server killed and started again -> every terminal of a 10-node lab attached again");
       const restart = await restartReattach(server, 10);
-      return { chromium: browser.version(), ptyCat, ptyShell, ...echo, starts, events, restart };
+      results = { chromium: browser.version(), ptyCat, ptyShell, ...echo, starts, events, restart };
     } finally {
       await browser.close();
     }
   } finally {
     await server.stop();
   }
+  // After the main server has stopped, on a quiet machine: two more servers, taking turns.
+  log(`keystroke echo from a socket.io client in Node, through the engine process and with the engine in the web server, ${keys} keystrokes × 2 each`);
+  const hop = await echoHop(keys);
+  return { ...results, hop: { engine: spread(hop.engine), inProcess: spread(hop.inProcess) } };
 }
 
 const launch = playwrightConfig.use?.launchOptions ?? {};
@@ -295,58 +297,6 @@ async function keystrokeEcho(server: LabServer, browser: Browser, n: number): Pr
 async function clearLine(page: Page): Promise<void> {
   await page.keyboard.press("Control+U");
   await sleep(150);
-}
-
-/** The browser's part taken away: console:input from Node until the echo's console:data. */
-async function socketEcho(server: LabServer, lab: string, node: string, n: number): Promise<number[]> {
-  const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: { authorization: `Bearer ${server.token}` } });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("connect_error", reject);
-    });
-    await new Promise<void>((resolve, reject) => socket.emit("console:attach", { lab, node }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
-    let out = "";
-    let acked = 0;
-    socket.on("console:data", (m) => {
-      if (m.node !== node) return;
-      out += m.data;
-      acked += m.data.length;
-      // flow control, as the page does
-      if (acked > 4096) {
-        socket.emit("console:ack", { lab, node, chars: acked });
-        acked = 0;
-      }
-    });
-    await sleep(200);
-    const ms: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && i % CLEAR_EVERY === 0) {
-        socket.emit("console:input", { lab, node, data: "\x15" });
-        await sleep(150);
-      }
-      const ch = LETTERS[i % LETTERS.length];
-      out = "";
-      const back = new Promise<number>((resolve, reject) => {
-        const t0 = performance.now();
-        const timer = setTimeout(() => reject(new Error(`socket.io: no echo of "${ch}" within 5 s`)), 5000);
-        const on = () => {
-          if (!out.includes(ch)) return;
-          clearTimeout(timer);
-          socket.off("console:data", on);
-          resolve(performance.now() - t0);
-        };
-        socket.on("console:data", on);
-        socket.emit("console:input", { lab, node, data: ch });
-      });
-      ms.push(await back);
-    }
-    socket.emit("console:input", { lab, node, data: "\x15" });
-    await sleep(100);
-    return ms;
-  } finally {
-    socket.close();
-  }
 }
 
 // --- Start clicked -> all prompts -----------------------------------------------

@@ -5,7 +5,7 @@
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient, type SubscribeReply } from "../server/realtime/protocol";
 import { UMLAB_SOCKET_OPTIONS } from "../components/client/socket-options";
-import type { LabServer } from "./lab-server";
+import { startLabServer, type LabServer } from "./lab-server";
 
 type Client = Socket<ServerToClient, ClientToServer>;
 
@@ -25,6 +25,9 @@ export interface EventsResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Keystrokes between two Ctrl+U, so the line never wraps (a wrap makes the shell redraw). */
+export const CLEAR_EVERY = 40;
+export const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 
 /** A client as the page makes it (the same reconnection options), as the server's admin. */
 const client = (server: LabServer): Client => io(server.url, { ...UMLAB_SOCKET_OPTIONS, path: SOCKET_PATH, forceNew: true, extraHeaders: { authorization: `Bearer ${server.token}` } });
@@ -75,11 +78,13 @@ export async function restartReattach(server: LabServer, n = 10): Promise<Restar
     // As a page does: attach again at each reconnect; the last one is the one timed.
     let reattached: Promise<void> = Promise.resolve();
     page.on("connect", () => (reattached = attachAll()));
+    // Listened for before the kill: the socket may be back before the server's "console on" is read.
+    const reconnected = new Promise<void>((r) => page.once("connect", () => r()));
     const t0 = performance.now();
     await server.killWeb();
     await server.startWeb();
     const t1 = performance.now();
-    await new Promise<void>((r) => page.once("connect", () => r()));
+    await reconnected;
     await reattached;
     const t2 = performance.now();
     return { nodes: n, serveMs: t1 - t0, reattachMs: t2 - t1 };
@@ -117,4 +122,90 @@ export async function eventsPerStart(server: LabServer): Promise<EventsResult> {
     await api(server, "POST", `/api/labs/${name}/stop`);
     await api(server, "DELETE", `/api/labs/${name}`);
   }
+}
+
+/** The browser's part taken away: console:input from Node until the echo's console:data. */
+export async function socketEcho(server: LabServer, lab: string, node: string, n: number): Promise<number[]> {
+  const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: { authorization: `Bearer ${server.token}` } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", reject);
+    });
+    await new Promise<void>((resolve, reject) => socket.emit("console:attach", { lab, node }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
+    let out = "";
+    let acked = 0;
+    socket.on("console:data", (m) => {
+      if (m.node !== node) return;
+      out += m.data;
+      acked += m.data.length;
+      // flow control, as the page does
+      if (acked > 4096) {
+        socket.emit("console:ack", { lab, node, chars: acked });
+        acked = 0;
+      }
+    });
+    await sleep(200);
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && i % CLEAR_EVERY === 0) {
+        socket.emit("console:input", { lab, node, data: "\x15" });
+        await sleep(150);
+      }
+      const ch = LETTERS[i % LETTERS.length];
+      out = "";
+      const back = new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        const timer = setTimeout(() => reject(new Error(`socket.io: no echo of "${ch}" within 5 s`)), 5000);
+        const on = () => {
+          if (!out.includes(ch)) return;
+          clearTimeout(timer);
+          socket.off("console:data", on);
+          resolve(performance.now() - t0);
+        };
+        socket.on("console:data", on);
+        socket.emit("console:input", { lab, node, data: ch });
+      });
+      ms.push(await back);
+    }
+    socket.emit("console:input", { lab, node, data: "\x15" });
+    await sleep(100);
+    return ms;
+  } finally {
+    socket.close();
+  }
+}
+
+export interface EchoHopResult {
+  /** Keystroke echo round trips (ms) from a socket.io client in Node, the engine its own process. */
+  engine: number[];
+  /** The same with the engine inside the web server (UMLAB_ENGINE=inprocess): no hop. */
+  inProcess: number[];
+}
+
+/**
+ * What the engine's own process costs a keystroke: the same echo, the same
+ * host, with and without the hop. The two servers take turns (`rounds`
+ * each), each with a one-node lab, and each measures `keys` keystrokes after
+ * at least a thousand unmeasured ones: a long-running engine has its echo
+ * path compiled, a fresh one does not (the first thousand are slower by up
+ * to 1.5 ms at p95 on the bench's host).
+ */
+export async function echoHop(keys: number, rounds = 2): Promise<EchoHopResult> {
+  const out: EchoHopResult = { engine: [], inProcess: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const inProcess of [false, true]) {
+      const server = await startLabServer({ samples: false, name: inProcess ? "bench-inprocess" : "bench-hop", inProcess });
+      try {
+        await api(server, "POST", "/api/labs", "umlab: 1\nname: bench-hop\nnodes:\n  pc1: {}\n");
+        await api(server, "POST", "/api/labs/bench-hop/start");
+        await waitAllRunning(server, "bench-hop", 1);
+        await socketEcho(server, "bench-hop", "pc1", Math.max(keys, 1000));
+        (inProcess ? out.inProcess : out.engine).push(...(await socketEcho(server, "bench-hop", "pc1", keys)));
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return out;
 }

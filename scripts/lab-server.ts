@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { endProcess, isAlive, processesIn, waitFor } from "../server/engine/procs";
 import { rememberToken } from "../server/test-support";
+import { webBundle } from "./web-bundle.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
 const READY_MS = 90_000;
@@ -28,6 +29,8 @@ export interface LabServerOptions {
   name?: string;
   /** An engine started by the caller (another host, as it were): its address (tcp://HOST:PORT) and secret. */
   engine?: { address: string; secret: string };
+  /** The engine inside the web server (UMLAB_ENGINE=inprocess): labs end with it. */
+  inProcess?: boolean;
 }
 
 export interface LabServer {
@@ -69,6 +72,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   // The project's built kernels and images, and never a build in a throwaway data root.
   const kernels = { UMLAB_KERNELS: join(ROOT, ".umlab", "kernels"), UMLAB_KERNEL_BUILD: "0", UMLAB_IMAGES: join(ROOT, ".umlab", "images"), UMLAB_IMAGE_BUILD: "0" };
   const env: NodeJS.ProcessEnv = { ...kernels, ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", UMLAB_DATA: data, NEXT_TELEMETRY_DISABLED: "1" };
+  if (options.inProcess) env.UMLAB_ENGINE = "inprocess";
   if (options.engine) Object.assign(env, { UMLAB_ENGINE: options.engine.address, UMLAB_ENGINE_SECRET: options.engine.secret });
   if (options.samples) delete env.UMLAB_NO_SAMPLES;
   else env.UMLAB_NO_SAMPLES = "1";
@@ -82,9 +86,11 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   const tail = () => output.split("\n").slice(-TAIL_LINES).join("\n") || "(no output)";
   const where = options.log === undefined ? "" : ` (${options.log})`;
 
+  // What `npm start` runs: the bundled server (scripts/web-bundle.mjs), rebuilt here when the sources changed.
+  const main = await webBundle();
   let web = launch();
   function launch() {
-    const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server", "main.ts")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);

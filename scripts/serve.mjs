@@ -4,9 +4,10 @@
 // labs go on in the engine (`npm run engine:stop` ends it).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { webBundle } from "./web-bundle.mjs";
 
 const root = join(import.meta.dirname, "..");
-const child = spawn(process.execPath, ["--import", "tsx", join(root, "server", "main.ts"), ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [await webBundle(), ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
   env: { NODE_ENV: "production", ...process.env },

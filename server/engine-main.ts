@@ -4,64 +4,27 @@
 // server/engine/remote (a unix socket in the data root; TCP with the shared
 // secret when UMLAB_ENGINE_LISTEN=HOST:PORT). `npm start` starts it when it
 // is not running; docs/umlab-engine.service runs it under systemd.
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { installCrashGuard } from "./crash-guard";
 import { Engine } from "./engine/engine";
 import { LocalEngine } from "./engine/local-engine";
 import { dataRoot } from "./engine/paths";
-import { isAlive } from "./engine/procs";
 import { engineFiles, engineSecret } from "./engine/remote/engine-files";
+import { engineAnswers, releaseEngineLock, takeEngineLock } from "./engine/remote/engine-lock";
 import { EngineServer } from "./engine/remote/engine-server";
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
-/** Whether an engine answers on this socket already (then this one is not needed). */
-function alive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-/** Whether a pid is an engine (not a process that took a dead engine's pid). */
-function isEngine(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("engine-main");
-  } catch {
-    return false;
-  }
-}
-
-/** Makes the lock file with this pid, or takes it over from a process that is gone; false when a live one holds it. */
-function takeLock(path: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-      return true;
-    } catch {
-      const holder = Number(readFileSync(path, "utf8").trim());
-      if (holder > 0 && holder !== process.pid && isAlive(holder) && isEngine(holder)) return false;
-      rmSync(path, { force: true });
-    }
-  }
-  return false;
-}
-
 async function main(): Promise<void> {
   const root = dataRoot();
   const files = engineFiles(root);
-  if (existsSync(files.socket) && (await alive(files.socket))) {
+  if (existsSync(files.socket) && (await engineAnswers(files.socket))) {
     log(`engine: one runs already on ${files.socket}`);
     return;
   }
   // Two started at once (two web servers starting) must not both take the socket: the first to make the
   // lock file is the engine; a lock whose process is gone is stale.
-  if (!takeLock(files.lock)) {
+  if (!takeEngineLock(files.lock)) {
     log(`engine: another engine is starting for ${root}`);
     return;
   }
@@ -103,7 +66,7 @@ async function main(): Promise<void> {
     await engine.stopAll();
     rmSync(files.socket, { force: true });
     rmSync(files.pid, { force: true });
-    rmSync(files.lock, { force: true });
+    releaseEngineLock(files.lock);
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -10,6 +10,7 @@ import { siteFrom } from "./auth/site";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { installCrashGuard } from "./crash-guard";
+import { InProcessEngine } from "./engine/in-process";
 import { engineForServer } from "./engine/remote/engine-link";
 import { dataRoot } from "./engine/paths";
 import { attachRealtime } from "./realtime/consoles";
@@ -30,9 +31,12 @@ async function main(): Promise<void> {
   const root = dataRoot();
 
   const db = openDb(root);
-  // Labs live in the engine, a process of their own that outlives this one (docs/ARCHITECTURE.md).
-  const engine = await engineForServer(root, (line) => console.log(line));
-  installCrashGuard((lab, reason) => console.error(`umlab: lab ${lab}: ${reason}`));
+  // Labs live in the engine, a process of their own that outlives this one (docs/ARCHITECTURE.md),
+  // unless UMLAB_ENGINE=inprocess asks for one process.
+  const log = (line: string) => console.log(line);
+  const inProcess = process.env.UMLAB_ENGINE === "inprocess" ? await InProcessEngine.open(root, log) : null;
+  const engine = inProcess ?? (await engineForServer(root, log));
+  installCrashGuard((lab, reason) => (inProcess ? inProcess.fail(lab, reason) : console.error(`umlab: lab ${lab}: ${reason}`)));
   const quotas = new QuotaSettings(db);
   const service = new LabService(new LabStore(db), engine, quotas);
   const rekeyed = await service.rekeyFolders();
@@ -52,14 +56,21 @@ async function main(): Promise<void> {
   const httpServer = createServer();
   // Longer than clients' and proxies' idle keep-alive (Node's 5 s default closed sockets a client was about to reuse).
   httpServer.keepAliveTimeout = 65_000;
+  // Sockets are served before Next is ready (its prepare takes over a second):
+  // after a restart the terminals reattach while the pages are still loading.
+  // A page asked for meanwhile waits for Next.
   const app = next({ dev, hostname, port, httpServer, dir: process.cwd() });
   const handle = app.getRequestHandler();
-  await app.prepare();
+  const prepared = app.prepare();
+  prepared.catch((e: unknown) => {
+    console.error(`umlab: the console's pages could not be loaded: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
   httpServer.on("request", (req, res) => {
     if (!guardRequest(req, res, site)) return;
     markClientIp(req, site);
     if (req.url?.startsWith("/api/auth/")) return void authHandler(req, res);
-    void handle(req, res);
+    void prepared.then(() => handle(req, res));
   });
   attachRealtime(httpServer, all);
 
@@ -68,8 +79,9 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     // The labs go on in the engine: a new server finds them as they are.
-    console.log(`umlab: ${signal}: the console stops; running labs go on in the engine (\`npm run engine:stop\` ends them)`);
-    engine.close();
+    if (inProcess) console.log(`umlab: ${signal}: the console stops, and with it every lab (UMLAB_ENGINE=inprocess)`);
+    else console.log(`umlab: ${signal}: the console stops; running labs go on in the engine (\`npm run engine:stop\` ends them)`);
+    await engine.close();
     await db.$disconnect();
     httpServer.close();
     process.exit(0);

@@ -3,11 +3,11 @@ import type { ManagerOptions, SocketOptions } from "socket.io-client";
 /**
  * How the console's socket connects, and reconnects: a restarted web
  * server is back within seconds and the labs never went away, so the page
- * tries again every second at most rather than backing off to socket.io's
+ * tries again every half second at most rather than backing off to socket.io's
  * default of five.
  */
 export const UMLAB_SOCKET_OPTIONS: Partial<ManagerOptions & SocketOptions> = {
   transports: ["websocket"],
   reconnectionDelay: 250,
-  reconnectionDelayMax: 1000,
+  reconnectionDelayMax: 500,
 };

@@ -23,7 +23,8 @@ export function sessionMembers(sid: number, thorough = false): number[] {
   return pids;
 }
 
-export function readStat(pid: number): { ppid: number; pgrp: number; sid: number; state: string } | null {
+/** A process's state, parent, group, session and start time (clock ticks after boot: with the pid, it names one process for good). */
+export function readStat(pid: number): { ppid: number; pgrp: number; sid: number; state: string; start: number } | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -32,7 +33,7 @@ export function readStat(pid: number): { ppid: number; pgrp: number; sid: number
   }
   // The command name may hold spaces and parentheses: fields start after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), sid: Number(fields[3]) };
+  return { state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), sid: Number(fields[3]), start: Number(fields[19]) };
 }
 
 /** A process's command name (its program's file name, at most 15 characters), or null when it is gone. */
