@@ -49,9 +49,9 @@ describe("a Kathará lab folder with FRR routers imports, starts and converges",
   it("imports every device, collision domain, overlay and the start order; the only warning is the renamed domains", () => {
     assert.deepEqual(imported.warnings, [`renamed to fit umlab's names (lower-case letters, digits and "-", starting with a letter): collision domain A → a, collision domain B → b, collision domain C → c, collision domain D → d`]);
     assert.deepEqual(lab.nodes.map((n) => [n.name, n.image, n.interfaces.map((i) => i.switch), n.after]), [
-      ["r1", "router", ["a", "b"], []],
-      ["r2", "router", ["b", "c"], ["r1"]],
-      ["r3", "router", ["c", "d"], ["r2"]],
+      ["r1", "kathara", ["a", "b"], []],
+      ["r2", "kathara", ["b", "c"], ["r1"]],
+      ["r3", "kathara", ["c", "d"], ["r2"]],
     ]);
     assert.match(lab.nodes[0].files["/etc/frr/frr.conf"], /router ospf/);
   });

@@ -32,7 +32,7 @@ function katharaEquivalent(lab: Lab): Lab {
   return {
     ...lab,
     kernel: null,
-    nodes: lab.nodes.map((n) => ({ ...n, image: "router", kernel: null, pos: null })),
+    nodes: lab.nodes.map((n) => ({ ...n, image: "kathara", kernel: null, pos: null })),
     gateways: lab.gateways.map((g) => ({ ...g, pos: null })),
     switches: lab.switches
       .filter((s) => used.has(s.name))
@@ -57,7 +57,7 @@ describe("Kathará lab folders", () => {
     assert.deepEqual(lab.switches.map((s) => [s.name, s.kind, s.mode]), [["a", "vde", "switch"], ["b", "vde", "switch"], ["lan-1", "vde", "switch"], ["c", "vde", "switch"], ["bridged", "vde", "switch"]]);
     assert.deepEqual(lab.gateways, [{ name: "internet", switch: "bridged", dhcp: true, forward: [], hostPorts: [], pos: null }], "pc_1[bridged]=true");
     const [r1, r2, r3, pc1] = lab.nodes;
-    assert.deepEqual(lab.nodes.map((n) => [n.role, n.image]), [["router", "router"], ["router", "router"], ["router", "router"], ["host", "router"]]);
+    assert.deepEqual(lab.nodes.map((n) => [n.role, n.image]), [["router", "kathara"], ["router", "kathara"], ["router", "kathara"], ["host", "kathara"]]);
     assert.deepEqual(r1.interfaces.map((i) => i.switch), ["a", "b", "lan-1"]);
     assert.deepEqual(r2.interfaces.map((i) => i.switch), ["b", "c"]);
     assert.deepEqual(pc1.interfaces.map((i) => i.switch), ["lan-1", "bridged"]);
@@ -72,18 +72,17 @@ describe("Kathará lab folders", () => {
     assert.deepEqual(lab.shared, { startup: 'echo "$(hostname) is up" >> /shared/log\n', files: { "/shared/hosts": "10.0.1.1 r1\n" } });
     assert.deepEqual([r1.after, r2.after, r3.after], [[], ["r1"], ["r1", "r2"]]);
 
-    hasWarning(warnings, /^r2\[cpus\]=2 \(lab\.conf:18\) is not supported and was ignored$/);
+    hasWarning(warnings, /^r2\[cpus\]=2 \(lab\.conf:18\) is not supported: a UML node has one CPU$/);
     hasWarning(warnings, /^r3\[shell\]=\/bin\/zsh \(lab\.conf:25\) is not supported/);
     hasWarning(warnings, /^pc_1\[port\]=8080:80\/tcp \(lab\.conf:31\) is not supported/);
     hasWarning(warnings, /^pc_1\[bridged\]=true \(lab\.conf:30\): eth1 on switch bridged, where gateway internet is the way out/);
     hasWarning(warnings, /r2\[1\]=C\/02:42:ac:11:00:02 \(lab\.conf:16\).*MAC address/);
-    hasWarning(warnings, /kathara\/quagga \(lab\.conf:23\).*FRR, not Quagga/);
     hasWarning(warnings, /^pc9\.startup and pc9\/ were not imported: lab\.conf has no device pc9/);
     hasWarning(warnings, /r1\.shutdown was ignored/);
     hasWarning(warnings, /not imported: README\.md$/);
     hasWarning(warnings, /^_test\/ .*not imported/);
     hasWarning(warnings, /device pc_1 → pc-1, collision domain A → a/);
-    assert.ok(!warnings.some((w) => /kathara\/(frr|base)/.test(w)), "the usual images map to router without a word");
+    assert.ok(!warnings.some((w) => /kathara\/(frr|base|quagga)/.test(w)), "Kathará's own images map to the kathara image without a word (Quagga's files run on FRR)");
   });
 
   const cases: [string, string, number, RegExp][] = [
@@ -168,6 +167,25 @@ describe("Kathará lab folders", () => {
     hasWarning(warnings, /^CD_MODE\[R1\]=hub \(lab\.conf:10\) is not supported/);
     hasWarning(warnings, /r1\[env\]=GREETING=hello \(lab\.conf:4\): exported in r1's startup script only/);
     assert.ok(!warnings.some((w) => /privileged|kathara\/p4/.test(w)), warnings.join("\n"));
+  });
+
+  it("sets ulimits for what the startup script starts, and says what it cannot do with terminals, CPUs and ports", () => {
+    const { raw, warnings } = parseKathara(
+      files({
+        "lab.conf": ['r1[ulimit]="memlock=-1:-1"', "r1[ulimit]=nofile=1024:4096", "r1[ulimit]=bogus=1", "r1[num_terms]=2", 'r1[port]="8080:80/tcp"'].join("\n"),
+        "r1.startup": "echo hi",
+      }),
+      { name: "x" },
+    );
+    hasProblem(problemsOf(files({ "lab.conf": "r1[ulimit]=memlock\n" })), "lab.conf", 1, /r1\[ulimit\]: "memlock" is not NAME=SOFT or NAME=SOFT:HARD/);
+    assert.equal(
+      raw.nodes!.r1!.startup,
+      "ulimit -H -l unlimited; ulimit -S -l unlimited # r1[ulimit] (lab.conf:1)\nulimit -H -n 4096; ulimit -S -n 1024 # r1[ulimit] (lab.conf:2)\necho hi\n",
+    );
+    hasWarning(warnings, /^r1\[ulimit\]=memlock=-1:-1 \(lab\.conf:1\): set for the services r1's startup script starts/);
+    hasWarning(warnings, /^r1\[ulimit\]=bogus=1 \(lab\.conf:3\): umlab knows no limit "bogus"/);
+    hasWarning(warnings, /^r1\[num_terms\]=2 \(lab\.conf:4\) is not supported: a node has one console/);
+    hasWarning(warnings, /^r1\[port\]=8080:80\/tcp \(lab\.conf:5\) is not supported: .*gateway with a forward/);
   });
 
   it("puts bridged devices on one switch with a gateway, on their next interface, asking for an address first", () => {

@@ -14,8 +14,8 @@ export { exportKathara } from "./kathara/export";
  * as /shared), lab.dep (start order). Pure: the caller reads the folder or
  * archive. Every Kathará device becomes a node with role "router", because
  * Kathará turns IPv4 forwarding on in every device (a `sysctl
- * net.ipv4.ip_forward=0` option makes a host), and image "router" (Debian
- * with FRR). Names Kathará allows and umlab does not (upper case, "_") are
+ * net.ipv4.ip_forward=0` option makes a host), and image "kathara" (Debian
+ * like Kathará's base image, with FRR; Quagga's files run on FRR). Names Kathará allows and umlab does not (upper case, "_") are
  * renamed deterministically (lower case, "_" -> "-"), with a warning.
  * As in Kathará, the devices are the ones lab.conf names: a folder or
  * .startup of another name is not a device (Kathará 3 starts only what

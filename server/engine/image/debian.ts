@@ -18,6 +18,21 @@ const DEFAULT_MIRROR = "http://deb.debian.org/debian";
 // Documentation and translations are a third of the tree and no lab reads them.
 const EXCLUDED = ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*", "/usr/share/info/*"];
 
+const INIT_ALIASES = ["frr", "quagga", "zebra", "bind", "bind9"];
+const initAlias = (name: string) => `#!/bin/sh
+# umlab-alias: umlab's systemctl runs ${name} (guests have no systemd).
+exec /usr/local/sbin/systemctl "\${1:-status}" ${name}
+`;
+
+const SERVICE = `#!/bin/sh
+# umlab: service NAME ACTION runs umlab's systemctl (guests have no systemd).
+case "$1" in
+  --status-all) for s in /etc/init.d/*; do [ -x "$s" ] && echo " [ ? ]  \${s##*/}"; done; exit 0 ;;
+  ""|-*) echo "usage: service NAME start|stop|restart|reload|status" >&2; exit 2 ;;
+esac
+exec /usr/local/sbin/systemctl "\${2:-status}" "$1"
+`;
+
 export interface ImagePlan {
   name: string;
   /** <name>-<hash of recipe, guest files and busybox>: a changed input is a new image. */
@@ -45,6 +60,11 @@ function guestFiles(root: string): Record<string, string | Buffer> {
     "etc/umlab/rc": join(GUEST, "rc"),
     "etc/inittab": join(GUEST, "inittab.debian"),
     "usr/local/sbin/systemctl": join(GUEST, "systemctl"),
+    // Init scripts labs call that Debian has no script of its own for (Quagga's, Netkit's bind), or whose
+    // script needs systemd's world (frr's, through watchfrr): umlab's systemctl runs them.
+    ...Object.fromEntries(INIT_ALIASES.map((name) => [`etc/init.d/${name}`, Buffer.from(initAlias(name))])),
+    // `service NAME ACTION`, as Debian's (which images without init-system-helpers lack), through umlab's systemctl.
+    "usr/local/sbin/service": Buffer.from(SERVICE),
     // busybox udhcpc is the DHCP client (a lab's gateway hands out addresses).
     "etc/udhcpc/default.script": join(GUEST, "udhcpc.script"),
     "usr/local/sbin/udhcpc": Buffer.from("#!/bin/sh\nexec /bin/busybox udhcpc \"$@\"\n"),
@@ -57,7 +77,7 @@ const contentOf = (source: string | Buffer) => (typeof source === "string" ? rea
 
 export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
   const files = guestFiles(root);
-  const head = `v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n`;
+  const head = `v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n${(recipe.remove ?? []).join(" ")}\n`;
   const hash = remember(`debian ${recipe.name} ${head}`, Object.values(files).filter((f): f is string => typeof f === "string"), () => {
     const h = createHash("sha256").update(head);
     for (const [path, source] of Object.entries(files)) h.update(`${path}\n`).update(contentOf(source));
@@ -84,6 +104,7 @@ export function debianBuildSteps(plan: ImagePlan, recipe: DebianRecipe, mirror =
         "mmdebstrap", "--variant=minbase", "--format=ext2", `--include=${recipe.packages.join(",")}`,
         ...EXCLUDED.map((p) => `--dpkgopt=path-exclude=${p}`),
         `--customize-hook=copy-in ${overlay}/init ${overlay}/etc ${overlay}/usr /`,
+        ...(recipe.remove?.length ? [`--customize-hook=rm -f ${recipe.remove.map((p) => `"$1${p}"`).join(" ")}`] : []),
         recipe.suite, img, mirror,
       ],
       cwd: plan.work,
@@ -111,7 +132,8 @@ export async function buildDebianImage(root: string, recipe: DebianRecipe, onPro
       const target = join(plan.work, "overlay", path);
       mkdirSync(join(target, ".."), { recursive: true });
       writeFileSync(target, contentOf(source));
-      chmodSync(target, path.startsWith("etc/") && !path.endsWith(".script") ? 0o644 : 0o755);
+      const executable = !path.startsWith("etc/") || path.startsWith("etc/init.d/") || path.endsWith(".script");
+      chmodSync(target, executable ? 0o755 : 0o644);
     }
     await runSteps(debianBuildSteps(plan, recipe), { log: plan.log, onProgress });
     const meta: ImageMeta = { name: recipe.name, id: plan.id, suite: recipe.suite, packages: recipe.packages, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000) };

@@ -1,6 +1,6 @@
 import type { Lab } from "../../model/lab";
 import { bridgedInterface, bridgedSwitches, gatewayNotes, withoutDhcpLine } from "./bridged";
-import { DEFAULT_DEVICE_MIB, ROUTER_IMAGE } from "./options";
+import { DEFAULT_DEVICE_MIB, KATHARA_IMAGE, ROUTER_IMAGE } from "./options";
 
 /**
  * Kathará cannot leave an interface unplugged in lab.conf (eth numbers have
@@ -24,7 +24,7 @@ const metaValue = (s: string) => s.replace(/["']/g, "").replace(/[\s=]+/g, " ").
  * A node whose last interface is on a gateway's switch is bridged
  * (`bridged=true`, that interface and the DHCP line that starts its startup
  * left out: kathara/bridged.ts).
- * A busybox node becomes kathara/base, the router image kathara/frr; a host
+ * The router image becomes kathara/frr, every other image kathara/base; a host
  * gets `sysctl net.ipv4.ip_forward=0` (Kathará forwards in every device).
  * Shared files outside /shared/ are copied into every node's folder, since
  * Kathará's shared/ folder appears in devices as /shared only.
@@ -52,7 +52,7 @@ export function exportKathara(lab: Lab): Record<string, string> {
     conf.push("");
     if (k !== n.name.replace(/-/g, "_")) conf.push(`# umlab: ${k} is node ${n.name} ("shared" is Kathará's shared folder)`);
     if (n.kernel && n.kernel !== lab.kernel) conf.push(`# umlab: ${k} boots the ${n.kernel} kernel`);
-    if (n.image !== ROUTER_IMAGE && n.image !== "busybox") conf.push(`# umlab: ${k} runs image ${n.image}`);
+    if (![KATHARA_IMAGE, ROUTER_IMAGE, "busybox"].includes(n.image)) conf.push(`# umlab: ${k} runs image ${n.image}`);
     const bridge = bridgedInterface(n, bridged);
     for (const i of n.interfaces) if (i.index !== bridge) conf.push(`${k}[${i.index}]="${i.switch === null ? `${UNPLUGGED_DOMAIN_PREFIX}${k}_${i.index}` : katharaName(i.switch)}"`);
     if (bridge !== null) conf.push(`${k}[bridged]="true"`);

@@ -2,11 +2,14 @@ import type { Problem } from "../../model/errors";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../../model/memory";
 import { shownLine, type Device, type DeviceOption } from "./labconf";
 
-/** The umlab image every Kathará device becomes: Debian with FRR, the nearest to Kathará's images. */
+/** The umlab image every Kathará device becomes: Debian bookworm like Kathará's base image (FRR, apache2, bind9, ...). */
+export const KATHARA_IMAGE = "kathara";
+/** umlab's router image (Debian with FRR): exported as kathara/frr. */
 export const ROUTER_IMAGE = "router";
-/** A device whose lab.conf gives no memory: what FRR in the router image needs (umlab's default 64M is for busybox). */
+/** A device whose lab.conf gives no memory: what FRR and a service in the kathara image need (umlab's default 64M is for busybox). */
 export const DEFAULT_DEVICE_MIB = 128;
-const SAME_AS_ROUTER = ["kathara/base", "kathara/frr"];
+/** Kathará's images the kathara image stands for: its base, FRR and Quagga ones (Quagga's files run on FRR). */
+const LIKE_KATHARA = ["kathara/base", "kathara/frr", "kathara/quagga"];
 
 /** What a device's options make of its node. */
 export interface DeviceSettings {
@@ -20,6 +23,9 @@ export interface DeviceSettings {
   /** `bridged=true`: one more interface, on the switch of the lab's gateway (kathara/bridged.ts). */
   bridged: DeviceOption | null;
 }
+
+/** Kathará's ulimit names and the shell's flags for them. */
+const ULIMIT_FLAGS: Record<string, string> = { core: "c", data: "d", fsize: "f", memlock: "l", nofile: "n", stack: "s", cpu: "t", nproc: "u", as: "v", locks: "x", rtprio: "r", msgqueue: "q", nice: "e", sigpending: "i" };
 
 const TRUE = ["y", "yes", "t", "true", "on", "1"];
 const FALSE = ["n", "no", "f", "false", "off", "0"];
@@ -48,14 +54,14 @@ export function katharaMemoryMiB(value: string): number | null {
  * so (a warning naming the line) where it cannot: nothing is dropped silently.
  */
 export function deviceSettings(device: Device, problems: Problem[], warnings: string[]): DeviceSettings {
-  const s: DeviceSettings = { image: ROUTER_IMAGE, role: "router", memoryMiB: null, before: [], after: [], bridged: null };
+  const s: DeviceSettings = { image: KATHARA_IMAGE, role: "router", memoryMiB: null, before: [], after: [], bridged: null };
   const k = device.name;
   const bad = (o: DeviceOption, message: string) => problems.push({ path: [], file: o.file, line: o.line, message: `${k}[${o.key}]: ${message}` });
   const sysctls = new Map<string, DeviceOption>();
   const envs = new Map<string, DeviceOption>();
   const single = new Map<string, DeviceOption>();
   for (const o of device.options) {
-    if (["exec", "sysctl", "env", "port"].includes(o.key)) continue;
+    if (["exec", "sysctl", "env", "port", "ulimit"].includes(o.key)) continue;
     const before = single.get(o.key);
     if (before) warnings.push(`${k}[${o.key}] is set on ${where(before)} and again on ${where(o)}: the value of ${where(o)} is kept, as in Kathará`);
     single.set(o.key, o);
@@ -66,8 +72,7 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
       case "image": {
         if (single.get("image") !== o) break;
         const repo = imageRepo(o.value);
-        if (repo === "kathara/quagga") warnings.push(`${shown(k, o)}: ${k} uses the router image, which runs FRR, not Quagga: its /etc/quagga configuration needs moving to /etc/frr`);
-        else if (!SAME_AS_ROUTER.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the router image (Debian with FRR)`);
+        if (!LIKE_KATHARA.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the kathara image (like kathara/base: Debian with FRR, apache2, bind9 and network tools)`);
         break;
       }
       case "mem": {
@@ -111,6 +116,31 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
         else if (single.get("bridged") === o) s.bridged = on ? o : null;
         break;
       }
+      case "ulimit": {
+        // Kathará's NAME=SOFT[:HARD] (-1 unlimited), set for what the startup script starts.
+        const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(o.value);
+        const flag = m ? ULIMIT_FLAGS[m[1]] : undefined;
+        if (!m) bad(o, `"${shownLine(o.value)}" is not NAME=SOFT or NAME=SOFT:HARD`);
+        else if (!flag) warnings.push(`${shown(k, o)}: umlab knows no limit "${m[1]}" (${Object.keys(ULIMIT_FLAGS).join(", ")}): ignored`);
+        else {
+          const v = (x: string) => (x === "-1" ? "unlimited" : x);
+          s.before.push(`ulimit -H -${flag} ${v(m[3] ?? m[2])}; ulimit -S -${flag} ${v(m[2])} # ${k}[ulimit] (${where(o)})`);
+          warnings.push(`${shown(k, o)}: set for the services ${k}'s startup script starts (its console shell keeps the defaults)`);
+        }
+        break;
+      }
+      case "cpus":
+        warnings.push(`${shown(k, o)} is not supported: a UML node has one CPU`);
+        break;
+      case "shell":
+        warnings.push(`${shown(k, o)} is not supported: a node's console runs bash (its startup script too, when the image has it)`);
+        break;
+      case "num_terms":
+        warnings.push(`${shown(k, o)} is not supported: a node has one console; open more shells in it with tmux or screen`);
+        break;
+      case "port":
+        warnings.push(`${shown(k, o)} is not supported: to reach a node from the host, give the lab a gateway with a forward (HOSTPORT:ADDRESS:PORT)`);
+        break;
       case "privileged":
         // A UML guest runs its own kernel: root in it can do anything a privileged container can.
         if (flag() === null) bad(o, `"${shownLine(o.value)}" is not true or false`);

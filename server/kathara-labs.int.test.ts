@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Engine } from "./engine/engine";
+import type { LabRun } from "./engine/lab-run";
+import { processesIn } from "./engine/procs";
+import { readFolder } from "./labfile/archive";
+import { parseKathara } from "./labfile/kathara";
+import { resolveLab } from "./model/lab";
+import { until } from "./test-support";
+
+// Kathará lab folders written for these tests the way Kathará's own labs are
+// (lab.conf, .startup files, etc/ overlays), imported unchanged and started on
+// real UML guests with the kathara image: each reaches its working state.
+
+/** One engine for the file; each describe starts its lab in before() and stops it in after(). */
+const root = mkdtempSync(join(tmpdir(), "umlab-klabs-"));
+const engine = new Engine(root);
+after(async () => {
+  await engine.stopAll();
+  assert.deepEqual(processesIn(root), []);
+  rmSync(root, { recursive: true, force: true });
+});
+
+function katharaLab(folder: string): { run: () => LabRun; warnings: () => string[] } {
+  let run: LabRun | undefined;
+  let warnings: string[] = [];
+  before(async () => {
+    const imported = parseKathara(readFolder(join(import.meta.dirname, "labfile", "fixtures", "kathara", folder)).files, { name: folder });
+    warnings = imported.warnings;
+    const lab = resolveLab(imported.raw);
+    assert.ok(lab.nodes.every((n) => n.image === "kathara"), "every device runs the kathara image");
+    run = await engine.start(lab);
+    await run.waitRunning(120_000);
+  });
+  after(async () => {
+    await engine.stop(folder);
+  });
+  return { run: () => run!, warnings: () => warnings };
+}
+
+const sh = async (run: LabRun, node: string, command: string) => {
+  const r = await run.node(node).exec(command);
+  return { ...r, all: r.stdout + r.stderr };
+};
+
+describe("a Kathará web lab: `systemctl start apache2` serves the lab's own index.html", () => {
+  const lab = katharaLab("apache");
+
+  it("answers the client's curl with the page from the server's overlay", async () => {
+    const r = await until("the page", 30_000, async () => {
+      const got = await sh(lab.run(), "client", "curl -s --max-time 3 http://10.0.0.1/");
+      return got.stdout.includes("served by umlab-apache-42") ? got : null;
+    });
+    assert.match(r.value.stdout, /<body>served by umlab-apache-42<\/body>/);
+    const status = await sh(lab.run(), "server", "systemctl is-active apache2 && echo active");
+    assert.match(status.stdout, /active/, status.all);
+  });
+});
+
+describe("a Kathará DNS lab: root, TLD and authoritative servers (named, bind, bind9) and a resolver answer a client", () => {
+  const lab = katharaLab("dns");
+
+  it("resolves www.example.org through the resolver, which follows the referrals from the lab's root", async () => {
+    const r = await until("an answer", 45_000, async () => {
+      const got = await sh(lab.run(), "client", "dig +short +time=2 +tries=1 www.example.org");
+      return got.stdout.trim() === "10.0.0.80" ? got : null;
+    });
+    assert.equal(r.value.stdout.trim(), "10.0.0.80");
+    // Each server answers for its own zone only (no recursion on them).
+    const ns = await sh(lab.run(), "client", "dig +short @10.0.0.2 NS example.org");
+    assert.match(ns.stdout, /dns\.example\.org\./, ns.all);
+  });
+});
+
+describe("a Quagga-era Kathará lab: /etc/init.d/zebra, systemctl start quagga and /etc/init.d/quagga run FRR on the lab's /etc/quagga files", () => {
+  const lab = katharaLab("quagga-ospf");
+
+  it("imports without a word about Quagga", () => {
+    assert.ok(!lab.warnings().some((w) => /quagga/i.test(w)), lab.warnings().join("\n"));
+  });
+
+  it("converges: OSPF neighbours Full, r1's static route in zebra.conf redistributed to r3, vtysh works", async () => {
+    for (const n of ["r1", "r2", "r3"]) {
+      const r = await sh(lab.run(), n, "systemctl status quagga");
+      assert.match(r.stdout, /zebra: running/, `${n}: ${r.all}`);
+      assert.match(r.stdout, /ospfd: running/, `${n}: ${r.all}`);
+    }
+    await until("r1 learns 10.3.0.0/24 by OSPF", 90_000, async () => /10\.3\.0\.0\/24 .*proto ospf/.test((await sh(lab.run(), "r1", "ip route")).stdout), 500);
+    await until("r3 learns r1's static 10.99.0.0/24 by OSPF", 30_000, async () => /10\.99\.0\.0\/24 .*proto ospf/.test((await sh(lab.run(), "r3", "ip route")).stdout), 500);
+    const ping = await sh(lab.run(), "r1", "ping -c 2 -W 3 -I 10.1.0.1 10.3.0.3");
+    assert.equal(ping.exitCode, 0, ping.all);
+    const neighbours = await sh(lab.run(), "r2", "vtysh -c 'show ip ospf neighbor'");
+    assert.equal(neighbours.stdout.match(/Full\//g)?.length, 2, neighbours.all);
+  });
+
+  it("shows the statement FRR refused with its file and line, on the node's console", async () => {
+    const text = lab.run().node("r3").console.text();
+    assert.match(text, /ospfd: \/etc\/quagga\/ospfd\.conf: .*line 14.*wrongly-spelled-statement/, text.slice(-3000));
+  });
+});
+
+describe("a Kathará BGP unnumbered pair: peering over IPv6 link-local addresses from router advertisements", () => {
+  const lab = katharaLab("bgp-unnumbered");
+
+  it("establishes the session and exchanges the IPv4 networks, reachable through IPv6 next hops", async () => {
+    await until("r1's session Established", 90_000, async () => /Established|\d+\s+\d+\s+N\/A\s*$/m.test((await sh(lab.run(), "r1", "vtysh -c 'show bgp neighbors eth0'")).stdout), 1000);
+    await until("r1 learns 10.2.2.0/24", 60_000, async () => /10\.2\.2\.0\/24 .*proto bgp/.test((await sh(lab.run(), "r1", "ip route")).stdout), 1000);
+    await until("r2 learns 10.1.1.0/24", 30_000, async () => /10\.1\.1\.0\/24 .*proto bgp/.test((await sh(lab.run(), "r2", "ip route")).stdout), 1000);
+    const ping = await sh(lab.run(), "r1", "ping -c 2 -W 3 -I 10.1.1.1 10.2.2.1");
+    assert.equal(ping.exitCode, 0, ping.all);
+  });
+});
+
+describe("a Kathará VXLAN lab: two hosts joined by a VXLAN overlay", () => {
+  const lab = katharaLab("vxlan");
+
+  it("pings across the overlay, and the underlay carries it as VXLAN (UDP 4789)", async () => {
+    await until("h1 reaches h2 over vxlan100", 30_000, async () => (await sh(lab.run(), "h1", "ping -c 1 -W 2 192.168.100.2")).exitCode === 0, 500);
+    const link = await sh(lab.run(), "h2", "ip -d link show vxlan100");
+    assert.match(link.stdout, /vxlan id 100 remote 10\.0\.0\.1/, link.all);
+    const capture = await sh(lab.run(), "h2", "timeout 5 tcpdump -c 1 -ni eth0 udp port 4789 & sleep 1; ping -c 2 -W 2 192.168.100.1 >/dev/null; wait");
+    assert.match(capture.all, /VXLAN|4789/, capture.all);
+  });
+});
