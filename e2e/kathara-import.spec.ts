@@ -27,12 +27,12 @@ test("import a Kathará lab folder from the labs page: the lab is listed, what d
     await page.getByTestId("import-kathara-folder").setInputFiles(dir);
     const warnings = page.getByTestId("import-warnings");
     await expect(warnings).toContainText(`Imported ${name}`);
-    await expect(warnings).toContainText("pc2[cpus]=2 (lab.conf:4) is not supported and was ignored");
+    await expect(warnings).toContainText("pc2[cpus]=2 (lab.conf:4) is not supported: a UML node has one CPU");
     await expect(page.locator(".banner.error")).toHaveCount(0);
     const row = page.locator(`[data-lab="${name}"]`);
     await expect(row).toContainText("two hosts from Kathara");
     const lab = await getLab(name);
-    expect(lab.lab.nodes?.pc1).toEqual({ role: "router", image: "router", mem: "128M", eth: ["lan"], startup: "ip addr add 10.0.0.1/24 dev eth0\n", files: { "/etc/motd": "hello\n" } });
+    expect(lab.lab.nodes?.pc1).toEqual({ role: "router", image: "kathara", mem: "128M", eth: ["lan"], startup: "ip addr add 10.0.0.1/24 dev eth0\n", files: { "/etc/motd": "hello\n" } });
     await warnings.getByRole("button", { name: "Dismiss" }).click();
     await expect(warnings).toHaveCount(0);
 

@@ -9,7 +9,7 @@ import { resolveLab, type Lab, type RawLab } from "./model/lab";
 import { authed, umlab } from "./test-support";
 
 // The Kathará import and export through the HTTP API and the CLI. No lab is
-// started here: imported nodes use the router image, which other tests boot.
+// started here: imported nodes use the kathara image, which other tests boot.
 
 const FIXTURES = join(import.meta.dirname, "labfile", "fixtures", "kathara");
 
@@ -41,13 +41,13 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
     assert.equal(lab.name, "triangle");
     assert.deepEqual([lab.nodes, lab.switches], [4, 5], "pc_1[bridged]=true: a switch with a gateway");
     assert.deepEqual(lab.lab.nodes["pc-1"], {
-      image: "router",
+      image: "kathara",
       mem: "128M",
       eth: ["lan-1", "bridged"],
       startup: "udhcpc -i eth1 -q -n -t 5 -T 1\nip address add 192.168.0.2/24 dev eth0\nip route add default via 192.168.0.1\n",
     });
     assert.deepEqual(lab.lab.gateways, { internet: { switch: "bridged" } });
-    assert.ok(warnings.includes("r2[cpus]=2 (lab.conf:18) is not supported and was ignored"), warnings.join("\n"));
+    assert.ok(warnings.includes("r2[cpus]=2 (lab.conf:18) is not supported: a UML node has one CPU"), warnings.join("\n"));
 
     res = await importArchive(archive, "file=triangle.tar.gz");
     assert.equal(res.status, 409);
@@ -79,7 +79,7 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
     assert.equal(res.status, 201, await res.clone().text());
     const { lab, warnings } = (await res.json()) as Imported;
     assert.equal(lab.name, "twohosts");
-    assert.deepEqual(lab.lab.nodes.pc2, { role: "router", image: "router", mem: "128M", eth: ["lan"], files: { "/etc/motd": "hello\n" } });
+    assert.deepEqual(lab.lab.nodes.pc2, { role: "router", image: "kathara", mem: "128M", eth: ["lan"], files: { "/etc/motd": "hello\n" } });
     assert.match(warnings.join("\n"), /pc2\[cpus\]=1 \(lab\.conf:3\) is not supported/);
 
     const evil = new FormData();
@@ -110,7 +110,7 @@ describe("server: Kathará labs in and out (HTTP API and CLI)", () => {
     let r = cli("import", join(FIXTURES, "triangle"), "--name", "tri-cli");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /imported Kathará lab tri-cli \(4 nodes, 5 switches\)/);
-    assert.match(r.stderr, /^warning: r2\[cpus\]=2 \(lab\.conf:18\) is not supported and was ignored$/m);
+    assert.match(r.stderr, /^warning: r2\[cpus\]=2 \(lab\.conf:18\) is not supported: a UML node has one CPU$/m);
     r = cli("import", join(FIXTURES, "malformed-line"));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /lab\.conf:3: malformed line/);
