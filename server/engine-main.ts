@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     log(`engine: ${signal}: stopping every running lab`);
     await server.close();
     await local.kernels.cancel();
+    await local.images.cancel();
     await engine.stopAll();
     rmSync(files.socket, { force: true });
     rmSync(files.pid, { force: true });

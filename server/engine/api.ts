@@ -8,6 +8,7 @@ import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { ImageInfo, ImageStatus } from "./build/image-service";
 import type { KernelBuildState, KernelInfo } from "./build/kernel-service";
 import type { CustomKernelRequest } from "./kernel/build";
+import type { ImageRecipe } from "../model/image-recipe";
 import type { ScenarioState } from "./scenario-player";
 import type { NodeState } from "./uml/node-types";
 
@@ -110,6 +111,10 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   kernelsReady(choices: (string | null)[]): Promise<void>;
   imageList(): Promise<{ images: ImageInfo[]; rev: number }>;
   buildImage(name: string): Promise<ImageStatus>;
+  /** Keeps a user's image recipe (engine data) and starts building its image. */
+  addImageRecipe(recipe: ImageRecipe): Promise<ImageStatus>;
+  /** Removes a user's recipe and its images (cancelling its build); not while a running node boots from it. */
+  removeImageRecipe(name: string): Promise<{ removed: string; cancelled: boolean; images: number }>;
   /** Throws (ImageError) unless every image named is built. */
   imagesReady(names: string[]): Promise<void>;
   removeLabFiles(id: string): Promise<void>;

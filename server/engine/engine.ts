@@ -50,6 +50,11 @@ export class Engine extends EventEmitter {
     return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.kernel === kernel).map((n) => `${run.lab.name}/${n.name}`));
   }
 
+  /** The running nodes ("lab/node") booted from this image (a user's recipe must not be removed under them). */
+  imageUsers(image: string): string[] {
+    return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.image === image).map((n) => `${run.lab.name}/${n.name}`));
+  }
+
   /**
    * The run of a lab, created (not started) from its definition when there
    * is none. `id` is the lab's key (its database id); labs run without a

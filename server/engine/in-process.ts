@@ -42,6 +42,7 @@ export class InProcessEngine extends LocalEngine {
   /** Ends every lab and any build. */
   async close(): Promise<void> {
     await this.kernels.cancel();
+    await this.images.cancel();
     await this.engine.stopAll();
     releaseEngineLock(this.lock);
   }

@@ -161,7 +161,7 @@ export class LabRun extends EventEmitter {
 
   /** Throws, before anything changes, when a node definition cannot join this run. */
   assertApplicable(def: Node): void {
-    assertImageKnown(def.image);
+    assertImageKnown(this.nodeContext.root, def.image);
     for (const i of def.interfaces) {
       if (i.switch !== null && !this.switches.has(i.switch))
         throw new LabRunError(`node ${def.name}: eth${i.index} is plugged into "${i.switch}", which lab ${this.current.name} was not started with: restart the lab`);

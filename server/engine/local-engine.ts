@@ -6,6 +6,7 @@ import { ImageService, type ImageInfo, type ImageStatus } from "./build/image-se
 import { KernelService, type KernelBuildState, type KernelInfo } from "./build/kernel-service";
 import { ConsoleScreens } from "./console-screens";
 import type { CustomKernelRequest } from "./kernel/build";
+import type { ImageRecipe } from "../model/image-recipe";
 import { LabScenarios } from "./lab-scenarios";
 import type { ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
@@ -41,7 +42,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     super();
     this.scenarios = new LabScenarios(engine, this);
     this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
-    this.images = new ImageService(engine.root);
+    this.images = new ImageService(engine.root, (i) => Promise.resolve(engine.imageUsers(i)));
     this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
     this.images.on("status", (image: ImageStatus) => engine.commit(BUILDS, { kind: "image-build", image }));
     engine.on("patch", (ev: LiveEvent) => {
@@ -249,6 +250,14 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   buildImage(name: string): Promise<ImageStatus> {
     return Promise.resolve(this.images.build(name));
+  }
+
+  addImageRecipe(recipe: ImageRecipe): Promise<ImageStatus> {
+    return Promise.resolve(this.images.add(recipe));
+  }
+
+  removeImageRecipe(name: string): Promise<{ removed: string; cancelled: boolean; images: number }> {
+    return this.images.remove(name);
   }
 
   imagesReady(names: string[]): Promise<void> {

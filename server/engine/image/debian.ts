@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { hostProgram } from "../host";
 import { imagesDir } from "../paths";
@@ -75,11 +75,25 @@ function guestFiles(root: string): Record<string, string | Buffer> {
 
 const contentOf = (source: string | Buffer) => (typeof source === "string" ? readFileSync(source) : source);
 
+/** umlab's own paths in a Debian image (absolute): a recipe's files must not replace them, or the guest would not boot as umlab expects. */
+export function umlabGuestPaths(root: string): string[] {
+  return Object.keys(guestFiles(root)).map((p) => `/${p}`);
+}
+
+/** A recipe's own files, in a fixed order (the hash must not depend on the order they were given in). */
+const recipeFiles = (recipe: DebianRecipe): [string, string][] => Object.entries(recipe.files ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+
 export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
   const files = guestFiles(root);
   const head = `v${RECIPE_VERSION} ${SIZE}\n${recipe.suite}\n${recipe.packages.join(" ")}\n${EXCLUDED.join(" ")}\n${(recipe.remove ?? []).join(" ")}\n`;
-  const hash = remember(`debian ${recipe.name} ${head}`, Object.values(files).filter((f): f is string => typeof f === "string"), () => {
-    const h = createHash("sha256").update(head);
+  // A recipe's files enter by their digest, in the remembered key too, so changed files are a new image;
+  // a recipe without files keeps the name it had before recipes could have them.
+  const own = recipeFiles(recipe);
+  const digest = own.length ? createHash("sha256").update(JSON.stringify(own)).digest("hex") : null;
+  const inputs = digest ? `${head}files ${digest}\n` : head;
+  const hash = remember(`debian ${recipe.name} ${inputs}`, Object.values(files).filter((f): f is string => typeof f === "string"), () => {
+    const h = createHash("sha256").update(inputs);
     for (const [path, source] of Object.entries(files)) h.update(`${path}\n`).update(contentOf(source));
     return h.digest("hex").slice(0, 12);
   });
@@ -97,7 +111,15 @@ export function debianPlan(root: string, recipe: DebianRecipe): ImagePlan {
 export function debianBuildSteps(plan: ImagePlan, recipe: DebianRecipe, mirror = process.env.UMLAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR): BuildStep[] {
   const img = join(plan.work, "image.img");
   const overlay = join(plan.work, "overlay");
+  const own = recipeFiles(recipe).map(([path]) => `.${path}`);
+  const tar = join(plan.work, "files.tar");
+  // A recipe's files go in as a tarball of the files alone, owned by root: no directory entries, so
+  // the image's own directories (/etc, /tmp, /root) keep their modes and owners.
+  const pack: BuildStep[] = own.length
+    ? [{ label: `packing the recipe's ${own.length} file${own.length > 1 ? "s" : ""}`, argv: ["tar", "--create", `--file=${tar}`, "--owner=0", "--group=0", "--numeric-owner", "--no-recursion", `--directory=${join(plan.work, "files")}`, ...own], cwd: plan.work }]
+    : [];
   return [
+    ...pack,
     {
       label: `installing Debian ${recipe.suite} with ${recipe.packages.length} packages (mmdebstrap)`,
       argv: [
@@ -105,6 +127,8 @@ export function debianBuildSteps(plan: ImagePlan, recipe: DebianRecipe, mirror =
         ...EXCLUDED.map((p) => `--dpkgopt=path-exclude=${p}`),
         `--customize-hook=copy-in ${overlay}/init ${overlay}/etc ${overlay}/usr /`,
         ...(recipe.remove?.length ? [`--customize-hook=rm -f ${recipe.remove.map((p) => `"$1${p}"`).join(" ")}`] : []),
+        // The recipe's own files last, so they win over what its packages installed.
+        ...(own.length ? [`--customize-hook=tar-in ${tar} /`] : []),
         recipe.suite, img, mirror,
       ],
       cwd: plan.work,
@@ -120,7 +144,7 @@ export function debianBuildSteps(plan: ImagePlan, recipe: DebianRecipe, mirror =
  * succeeds: the image appears at once (a rename) or not at all, and the
  * images built before stay usable.
  */
-export async function buildDebianImage(root: string, recipe: DebianRecipe, onProgress: (p: BuildProgress) => void = () => {}): Promise<ImagePlan> {
+export async function buildDebianImage(root: string, recipe: DebianRecipe, onProgress: (p: BuildProgress) => void = () => {}, signal?: AbortSignal): Promise<ImagePlan> {
   const plan = debianPlan(root, recipe);
   if (existsSync(plan.file) && existsSync(plan.meta)) return plan;
   for (const tool of ["mmdebstrap", "genext2fs", "resize2fs", "tune2fs", "e2fsck"]) hostProgram(tool);
@@ -135,7 +159,8 @@ export async function buildDebianImage(root: string, recipe: DebianRecipe, onPro
       const executable = !path.startsWith("etc/") || path.startsWith("etc/init.d/") || path.endsWith(".script");
       chmodSync(target, executable ? 0o755 : 0o644);
     }
-    await runSteps(debianBuildSteps(plan, recipe), { log: plan.log, onProgress });
+    writeRecipeFiles(join(plan.work, "files"), recipe);
+    await runSteps(debianBuildSteps(plan, recipe), { log: plan.log, onProgress, signal });
     const meta: ImageMeta = { name: recipe.name, id: plan.id, suite: recipe.suite, packages: recipe.packages, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000) };
     writeFileSync(join(plan.work, "meta.json"), `${JSON.stringify(meta, null, 2)}\n`);
     renameSync(join(plan.work, "meta.json"), plan.meta);
@@ -143,6 +168,16 @@ export async function buildDebianImage(root: string, recipe: DebianRecipe, onPro
     return plan;
   } finally {
     rmSync(plan.work, { recursive: true, force: true });
+  }
+}
+
+/** A recipe's files, for the tarball that brings them in: a script (#!) executable, the rest readable by all. */
+function writeRecipeFiles(dir: string, recipe: DebianRecipe): void {
+  for (const [path, text] of recipeFiles(recipe)) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    chmodSync(target, text.startsWith("#!") ? 0o755 : 0o644);
   }
 }
 

@@ -1,6 +1,7 @@
 import { busyboxImage } from "./busybox";
 import { builtImages, debianPlan } from "./debian";
-import { debianRecipe, debianRecipes } from "./recipes";
+import { debianRecipe, debianRecipes, type DebianRecipe } from "./recipes";
+import { buildRecipe, userRecipe, userRecipes } from "./user-recipes";
 
 export class ImageError extends Error {
   constructor(message: string) {
@@ -9,13 +10,28 @@ export class ImageError extends Error {
   }
 }
 
-export function imageNames(): string[] {
+/** umlab's own images: no user recipe takes their names. */
+export function builtinImageNames(): string[] {
   return ["busybox", ...debianRecipes.map((r) => r.name)];
 }
 
+/** umlab's images, then the users' recipes. */
+export function imageNames(root: string): string[] {
+  return [...builtinImageNames(), ...userRecipes(root).map((r) => r.name)];
+}
+
+/** The recipe a Debian image is built from: umlab's, or a user's (undefined for busybox and unknown names). */
+export function imageRecipe(root: string, name: string): DebianRecipe | undefined {
+  const builtin = debianRecipe(name);
+  if (builtin) return builtin;
+  const mine = userRecipe(root, name);
+  return mine && buildRecipe(mine);
+}
+
 /** Throws an ImageError for a name no recipe builds. */
-export function assertImageKnown(name: string): void {
-  if (!imageNames().includes(name)) throw new ImageError(`image "${name}" is not available (available: ${imageNames().join(", ")})`);
+export function assertImageKnown(root: string, name: string): void {
+  if (name === "busybox" || imageRecipe(root, name)) return;
+  throw new ImageError(`image "${name}" is not available (available: ${imageNames(root).join(", ")}); an image of your own is a recipe: \`umlab image add ${name} --packages ...\` or the labs page`);
 }
 
 /**
@@ -25,9 +41,9 @@ export function assertImageKnown(name: string): void {
  * or running rebuild never takes a usable image away.
  */
 export function resolveImage(root: string, name: string): string {
-  assertImageKnown(name);
+  assertImageKnown(root, name);
   if (name === "busybox") return busyboxImage(root);
-  const recipe = debianRecipe(name)!;
+  const recipe = imageRecipe(root, name)!;
   const current = debianPlan(root, recipe);
   const built = builtImages(root, name);
   const image = built.find((b) => b.id === current.id) ?? built[0];

@@ -13,6 +13,8 @@ export interface DebianRecipe {
   memoryMiB: number;
   /** Files the packages install that a lab's own must not meet (absolute paths in the guest). */
   remove?: string[];
+  /** Files copied in last (absolute guest path → text): a user recipe's configuration, over the packages' own. */
+  files?: Record<string, string>;
 }
 
 // Debian's frr package ships an integrated /etc/frr/frr.conf: with it in the

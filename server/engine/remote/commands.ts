@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageRecipeSchema } from "../../model/image-recipe";
 import { resolveLab, toRawLab, type Lab } from "../../model/lab";
 import { linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
 
@@ -63,6 +64,8 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   kernelsReady: { args: [plain(z.array(z.string().max(64).nullable()).max(10_000))], answer: trusted() },
   imageList: { args: [], answer: trusted() },
   buildImage: { args: [name], answer: trusted() },
+  addImageRecipe: { args: [plain(imageRecipeSchema)], answer: trusted() },
+  removeImageRecipe: { args: [name], answer: trusted() },
   imagesReady: { args: [names], answer: trusted() },
   removeLabFiles: { args: [id], answer: trusted() },
   pruneNodeFiles: { args: [id, names], answer: trusted() },

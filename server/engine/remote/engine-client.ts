@@ -175,6 +175,8 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   kernelsReady: EngineApi["kernelsReady"] = (...a) => this.call("kernelsReady", a);
   imageList: EngineApi["imageList"] = (...a) => this.call("imageList", a);
   buildImage: EngineApi["buildImage"] = (...a) => this.call("buildImage", a);
+  addImageRecipe: EngineApi["addImageRecipe"] = (...a) => this.call("addImageRecipe", a);
+  removeImageRecipe: EngineApi["removeImageRecipe"] = (...a) => this.call("removeImageRecipe", a);
   imagesReady: EngineApi["imagesReady"] = (...a) => this.call("imagesReady", a);
   removeLabFiles: EngineApi["removeLabFiles"] = (...a) => this.call("removeLabFiles", a);
   pruneNodeFiles: EngineApi["pruneNodeFiles"] = (...a) => this.call("pruneNodeFiles", a);
