@@ -69,7 +69,7 @@ describe("trust boundary: accounts, ownership, browser attacks, quotas (real ser
       ["POST", "/api/labs/x/start"], ["POST", "/api/labs/x/stop"], ["GET", "/api/labs/x/status"], ["GET", "/api/labs/x/export"],
       ["GET", "/api/labs/x/diagram.svg"], ["POST", "/api/labs/x/duplicate"], ["POST", "/api/labs/x/nodes/n1/exec"], ["POST", "/api/labs/x/nodes/n1/mconsole"],
       ["POST", "/api/labs/x/switches/sw1/pause"], ["POST", "/api/labs/x/links/n1/eth0"], ["GET", "/api/labs/x/scenario"], ["POST", "/api/labs/x/scenario/play"],
-      ["POST", "/api/labs/import/kathara"], ["GET", "/api/images"], ["POST", "/api/images/router/build"], ["GET", "/api/kernels"], ["POST", "/api/kernels/build"],
+      ["POST", "/api/labs/import/kathara"], ["GET", "/api/images"], ["POST", "/api/images"], ["DELETE", "/api/images/x"], ["POST", "/api/images/router/build"], ["GET", "/api/kernels"], ["POST", "/api/kernels/build"],
       ["DELETE", "/api/kernels/k1"], ["GET", "/api/health"], ["GET", "/api/me"], ["GET", "/api/tokens"], ["POST", "/api/tokens"], ["DELETE", "/api/tokens/t1"],
       ["GET", "/api/admin/users"], ["POST", "/api/admin/users"], ["PATCH", "/api/admin/users/u1"], ["GET", "/api/admin/quotas"], ["PUT", "/api/admin/quotas"],
     ];

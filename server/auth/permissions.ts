@@ -9,8 +9,10 @@ export type Role = (typeof ROLES)[number];
 export const PRIVILEGES = [
   /** See and control every lab, whoever owns it. */
   "Lab.All",
-  /** Build or rebuild a shared guest image. */
+  /** Build or rebuild a shared guest image; add an image recipe (and remove one's own). */
   "Image.Build",
+  /** Remove any user's image recipe, not only one's own. */
+  "Image.All",
   /** Build the fast kernel or a custom kernel. */
   "Kernel.Build",
   /** Remove any custom kernel, not only one's own. */

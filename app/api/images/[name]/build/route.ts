@@ -7,6 +7,7 @@ export const dynamic = "force-dynamic";
 export const POST = handler<{ name: string }>(async (svc, _req, { name }, who, all) => {
   demand(who, "Image.Build", "building an image");
   const status = await svc.engine.buildImage(name);
-  await all.owners.set("image", name, who.id);
+  // A user recipe stays its author's when someone else rebuilds it.
+  if (!(await all.owners.of("image", name))) await all.owners.set("image", name, who.id);
   return Response.json(status, { status: status.build.state === "building" ? 202 : 200 });
 });
