@@ -56,8 +56,16 @@ usage: umlab [--url URL] COMMAND
                                   lines (CONFIG_X=y|m|n, # CONFIG_X is not set) over it;
                                   nodes boot it with \`kernel: NAME\` (- reads stdin)
   kernel rm NAME                  remove a custom kernel (or cancel its build)
-  image ls                        the guest images (busybox, router, host), size and date
-  image build NAME [--no-wait]    build a Debian image (router, host); waits, showing progress
+  image ls                        the guest images (busybox, router, host, kathara, users'
+                                  recipes), size and date
+  image build NAME [--no-wait]    build a Debian image (router, host, kathara, a recipe's);
+                                  waits, showing progress
+  image add NAME --packages A,B [--suite bookworm|trixie|bullseye] [--memory MIB]
+      [--file GUESTPATH=FILE ...] [--description TEXT] [--no-wait]
+                                  add an image recipe: Debian packages (and files) over the
+                                  host image's tools; builds it, waiting unless --no-wait;
+                                  nodes boot it with \`image: NAME\`
+  image rm NAME                   remove an image recipe and its images (or cancel its build)
 
 The server is UMLAB_URL or --url (default http://localhost:3000). The CLI signs in with
 UMLAB_TOKEN, else the token \`umlab login\` kept, else (a server on this machine) the
