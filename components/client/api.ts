@@ -4,6 +4,7 @@ import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { ScenarioView } from "@/server/api/scenario-service";
 import type { LabStatus } from "@/server/engine/lab-run";
+import type { ImageRecipeInput } from "@/server/model/image-recipe";
 import type { RawLab } from "@/server/model/lab";
 
 /** What the API says when it refuses: a message, and for lab files every problem. */
@@ -68,6 +69,9 @@ export const api = {
   scenarioAction: (ref: string, action: "play" | "stop") => call<ScenarioView>("POST", `${lab(ref)}/scenario/${action}`),
   images: () => call<{ images: ImageInfo[]; rev: number }>("GET", "/api/images"),
   buildImage: (name: string) => call<ImageStatus>("POST", `/api/images/${encodeURIComponent(name)}/build`),
+  /** A user's image recipe: Debian packages (and files) over the host image's tools; its build starts at once. */
+  addImage: (recipe: ImageRecipeInput) => call<ImageStatus>("POST", "/api/images", recipe),
+  removeImage: (name: string) => call<{ removed: string; cancelled: boolean; images: number }>("DELETE", `/api/images/${encodeURIComponent(name)}`),
   kernels: () => call<{ kernels: KernelInfo[]; build: KernelBuildState; rev: number }>("GET", "/api/kernels"),
   /** A custom kernel: umlab's configuration with this fragment merged after it. */
   buildKernel: (name: string, fragment: string) => call<{ build: KernelBuildState }>("POST", "/api/kernels/build", { name, fragment }),

@@ -4,6 +4,7 @@ import type { ImageInfo } from "@/server/engine/build/image-service";
 import { useMe } from "../client/account";
 import { api } from "../client/api";
 import { useImages } from "../client/images";
+import { ImageRecipeForm } from "./ImageRecipeForm";
 
 function stateOf(i: ImageInfo): string {
   const b = i.build;
@@ -15,15 +16,28 @@ function stateOf(i: ImageInfo): string {
 
 const mib = (bytes: number | null) => (bytes === null ? "—" : `${Math.round(bytes / 2 ** 20)} MiB`);
 
-/** The labs page's images: what nodes can boot, how big, since when, and their builds. */
+/** What a user recipe holds, for the row's tooltip. */
+const recipeOf = (i: ImageInfo) => [`Debian ${i.suite}`, `packages: ${i.packages.join(", ")}`, ...(i.files.length ? [`files: ${i.files.join(", ")}`] : []), `memory: ${i.memoryMiB}M`].join("\n");
+
+/**
+ * The labs page's images: what nodes can boot, how big, since when, and
+ * their builds; users' recipes among them, added and removed here by those
+ * who may build images.
+ */
 export function ImageList() {
   const images = useImages();
   const mayBuild = !!useMe()?.privileges.includes("Image.Build");
   const [error, setError] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
   if (!images) return null;
   const build = (name: string) => {
     setError(null);
     api.buildImage(name).catch((e: Error) => setError(e.message));
+  };
+  const remove = (name: string) => {
+    setError(null);
+    setRemoving(null);
+    api.removeImage(name).catch((e: Error) => setError(e.message));
   };
   return (
     <section className="images" aria-label="Images">
@@ -42,17 +56,25 @@ export function ImageList() {
         <tbody>
           {images.map((i) => (
             <tr key={i.name} data-testid={`image-${i.name}`}>
-              <td>{i.name}</td>
+              <td>
+                {i.name}
+                {i.custom && <small className="custom"> custom</small>}
+              </td>
               <td className={i.build.state === "failed" ? "error" : undefined} title={i.build.error ?? undefined}>
                 {stateOf(i)}
               </td>
               <td>{mib(i.bytes)}</td>
               <td>{i.builtAt ? new Date(i.builtAt).toLocaleString() : "—"}</td>
-              <td>{i.description}</td>
+              <td title={i.custom ? recipeOf(i) : undefined}>{i.description}</td>
               <td>
                 {mayBuild && i.name !== "busybox" && (!i.current || i.build.state === "failed") && (
                   <button type="button" disabled={i.build.state === "building"} onClick={() => build(i.name)}>
                     {i.ready ? "Rebuild" : "Build"}
+                  </button>
+                )}
+                {mayBuild && i.custom && (
+                  <button type="button" className="danger" onClick={() => setRemoving(i.name)}>
+                    Remove
                   </button>
                 )}
               </td>
@@ -64,6 +86,23 @@ export function ImageList() {
         <pre className="error build-error">{images.filter((i) => i.build.state === "failed").map((i) => `${i.name}: ${i.build.error}`).join("\n\n")}</pre>
       )}
       {error && <p className="error">{error}</p>}
+      {mayBuild && <ImageRecipeForm />}
+      {removing && (
+        <div className="modal" role="dialog" aria-label={`Remove image ${removing}`}>
+          <div className="modal-box">
+            <h2>Remove image {removing}?</h2>
+            <p>Its recipe and every build of it are removed (a build running is cancelled). A node whose disk was made over it starts again only once wiped and given another image.</p>
+            <div className="actions">
+              <button type="button" onClick={() => setRemoving(null)}>
+                Cancel
+              </button>
+              <button type="button" className="danger" onClick={() => remove(removing)}>
+                Remove
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
     </section>
   );
 }
