@@ -72,7 +72,7 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
       case "image": {
         if (single.get("image") !== o) break;
         const repo = imageRepo(o.value);
-        if (!LIKE_KATHARA.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the kathara image (like kathara/base: Debian with FRR, apache2, bind9 and network tools)`);
+        if (!LIKE_KATHARA.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the kathara image (like kathara/base: Debian with FRR, apache2, bind9 and network tools); if it needs more, add an image recipe with the packages it needs (\`umlab image add NAME --packages ...\`, or the labs page) and set ${k}'s image to it`);
         break;
       }
       case "mem": {
