@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { request, umlab, until } from "./test-support";
 
 const ROOT = join(import.meta.dirname, "..");
+/** The project's images, which test servers share (scripts/lab-server.ts). */
+const IMAGES = process.env.UMLAB_IMAGES ?? join(ROOT, ".umlab", "images");
 const NAME = "recipetest";
 const NOTE = "made by umlab's image recipe test\n";
 const LAB = `umlab: 1
@@ -34,6 +36,8 @@ describe("a user's image recipe: built, booted by a node with `image: NAME`, its
   };
 
   before(async () => {
+    // An image a run that was killed left behind would be taken as built: this test builds from scratch.
+    if (existsSync(IMAGES)) for (const f of readdirSync(IMAGES)) if (new RegExp(`^(\\.build-)?${NAME}-[0-9a-f]{12}`).test(f)) rmSync(join(IMAGES, f), { recursive: true, force: true });
     server = await startLabServer({ samples: false, name: "recipe" });
     url = server.url;
   });
@@ -74,7 +78,7 @@ describe("a user's image recipe: built, booted by a node with `image: NAME`, its
     assert.equal(r.stdout.trim(), "42");
     r = await exec("cat /etc/umlab-recipe-note; stat -c '%U %a' /etc/umlab-recipe-note /usr/local/bin/recipe-hello /root/.recipe-note /root");
     assert.equal(r.stdout, `${NOTE}root 644\nroot 755\nroot 644\nroot 700\n`, "the files as given, root's; the image's own folders as they were");
-    r = await exec("recipe-hello");
+    r = await exec("/usr/local/bin/recipe-hello");
     assert.equal(r.stdout, "hello from the recipe\n", r.stderr);
     r = await exec("ip -V && command -v tcpdump");
     assert.equal(r.exitCode, 0, r.stderr);
@@ -88,8 +92,7 @@ describe("a user's image recipe: built, booted by a node with `image: NAME`, its
     res = await send("DELETE", `/api/images/${NAME}`);
     assert.equal(res.status, 200, await res.clone().text());
     assert.deepEqual(((await res.json()) as { images: number }).images, 1);
-    const images = process.env.UMLAB_IMAGES ?? join(ROOT, ".umlab", "images");
-    assert.deepEqual(readdirSync(images).filter((f) => f.startsWith(`${NAME}-`) || f.startsWith(`.build-${NAME}-`)), []);
+    assert.deepEqual(readdirSync(IMAGES).filter((f) => f.startsWith(`${NAME}-`) || f.startsWith(`.build-${NAME}-`)), []);
     res = await send("POST", "/api/labs/recipelab/start");
     assert.equal(res.status, 422);
     assert.match(((await res.json()) as { error: string }).error, new RegExp(`image "${NAME}" is not available`));
