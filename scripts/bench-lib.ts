@@ -23,7 +23,9 @@ export function chainLab(name: string, n: number, mem?: string, perSwitch = 10, 
   return resolveLab({ name, nodes, switches, ...(kernel ? { kernel } : {}) });
 }
 
-const hasPrompt = (text: string, node: string) => new RegExp(`${node}:[^\\n]*# $`).test(stripTerminalEscapes(text).trimEnd() + " ");
+// A prompt line anywhere, not only at the end: a kernel message printed after the prompt (a link
+// coming up) left the last line without it, no more output came, and the bench waited out its timeout.
+const hasPrompt = (text: string, node: string) => new RegExp(`(^|\\n)${node}:[^\\n]*# `).test(stripTerminalEscapes(text).trimEnd() + " ");
 
 /**
  * Resolves when every node of the lab shows its shell prompt. Checked on
@@ -39,7 +41,6 @@ export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promis
       const node = run.nodes.get(name);
       if (!node) return;
       if (hasPrompt(node.console.text(), name)) prompted.add(name);
-      else prompted.delete(name);
       if (prompted.size === run.nodes.size) finish(null);
     };
     const onConsole = (l: string, name: string) => {
@@ -50,7 +51,11 @@ export function waitPrompts(engine: Engine, lab: Lab, timeoutMs: number): Promis
       const crashed = [...run.nodes.values()].filter((n) => n.state === "crashed" || n.state === "halted");
       if (crashed.length) finish(new Error(`${crashed.length} nodes failed: ${crashed[0].reason}`));
     };
-    const timer = setTimeout(() => finish(new Error(`not all prompts within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => {
+      const missing = [...run.nodes.values()].filter((n) => !prompted.has(n.name));
+      const tail = missing[0] ? `; ${missing[0].name} (${missing[0].state}) last printed: ${JSON.stringify(stripTerminalEscapes(missing[0].console.text()).slice(-300))}` : "";
+      finish(new Error(`not all prompts within ${timeoutMs} ms: ${missing.length} of ${run.nodes.size} without one${tail}`));
+    }, timeoutMs);
     const finish = (e: Error | null) => {
       clearTimeout(timer);
       engine.off("console", onConsole);
