@@ -69,9 +69,11 @@ describe("a Kathará DNS lab: root, TLD and authoritative servers (named, bind, 
       return got.stdout.trim() === "10.0.0.80" ? got : null;
     });
     assert.equal(r.value.stdout.trim(), "10.0.0.80");
-    // Each server answers for its own zone only (no recursion on them).
-    const ns = await sh(lab.run(), "client", "dig +short @10.0.0.2 NS example.org");
-    assert.match(ns.stdout, /dns\.example\.org\./, ns.all);
+    // The TLD server refers example.org to its own server and recurses for no one.
+    const referral = await sh(lab.run(), "client", "dig +norecurse @10.0.0.2 www.example.org");
+    assert.match(referral.stdout, /AUTHORITY SECTION:\nexample\.org\.\s+\d+\s+IN\s+NS\s+dns\.example\.org\./, referral.all);
+    const refused = await sh(lab.run(), "client", "dig @10.0.0.2 www.debian.org");
+    assert.doesNotMatch(refused.stdout, /ANSWER SECTION/, refused.all);
   });
 });
 

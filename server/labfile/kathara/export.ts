@@ -24,7 +24,7 @@ const metaValue = (s: string) => s.replace(/["']/g, "").replace(/[\s=]+/g, " ").
  * A node whose last interface is on a gateway's switch is bridged
  * (`bridged=true`, that interface and the DHCP line that starts its startup
  * left out: kathara/bridged.ts).
- * The router image becomes kathara/frr, every other image kathara/base; a host
+ * The router and kathara images become kathara/frr, every other kathara/base; a host
  * gets `sysctl net.ipv4.ip_forward=0` (Kathará forwards in every device).
  * Shared files outside /shared/ are copied into every node's folder, since
  * Kathará's shared/ folder appears in devices as /shared only.
@@ -56,7 +56,8 @@ export function exportKathara(lab: Lab): Record<string, string> {
     const bridge = bridgedInterface(n, bridged);
     for (const i of n.interfaces) if (i.index !== bridge) conf.push(`${k}[${i.index}]="${i.switch === null ? `${UNPLUGGED_DOMAIN_PREFIX}${k}_${i.index}` : katharaName(i.switch)}"`);
     if (bridge !== null) conf.push(`${k}[bridged]="true"`);
-    conf.push(`${k}[image]="${n.image === ROUTER_IMAGE ? "kathara/frr" : "kathara/base"}"`);
+    // kathara/frr is kathara/base with FRR: the one that has all the kathara image has.
+    conf.push(`${k}[image]="${n.image === ROUTER_IMAGE || n.image === KATHARA_IMAGE ? "kathara/frr" : "kathara/base"}"`);
     if (n.memoryMiB !== DEFAULT_DEVICE_MIB) conf.push(`${k}[mem]="${n.memoryMiB}m"`);
     if (n.role === "host") conf.push(`${k}[sysctl]="net.ipv4.ip_forward=0"`);
     const startup = bridge === null ? n.startup : withoutDhcpLine(n.startup, bridge);
