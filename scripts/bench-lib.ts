@@ -25,7 +25,8 @@ export function chainLab(name: string, n: number, mem?: string, perSwitch = 10, 
 
 // A prompt line anywhere, not only at the end: a kernel message printed after the prompt (a link
 // coming up) left the last line without it, no more output came, and the bench waited out its timeout.
-const hasPrompt = (text: string, node: string) => new RegExp(`(^|\\n)${node}:[^\\n]*# `).test(stripTerminalEscapes(text).trimEnd() + " ");
+// busybox's "pc1:/# ", Debian bash's "root@pc1:/# ".
+const hasPrompt = (text: string, node: string) => new RegExp(`(^|\\n)([\\w-]+@)?${node}:[^\\n]*# `).test(stripTerminalEscapes(text).trimEnd() + " ");
 
 /**
  * Resolves when every node of the lab shows its shell prompt. Checked on
