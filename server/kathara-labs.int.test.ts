@@ -128,3 +128,20 @@ describe("a Kathará VXLAN lab: two hosts joined by a VXLAN overlay", () => {
     assert.match(capture.all, /VXLAN|4789/, capture.all);
   });
 });
+
+describe("a Kathará lab with a VLAN-aware bridge in a device, IPv6 hosts and tc", () => {
+  const lab = katharaLab("bridge-vlan");
+
+  it("bridges hosts of one VLAN over IPv6 and keeps the other VLAN apart; netem delays h1's link", async () => {
+    const r = await until("h1 reaches h2 over IPv6 through br's VLAN 10", 30_000, async () => {
+      const got = await sh(lab.run(), "h1", "ping -6 -c 2 -W 3 2001:db8::2");
+      return got.exitCode === 0 ? got : null;
+    }, 500);
+    const rtts = [...r.value.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+    assert.ok(rtts.length > 0 && rtts.every((t) => t >= 100), `netem's 100 ms on every round trip: ${r.value.stdout}`);
+    const apart = await sh(lab.run(), "h1", "ping -6 -c 2 -W 2 2001:db8::3");
+    assert.notEqual(apart.exitCode, 0, `h3 is in VLAN 20: ${apart.all}`);
+    const vlans = await sh(lab.run(), "br", "bridge vlan show");
+    assert.match(vlans.stdout, /eth2(\s+1 Egress Untagged)?\s+20 PVID Egress Untagged/, vlans.all);
+  });
+});
