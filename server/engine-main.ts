@@ -8,6 +8,7 @@ import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { installCrashGuard } from "./crash-guard";
 import { Engine } from "./engine/engine";
 import { LocalEngine } from "./engine/local-engine";
+import { beginServing, endServing } from "./engine/serving";
 import { dataRoot } from "./engine/paths";
 import { engineFiles, engineSecret } from "./engine/remote/engine-files";
 import { engineAnswers, releaseEngineLock, takeEngineLock } from "./engine/remote/engine-lock";
@@ -31,14 +32,8 @@ async function main(): Promise<void> {
   const secret = engineSecret(root);
   const engine = new Engine(root);
   installCrashGuard((lab, reason) => engine.fail(lab, reason));
-  // What a previous engine left running, it left by dying: ended, and each of those labs says so.
-  const reaped = await engine.reapLeftovers();
-  if (reaped.length) log(`engine: ended what an engine before this one left running in labs ${reaped.join(", ")}`);
   const local = new LocalEngine(engine);
-  // Nothing waits for the fast kernel or the Debian images: they build in the background
-  // (UMLAB_KERNEL_BUILD=0 / UMLAB_IMAGE_BUILD=0 leave them to `umlab kernel build` / `umlab image build`).
-  if (process.env.UMLAB_KERNEL_BUILD !== "0") local.kernels.start();
-  if (process.env.UMLAB_IMAGE_BUILD !== "0") void local.images.buildMissing();
+  await beginServing(local, (line) => log(`engine: ${line}`));
   engine.on("patch", (ev: { lab: string; patch: { kind: string; node?: { name: string; state: string; reason: string | null } } }) => {
     if (ev.patch.kind === "node" && ev.patch.node?.state === "crashed") log(`engine: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
   });
@@ -62,9 +57,7 @@ async function main(): Promise<void> {
     closing = true;
     log(`engine: ${signal}: stopping every running lab`);
     await server.close();
-    await local.kernels.cancel();
-    await local.images.cancel();
-    await engine.stopAll();
+    await endServing(local);
     rmSync(files.socket, { force: true });
     rmSync(files.pid, { force: true });
     releaseEngineLock(files.lock);

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Lab } from "../model/lab";
+import type { Lab, Node } from "../model/lab";
 import { NodeDisk } from "./disk/node-disk";
 import { KeyedLock } from "./lab-lock";
 import { inLab } from "./lab-context";
@@ -47,12 +47,16 @@ export class Engine extends EventEmitter {
 
   /** The running nodes ("lab/node") that chose this kernel (a custom kernel must not be removed under them). */
   kernelUsers(kernel: string): string[] {
-    return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.kernel === kernel).map((n) => `${run.lab.name}/${n.name}`));
+    return this.upNodesWhere((n) => n.kernel === kernel);
   }
 
   /** The running nodes ("lab/node") booted from this image (a user's recipe must not be removed under them). */
   imageUsers(image: string): string[] {
-    return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && n.node.image === image).map((n) => `${run.lab.name}/${n.name}`));
+    return this.upNodesWhere((n) => n.image === image);
+  }
+
+  private upNodesWhere(test: (def: Node) => boolean): string[] {
+    return [...this.runs.values()].flatMap((run) => [...run.nodes.values()].filter((n) => n.isUp && test(n.node)).map((n) => `${run.lab.name}/${n.name}`));
   }
 
   /**

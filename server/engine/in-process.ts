@@ -1,5 +1,6 @@
 import { Engine } from "./engine";
 import { LocalEngine } from "./local-engine";
+import { beginServing, endServing } from "./serving";
 import { engineFiles } from "./remote/engine-files";
 import { engineAnswers, releaseEngineLock, takeEngineLock } from "./remote/engine-lock";
 
@@ -24,12 +25,8 @@ export class InProcessEngine extends LocalEngine {
       releaseEngineLock(files.lock);
       throw new Error(`an engine runs for ${root} already: UMLAB_ENGINE=inprocess needs it stopped (npm run engine:stop)`);
     }
-    const engine = new Engine(root);
-    const reaped = await engine.reapLeftovers();
-    if (reaped.length) log(`umlab: ended what an engine before this one left running in labs ${reaped.join(", ")}`);
-    const local = new InProcessEngine(engine, files.lock);
-    if (process.env.UMLAB_KERNEL_BUILD !== "0") local.kernels.start();
-    if (process.env.UMLAB_IMAGE_BUILD !== "0") void local.images.buildMissing();
+    const local = new InProcessEngine(new Engine(root), files.lock);
+    await beginServing(local, (line) => log(`umlab: ${line}`));
     log(`umlab: the engine runs in this process (UMLAB_ENGINE=inprocess): its labs end with it`);
     return local;
   }
@@ -41,9 +38,7 @@ export class InProcessEngine extends LocalEngine {
 
   /** Ends every lab and any build. */
   async close(): Promise<void> {
-    await this.kernels.cancel();
-    await this.images.cancel();
-    await this.engine.stopAll();
+    await endServing(this);
     releaseEngineLock(this.lock);
   }
 }
