@@ -12,6 +12,7 @@ import type { ScenarioState } from "./scenario-player";
 import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import { BUILDS, type LiveEvent } from "./live";
+import { ConsoleBatcher } from "./console-batch";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { UmlNode } from "./uml/uml-node";
@@ -45,20 +46,23 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     this.images = new ImageService(engine.root, (i) => Promise.resolve(engine.imageUsers(i)));
     this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
     this.images.on("status", (image: ImageStatus) => engine.commit(BUILDS, { kind: "image-build", image }));
-    engine.on("patch", (ev: LiveEvent) => {
-      if (ev.patch.kind === "lab" && !ev.patch.state.running) {
-        this.screens.dropLab(ev.lab);
-        this.scenarios.stop(ev.lab);
-      }
-      this.emit("patch", ev);
-    });
-    engine.on("console", (id: string, node: string, data: string) => {
+    // Numbered and read by the screens in the pieces the batcher gives: a screen and its seq stay in step.
+    const batcher = new ConsoleBatcher((id, node, data) => {
       const k = `${id}\n${node}`;
       const seq = (this.seqs.get(k) ?? 0) + 1;
       this.seqs.set(k, seq);
       this.screens.write(id, node, data);
       this.emit("console", id, node, data, seq);
     });
+    engine.on("patch", (ev: LiveEvent) => {
+      if (ev.patch.kind === "lab" && !ev.patch.state.running) {
+        batcher.flushLab(ev.lab);
+        this.screens.dropLab(ev.lab);
+        this.scenarios.stop(ev.lab);
+      }
+      this.emit("patch", ev);
+    });
+    engine.on("console", (id: string, node: string, data: string) => batcher.push(id, node, data));
   }
 
   private state(id: string, lab: Lab): LabStatus {

@@ -2,6 +2,9 @@ import { createWriteStream, openSync, renameSync, statSync, type WriteStream } f
 
 /** Each file of a console log holds at most this much; with the one before it, a node keeps twice that. */
 export const CONSOLE_LOG_MAX = 2 * 1024 * 1024;
+/** Output is gathered this long (or up to FLUSH_BYTES) before it is written: one write per line was a flood's second cost. */
+const FLUSH_MS = 100;
+const FLUSH_BYTES = 64 * 1024;
 
 /**
  * A node's console output on disk, kept within a cap: console.log, and once
@@ -18,6 +21,9 @@ export class ConsoleLog {
   /** Bytes written but not yet on disk, over this stream and those rotated away. */
   private pending = 0;
   private closed = false;
+  private held: string[] = [];
+  private heldBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly path: string,
@@ -52,6 +58,23 @@ export class ConsoleLog {
   private put(stream: WriteStream, data: string, bytes: number): void {
     this.pending += bytes;
     this.size += bytes;
+    this.held.push(data);
+    this.heldBytes += bytes;
+    if (this.heldBytes >= FLUSH_BYTES) this.flush(stream);
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.stream && this.flush(this.stream), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  private flush(stream: WriteStream): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.heldBytes) return;
+    const bytes = this.heldBytes;
+    const data = this.held.join("");
+    this.held = [];
+    this.heldBytes = 0;
     stream.write(data, () => {
       this.pending -= bytes;
     });
@@ -59,6 +82,7 @@ export class ConsoleLog {
 
   close(): void {
     this.closed = true;
+    if (this.stream) this.flush(this.stream);
     this.stream?.end();
     this.stream = null;
   }
@@ -83,6 +107,7 @@ export class ConsoleLog {
 
   private rotate(): void {
     // Bytes still queued reach the renamed file: the descriptor follows it.
+    if (this.stream) this.flush(this.stream);
     this.stream?.end();
     this.stream = null;
     try {
