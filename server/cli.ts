@@ -9,6 +9,7 @@ import { exportKathara, importKathara } from "./cli/kathara";
 import { kernelCommand } from "./cli/kernel";
 import { LINK_USAGE, linkCommand } from "./cli/link";
 import { scenarioCommand } from "./cli/scenario";
+import { resetCommand, SNAPSHOT_USAGE, snapshotCommand } from "./cli/snapshot";
 import { printStatus, table } from "./cli/status";
 
 const USAGE = `umlab — virtual network labs on User Mode Linux
@@ -31,7 +32,8 @@ usage: umlab [--url URL] COMMAND
   export LAB --kathara [-o FILE|DIR]
                                   the lab as a Kathará lab: LAB.tar.gz, FILE (.tar.gz or
                                   .zip), or the lab folder written into a new DIR
-  cp LAB NEW-NAME                 copy a lab's definition (not its disks) under a new name
+  cp LAB NEW-NAME [--disks]       copy a lab's definition under a new name; --disks: its disks
+                                  as they are now too (running guests frozen for the copy)
   diagram LAB [-o FILE]           print the lab's topology as an SVG picture
   node LAB NODE start|stop|restart|wipe|crash
   mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
@@ -48,7 +50,8 @@ usage: umlab [--url URL] COMMAND
                                   play was stopped
   scenario LAB stop               cancel the steps of a play still pending
   scenario LAB log                what the last play did, and when
-  rm LAB                          delete a stopped lab and its disks
+${SNAPSHOT_USAGE}
+  rm LAB                          delete a stopped lab, its disks and its snapshots
   kernel ls                       the kernels nodes can boot (fast, debian, custom ones)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
   kernel build NAME --fragment FILE [--no-wait]
@@ -224,10 +227,18 @@ async function main(argv: string[]): Promise<number> {
     }
     case "cp": {
       need(rest, 2, "LAB NEW-NAME");
-      const lab = await api<LabDetail>("POST", `/api/labs/${enc(rest[0])}/duplicate`, { name: rest[1] });
-      console.log(`copied lab ${rest[0]} to ${lab.name}`);
+      const disks = rest.includes("--disks");
+      const lab = await api<LabDetail & { disks?: string[] }>("POST", `/api/labs/${enc(rest[0])}/duplicate`, { name: rest[1], ...(disks ? { disks } : {}) });
+      const copied = lab.disks?.length ? `, with the disks of ${lab.disks.join(", ")}` : disks ? " (no node had a disk yet)" : "";
+      console.log(`copied lab ${rest[0]} to ${lab.name}${copied}`);
       return 0;
     }
+    case "snapshot":
+      need(rest, 1, "LAB");
+      return local(snapshotCommand(rest, request));
+    case "reset":
+      need(rest, 1, "LAB");
+      return local(resetCommand(rest, request));
     case "diagram": {
       need(rest, 1, "LAB");
       const svg = await api<string>("GET", `/api/labs/${enc(rest[0])}/diagram.svg`);

@@ -3,6 +3,8 @@ import type { ImageInfo, ImageStatus } from "@/server/engine/build/image-service
 import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-service";
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { ScenarioView } from "@/server/api/scenario-service";
+import type { SnapshotList } from "@/server/api/snapshot-service";
+import type { SnapshotInfo } from "@/server/engine/disk/snapshots";
 import type { LabStatus } from "@/server/engine/lab-run";
 import type { ImageRecipeInput } from "@/server/model/image-recipe";
 import type { RawLab } from "@/server/model/lab";
@@ -55,6 +57,11 @@ export const api = {
   save: (ref: string, raw: RawLab) => call<LabDetail>("PUT", lab(ref), { lab: raw }),
   duplicate: (ref: string, name: string) => call<LabDetail>("POST", `${lab(ref)}/duplicate`, { name }),
   remove: (ref: string) => call<{ ok: true }>("DELETE", lab(ref)),
+  snapshots: (ref: string) => call<SnapshotList>("GET", `${lab(ref)}/snapshots`),
+  takeSnapshot: (ref: string, name: string, node: string | null) => call<SnapshotInfo>("POST", `${lab(ref)}/snapshots`, { name, node }),
+  rollback: (ref: string, snapshot: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}/rollback`, { node }),
+  removeSnapshot: (ref: string, snapshot: string) => call<SnapshotInfo>("DELETE", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}`),
+  reset: (ref: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/reset`, { node }),
   start: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/start`),
   stop: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/stop`),
   nodeAction: (ref: string, node: string, action: "start" | "stop" | "restart" | "wipe" | "crash") =>

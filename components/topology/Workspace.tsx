@@ -21,6 +21,7 @@ import { isLabStatus, menuItems, type Act } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
+import { SnapshotPanel } from "./Snapshots";
 import { useTopology } from "./store";
 
 const SAVE_DELAY_MS = 300;
@@ -32,6 +33,7 @@ export function Workspace({ labId }: { labId: string }) {
   const [menu, setMenu] = useState<ContextTarget | null>(null);
   const [impairing, setImpairing] = useState<{ wire: string; title: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [snapshotsOpen, setSnapshotsOpen] = useState(false);
   const t = useTopology();
   const name = detail?.name ?? "";
 
@@ -105,6 +107,15 @@ export function Workspace({ labId }: { labId: string }) {
     );
     return saving.current;
   }, [detail]);
+  // The saved lab again (a rollback brought back an older definition): the canvas starts over from it.
+  const reload = useCallback(async () => {
+    const d = await api.get(labId);
+    savedRevision.current = 0;
+    setDetail(d);
+    useTopology.getState().load(toDoc(d.lab));
+    useTopology.getState().setStatus(d.status);
+    useTopology.getState().setChanges(d.changes);
+  }, [labId]);
   useEffect(() => {
     if (!revision || !detail) return;
     useTopology.getState().setSave("saving");
@@ -192,6 +203,9 @@ export function Workspace({ labId }: { labId: string }) {
           Stop
         </button>
         <ScenarioButton labId={detail.id} busy={!!busy} act={act} />
+        <button type="button" aria-pressed={snapshotsOpen} title="Snapshots of the lab's disks and topology: take, roll back, reset" onClick={() => setSnapshotsOpen((o) => !o)}>
+          Snapshots
+        </button>
         <span className="sep" />
         <button type="button" title="Undo (Ctrl+Z)" disabled={!t.past.length} onClick={t.undo}>
           Undo
@@ -241,6 +255,7 @@ export function Workspace({ labId }: { labId: string }) {
             <Canvas onContext={setMenu} onOpenConsole={openConsole} />
           </ReactFlowProvider>
           <ScenarioLog />
+          {snapshotsOpen && <SnapshotPanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSnapshotsOpen(false)} reload={reload} />}
         </div>
         <Inspector />
       </div>

@@ -124,6 +124,11 @@ export class LabService {
     return this.create(who, { ...s.lab, name });
   }
 
+  /** Saves a definition a snapshot kept (snapshot-service.ts): the lab is as it was then. */
+  async restoreDefinition(who: Principal, ref: string, lab: Lab): Promise<LabDetail> {
+    return this.replace(await this.mine(who, ref), lab);
+  }
+
   /** The topology as a standalone SVG picture. */
   async diagram(who: Principal, ref: string): Promise<{ name: string; svg: string }> {
     const s = await this.mine(who, ref);

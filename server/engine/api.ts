@@ -11,6 +11,7 @@ import type { CustomKernelRequest } from "./kernel/build";
 import type { ImageRecipe } from "../model/image-recipe";
 import type { ScenarioState } from "./scenario-player";
 import type { NodeState } from "./uml/node-types";
+import type { SnapshotInfo } from "./disk/snapshots";
 
 export const nodeActionSchema = z.enum(["start", "stop", "restart", "wipe", "crash"]);
 export type NodeAction = z.infer<typeof nodeActionSchema>;
@@ -121,4 +122,13 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   /** Deletes the disks of nodes not in `keep` and not up: a node deleted from its lab, so a later one of that name starts clean. */
   pruneNodeFiles(id: string, keep: string[]): Promise<string[]>;
   rekeyLabFiles(from: string, to: string): Promise<boolean>;
+  /** A lab's snapshots (lab-disks.ts), oldest first. */
+  snapshots(id: string): Promise<SnapshotInfo[]>;
+  /** Copies the disks of the lab (or of `node`) with its definition; running guests are frozen for the copy. */
+  takeSnapshot(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo>;
+  /** Puts a snapshot's disks back (all, or `node`'s), which must be stopped; answers the definition it was taken with. */
+  restoreSnapshot(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }>;
+  removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo>;
+  /** Copies the disks of `nodes` from a lab to another, not running; answers the nodes that had one. */
+  copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]>;
 }

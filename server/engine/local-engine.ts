@@ -13,6 +13,8 @@ import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import { BUILDS, type LiveEvent } from "./live";
 import { ConsoleBatcher } from "./console-batch";
+import type { SnapshotInfo } from "./disk/snapshots";
+import { LabDisks } from "./lab-disks";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { UmlNode } from "./uml/uml-node";
@@ -281,6 +283,30 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   rekeyLabFiles(from: string, to: string): Promise<boolean> {
     return Promise.resolve(this.engine.rekeyLabFiles(from, to));
+  }
+
+  private get disks(): LabDisks {
+    return new LabDisks(this.engine);
+  }
+
+  snapshots(id: string): Promise<SnapshotInfo[]> {
+    return Promise.resolve(this.disks.list(id));
+  }
+
+  takeSnapshot(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo> {
+    return this.disks.take(id, lab, name, node);
+  }
+
+  restoreSnapshot(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
+    return this.disks.restore(id, snapshot, node);
+  }
+
+  removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo> {
+    return this.disks.remove(id, snapshot);
+  }
+
+  copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]> {
+    return this.disks.copy(from, to, nodes);
   }
 
   /** The run of a lab that is up, or a conflict saying it is not running. */

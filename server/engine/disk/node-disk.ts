@@ -22,7 +22,8 @@ export class NodeDisk {
     return join(this.disksDir, `${this.node}.cow`);
   }
 
-  private get record(): string {
+  /** The record of the image under the COW. */
+  get record(): string {
     return join(this.disksDir, `${this.node}.backing`);
   }
 

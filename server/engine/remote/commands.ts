@@ -26,6 +26,8 @@ const text = plain(z.string().max(1024 * 1024));
 const int = plain(z.number().int().min(0).max(100_000));
 const bool = plain(z.boolean());
 const names = plain(z.array(z.string().max(64)).max(10_000));
+const maybeName = plain(z.string().min(1).max(64).nullable());
+const snapshotId = plain(z.string().max(64));
 
 type Methods = Exclude<keyof EngineApi, "on" | "off">;
 /** A codec for each argument (a mapped type over a type parameter keeps the tuple). */
@@ -70,6 +72,11 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   removeLabFiles: { args: [id], answer: trusted() },
   pruneNodeFiles: { args: [id, names], answer: trusted() },
   rekeyLabFiles: { args: [plain(z.string().max(64)), id], answer: trusted() },
+  snapshots: { args: [id], answer: trusted() },
+  takeSnapshot: { args: [id, lab, plain(z.string().max(200)), maybeName], answer: trusted() },
+  restoreSnapshot: { args: [id, snapshotId, maybeName], answer: trusted() },
+  removeSnapshot: { args: [id, snapshotId], answer: trusted() },
+  copyLabDisks: { args: [id, id, names], answer: trusted() },
 };
 
 export const isCommand = (cmd: string): cmd is Methods => Object.hasOwn(COMMANDS, cmd);

@@ -181,4 +181,9 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   removeLabFiles: EngineApi["removeLabFiles"] = (...a) => this.call("removeLabFiles", a);
   pruneNodeFiles: EngineApi["pruneNodeFiles"] = (...a) => this.call("pruneNodeFiles", a);
   rekeyLabFiles: EngineApi["rekeyLabFiles"] = (...a) => this.call("rekeyLabFiles", a);
+  snapshots: EngineApi["snapshots"] = (...a) => this.call("snapshots", a);
+  takeSnapshot: EngineApi["takeSnapshot"] = (...a) => this.call("takeSnapshot", a);
+  restoreSnapshot: EngineApi["restoreSnapshot"] = (...a) => this.call("restoreSnapshot", a);
+  removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.call("removeSnapshot", a);
+  copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.call("copyLabDisks", a);
 }

@@ -1,0 +1,190 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import type { LabPaths } from "../paths";
+import { NodeDisk } from "./node-disk";
+
+/** A snapshot as it is listed: what it holds and what it costs on disk. */
+export interface SnapshotInfo {
+  id: string;
+  name: string;
+  /** The one node it holds; null for the whole lab. */
+  node: string | null;
+  createdAt: string;
+  /** The nodes it holds a disk of (a node without a disk then is restored to a clean one). */
+  disks: string[];
+  /** Blocks its files take; apparentBytes: what their sizes add up to (a COW is sparse). */
+  diskBytes: number;
+  apparentBytes: number;
+  /** How long running guests were frozen while their disks were copied; null when none ran. */
+  frozenMs: number | null;
+}
+
+interface SnapshotFile extends SnapshotInfo {
+  /** The lab's definition when it was taken, as its lab.yaml. */
+  definition: string;
+}
+
+export const snapshotNameSchema = z
+  .string()
+  .trim()
+  .min(1, "a snapshot needs a name")
+  .max(64, "a snapshot name is at most 64 characters")
+  .regex(/^[^\x00-\x1f\x7f]+$/, "a snapshot name is one line of text");
+const SNAPSHOT_ID = /^s[a-z0-9]{8,40}$/;
+/** Snapshots a lab keeps at most: each holds copies of its disks. */
+export const MAX_SNAPSHOTS = 50;
+
+const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/** Freezes the nodes given that are running; the answer resumes them. */
+export type Quiesce = (nodes: string[]) => Promise<() => Promise<void>>;
+
+/**
+ * A lab's snapshots, in its own folder (labs/ID/snapshots/SNAP): each a
+ * copy of the COW files of the lab's nodes (or of one node), their records
+ * of the image under them, and the lab's definition then. A COW is copied
+ * sparse (a reflink where the filesystem has them); the images under the
+ * COWs are shared and never copied, which is why an image is never rewritten
+ * in place. Snapshots go with the lab's folder: deleted with the lab, moved
+ * with it.
+ */
+export class LabSnapshots {
+  private readonly root: string;
+
+  constructor(private readonly paths: LabPaths) {
+    this.root = join(paths.dir, "snapshots");
+  }
+
+  list(): SnapshotInfo[] {
+    if (!existsSync(this.root)) return [];
+    const out: SnapshotInfo[] = [];
+    for (const id of readdirSync(this.root)) {
+      if (!SNAPSHOT_ID.test(id)) continue;
+      const file = this.read(id);
+      // A half-written or damaged snapshot is not offered for a rollback.
+      if (!file) continue;
+      const { definition: _, ...info } = file;
+      out.push(info);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Copies the disks of `nodes` (those that have one) with the lab's
+   * definition. The running ones among them are frozen for the copy
+   * (`quiesce`), so a disk is not copied while its guest writes it.
+   */
+  async take(req: { name: string; node: string | null; nodes: string[]; definition: string }, quiesce: Quiesce): Promise<SnapshotInfo> {
+    const name = snapshotNameSchema.parse(req.name);
+    const taken = this.list();
+    if (taken.length >= MAX_SNAPSHOTS) throw named("ConflictError", `this lab has ${taken.length} snapshots, the most it keeps: delete one first`);
+    if (taken.some((s) => s.name === name)) throw named("ConflictError", `this lab has a snapshot named "${name}" already`);
+    const withDisk = existsSync(this.paths.disks) ? new Set(NodeDisk.nodesIn(this.paths.disks)) : new Set<string>();
+    const disks = req.nodes.filter((n) => withDisk.has(n) && existsSync(new NodeDisk(this.paths.disks, n).cow));
+    const id = `s${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
+    const tmp = join(this.root, `.tmp-${id}`);
+    mkdirSync(join(tmp, "disks"), { recursive: true });
+    try {
+      let frozenMs: number | null = null;
+      if (disks.length) {
+        const resume = await quiesce(disks);
+        const t0 = performance.now();
+        try {
+          for (const n of disks) await copyNodeDisk(this.paths.disks, join(tmp, "disks"), n);
+        } finally {
+          await resume();
+          frozenMs = Math.round(performance.now() - t0);
+        }
+      }
+      const use = diskUse(join(tmp, "disks"));
+      const file: SnapshotFile = { id, name, node: req.node, createdAt: new Date().toISOString(), disks, ...use, frozenMs, definition: req.definition };
+      writeFileSync(join(tmp, "snapshot.json"), JSON.stringify(file));
+      renameSync(tmp, join(this.root, id));
+      const { definition: _, ...info } = file;
+      return info;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Puts a snapshot's disks back, for all its nodes or for `node` alone:
+   * the node's disk now is deleted, and the snapshot's copied in its place
+   * (a node that had none then starts clean). The caller has stopped them.
+   * Answers the definition the snapshot was taken with.
+   */
+  async restore(id: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
+    const file = this.get(id);
+    const nodes = node ? [node] : file.node ? [file.node] : null;
+    if (node && file.node && file.node !== node) throw named("BadRequestError", `snapshot "${file.name}" holds node ${file.node}, not ${node}`);
+    mkdirSync(this.paths.disks, { recursive: true });
+    const src = join(this.root, id, "disks");
+    // The whole lab: every disk goes, so a node added since the snapshot starts clean too.
+    const targets = nodes ?? [...new Set([...NodeDisk.nodesIn(this.paths.disks), ...file.disks])];
+    for (const n of targets) {
+      new NodeDisk(this.paths.disks, n).wipe();
+      if (file.disks.includes(n)) await copyNodeDisk(src, this.paths.disks, n);
+    }
+    return { definition: file.definition, nodes: targets };
+  }
+
+  remove(id: string): SnapshotInfo {
+    const { definition: _, ...info } = this.get(id);
+    rmSync(join(this.root, id), { recursive: true, force: true });
+    return info;
+  }
+
+  private get(id: string): SnapshotFile {
+    const file = SNAPSHOT_ID.test(id) ? this.read(id) : null;
+    if (!file) throw named("NotFoundError", `no snapshot "${id.slice(0, 60)}"`);
+    return file;
+  }
+
+  private read(id: string): SnapshotFile | null {
+    try {
+      const file = JSON.parse(readFileSync(join(this.root, id, "snapshot.json"), "utf8")) as SnapshotFile;
+      return file.id === id && typeof file.definition === "string" ? file : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Copies a node's COW and its record of the image under it between two disks folders. */
+export async function copyNodeDisk(fromDir: string, toDir: string, node: string): Promise<void> {
+  const from = new NodeDisk(fromDir, node);
+  const to = new NodeDisk(toDir, node);
+  mkdirSync(toDir, { recursive: true });
+  await sparseCopy(from.cow, to.cow);
+  await sparseCopy(from.record, to.record);
+}
+
+/** Blocks (real use) and sizes (apparent) of the files in a folder. */
+export function diskUse(dir: string): { diskBytes: number; apparentBytes: number } {
+  let diskBytes = 0;
+  let apparentBytes = 0;
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    const st = statSync(join(dir, f));
+    diskBytes += st.blocks * 512;
+    apparentBytes += st.size;
+  }
+  return { diskBytes, apparentBytes };
+}
+
+/** GNU cp keeps holes (and shares blocks on a filesystem with reflinks): a 1 GiB COW with 20 MiB written copies as 20 MiB. */
+function sparseCopy(src: string, dst: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("cp", ["--sparse=always", "--reflink=auto", "--", src, dst], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => {
+      if (err.length < 2000) err += d.toString();
+    });
+    child.stderr.on("error", () => {});
+    child.on("error", (e) => reject(named("HostError", `cannot copy a disk: ${e.message}`)));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(named("HostError", `cannot copy a disk: ${err.trim() || `cp exited with ${code}`}`))));
+  });
+}

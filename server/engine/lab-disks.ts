@@ -1,0 +1,94 @@
+import { serializeLabYaml } from "../labfile/labyaml";
+import type { Lab } from "../model/lab";
+import { NAME_PATTERN } from "../model/names";
+import { copyNodeDisk, LabSnapshots, type SnapshotInfo } from "./disk/snapshots";
+import { NodeDisk } from "./disk/node-disk";
+import type { Engine } from "./engine";
+import { LabRunError } from "./lab-run";
+import { labPaths } from "./paths";
+import type { UmlNode } from "./uml/uml-node";
+
+/** How long a running guest gets to write its caches out before it is frozen for a copy of its disk. */
+const SYNC_TIMEOUT_S = 15;
+
+/**
+ * Snapshots, rollbacks and copies of a lab's disks, each under the lab's
+ * lock, so none of them meets a start or a stop of the same lab half way.
+ * A running guest's disk is copied consistently: the guest writes its caches
+ * out (`sync`, through the exec channel), is frozen (mconsole `stop`), its
+ * COW copied, and it goes on (`go`); it misses a moment, not a write.
+ * Putting disks back needs their nodes stopped (a guest cannot have its disk
+ * changed under it): the server stops and starts them around it.
+ */
+export class LabDisks {
+  constructor(private readonly engine: Engine) {}
+
+  private snaps(id: string): LabSnapshots {
+    return new LabSnapshots(labPaths(this.engine.root, id));
+  }
+
+  list(id: string): SnapshotInfo[] {
+    return this.snaps(id).list();
+  }
+
+  take(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo> {
+    if (node && !lab.nodes.some((n) => n.name === node)) return Promise.reject(Object.assign(new Error(`lab ${lab.name} has no node "${node}"`), { name: "NotFoundError" }));
+    const nodes = node ? [node] : lab.nodes.map((n) => n.name);
+    return this.engine.withLab(id, () => this.snaps(id).take({ name, node, nodes, definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)));
+  }
+
+  restore(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
+    // A node's name becomes a file name under the lab's disks folder.
+    if (node !== null && !NAME_PATTERN.test(node)) return Promise.reject(Object.assign(new Error(`not a node name: ${JSON.stringify(node)}`), { name: "BadRequestError" }));
+    return this.engine.withLab(id, async () => {
+      const run = this.engine.run(id);
+      const up = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && (!node || n.name === node));
+      if (up.length) throw new LabRunError(`${up.map((n) => n.name).join(", ")} ${up.length === 1 ? "is" : "are"} running: stop ${node ? "it" : "the lab"} before rolling back`);
+      return this.snaps(id).restore(snapshot, node);
+    });
+  }
+
+  remove(id: string, snapshot: string): Promise<SnapshotInfo> {
+    return this.engine.withLab(id, () => Promise.resolve(this.snaps(id).remove(snapshot)));
+  }
+
+  /** Copies the disks of `nodes` from one lab to another (a clone) that is not running; running guests of the first are frozen for it. */
+  copy(from: string, to: string, nodes: string[]): Promise<string[]> {
+    if (this.engine.run(to)) throw new LabRunError(`the lab to copy disks into is running`);
+    const src = labPaths(this.engine.root, from).disks;
+    const dst = labPaths(this.engine.root, to).disks;
+    return this.engine.withLab(from, async () => {
+      const have = new Set(NodeDisk.nodesIn(src).filter((n) => nodes.includes(n)));
+      const resume = await this.freeze(from, [...have]);
+      try {
+        for (const n of have) {
+          new NodeDisk(dst, n).wipe();
+          await copyNodeDisk(src, dst, n);
+        }
+      } finally {
+        await resume();
+      }
+      return [...have];
+    });
+  }
+
+  private async freeze(id: string, nodes: string[]): Promise<() => Promise<void>> {
+    const run = this.engine.run(id);
+    const up = nodes.flatMap((n) => run?.nodes.get(n) ?? []).filter((n) => n.isUp);
+    await Promise.all(up.filter((n) => n.state === "running").map((n) => n.exec("sync", SYNC_TIMEOUT_S).catch(() => null)));
+    const frozen: UmlNode[] = [];
+    const resume = async () => {
+      await Promise.all(frozen.map((n) => n.mconsole({ op: "go" }).catch(() => null)));
+    };
+    for (const n of up) {
+      try {
+        await n.mconsole({ op: "stop" });
+        frozen.push(n);
+      } catch (e) {
+        await resume();
+        throw new LabRunError(`could not freeze ${n.name} to copy its disk: ${(e as Error).message}`);
+      }
+    }
+    return resume;
+  }
+}
