@@ -36,6 +36,8 @@ usage: umlab [--url URL] COMMAND
                                   as they are now too (running guests frozen for the copy)
   diagram LAB [-o FILE]           print the lab's topology as an SVG picture
   node LAB NODE start|stop|restart|wipe|crash
+  node LAB NODE merge IMAGE       a new image from the node's disk (uml_moo folds it over its
+                                  image; neither changes); nodes boot it with \`image: IMAGE\`
   mconsole LAB NODE halt|reboot|cad|stop|go|version|sysrq KEY
   switch LAB SWITCH pause|resume
   link LAB NODE.ethN pull|plug|clear
@@ -251,6 +253,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case "node":
       need(rest, 3, "LAB NODE ACTION");
+      if (rest[2] === "merge") {
+        need(rest, 4, "IMAGE (the new image's name)");
+        const made = await api<{ name: string; bytes: number; merged: { parent: string } }>("POST", `/api/labs/${enc(rest[0])}/nodes/${enc(rest[1])}/merge`, { image: rest[3] });
+        console.log(`image ${made.name}: node ${rest[1]}'s disk merged over ${made.merged.parent}, ${(made.bytes / 2 ** 20).toFixed(0)} MiB on disk`);
+        return 0;
+      }
       printStatus(await api<LabStatus>("POST", `/api/labs/${enc(rest[0])}/nodes/${enc(rest[1])}/${enc(rest[2])}`));
       return 0;
     case "mconsole": {

@@ -18,7 +18,7 @@ switches:
   sw1: {}
 `;
 
-describe("snapshots, rollback, reset and clones with disks (real UML)", () => {
+describe("snapshots, rollback, reset, clones with disks and merged images (real UML)", () => {
   let server: LabServer | undefined;
   let url = "";
   let data = "";
@@ -120,6 +120,38 @@ describe("snapshots, rollback, reset and clones with disks (real UML)", () => {
     assert.equal(await read("snaplab", "pc1"), "first");
   });
 
+  it("merges a node's disk into a new image: a node on it has the file, and disks over the old image still boot", async () => {
+    let r = cli("node", "snaplab", "pc1", "merge", "pc1-image");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^image pc1-image: node pc1's disk merged over busybox, \d+ MiB on disk$/m);
+    const images = ((await (await authed(`${url}/api/images`)).json()) as { images: { name: string; custom: boolean; ready: boolean; merged?: { parent: string; node: string } }[] }).images;
+    assert.deepEqual(
+      images.filter((i) => i.name === "pc1-image").map((i) => [i.custom, i.ready, i.merged?.parent, i.merged?.node]),
+      [[true, true, "busybox", "pc1"]],
+    );
+    const lab = "umlab: 1\nname: mergedlab\nnodes:\n  m1:\n    image: pc1-image\n    eth: [sw1]\n  m2:\n    eth: [sw1]\nswitches:\n  sw1: {}\n";
+    assert.equal((await request(url, "POST", "/api/labs", lab, "application/yaml")).status, 201);
+    assert.equal((await api("POST", "/api/labs/mergedlab/start")).status, 200);
+    await running("mergedlab");
+    assert.equal(await read("mergedlab", "m1"), "first", "the new image holds the node's file");
+    assert.equal(await read("mergedlab", "m2"), "none", "a node on the old image has its own fresh disk");
+    assert.equal((await api("POST", "/api/labs/snaplab/nodes/pc2/restart")).status, 200);
+    await running("snaplab");
+    assert.equal(await read("snaplab", "pc2"), "none", "a disk over the old image still boots");
+
+    let res = await api("POST", "/api/labs/snaplab/nodes/pc1/merge", { image: "pc1-image" });
+    assert.equal(res.status, 409);
+    assert.match(((await res.json()) as { error: string }).error, /there is an image "pc1-image" already/);
+    assert.equal((await api("POST", "/api/labs/snaplab/nodes/pc1/merge", { image: "Bad Name" })).status, 400);
+    assert.equal((await api("POST", "/api/labs/snaplab/nodes/router/merge", { image: "x1" })).status, 404);
+    res = await api("DELETE", "/api/images/pc1-image");
+    assert.equal(res.status, 409, "in use by m1");
+    assert.equal((await api("POST", "/api/labs/mergedlab/stop")).status, 200);
+    assert.equal((await api("DELETE", "/api/images/pc1-image")).status, 200);
+    r = cli("image", "ls");
+    assert.doesNotMatch(r.stdout, /pc1-image/);
+  });
+
   it("refuses bad requests with reasons, and deletes snapshots", async () => {
     let res = await api("POST", "/api/labs/snaplab/snapshots", { name: "first" });
     assert.equal(res.status, 409);
@@ -146,6 +178,7 @@ describe("snapshots, rollback, reset and clones with disks (real UML)", () => {
     assert.equal((await api("POST", "/api/labs/snaplab/stop")).status, 200);
     assert.equal((await api("DELETE", "/api/labs/snaplab")).status, 200);
     assert.equal((await api("DELETE", "/api/labs/snapclone")).status, 200);
+    assert.equal((await api("DELETE", "/api/labs/mergedlab")).status, 200);
     assert.deepEqual(processesIn(data), []);
   });
 });

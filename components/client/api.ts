@@ -61,6 +61,7 @@ export const api = {
   takeSnapshot: (ref: string, name: string, node: string | null) => call<SnapshotInfo>("POST", `${lab(ref)}/snapshots`, { name, node }),
   rollback: (ref: string, snapshot: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}/rollback`, { node }),
   removeSnapshot: (ref: string, snapshot: string) => call<SnapshotInfo>("DELETE", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}`),
+  mergeNode: (ref: string, node: string, image: string) => call<ImageInfo>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/merge`, { image }),
   reset: (ref: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/reset`, { node }),
   start: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/start`),
   stop: (ref: string) => call<LabStatus>("POST", `${lab(ref)}/stop`),

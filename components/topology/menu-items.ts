@@ -48,6 +48,13 @@ export function menuItems(
       { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "crash")) },
       { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "wipe")) },
       {
+        label: "Make image from disk…",
+        run: () => {
+          const image = window.prompt(`A new image from ${n}'s disk as it is now (its image and other disks stay as they are). Its name:`, `${n}-image`);
+          if (image) void act(`making image ${image}`, () => api.mergeNode(labId, n, image).then((i) => t.say(`image ${i.name} is ready: nodes boot it with image ${i.name}`)));
+        },
+      },
+      {
         label: "Machine console",
         items: [
           { label: "Freeze (stop)", disabled: !up, run: mc("stop") },

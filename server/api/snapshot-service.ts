@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/permissions";
+import type { ImageInfo } from "../engine/build/image-service";
 import type { SnapshotInfo } from "../engine/disk/snapshots";
 import type { LabStatus } from "../engine/lab-run";
 import { parseLabYaml } from "../labfile/labyaml";
@@ -68,6 +69,17 @@ export async function cloneWithDisks(svc: LabService, who: Principal, ref: strin
     await svc.remove(who, copy.id).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * A new image from a node's disk as it is now (uml_moo folds its COW over
+ * its image into a new file; neither is changed, so every other disk over
+ * that image stays valid). Other labs' nodes boot it with `image: NAME`.
+ */
+export async function mergeNode(svc: LabService, who: Principal, ref: string, node: string, image: string): Promise<ImageInfo> {
+  const s = await svc.mine(who, ref);
+  requireNode(s, node);
+  return svc.engine.mergeNodeDisk(s.id, s.lab, node, image);
 }
 
 /** Stops what `change` needs stopped (the lab, or a node), makes the change, and starts again what ran. */

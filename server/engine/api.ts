@@ -131,4 +131,6 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo>;
   /** Copies the disks of `nodes` from a lab to another, not running; answers the nodes that had one. */
   copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]>;
+  /** A new image `name` from a node's disk folded over its image (uml_moo); a running node is frozen for it. */
+  mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo>;
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { serializeLabYaml } from "../labfile/labyaml";
 import type { Lab } from "../model/lab";
 import { NAME_PATTERN } from "../model/names";
@@ -69,6 +70,26 @@ export class LabDisks {
         await resume();
       }
       return [...have];
+    });
+  }
+
+  /**
+   * Gives `fold` a node's COW and the image file under it, the node frozen
+   * meanwhile if it runs (a merge into a new image, which never touches either).
+   */
+  fold<T>(id: string, lab: Lab, node: string, fold: (cow: string, backing: string) => Promise<T>): Promise<T> {
+    if (!lab.nodes.some((n) => n.name === node)) return Promise.reject(Object.assign(new Error(`lab ${lab.name} has no node "${node}"`), { name: "NotFoundError" }));
+    return this.engine.withLab(id, async () => {
+      const disk = new NodeDisk(labPaths(this.engine.root, id).disks, node);
+      const backing = existsSync(disk.record) ? readFileSync(disk.record, "utf8").trim() : "";
+      if (!existsSync(disk.cow) || !backing) throw new LabRunError(`node ${node} has no disk yet: start it once, change what you want kept, then merge`);
+      if (!existsSync(backing)) throw new LabRunError(`the image under node ${node}'s disk is gone (${backing})`);
+      const resume = await this.freeze(id, [node]);
+      try {
+        return await fold(disk.cow, backing);
+      } finally {
+        await resume();
+      }
     });
   }
 

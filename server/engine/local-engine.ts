@@ -309,6 +309,12 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return this.disks.copy(from, to, nodes);
   }
 
+  async mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo> {
+    const parent = lab.nodes.find((n) => n.name === node)?.image ?? "";
+    await this.disks.fold(id, lab, node, (cow, backing) => this.images.merge({ name, cow, backing, parent, from: { lab: lab.name, node } }));
+    return this.images.list().find((i) => i.name === name)!;
+  }
+
   /** The run of a lab that is up, or a conflict saying it is not running. */
   private upRun(id: string): LabRun {
     const run = this.engine.run(id);

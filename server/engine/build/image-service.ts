@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from "../../store/lab-store";
 import { busyboxImage } from "../image/busybox";
 import { buildDebianImage, builtImages, debianPlan, umlabGuestPaths } from "../image/debian";
 import { builtinImageNames, ImageError, imageNames, imageRecipe } from "../image/images";
+import { mergeDisk, mergedImage, mergedImages, removeMergedImage, type MergedImage } from "../image/merged";
 import { debianRecipes, type DebianRecipe } from "../image/recipes";
 import { imageBytes } from "../image/size";
 import { buildRecipe, removeImageFiles, removeUserRecipe, saveUserRecipe, userRecipe, userRecipes } from "../image/user-recipes";
@@ -29,6 +30,8 @@ export interface ImageInfo {
   /** The memory nodes of this image need at least. */
   memoryMiB: number;
   build: BuildState;
+  /** An image merged from a node's disk: the image it lay over, and the node. */
+  merged?: { parent: string; lab: string; node: string };
 }
 
 export interface ImageStatus {
@@ -66,6 +69,22 @@ export class ImageService extends EventEmitter {
     ];
     for (const recipe of debianRecipes) infos.push(this.info(recipe, { custom: false, packages: recipe.packages }));
     for (const mine of userRecipes(this.root)) infos.push(this.info(buildRecipe(mine), { custom: true, packages: mine.packages }));
+    for (const m of mergedImages(this.root))
+      infos.push({
+        name: m.name,
+        description: `node ${m.from.node} of lab ${m.from.lab}, merged over ${m.parent}`,
+        custom: true,
+        suite: null,
+        packages: [],
+        files: [],
+        ready: true,
+        current: true,
+        bytes: m.bytes,
+        builtAt: m.createdAt,
+        memoryMiB: m.memoryMiB,
+        build: { ...IDLE, state: "done" },
+        merged: { parent: m.parent, lab: m.from.lab, node: m.from.node },
+      });
     return infos;
   }
 
@@ -92,7 +111,7 @@ export class ImageService extends EventEmitter {
   build(name: string): ImageStatus {
     const recipe = imageRecipe(this.root, name);
     if (!recipe) {
-      if (name === "busybox") return { name, build: { ...IDLE, state: "done" } };
+      if (name === "busybox" || mergedImage(this.root, name)) return { name, build: { ...IDLE, state: "done" } };
       throw new NotFoundError(`no recipe builds an image "${name}" (recipes: ${imageNames(this.root).join(", ")})`);
     }
     const job = this.job(name);
@@ -115,6 +134,7 @@ export class ImageService extends EventEmitter {
     if (!parsed.success) throw new BadRequestError(`not a valid image recipe: ${recipeProblems(parsed.error)}`);
     const recipe = parsed.data;
     if (builtinImageNames().includes(recipe.name)) throw new BadRequestError(`"${recipe.name}" is one of umlab's own images (${builtinImageNames().join(", ")}): give the recipe another name`);
+    if (mergedImage(this.root, recipe.name)) throw new ConflictError(`there is an image "${recipe.name}" merged from a node's disk: give the recipe another name`);
     const umlab = umlabGuestPaths(this.root);
     const clash = Object.keys(recipe.files).find((p) => umlab.some((u) => p === u || u.startsWith(`${p}/`) || p.startsWith(`${u}/`)) || p.startsWith("/etc/umlab/"));
     if (clash) throw new BadRequestError(`file path "${clash}" is one of umlab's own files in the guest (its init, exec agent and service shims): a recipe cannot replace it`);
@@ -129,6 +149,13 @@ export class ImageService extends EventEmitter {
    */
   async remove(name: string): Promise<{ removed: string; cancelled: boolean; images: number }> {
     if (builtinImageNames().includes(name)) throw new BadRequestError(`"${name}" is one of umlab's own images: only images of user recipes can be removed`);
+    if (mergedImage(this.root, name)) {
+      const users = await this.inUse(name);
+      if (users.length) throw new ConflictError(`image "${name}" is in use by ${users.join(", ")}: stop ${users.length > 1 ? "them" : "it"} first`);
+      removeMergedImage(this.root, name);
+      this.emit("status", { name, build: IDLE } satisfies ImageStatus);
+      return { removed: name, cancelled: false, images: 1 };
+    }
     if (!userRecipe(this.root, name)) throw new NotFoundError(`there is no image recipe "${name}" (\`umlab image ls\` lists them)`);
     const users = await this.inUse(name);
     if (users.length) throw new ConflictError(`image "${name}" is in use by ${users.join(", ")}: stop ${users.length > 1 ? "them" : "it"} first`);
@@ -145,6 +172,18 @@ export class ImageService extends EventEmitter {
     // Lists that show the image take it away when they hear its build is no more.
     this.emit("status", { name, build: IDLE } satisfies ImageStatus);
     return { removed: name, cancelled, images };
+  }
+
+  /**
+   * A new image from a node's disk (its COW folded over `backing`, the file
+   * of image `parent`); the name must be free. Lists hear of it as a finished build.
+   */
+  async merge(req: { name: string; cow: string; backing: string; parent: string; from: { lab: string; node: string } }): Promise<MergedImage> {
+    if (imageNames(this.root).includes(req.name)) throw new ConflictError(`there is an image "${req.name}" already: give the merged image another name`);
+    const parentMemory = this.list().find((i) => i.name === req.parent)?.memoryMiB ?? 64;
+    const m = await mergeDisk(this.root, { ...req, memoryMiB: parentMemory });
+    this.emit("status", { name: m.name, build: { ...IDLE, state: "done" } } satisfies ImageStatus);
+    return m;
   }
 
   /** Builds every Debian image not built for its current recipe (umlab's, then users'), one after another. */

@@ -1,5 +1,6 @@
 import { busyboxImage } from "./busybox";
 import { builtImages, debianPlan } from "./debian";
+import { mergedImage, mergedImages } from "./merged";
 import { debianRecipe, debianRecipes, type DebianRecipe } from "./recipes";
 import { buildRecipe, userRecipe, userRecipes } from "./user-recipes";
 
@@ -15,9 +16,9 @@ export function builtinImageNames(): string[] {
   return ["busybox", ...debianRecipes.map((r) => r.name)];
 }
 
-/** umlab's images, then the users' recipes. */
+/** umlab's images, then the users' recipes, then images merged from nodes' disks. */
 export function imageNames(root: string): string[] {
-  return [...builtinImageNames(), ...userRecipes(root).map((r) => r.name)];
+  return [...builtinImageNames(), ...userRecipes(root).map((r) => r.name), ...mergedImages(root).map((m) => m.name)];
 }
 
 /** The recipe a Debian image is built from: umlab's, or a user's (undefined for busybox and unknown names). */
@@ -30,7 +31,7 @@ export function imageRecipe(root: string, name: string): DebianRecipe | undefine
 
 /** Throws an ImageError for a name no recipe builds. */
 export function assertImageKnown(root: string, name: string): void {
-  if (name === "busybox" || imageRecipe(root, name)) return;
+  if (name === "busybox" || imageRecipe(root, name) || mergedImage(root, name)) return;
   throw new ImageError(`image "${name}" is not available (available: ${imageNames(root).join(", ")}); an image of your own is a recipe: \`umlab image add ${name} --packages ...\` or the labs page`);
 }
 
@@ -43,6 +44,8 @@ export function assertImageKnown(root: string, name: string): void {
 export function resolveImage(root: string, name: string): string {
   assertImageKnown(root, name);
   if (name === "busybox") return busyboxImage(root);
+  const merged = mergedImage(root, name);
+  if (merged) return merged.file;
   const recipe = imageRecipe(root, name)!;
   const current = debianPlan(root, recipe);
   const built = builtImages(root, name);

@@ -77,6 +77,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   restoreSnapshot: { args: [id, snapshotId, maybeName], answer: trusted() },
   removeSnapshot: { args: [id, snapshotId], answer: trusted() },
   copyLabDisks: { args: [id, id, names], answer: trusted() },
+  mergeNodeDisk: { args: [id, lab, name, name], answer: trusted() },
 };
 
 export const isCommand = (cmd: string): cmd is Methods => Object.hasOwn(COMMANDS, cmd);

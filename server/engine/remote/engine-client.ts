@@ -186,4 +186,5 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   restoreSnapshot: EngineApi["restoreSnapshot"] = (...a) => this.call("restoreSnapshot", a);
   removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.call("removeSnapshot", a);
   copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.call("copyLabDisks", a);
+  mergeNodeDisk: EngineApi["mergeNodeDisk"] = (...a) => this.call("mergeNodeDisk", a);
 }
