@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { pack } from "tar-stream";
+import { rebaseCow, readLabArchive, writeLabArchive, writtenRanges, type ArchiveManifest } from "./lab-archive";
+
+const MiB = 1024 * 1024;
+const backing = { image: "busybox", size: 128 * MiB, mtime: 1700000000, sha256: "a".repeat(64) };
+
+/** A COW as UML writes one: a v3 header, then blocks here and there of a 256 MiB file. */
+function fakeCow(file: string): void {
+  const fd = openSync(file, "w");
+  const head = Buffer.alloc(32 + 4096);
+  head.writeUInt32BE(0x4f4f4f4d, 0);
+  head.writeUInt32BE(3, 4);
+  head.writeUInt32BE(1700000000, 8);
+  head.write("/elsewhere/busybox.img", 32);
+  writeSync(fd, head, 0, head.length, 0);
+  writeSync(fd, Buffer.alloc(3 * MiB, "x"), 0, 3 * MiB, 50 * MiB);
+  writeSync(fd, Buffer.from("tail"), 0, 4, 200 * MiB + 7);
+  writeSync(fd, Buffer.alloc(1), 0, 1, 256 * MiB - 1);
+  closeSync(fd);
+}
+
+const at = (file: string, offset: number, n: number) => {
+  const fd = openSync(file, "r");
+  const b = Buffer.alloc(n);
+  readSync(fd, b, 0, n, offset);
+  closeSync(fd);
+  return b.toString();
+};
+
+/** An archive made by hand, entry by entry, gzipped. */
+async function crafted(entries: { name: string; data?: string | Buffer; type?: "file" | "symlink" | "directory"; linkname?: string; size?: number }[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
+  for (const e of entries) p.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, size: e.size }, e.data ?? "");
+  p.finalize();
+  await new Promise<void>((r) => p.on("end", () => r()));
+  return gzipSync(Buffer.concat(chunks));
+}
+const manifest = (disks: ArchiveManifest["disks"]): string => JSON.stringify({ format: "umlab-lab-archive", version: 1, lab: "l", createdAt: "2026-11-30T00:00:00Z", disks });
+
+describe("whole-lab archives", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "umlab-archive-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const unpack = (bytes: Buffer) => readLabArchive(Readable.from([bytes]), join(dir, "out"));
+
+  it("keeps a COW sparse both ways: only its written blocks travel, and come back where they were", async () => {
+    const cow = join(dir, "pc1.cow");
+    fakeCow(cow);
+    assert.deepEqual(
+      writtenRanges(cow).map(([o, n]) => [o / 1024, n / 1024]),
+      [[0, 64], [50 * 1024, 3 * 1024], [200 * 1024, 64]],
+      "the header's block, the written ones; the zero byte at the end is a hole too",
+    );
+    const file = join(dir, "lab.tar.gz");
+    const out = createWriteStream(file);
+    await writeLabArchive({ lab: "l", definition: "umlab: 1\nname: l\n", disks: [{ node: "pc1", cow, backing }] }, out);
+    await finished(out);
+    assert.ok(statSync(file).size < 1 * MiB, `archive ${statSync(file).size} bytes for a 256 MiB COW`);
+    const got = await readLabArchive(createReadStream(file), join(dir, "out"));
+    assert.deepEqual(got.nodes, ["pc1"]);
+    assert.equal(got.definition, "umlab: 1\nname: l\n");
+    assert.deepEqual(got.manifest.disks[0].backing, backing);
+    const copy = join(dir, "out", "pc1.cow");
+    assert.equal(statSync(copy).size, statSync(cow).size);
+    assert.ok(statSync(copy).blocks * 512 < 8 * MiB, "written sparse");
+    assert.equal(at(copy, 50 * MiB, 3), "xxx");
+    assert.equal(at(copy, 200 * MiB + 7, 4), "tail");
+    assert.equal(at(copy, 100 * MiB, 2), "\0\0");
+    assert.deepEqual(readFileSync(copy).subarray(0, 64), readFileSync(cow).subarray(0, 64));
+  });
+
+  it("points a COW at this machine's image: its mtime and path in the header", () => {
+    const cow = join(dir, "pc1.cow");
+    fakeCow(cow);
+    const image = join(dir, "busybox.img");
+    writeFileSync(image, "");
+    utimesSync(image, 1750000000, 1750000000);
+    rebaseCow(cow, image);
+    const head = Buffer.alloc(32 + 200);
+    const fd = openSync(cow, "r");
+    readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    assert.equal(head.readUInt32BE(8), 1750000000);
+    assert.equal(head.subarray(32).toString().replace(/\0.*$/s, ""), image);
+    writeFileSync(join(dir, "not.cow"), "plain");
+    assert.throws(() => rebaseCow(join(dir, "not.cow"), image), /not a version 3 UML COW file/);
+  });
+
+  it("refuses hostile archives, saying why, and writes nothing outside its folder", async () => {
+    const disk = { node: "pc1", backing, size: 1 * MiB, dataBytes: 4 };
+    const cases: [string, Promise<Buffer>, RegExp][] = [
+      ["not gzip", Promise.resolve(Buffer.from("hello")), /not a umlab lab archive/],
+      ["a path out", crafted([{ name: "../../etc/passwd", data: "x" }]), /unexpected entry "..\/..\/etc\/passwd"/],
+      ["a link", crafted([{ name: "archive.json", type: "symlink", linkname: "/etc/passwd" }]), /a symlink entry has no place/],
+      ["a disk name out", crafted([{ name: "archive.json", data: manifest([{ ...disk, node: "../x" }]) }]), /archive\.json: disks\.0\.node/],
+      ["an absurd size", crafted([{ name: "archive.json", data: manifest([{ ...disk, size: 10 * 2 ** 40 }]) }]), /archive\.json: disks\.0\.size/],
+      [
+        "a sparse-claim bomb",
+        crafted([
+          { name: "archive.json", data: manifest([{ ...disk, size: 10 * 2 ** 30, dataBytes: 4 }]) },
+          { name: "lab.yaml", data: "x" },
+          { name: "disks/pc1.map", data: JSON.stringify([[0, 10 * 2 ** 30]]) },
+        ]),
+        /its ranges hold 10737418240 bytes where archive.json says 4/,
+      ],
+      [
+        "a range past the disk",
+        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: JSON.stringify([[MiB - 2, 4]]) }]),
+        /past the disk's 1048576 bytes/,
+      ],
+      [
+        "more data than said",
+        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "12345" }]),
+        /5 bytes where archive.json says 4/,
+      ],
+      [
+        "an extra file",
+        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "1234" }, { name: "disks/pc2.cow", data: "z" }]),
+        /unexpected entry "disks\/pc2.cow"/,
+      ],
+      ["too many disks", crafted([{ name: "archive.json", data: manifest(Array.from({ length: 201 }, (_, i) => ({ ...disk, node: `n${i}` }))) }]), /archive\.json: disks/],
+      ["cut short", crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }]), /ends early/],
+    ];
+    for (const [what, bytes, reason] of cases) await assert.rejects(unpack(await bytes), (e: Error) => e.name === "ArchiveError" && reason.test(e.message), what);
+    // What it wrote before it found the fault is the disks folder it was given (the caller removes it), and nothing else.
+    assert.deepEqual(readdirSync(dir), existsSync(join(dir, "out")) ? ["out"] : []);
+    assert.ok(readdirSync(join(dir, "out")).every((f) => /^pc1\.cow$/.test(f)));
+  });
+});
