@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
+import { exportArchiveCli, importArchiveCli } from "./cli/archive";
 import { consoleAttach } from "./cli/console";
 import { authHeaders, login } from "./cli/credentials";
 import { imageCommand } from "./cli/image";
@@ -18,7 +19,7 @@ usage: umlab [--url URL] COMMAND
 
   import PATH [--name NAME]       add a lab from a lab.yaml, or a Kathará lab: a folder with
                                   lab.conf, or a .zip/.tar.gz of one (prints what did not
-                                  come over as warnings)
+                                  come over as warnings), or a whole lab with its disks (.umlab)
   login [URL] [--token TOKEN]     sign in to a server (asks for email and password, or keeps
                                   the given API token) for this and later commands
   ls                              list labs
@@ -29,6 +30,8 @@ usage: umlab [--url URL] COMMAND
                                   run a command in a node; its exit code is umlab's
   console LAB NODE                attach to a node's console (detach: Ctrl-])
   export LAB [-o FILE]            print the lab's lab.yaml
+  export LAB --archive [-o FILE]  the whole lab with its disks (kept sparse) as LAB.umlab, to
+                                  import on another umlab that has the same images
   export LAB --kathara [-o FILE|DIR]
                                   the lab as a Kathará lab: LAB.tar.gz, FILE (.tar.gz or
                                   .zip), or the lab folder written into a new DIR
@@ -148,6 +151,10 @@ async function main(argv: string[]): Promise<number> {
       const named = rest.indexOf("--name");
       const name = named >= 0 ? rest.splice(named, 2)[1] : undefined;
       need(rest, 1, "PATH");
+      if (rest[0].endsWith(".umlab")) {
+        console.log(await local(importArchiveCli(rest[0], name, request)));
+        return 0;
+      }
       const kathara = await local(importKathara(rest[0], name, request));
       if (kathara) {
         console.log(`imported Kathará lab ${kathara.lab.name} (${kathara.lab.nodes} nodes, ${kathara.lab.switches} switches)`);
@@ -215,6 +222,12 @@ async function main(argv: string[]): Promise<number> {
       return consoleAttach(rest[0], rest[1], baseUrl);
     case "export": {
       need(rest, 1, "LAB");
+      if (rest.includes("--archive")) {
+        const o = rest.indexOf("-o");
+        if (o >= 0) need(rest, o + 2, "the file after -o");
+        console.log(await local(exportArchiveCli(rest[0], o >= 0 ? rest[o + 1] : undefined, request)));
+        return 0;
+      }
       if (rest.includes("--kathara")) {
         const o = rest.indexOf("-o");
         if (o >= 0) need(rest, o + 2, "the file or folder after -o");

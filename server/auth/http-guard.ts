@@ -4,6 +4,8 @@ import { hostProblem, writeProblem, type Site } from "./site";
 /** Uploads (a Kathará folder or archive) may be this large; every other body is capped by the route (1 MiB). */
 export const MAX_UPLOAD_BYTES = 80 * 1024 * 1024;
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** A whole-lab archive holds the written blocks of its disks (gzip): a lab's worth. */
+export const MAX_ARCHIVE_BYTES = 8 * 1024 ** 3;
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -62,7 +64,7 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse, site: Si
     site,
   );
   if (problem) return deny(req, res, 403, problem);
-  const limit = url.startsWith("/api/labs/import/") ? MAX_UPLOAD_BYTES : MAX_REQUEST_BYTES;
+  const limit = url.startsWith("/api/labs/import/archive") ? MAX_ARCHIVE_BYTES : url.startsWith("/api/labs/import/") ? MAX_UPLOAD_BYTES : MAX_REQUEST_BYTES;
   if (length > limit) return deny(req, res, 413, `the request body is larger than ${limit / 1024 / 1024} MiB`);
   return true;
 }

@@ -12,6 +12,7 @@ import type { ImageRecipe } from "../model/image-recipe";
 import type { ScenarioState } from "./scenario-player";
 import type { NodeState } from "./uml/node-types";
 import type { SnapshotInfo } from "./disk/snapshots";
+import type { ArchiveSummary, UnpackedLab } from "./lab-archives";
 
 export const nodeActionSchema = z.enum(["start", "stop", "restart", "wipe", "crash"]);
 export type NodeAction = z.infer<typeof nodeActionSchema>;
@@ -133,4 +134,14 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]>;
   /** A new image `name` from a node's disk folded over its image (uml_moo); a running node is frozen for it. */
   mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo>;
+  /**
+   * Whole-lab archives (lab-archives.ts), through files under the data
+   * root's transfer folder named by a token the server chose: export writes
+   * TOKEN.umlab; unpack reads the TOKEN.umlab the server uploaded and answers
+   * its definition; adopt moves its disks into the lab the server made of it.
+   */
+  exportLabArchive(id: string, lab: Lab, token: string): Promise<ArchiveSummary>;
+  unpackLabArchive(token: string): Promise<UnpackedLab>;
+  adoptLabArchive(token: string, id: string, lab: Lab): Promise<string[]>;
+  dropLabArchive(token: string): Promise<void>;
 }

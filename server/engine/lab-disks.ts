@@ -93,7 +93,8 @@ export class LabDisks {
     });
   }
 
-  private async freeze(id: string, nodes: string[]): Promise<() => Promise<void>> {
+  /** Syncs and freezes the running ones of `nodes`; the answer resumes them. */
+  async freeze(id: string, nodes: string[]): Promise<() => Promise<void>> {
     const run = this.engine.run(id);
     const up = nodes.flatMap((n) => run?.nodes.get(n) ?? []).filter((n) => n.isUp);
     await Promise.all(up.filter((n) => n.state === "running").map((n) => n.exec("sync", SYNC_TIMEOUT_S).catch(() => null)));

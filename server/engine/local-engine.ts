@@ -13,8 +13,7 @@ import type { Engine } from "./engine";
 import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import { BUILDS, type LiveEvent } from "./live";
 import { ConsoleBatcher } from "./console-batch";
-import type { SnapshotInfo } from "./disk/snapshots";
-import { LabDisks } from "./lab-disks";
+import { DiskCommands } from "./disk-commands";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { UmlNode } from "./uml/uml-node";
@@ -40,12 +39,14 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   /** The machine's kernels and images, and their builds. */
   readonly kernels: KernelService;
   readonly images: ImageService;
+  private readonly diskCommands: DiskCommands;
 
   constructor(readonly engine: Engine) {
     super();
     this.scenarios = new LabScenarios(engine, this);
     this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
     this.images = new ImageService(engine.root, (i) => Promise.resolve(engine.imageUsers(i)));
+    this.diskCommands = new DiskCommands(engine, this.images);
     this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
     this.images.on("status", (image: ImageStatus) => engine.commit(BUILDS, { kind: "image-build", image }));
     // Numbered and read by the screens in the pieces the batcher gives: a screen and its seq stay in step.
@@ -285,35 +286,17 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return Promise.resolve(this.engine.rekeyLabFiles(from, to));
   }
 
-  private get disks(): LabDisks {
-    return new LabDisks(this.engine);
-  }
-
-  snapshots(id: string): Promise<SnapshotInfo[]> {
-    return Promise.resolve(this.disks.list(id));
-  }
-
-  takeSnapshot(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo> {
-    return this.disks.take(id, lab, name, node);
-  }
-
-  restoreSnapshot(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
-    return this.disks.restore(id, snapshot, node);
-  }
-
-  removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo> {
-    return this.disks.remove(id, snapshot);
-  }
-
-  copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]> {
-    return this.disks.copy(from, to, nodes);
-  }
-
-  async mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo> {
-    const parent = lab.nodes.find((n) => n.name === node)?.image ?? "";
-    await this.disks.fold(id, lab, node, (cow, backing) => this.images.merge({ name, cow, backing, parent, from: { lab: lab.name, node } }));
-    return this.images.list().find((i) => i.name === name)!;
-  }
+  // Snapshots, clones, merged images and archives: the lab's disk files (disk-commands.ts).
+  snapshots: EngineApi["snapshots"] = (...a) => this.diskCommands.snapshots(...a);
+  takeSnapshot: EngineApi["takeSnapshot"] = (...a) => this.diskCommands.takeSnapshot(...a);
+  restoreSnapshot: EngineApi["restoreSnapshot"] = (...a) => this.diskCommands.restoreSnapshot(...a);
+  removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.diskCommands.removeSnapshot(...a);
+  copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.diskCommands.copyLabDisks(...a);
+  mergeNodeDisk: EngineApi["mergeNodeDisk"] = (...a) => this.diskCommands.mergeNodeDisk(...a);
+  exportLabArchive: EngineApi["exportLabArchive"] = (...a) => this.diskCommands.exportLabArchive(...a);
+  unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.diskCommands.unpackLabArchive(...a);
+  adoptLabArchive: EngineApi["adoptLabArchive"] = (...a) => this.diskCommands.adoptLabArchive(...a);
+  dropLabArchive: EngineApi["dropLabArchive"] = (...a) => this.diskCommands.dropLabArchive(...a);
 
   /** The run of a lab that is up, or a conflict saying it is not running. */
   private upRun(id: string): LabRun {

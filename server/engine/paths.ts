@@ -47,6 +47,8 @@ export const runRel = {
 /** Guest images: under the data root unless UMLAB_IMAGES says where (tests share the project's, built once). */
 export const imagesDir = (root: string) => resolve(process.env.UMLAB_IMAGES ?? join(root, "images"));
 export const toolsDir = (root: string) => join(root, "tools");
+/** Whole-lab archives on their way in or out (the web server reads and writes them there too). */
+export const transferDir = (root: string) => join(root, "transfer");
 
 /**
  * Built kernels and their modules disks: under the data root unless

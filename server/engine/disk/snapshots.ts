@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { snapshotNameSchema } from "../../model/snapshot";
 import type { LabPaths } from "../paths";
 import { NodeDisk } from "./node-disk";
 
@@ -27,12 +27,6 @@ interface SnapshotFile extends SnapshotInfo {
   definition: string;
 }
 
-export const snapshotNameSchema = z
-  .string()
-  .trim()
-  .min(1, "a snapshot needs a name")
-  .max(64, "a snapshot name is at most 64 characters")
-  .regex(/^[^\x00-\x1f\x7f]+$/, "a snapshot name is one line of text");
 const SNAPSHOT_ID = /^s[a-z0-9]{8,40}$/;
 /** Snapshots a lab keeps at most: each holds copies of its disks. */
 export const MAX_SNAPSHOTS = 50;

@@ -28,6 +28,7 @@ const bool = plain(z.boolean());
 const names = plain(z.array(z.string().max(64)).max(10_000));
 const maybeName = plain(z.string().min(1).max(64).nullable());
 const snapshotId = plain(z.string().max(64));
+const token = plain(z.string().regex(/^[0-9a-f]{32}$/, "a transfer token"));
 
 type Methods = Exclude<keyof EngineApi, "on" | "off">;
 /** A codec for each argument (a mapped type over a type parameter keeps the tuple). */
@@ -78,6 +79,10 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   removeSnapshot: { args: [id, snapshotId], answer: trusted() },
   copyLabDisks: { args: [id, id, names], answer: trusted() },
   mergeNodeDisk: { args: [id, lab, name, name], answer: trusted() },
+  exportLabArchive: { args: [id, lab, token], answer: trusted() },
+  unpackLabArchive: { args: [token], answer: trusted() },
+  adoptLabArchive: { args: [token, id, lab], answer: trusted() },
+  dropLabArchive: { args: [token], answer: trusted() },
 };
 
 export const isCommand = (cmd: string): cmd is Methods => Object.hasOwn(COMMANDS, cmd);

@@ -187,4 +187,8 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.call("removeSnapshot", a);
   copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.call("copyLabDisks", a);
   mergeNodeDisk: EngineApi["mergeNodeDisk"] = (...a) => this.call("mergeNodeDisk", a);
+  exportLabArchive: EngineApi["exportLabArchive"] = (...a) => this.call("exportLabArchive", a);
+  unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.call("unpackLabArchive", a);
+  adoptLabArchive: EngineApi["adoptLabArchive"] = (...a) => this.call("adoptLabArchive", a);
+  dropLabArchive: EngineApi["dropLabArchive"] = (...a) => this.call("dropLabArchive", a);
 }

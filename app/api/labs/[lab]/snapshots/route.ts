@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { handler, jsonBody } from "@/server/api/route";
 import { listSnapshots, takeSnapshot } from "@/server/api/snapshot-service";
-import { snapshotNameSchema } from "@/server/engine/disk/snapshots";
+import { snapshotNameSchema } from "@/server/model/snapshot";
 
 export const dynamic = "force-dynamic";
 type P = { lab: string };

@@ -1,0 +1,66 @@
+import type { ImageInfo, ImageService } from "./build/image-service";
+import type { SnapshotInfo } from "./disk/snapshots";
+import type { EngineApi } from "./api";
+import type { Engine } from "./engine";
+import { LabArchives, type ArchiveSummary, type UnpackedLab } from "./lab-archives";
+import { LabDisks } from "./lab-disks";
+import type { Lab } from "../model/lab";
+
+type DiskApi = Pick<EngineApi, "snapshots" | "takeSnapshot" | "restoreSnapshot" | "removeSnapshot" | "copyLabDisks" | "mergeNodeDisk" | "exportLabArchive" | "unpackLabArchive" | "adoptLabArchive" | "dropLabArchive">;
+
+/** The engine commands about a lab's disk files: snapshots, clones, merged images, whole-lab archives. */
+export class DiskCommands implements DiskApi {
+  private readonly disks: LabDisks;
+  private readonly archives: LabArchives;
+
+  constructor(
+    engine: Engine,
+    private readonly images: ImageService,
+  ) {
+    this.disks = new LabDisks(engine);
+    this.archives = new LabArchives(engine, this.disks);
+  }
+
+  exportLabArchive(id: string, lab: Lab, token: string): Promise<ArchiveSummary> {
+    return this.archives.exportLab(id, lab, token);
+  }
+
+  unpackLabArchive(token: string): Promise<UnpackedLab> {
+    return this.archives.unpack(token);
+  }
+
+  adoptLabArchive(token: string, id: string, lab: Lab): Promise<string[]> {
+    return this.archives.adopt(token, id, lab);
+  }
+
+  dropLabArchive(token: string): Promise<void> {
+    this.archives.drop(token);
+    return Promise.resolve();
+  }
+
+  snapshots(id: string): Promise<SnapshotInfo[]> {
+    return Promise.resolve(this.disks.list(id));
+  }
+
+  takeSnapshot(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo> {
+    return this.disks.take(id, lab, name, node);
+  }
+
+  restoreSnapshot(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
+    return this.disks.restore(id, snapshot, node);
+  }
+
+  removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo> {
+    return this.disks.remove(id, snapshot);
+  }
+
+  copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]> {
+    return this.disks.copy(from, to, nodes);
+  }
+
+  async mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo> {
+    const parent = lab.nodes.find((n) => n.name === node)?.image ?? "";
+    await this.disks.fold(id, lab, node, (cow, backing) => this.images.merge({ name, cow, backing, parent, from: { lab: lab.name, node } }));
+    return this.images.list().find((i) => i.name === name)!;
+  }
+}
