@@ -1,4 +1,4 @@
-import { startLab } from "./api";
+import { deleteLab, startLab, stopLab } from "./api";
 import { screen, typeLine, waitPrompt } from "./console";
 import { expect, test } from "./fixtures";
 
@@ -36,4 +36,33 @@ test("a snapshot taken in the workspace brings a node's file and the canvas back
   await expect(page.locator('[data-node="pc1"][data-state="running"]')).toBeVisible({ timeout: 90000 });
   await typeLine(page, "pc1", "clear; cat /root/note");
   await expect(screen(page, "pc1")).toContainText("kept-21", { timeout: 20000 });
+});
+
+test("a lab exported with its disks comes back whole when imported on the labs page", async ({ page, labs }, info) => {
+  const name = labs.name("arc");
+  const { id } = await labs.import(lab(name));
+  await startLab(name);
+  await page.goto(`/labs/${id}`);
+  await page.locator('.react-flow__node[data-id="pc1"]').dblclick();
+  await waitPrompt(page, "pc1");
+  await typeLine(page, "pc1", "echo saved-$((6*7)) > /root/note; sync");
+  await expect(screen(page, "pc1")).toContainText("sync");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export with disks" }).click()]);
+  expect(download.suggestedFilename()).toBe(`${name}.umlab`);
+  const file = info.outputPath(`${name}.umlab`);
+  await download.saveAs(file);
+
+  // The lab goes away entirely, disks and all; the file brings it back.
+  await stopLab(name);
+  await deleteLab(name);
+  await page.goto("/");
+  await page.getByTestId("import-file").setInputFiles(file);
+  await page.waitForURL(/\/labs\/(?!.*\/)/);
+  await expect(page.locator("h1")).toHaveText(name);
+  await page.getByRole("button", { name: "Start", exact: true }).click();
+  await page.locator('.react-flow__node[data-id="pc1"]').dblclick();
+  await waitPrompt(page, "pc1");
+  await typeLine(page, "pc1", "clear; cat /root/note");
+  await expect(screen(page, "pc1")).toContainText("saved-42", { timeout: 20000 });
 });

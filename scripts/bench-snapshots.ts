@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mergeDisk, removeMergedImage } from "../server/engine/image/merged";
+import { LabArchives } from "../server/engine/lab-archives";
 import { LabDisks } from "../server/engine/lab-disks";
 import type { Engine } from "../server/engine/engine";
 import { parseLabYaml } from "../server/labfile/labyaml";
@@ -25,12 +26,17 @@ export interface SnapshotResults {
   /** One router's disk merged into a new image (uml_moo, then a sparse copy), the lab stopped: ms, and the image's blocks. */
   mergeMs: number;
   mergedBytes: number;
+  /** The whole lab exported as one archive (the lab stopped): ms, its size, and its disks' real use and apparent size. */
+  archiveMs: number;
+  archiveBytes: number;
+  archiveDiskBytes: number;
+  archiveApparentBytes: number;
 }
 
 export async function snapshotBench(engine: Engine, runs: number): Promise<SnapshotResults> {
   const lab = { ...parseLabYaml(readFileSync(join(import.meta.dirname, "..", "server", "samples", "ospf-ring.yaml"), "utf8")), name: "snapring" };
   const disks = new LabDisks(engine);
-  const res: SnapshotResults = { nodes: lab.nodes.length, takeStopped: [], takeRunning: [], frozen: [], restore: [], diskBytes: 0, apparentBytes: 0, mergeMs: 0, mergedBytes: 0 };
+  const res: SnapshotResults = { nodes: lab.nodes.length, takeStopped: [], takeRunning: [], frozen: [], restore: [], diskBytes: 0, apparentBytes: 0, mergeMs: 0, mergedBytes: 0, archiveMs: 0, archiveBytes: 0, archiveDiskBytes: 0, archiveApparentBytes: 0 };
   log(`snapshots of the ${lab.nodes.length}-router OSPF ring, ${runs} runs each: running, stopped, rollback`);
   try {
     await engine.start(lab);
@@ -60,6 +66,15 @@ export async function snapshotBench(engine: Engine, runs: number): Promise<Snaps
     res.mergeMs = performance.now() - t2;
     res.mergedBytes = merged.bytes;
     removeMergedImage(engine.root, merged.name);
+    const archives = new LabArchives(engine, disks);
+    const token = "0".repeat(32);
+    const t3 = performance.now();
+    const a = await archives.exportLab(lab.name, lab, token);
+    res.archiveMs = performance.now() - t3;
+    res.archiveBytes = a.bytes;
+    res.archiveDiskBytes = a.diskBytes;
+    res.archiveApparentBytes = a.apparentBytes;
+    archives.drop(token);
   } finally {
     await engine.stop(lab.name);
     engine.removeLabFiles(lab.name);
@@ -75,6 +90,11 @@ export function snapshotRows(r: SnapshotResults): Row[] {
     [`snapshot of the same lab stopped (median of ${r.takeStopped.length})`, ms(r.takeStopped), ""],
     [`rollback's disk part, the lab stopped (median of ${r.restore.length})`, ms(r.restore), "a rollback of a running lab adds its stop and start"],
     ["one router's disk merged into a new image (uml_moo over the 1 GiB router image, then a sparse copy)", `${(r.mergeMs / 1000).toFixed(1)} s`, `the image takes ${mib(r.mergedBytes)} on disk`],
+    [
+      "the whole lab as one archive (lab.yaml and the COWs' written blocks, gzip -1)",
+      `${mib(r.archiveBytes)} in ${(r.archiveMs / 1000).toFixed(1)} s`,
+      `its disks take ${mib(r.archiveDiskBytes)} (blocks), ${mib(r.archiveApparentBytes)} apparent: the archive is ${(r.archiveApparentBytes / Math.max(1, r.archiveBytes)).toFixed(0)}× smaller than their apparent size`,
+    ],
     ["a snapshot's disk use (4 MiB written per router)", mib(r.diskBytes), `COWs' apparent size ${mib(r.apparentBytes)}: ${(r.apparentBytes / Math.max(1, r.diskBytes)).toFixed(0)}× smaller`],
   ];
 }

@@ -59,7 +59,8 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
   const onImport = async (f: File | undefined) => {
     if (!f) return;
     await run(`importing ${f.name}`, async () => {
-      const d = await api.importYaml(await f.text(), f.name);
+      // A whole lab with its disks (exported with "Export with disks"), or a lab.yaml.
+      const d = f.name.endsWith(".umlab") ? await api.importArchive(f) : await api.importYaml(await f.text(), f.name);
       router.push(`/labs/${d.id}`);
     });
     if (file.current) file.current.value = "";
@@ -93,10 +94,10 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
           <button type="button" className="primary" onClick={() => setDialog({ kind: "create" })}>
             New lab
           </button>
-          <button type="button" onClick={() => file.current?.click()}>
-            Import lab.yaml
+          <button type="button" onClick={() => file.current?.click()} title="A lab.yaml, or a whole lab with its disks (.umlab, from Export with disks)">
+            Import lab.yaml or .umlab
           </button>
-          <input ref={file} type="file" accept=".yaml,.yml,application/yaml,text/yaml" hidden data-testid="import-file" onChange={(e) => onImport(e.target.files?.[0])} />
+          <input ref={file} type="file" accept=".yaml,.yml,.umlab,application/yaml,text/yaml" hidden data-testid="import-file" onChange={(e) => onImport(e.target.files?.[0])} />
           <span className="actions" role="group" aria-label="Import Kathará lab">
             <button type="button" onClick={() => katharaFolder.current?.click()} title="A Kathará or Netkit lab folder: lab.conf, startups, node folders">
               Import Kathará folder

@@ -221,6 +221,9 @@ export function Workspace({ labId }: { labId: string }) {
         <a href={api.exportUrl(detail.id)} download={`${name}.yaml`}>
           Export lab.yaml
         </a>
+        <a href={api.archiveUrl(detail.id)} download={`${name}.umlab`} title="The whole lab with its nodes' disks, to import on another umlab that has the same images">
+          Export with disks
+        </a>
         <button type="button" onClick={() => downloadSvg(api.diagramUrl(detail.id), name).catch((e: Error) => t.say(e.message))}>
           SVG
         </button>
