@@ -152,6 +152,18 @@ describe("snapshots, rollback, reset, clones with disks and merged images (real 
     assert.doesNotMatch(r.stdout, /pc1-image/);
   });
 
+  it("leaves a node someone froze frozen: a snapshot neither waits for it nor wakes it", async () => {
+    assert.equal((await api("POST", "/api/labs/snaplab/nodes/pc2/mconsole", { op: "stop" })).status, 200);
+    const t0 = performance.now();
+    const res = await api("POST", "/api/labs/snaplab/snapshots", { name: "with pc2 frozen" });
+    assert.equal(res.status, 201, await res.clone().text());
+    assert.ok(performance.now() - t0 < 10_000, "no sync waited for on the frozen guest");
+    const probe = await api("POST", "/api/labs/snaplab/nodes/pc2/exec", { script: "true", timeout: 2 });
+    assert.notEqual(probe.status, 200, "pc2 is still frozen");
+    assert.equal((await api("POST", "/api/labs/snaplab/nodes/pc2/mconsole", { op: "go" })).status, 200);
+    assert.equal(await read("snaplab", "pc2"), "none");
+  });
+
   it("refuses bad requests with reasons, and deletes snapshots", async () => {
     let res = await api("POST", "/api/labs/snaplab/snapshots", { name: "first" });
     assert.equal(res.status, 409);

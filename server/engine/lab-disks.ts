@@ -96,7 +96,8 @@ export class LabDisks {
   /** Syncs and freezes the running ones of `nodes`; the answer resumes them. */
   async freeze(id: string, nodes: string[]): Promise<() => Promise<void>> {
     const run = this.engine.run(id);
-    const up = nodes.flatMap((n) => run?.nodes.get(n) ?? []).filter((n) => n.isUp);
+    // A guest someone froze already is left frozen, as it is: it cannot sync, and a `go` would wake it.
+    const up = nodes.flatMap((n) => run?.nodes.get(n) ?? []).filter((n) => n.isUp && !n.frozen);
     await Promise.all(up.filter((n) => n.state === "running").map((n) => n.exec("sync", SYNC_TIMEOUT_S).catch(() => null)));
     const frozen: UmlNode[] = [];
     const resume = async () => {

@@ -52,6 +52,8 @@ export class UmlNode extends EventEmitter {
   private agent: AgentChannel | null = null;
   private log: ConsoleLog | null = null;
   private stopping = false;
+  /** Frozen by an mconsole `stop` (a person's, or a snapshot's) until its `go`. */
+  frozen = false;
   private typedAhead = "";
 
   private nudger: ConsoleNudger | null = null;
@@ -126,6 +128,7 @@ export class UmlNode extends EventEmitter {
     };
     const modules = modulesDisk(this.ctx.root, prepared.kernel);
     const attempt = ++this.attempt;
+    this.frozen = false;
     this.setState("booting");
     void this.launchInTurn(attempt, { ...prepared, modules });
   }
@@ -306,7 +309,10 @@ export class UmlNode extends EventEmitter {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs, this.ctx.sandbox.enabled ? this.programPid() : null);
+    return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs, this.ctx.sandbox.enabled ? this.programPid() : null).then((reply) => {
+      if (reply.ok && (cmd.op === "stop" || cmd.op === "go")) this.frozen = cmd.op === "stop";
+      return reply;
+    });
   }
 
   async exec(script: string, timeoutS = 60): Promise<ExecResult> {
