@@ -41,7 +41,8 @@ export async function katharaUpload(req: Request): Promise<LabFiles> {
 
 /** A new lab from a Kathará folder; `name` is checked as given, else one is made from `file` (the archive's or folder's name). */
 export async function importKathara(svc: LabService, who: Principal, upload: LabFiles, options: { name?: string; file?: string }): Promise<KatharaImportResult> {
-  const { raw, warnings } = parseKathara(upload.files, { name: options.name || undefined, nameHint: options.file || undefined });
+  const images = (await svc.engine.imageList()).images.map((i) => i.name);
+  const { raw, warnings } = parseKathara(upload.files, { name: options.name || undefined, nameHint: options.file || undefined, images });
   return { lab: await svc.createRaw(who, raw), warnings: [...upload.skipped, ...warnings] };
 }
 

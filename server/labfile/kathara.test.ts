@@ -169,6 +169,16 @@ describe("Kathará lab folders", () => {
     assert.ok(!warnings.some((w) => /privileged|kathara\/p4/.test(w)), warnings.join("\n"));
   });
 
+  it("gives a device an image of this umlab's that its lab.conf names (a recipe, a merged disk), and warns of one it does not have", () => {
+    const { raw, warnings } = parseKathara(files({ "lab.conf": ['web[image]="web-server:latest"', "db[image]=my/db", "r1[image]=kathara/frr"].join("\n") }), { name: "x", images: ["busybox", "kathara", "web-server"] });
+    assert.deepEqual(
+      Object.entries(raw.nodes!).map(([n, d]) => [n, d.image]),
+      [["web", "web-server"], ["db", "kathara"], ["r1", "kathara"]],
+    );
+    assert.ok(!warnings.some((w) => /web\[image\]/.test(w)), warnings.join("\n"));
+    hasWarning(warnings, /db\[image\]=my\/db \(lab\.conf:2\): umlab has no image like "my\/db"/);
+  });
+
   it("sets ulimits for what the startup script starts, and says what it cannot do with terminals, CPUs and ports", () => {
     const { raw, warnings } = parseKathara(
       files({

@@ -34,6 +34,8 @@ export interface KatharaOptions {
   name?: string;
   /** Without a name: where to make one from (an archive's or folder's name), before the top folder and LAB_NAME. */
   nameHint?: string;
+  /** The images this umlab has (its own, recipes, merged ones): a device whose image names one of them gets it. */
+  images?: string[];
 }
 
 /** Files of no lab: what archivers leave in archives, and hidden entries at the top of the folder (.git/, .gitignore). */
@@ -132,7 +134,7 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
   for (const d of devices.values()) {
     const n = nodeNames.get(d.name)!;
     where.set(formatPath(["nodes", n]), d.at);
-    const s = deviceSettings(d, problems, warnings);
+    const s = deviceSettings(d, problems, warnings, options.images);
     settings.set(d.name, s);
     const node: RawNode = { role: s.role, image: s.image };
     node.mem = `${s.memoryMiB ?? DEFAULT_DEVICE_MIB}M`;

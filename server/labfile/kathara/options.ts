@@ -53,7 +53,7 @@ export function katharaMemoryMiB(value: string): number | null {
  * Applies a device's options the way Kathará would where umlab can, and says
  * so (a warning naming the line) where it cannot: nothing is dropped silently.
  */
-export function deviceSettings(device: Device, problems: Problem[], warnings: string[]): DeviceSettings {
+export function deviceSettings(device: Device, problems: Problem[], warnings: string[], images: string[] = []): DeviceSettings {
   const s: DeviceSettings = { image: KATHARA_IMAGE, role: "router", memoryMiB: null, before: [], after: [], bridged: null };
   const k = device.name;
   const bad = (o: DeviceOption, message: string) => problems.push({ path: [], file: o.file, line: o.line, message: `${k}[${o.key}]: ${message}` });
@@ -72,7 +72,9 @@ export function deviceSettings(device: Device, problems: Problem[], warnings: st
       case "image": {
         if (single.get("image") !== o) break;
         const repo = imageRepo(o.value);
-        if (!LIKE_KATHARA.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the kathara image (like kathara/base: Debian with FRR, apache2, bind9 and network tools); if it needs more, add an image recipe with the packages it needs (\`umlab image add NAME --packages ...\`, or the labs page) and set ${k}'s image to it`);
+        // A lab written for this umlab: an image of its own (a recipe, a merged disk) by name, tag or none.
+        if (!LIKE_KATHARA.includes(repo) && images.includes(repo)) s.image = repo;
+        else if (!LIKE_KATHARA.includes(repo)) warnings.push(`${shown(k, o)}: umlab has no image like "${shownLine(o.value)}": ${k} uses the kathara image (like kathara/base: Debian with FRR, apache2, bind9 and network tools); if it needs more, add an image recipe with the packages it needs (\`umlab image add NAME --packages ...\`, or the labs page) and set ${k}'s image to it`);
         break;
       }
       case "mem": {
