@@ -145,3 +145,27 @@ describe("a Kathará lab with a VLAN-aware bridge in a device, IPv6 hosts and tc
     assert.match(vlans.stdout, /eth2(\s+1 Egress Untagged)?\s+20 PVID Egress Untagged/, vlans.all);
   });
 });
+
+describe("a Kathará lab with IPIP and GRE tunnels, a DHCP server and ssh", () => {
+  const lab = katharaLab("tunnels-dhcp");
+
+  it("pings through the IPIP and the GRE tunnel, and the transit link carries them as IP protocols 4 and 47", async () => {
+    await until("r2 reaches r1 over ipip1", 30_000, async () => (await sh(lab.run(), "r2", "ping -c 1 -W 2 10.99.0.1")).exitCode === 0, 500);
+    assert.equal((await sh(lab.run(), "r2", "ping -c 1 -W 2 10.98.0.1")).exitCode, 0, "over gre1");
+    const ipip = await sh(lab.run(), "r1", "timeout 6 tcpdump -c 1 -ni eth0 'ip proto 4' & sleep 1; ping -c 1 -W 2 10.99.0.2 >/dev/null; wait");
+    assert.match(ipip.all, /IP 172\.16\.0\.1 > 172\.16\.0\.2: IP 10\.99\.0\.1 > 10\.99\.0\.2: ICMP echo request/, ipip.all);
+    const gre = await sh(lab.run(), "r1", "timeout 6 tcpdump -c 1 -ni eth0 'ip proto 47' & sleep 1; ping -c 1 -W 2 10.98.0.2 >/dev/null; wait");
+    assert.match(gre.all, /IP 172\.16\.0\.1 > 172\.16\.0\.2: GREv0.*IP 10\.98\.0\.1 > 10\.98\.0\.2: ICMP echo request/, gre.all);
+  });
+
+  it("gives pc1 an address from r1's isc-dhcp-server, and r1's ssh answers it", async () => {
+    const got = await until("pc1 leased an address", 60_000, async () => {
+      const a = await sh(lab.run(), "pc1", "ip -4 -o address show dev eth0");
+      return /inet 192\.168\.10\.(1[0-4]\d|150)\//.test(a.stdout) && a.stdout;
+    }, 1000);
+    assert.match(got.value, /192\.168\.10\./);
+    assert.equal((await sh(lab.run(), "pc1", "ping -c 1 -W 2 192.168.10.1")).exitCode, 0);
+    const banner = await sh(lab.run(), "pc1", "timeout 5 bash -c 'exec 3<>/dev/tcp/192.168.10.1/22; head -c 8 <&3'");
+    assert.equal(banner.stdout, "SSH-2.0-", banner.all);
+  });
+});

@@ -172,7 +172,7 @@ describe("Kathará lab folders", () => {
   it("gives a device an image of this umlab's that its lab.conf names (a recipe, a merged disk), and warns of one it does not have", () => {
     const { raw, warnings } = parseKathara(files({ "lab.conf": ['web[image]="web-server:latest"', "db[image]=my/db", "r1[image]=kathara/frr"].join("\n") }), { name: "x", images: ["busybox", "kathara", "web-server"] });
     assert.deepEqual(
-      Object.entries(raw.nodes!).map(([n, d]) => [n, d.image]),
+      Object.entries(raw.nodes!).map(([n, d]) => [n, d?.image]),
       [["web", "web-server"], ["db", "kathara"], ["r1", "kathara"]],
     );
     assert.ok(!warnings.some((w) => /web\[image\]/.test(w)), warnings.join("\n"));
