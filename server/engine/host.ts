@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { accessSync, constants, readFileSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -14,6 +15,8 @@ const PACKAGE_OF: Record<string, string> = {
   "linux.uml": "user-mode-linux",
   uml_mconsole: "uml-utilities",
   uml_switch: "uml-utilities",
+  uml_moo: "uml-utilities",
+  cp: "coreutils",
   vde_switch: "vde2",
   vde_plug: "vde2",
   wirefilter: "vde2",
@@ -50,6 +53,23 @@ export function hostProgram(name: string): string {
   throw new HostError(
     `${name} is not installed${pkg ? `: install the Debian package ${pkg} (\`npm start\` does it, or: sudo apt-get install ${pkg})` : ""}`,
   );
+}
+
+/**
+ * Runs a host program to its end (argv, no shell); its failure is a
+ * HostError with the start of what it wrote to stderr.
+ */
+export function runHostProgram(name: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(hostProgram(name), args, { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => {
+      if (err.length < 2000) err += d.toString();
+    });
+    child.stderr.on("error", () => {});
+    child.on("error", (e) => reject(new HostError(`${name} could not run: ${e.message}`)));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new HostError(`${name} failed: ${err.trim().slice(0, 500) || `exit code ${code}`}`))));
+  });
 }
 
 /** The UML kernel to boot; UMLAB_KERNEL overrides Debian's. */

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotNameSchema } from "../../model/snapshot";
+import { runHostProgram } from "../host";
 import type { LabPaths } from "../paths";
 import { NodeDisk } from "./node-disk";
 
@@ -170,15 +170,5 @@ export function diskUse(dir: string): { diskBytes: number; apparentBytes: number
 }
 
 /** GNU cp keeps holes (and shares blocks on a filesystem with reflinks): a 1 GiB COW with 20 MiB written copies as 20 MiB. */
-function sparseCopy(src: string, dst: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("cp", ["--sparse=always", "--reflink=auto", "--", src, dst], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => {
-      if (err.length < 2000) err += d.toString();
-    });
-    child.stderr.on("error", () => {});
-    child.on("error", (e) => reject(named("HostError", `cannot copy a disk: ${e.message}`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(named("HostError", `cannot copy a disk: ${err.trim() || `cp exited with ${code}`}`))));
-  });
-}
+const sparseCopy = (src: string, dst: string) =>
+  runHostProgram("cp", ["--sparse=always", "--reflink=auto", "--", src, dst]).catch((e: Error) => Promise.reject(named("HostError", `cannot copy a disk: ${e.message.replace(/^cp failed: /, "")}`)));

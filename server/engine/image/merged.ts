@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isValidName } from "../../model/names";
+import { runHostProgram } from "../host";
 import { imageBytes } from "./size";
 
 /**
@@ -67,8 +67,8 @@ export async function mergeDisk(root: string, req: { name: string; cow: string; 
   const sparse = join(dir, `.${req.name}.img`);
   try {
     // -b: the image as the engine knows it, whatever path the COW's header holds (it was written inside the guest's sandbox).
-    await run("uml_moo", ["-b", req.backing, req.cow, tmp], "user-mode-linux's uml-utilities");
-    await run("cp", ["--sparse=always", "--", tmp, sparse], "coreutils");
+    await runHostProgram("uml_moo", ["-b", req.backing, req.cow, tmp]);
+    await runHostProgram("cp", ["--sparse=always", "--", tmp, sparse]);
     const rec: Record = { name: req.name, parent: req.parent, from: req.from, createdAt: new Date().toISOString(), memoryMiB: req.memoryMiB };
     renameSync(sparse, join(dir, `${req.name}.img`));
     writeFileSync(join(dir, `${req.name}.json`), JSON.stringify(rec));
@@ -80,16 +80,3 @@ export async function mergeDisk(root: string, req: { name: string; cow: string; 
 }
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
-
-function run(cmd: string, args: string[], pkg: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => {
-      if (err.length < 2000) err += d.toString();
-    });
-    child.stderr.on("error", () => {});
-    child.on("error", (e) => reject(named("HostError", `${cmd} could not run (${e.message}): it comes with ${pkg}`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(named("HostError", `${cmd} failed: ${err.trim().slice(0, 500) || `exit code ${code}`}`))));
-  });
-}
