@@ -13,6 +13,26 @@ import { LabRunError } from "./lab-run";
 import { labPaths, transferDir } from "./paths";
 
 const TOKEN = /^[0-9a-f]{32}$/;
+/** A transfer file older than this was not fetched (a download never read, an upload cut off): it goes. */
+const TRANSFER_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Removes what is left in the transfer folder from transfers an hour old or more. */
+export function sweepTransfers(root: string, now = Date.now()): string[] {
+  const dir = transferDir(root);
+  if (!existsSync(dir)) return [];
+  const gone: string[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!TOKEN.test(f.split(".")[0])) continue;
+    try {
+      if (now - statSync(join(dir, f)).mtimeMs < TRANSFER_MAX_AGE_MS) continue;
+      rmSync(join(dir, f), { recursive: true, force: true });
+      gone.push(f);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return gone;
+}
 
 /** An archive written: its file, size, and what its disks take against their apparent size. */
 export interface ArchiveSummary {
@@ -52,6 +72,7 @@ export class LabArchives {
 
   exportLab(id: string, lab: Lab, token: string): Promise<ArchiveSummary> {
     const f = this.files(token);
+    sweepTransfers(this.engine.root);
     return this.engine.withLab(id, async () => {
       const src = labPaths(this.engine.root, id).disks;
       const have = existsSync(src) ? new Set(NodeDisk.nodesIn(src)) : new Set<string>();
@@ -88,6 +109,7 @@ export class LabArchives {
   /** Unpacks the uploaded archive of `token` into its staging folder, after checking its images are this umlab's. */
   async unpack(token: string): Promise<UnpackedLab> {
     const f = this.files(token);
+    sweepTransfers(this.engine.root);
     if (!existsSync(f.archive)) throw new LabArchiveError("no uploaded archive for this token");
     rmSync(f.staging, { recursive: true, force: true });
     try {
