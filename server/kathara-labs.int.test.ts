@@ -169,3 +169,20 @@ describe("a Kathará lab with IPIP and GRE tunnels, a DHCP server and ssh", () =
     assert.equal(banner.stdout, "SSH-2.0-", banner.all);
   });
 });
+
+describe("a Kathará lab with a static MPLS path", () => {
+  const lab = katharaLab("mpls");
+
+  it("carries r1's ping to r3 labelled 100 and the answer back labelled 200, r2 forwarding by label", async () => {
+    await until("r1 reaches r3's loopback over MPLS", 30_000, async () => (await sh(lab.run(), "r1", "ping -c 1 -W 2 -I 1.1.1.1 3.3.3.3")).exitCode === 0, 500);
+    const routes = await sh(lab.run(), "r2", "ip -f mpls route show");
+    assert.match(routes.stdout, /^100 via inet 10\.0\.2\.3 dev eth1/m, routes.all);
+    assert.match(routes.stdout, /^200 via inet 10\.0\.1\.1 dev eth0/m, routes.all);
+    // Captured on r2's side to r1 while r1 pings: the request comes in labelled 100 (r2 pops it towards r3).
+    const capture = sh(lab.run(), "r2", "timeout 8 tcpdump -c 1 -ni eth0 mpls");
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await sh(lab.run(), "r1", "ping -c 2 -W 2 -I 1.1.1.1 3.3.3.3")).exitCode, 0);
+    const got = await capture;
+    assert.match(got.all, /MPLS \(label 100, \w+ 0, \[S\], ttl \d+\) IP 1\.1\.1\.1 > 3\.3\.3\.3: ICMP echo request/, got.all);
+  });
+});
