@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { pack } from "tar-stream";
+import { craftedArchive } from "./engine/disk/crafted-archive";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import { processesIn } from "./engine/procs";
 import type { LabStatus } from "./engine/lab-run";
@@ -21,16 +20,6 @@ switches:
   sw1: {}
 `;
 
-/** An archive made by hand: its entries in order, gzipped. */
-async function crafted(entries: { name: string; data: string }[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
-  for (const e of entries) p.entry({ name: e.name }, e.data);
-  p.finalize();
-  await new Promise<void>((r) => p.on("end", () => r()));
-  return gzipSync(Buffer.concat(chunks));
-}
 
 describe("whole-lab archives: a lab and its disks from one umlab to another (real UML)", () => {
   let a: LabServer | undefined;
@@ -91,16 +80,16 @@ describe("whole-lab archives: a lab and its disks from one umlab to another (rea
       JSON.stringify({ format: "umlab-lab-archive", version: 1, lab: "evil", createdAt: "2026-11-30T00:00:00Z", disks: [{ node: "pc1", backing: { image: "busybox", size: 128 * 2 ** 20, mtime: 1, sha256 }, size: 4096, dataBytes: 4 }] });
     const lab = "umlab: 1\nname: evil\nnodes:\n  pc1: {}\n";
     const cases: [string, Buffer, RegExp][] = [
-      ["a path out", await crafted([{ name: "../../../tmp/owned", data: "x" }]), /unexpected entry "..\/..\/..\/tmp\/owned"/],
+      ["a path out", await craftedArchive([{ name: "../../../tmp/owned", data: "x" }]), /unexpected entry "..\/..\/..\/tmp\/owned"/],
       ["not an archive", Buffer.from("just text"), /not a umlab lab archive/],
       [
         "a disk over another build of its image",
-        await crafted([{ name: "archive.json", data: manifest("b".repeat(64)) }, { name: "lab.yaml", data: lab }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "OOOM" }]),
+        await craftedArchive([{ name: "archive.json", data: manifest("b".repeat(64)) }, { name: "lab.yaml", data: lab }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "OOOM" }]),
         /node pc1's disk lies over a build of image busybox \(SHA-256 bbbbbbbbbbbb…\) that is not this umlab's/,
       ],
       [
         "a 10 TB claim",
-        await crafted([{ name: "archive.json", data: manifest("b".repeat(64)).replace('"size":4096', `"size":${10 * 2 ** 40}`) }]),
+        await craftedArchive([{ name: "archive.json", data: manifest("b".repeat(64)).replace('"size":4096', `"size":${10 * 2 ** 40}`) }]),
         /archive\.json: disks\.0\.size/,
       ],
     ];
@@ -113,7 +102,7 @@ describe("whole-lab archives: a lab and its disks from one umlab to another (rea
     }
     const labs = (await (await authed(`${b!.url}/api/labs`)).json()) as { name: string }[];
     assert.deepEqual(labs.map((l) => l.name), ["arclab"]);
-    writeFileSync(join(dir, "evil.umlab"), await crafted([{ name: "x", data: "y" }]));
+    writeFileSync(join(dir, "evil.umlab"), await craftedArchive([{ name: "x", data: "y" }]));
     const r = umlab(b!.url, ["import", join(dir, "evil.umlab")]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /unexpected entry "x" \(expected archive\.json\)/);

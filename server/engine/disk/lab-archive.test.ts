@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { pack } from "tar-stream";
+import { craftedArchive } from "./crafted-archive";
 import { rebaseCow, readLabArchive, writeLabArchive, writtenRanges, type ArchiveManifest } from "./lab-archive";
 
 const MiB = 1024 * 1024;
@@ -35,16 +34,6 @@ const at = (file: string, offset: number, n: number) => {
   return b.toString();
 };
 
-/** An archive made by hand, entry by entry, gzipped. */
-async function crafted(entries: { name: string; data?: string | Buffer; type?: "file" | "symlink" | "directory"; linkname?: string; size?: number }[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
-  for (const e of entries) p.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, size: e.size }, e.data ?? "");
-  p.finalize();
-  await new Promise<void>((r) => p.on("end", () => r()));
-  return gzipSync(Buffer.concat(chunks));
-}
 const manifest = (disks: ArchiveManifest["disks"]): string => JSON.stringify({ format: "umlab-lab-archive", version: 1, lab: "l", createdAt: "2026-11-30T00:00:00Z", disks });
 
 describe("whole-lab archives", () => {
@@ -100,13 +89,13 @@ describe("whole-lab archives", () => {
     const disk = { node: "pc1", backing, size: 1 * MiB, dataBytes: 4 };
     const cases: [string, Promise<Buffer>, RegExp][] = [
       ["not gzip", Promise.resolve(Buffer.from("hello")), /not a umlab lab archive/],
-      ["a path out", crafted([{ name: "../../etc/passwd", data: "x" }]), /unexpected entry "..\/..\/etc\/passwd"/],
-      ["a link", crafted([{ name: "archive.json", type: "symlink", linkname: "/etc/passwd" }]), /a symlink entry has no place/],
-      ["a disk name out", crafted([{ name: "archive.json", data: manifest([{ ...disk, node: "../x" }]) }]), /archive\.json: disks\.0\.node/],
-      ["an absurd size", crafted([{ name: "archive.json", data: manifest([{ ...disk, size: 10 * 2 ** 40 }]) }]), /archive\.json: disks\.0\.size/],
+      ["a path out", craftedArchive([{ name: "../../etc/passwd", data: "x" }]), /unexpected entry "..\/..\/etc\/passwd"/],
+      ["a link", craftedArchive([{ name: "archive.json", type: "symlink", linkname: "/etc/passwd" }]), /a symlink entry has no place/],
+      ["a disk name out", craftedArchive([{ name: "archive.json", data: manifest([{ ...disk, node: "../x" }]) }]), /archive\.json: disks\.0\.node/],
+      ["an absurd size", craftedArchive([{ name: "archive.json", data: manifest([{ ...disk, size: 10 * 2 ** 40 }]) }]), /archive\.json: disks\.0\.size/],
       [
         "a sparse-claim bomb",
-        crafted([
+        craftedArchive([
           { name: "archive.json", data: manifest([{ ...disk, size: 10 * 2 ** 30, dataBytes: 4 }]) },
           { name: "lab.yaml", data: "x" },
           { name: "disks/pc1.map", data: JSON.stringify([[0, 10 * 2 ** 30]]) },
@@ -115,21 +104,21 @@ describe("whole-lab archives", () => {
       ],
       [
         "a range past the disk",
-        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: JSON.stringify([[MiB - 2, 4]]) }]),
+        craftedArchive([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: JSON.stringify([[MiB - 2, 4]]) }]),
         /past the disk's 1048576 bytes/,
       ],
       [
         "more data than said",
-        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "12345" }]),
+        craftedArchive([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "12345" }]),
         /5 bytes where archive.json says 4/,
       ],
       [
         "an extra file",
-        crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "1234" }, { name: "disks/pc2.cow", data: "z" }]),
+        craftedArchive([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }, { name: "disks/pc1.map", data: "[[0,4]]" }, { name: "disks/pc1.data", data: "1234" }, { name: "disks/pc2.cow", data: "z" }]),
         /unexpected entry "disks\/pc2.cow"/,
       ],
-      ["too many disks", crafted([{ name: "archive.json", data: manifest(Array.from({ length: 201 }, (_, i) => ({ ...disk, node: `n${i}` }))) }]), /archive\.json: disks/],
-      ["cut short", crafted([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }]), /ends early/],
+      ["too many disks", craftedArchive([{ name: "archive.json", data: manifest(Array.from({ length: 201 }, (_, i) => ({ ...disk, node: `n${i}` }))) }]), /archive\.json: disks/],
+      ["cut short", craftedArchive([{ name: "archive.json", data: manifest([disk]) }, { name: "lab.yaml", data: "x" }]), /ends early/],
     ];
     for (const [what, bytes, reason] of cases) await assert.rejects(unpack(await bytes), (e: Error) => e.name === "ArchiveError" && reason.test(e.message), what);
     // What it wrote before it found the fault is the disks folder it was given (the caller removes it), and nothing else.
