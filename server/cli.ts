@@ -10,6 +10,7 @@ import { exportKathara, importKathara } from "./cli/kathara";
 import { kernelCommand } from "./cli/kernel";
 import { LINK_USAGE, linkCommand } from "./cli/link";
 import { scenarioCommand } from "./cli/scenario";
+import { forkCommand, SHARE_USAGE, shareCommand, sharedCommand } from "./cli/share";
 import { resetCommand, SNAPSHOT_USAGE, snapshotCommand } from "./cli/snapshot";
 import { printStatus, table } from "./cli/status";
 
@@ -56,6 +57,7 @@ usage: umlab [--url URL] COMMAND
   scenario LAB stop               cancel the steps of a play still pending
   scenario LAB log                what the last play did, and when
 ${SNAPSHOT_USAGE}
+${SHARE_USAGE}
   rm LAB                          delete a stopped lab, its disks and its snapshots
   kernel ls                       the kernels nodes can boot (fast, debian, custom ones)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
@@ -251,6 +253,15 @@ async function main(argv: string[]): Promise<number> {
     case "snapshot":
       need(rest, 1, "LAB");
       return local(snapshotCommand(rest, request));
+    case "share":
+      need(rest, 1, "LAB");
+      return local(shareCommand(rest, request, baseUrl));
+    case "shared":
+      need(rest, 1, "LINK (a share link's URL or token)");
+      return local(sharedCommand(rest[0], request));
+    case "fork":
+      need(rest, 1, "LINK (a share link's URL or token)");
+      return local(forkCommand(rest[0], rest[1], request));
     case "reset":
       need(rest, 1, "LAB");
       return local(resetCommand(rest, request));

@@ -9,6 +9,7 @@ import { guardRequest, markClientIp } from "./auth/http-guard";
 import { siteFrom } from "./auth/site";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
+import { ShareService } from "./api/share-service";
 import { installCrashGuard } from "./crash-guard";
 import { InProcessEngine } from "./engine/in-process";
 import { engineForServer } from "./engine/remote/engine-link";
@@ -17,6 +18,7 @@ import { attachRealtime } from "./realtime/consoles";
 import { sampleLabs } from "./samples";
 import { openDb } from "./store/db";
 import { LabStore } from "./store/lab-store";
+import { ShareStore } from "./store/share-store";
 
 /**
  * The web server: Next (pages and /api route handlers) and socket.io
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
     secure: site.publicUrl?.protocol === "https:",
   });
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs(), SYSTEM);
-  const all = { labs: service, accounts, quotas, owners: new Owners(db), site };
+  const shares = new ShareService(service, new ShareStore(db), (id) => accounts.nameOf(id));
+  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares };
   registerServices(all);
   const authHandler = toNodeHandler(accounts.auth);
 

@@ -25,6 +25,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   ForbiddenError: 403,
   QuotaError: 409,
   PayloadTooLargeError: 413,
+  GoneError: 410,
   SwitchError: 500,
 };
 
@@ -55,5 +56,13 @@ export class PayloadTooLargeError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "PayloadTooLargeError";
+  }
+}
+
+/** Was there and is no more: an expired share link. */
+export class GoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GoneError";
   }
 }

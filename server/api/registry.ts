@@ -3,6 +3,7 @@ import type { Owners } from "../auth/owners";
 import type { QuotaSettings } from "../auth/quotas";
 import type { Site } from "../auth/site";
 import type { LabService } from "./lab-service";
+import type { ShareService } from "./share-service";
 
 /** Everything a route handler may use, made once by server/main.ts. */
 export interface Services {
@@ -11,6 +12,7 @@ export interface Services {
   quotas: QuotaSettings;
   owners: Owners;
   site: Site;
+  shares: ShareService;
 }
 
 /**

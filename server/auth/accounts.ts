@@ -140,6 +140,12 @@ export class Accounts {
     return { id: u.id, name: u.name, email: u.email, role: isRole(u.role) ? u.role : "student", via };
   }
 
+  /** A user's name as others may see it (a shared lab's owner); the machine's own CLI and umlab have theirs. */
+  async nameOf(id: string): Promise<string> {
+    if (id === "local" || id === "system") return "umlab";
+    return (await this.db.user.findUnique({ where: { id } }))?.name ?? "a former user";
+  }
+
   async listUsers(): Promise<UserView[]> {
     return (await this.db.user.findMany({ orderBy: { createdAt: "asc" } })).map(view);
   }

@@ -132,6 +132,11 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   removeSnapshot(id: string, snapshot: string): Promise<SnapshotInfo>;
   /** Copies the disks of `nodes` from a lab to another, not running; answers the nodes that had one. */
   copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]>;
+  /** A share link's own copy of the lab's disks and definition (not among its snapshots); `name` is the link's id. */
+  takeShareSnapshot(id: string, lab: Lab, name: string): Promise<SnapshotInfo>;
+  removeShareSnapshot(id: string, snapshot: string): Promise<SnapshotInfo>;
+  /** Copies a share link's disks into a new lab (a fork), not running; answers the nodes that had one. */
+  copyShareDisks(from: string, snapshot: string, to: string): Promise<string[]>;
   /** A new image `name` from a node's disk folded over its image (uml_moo); a running node is frozen for it. */
   mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo>;
   /**

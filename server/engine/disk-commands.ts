@@ -6,7 +6,7 @@ import { LabArchives, type ArchiveSummary, type UnpackedLab } from "./lab-archiv
 import { LabDisks } from "./lab-disks";
 import type { Lab } from "../model/lab";
 
-type DiskApi = Pick<EngineApi, "snapshots" | "takeSnapshot" | "restoreSnapshot" | "removeSnapshot" | "copyLabDisks" | "mergeNodeDisk" | "exportLabArchive" | "unpackLabArchive" | "adoptLabArchive" | "dropLabArchive">;
+type DiskApi = Pick<EngineApi, "snapshots" | "takeSnapshot" | "restoreSnapshot" | "removeSnapshot" | "copyLabDisks" | "takeShareSnapshot" | "removeShareSnapshot" | "copyShareDisks" | "mergeNodeDisk" | "exportLabArchive" | "unpackLabArchive" | "adoptLabArchive" | "dropLabArchive">;
 
 /** The engine commands about a lab's disk files: snapshots, clones, merged images, whole-lab archives. */
 export class DiskCommands implements DiskApi {
@@ -56,6 +56,18 @@ export class DiskCommands implements DiskApi {
 
   copyLabDisks(from: string, to: string, nodes: string[]): Promise<string[]> {
     return this.disks.copy(from, to, nodes);
+  }
+
+  takeShareSnapshot(id: string, lab: Lab, name: string): Promise<SnapshotInfo> {
+    return this.disks.takeShare(id, lab, name);
+  }
+
+  removeShareSnapshot(id: string, snapshot: string): Promise<SnapshotInfo> {
+    return this.disks.removeShare(id, snapshot);
+  }
+
+  copyShareDisks(from: string, snapshot: string, to: string): Promise<string[]> {
+    return this.disks.copyShare(from, snapshot, to);
   }
 
   async mergeNodeDisk(id: string, lab: Lab, node: string, name: string): Promise<ImageInfo> {

@@ -24,8 +24,8 @@ const SYNC_TIMEOUT_S = 15;
 export class LabDisks {
   constructor(private readonly engine: Engine) {}
 
-  private snaps(id: string): LabSnapshots {
-    return new LabSnapshots(labPaths(this.engine.root, id));
+  private snaps(id: string, folder: "snapshots" | "shares" = "snapshots"): LabSnapshots {
+    return new LabSnapshots(labPaths(this.engine.root, id), folder);
   }
 
   list(id: string): SnapshotInfo[] {
@@ -51,6 +51,21 @@ export class LabDisks {
 
   remove(id: string, snapshot: string): Promise<SnapshotInfo> {
     return this.engine.withLab(id, () => Promise.resolve(this.snaps(id).remove(snapshot)));
+  }
+
+  /** A share link's copy of the lab's disks and definition (labs/ID/shares), taken as a snapshot is; `name` is the link's id. */
+  takeShare(id: string, lab: Lab, name: string): Promise<SnapshotInfo> {
+    return this.engine.withLab(id, () => this.snaps(id, "shares").take({ name, node: null, nodes: lab.nodes.map((n) => n.name), definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)));
+  }
+
+  removeShare(id: string, snapshot: string): Promise<SnapshotInfo> {
+    return this.engine.withLab(id, () => Promise.resolve(this.snaps(id, "shares").remove(snapshot)));
+  }
+
+  /** A fork of a share link: its copy of the disks into a new lab, which is not running. */
+  copyShare(from: string, snapshot: string, to: string): Promise<string[]> {
+    if (this.engine.run(to)) throw new LabRunError(`the lab to copy disks into is running`);
+    return this.engine.withLab(from, () => this.snaps(from, "shares").copyTo(snapshot, labPaths(this.engine.root, to).disks));
   }
 
   /** Copies the disks of `nodes` from one lab to another (a clone) that is not running; running guests of the first are frozen for it. */

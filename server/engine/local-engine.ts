@@ -292,6 +292,9 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   restoreSnapshot: EngineApi["restoreSnapshot"] = (...a) => this.diskCommands.restoreSnapshot(...a);
   removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.diskCommands.removeSnapshot(...a);
   copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.diskCommands.copyLabDisks(...a);
+  takeShareSnapshot: EngineApi["takeShareSnapshot"] = (...a) => this.diskCommands.takeShareSnapshot(...a);
+  removeShareSnapshot: EngineApi["removeShareSnapshot"] = (...a) => this.diskCommands.removeShareSnapshot(...a);
+  copyShareDisks: EngineApi["copyShareDisks"] = (...a) => this.diskCommands.copyShareDisks(...a);
   mergeNodeDisk: EngineApi["mergeNodeDisk"] = (...a) => this.diskCommands.mergeNodeDisk(...a);
   exportLabArchive: EngineApi["exportLabArchive"] = (...a) => this.diskCommands.exportLabArchive(...a);
   unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.diskCommands.unpackLabArchive(...a);

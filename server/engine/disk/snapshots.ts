@@ -48,8 +48,12 @@ export type Quiesce = (nodes: string[]) => Promise<() => Promise<void>>;
 export class LabSnapshots {
   private readonly root: string;
 
-  constructor(private readonly paths: LabPaths) {
-    this.root = join(paths.dir, "snapshots");
+  /** `folder`: "snapshots" for the lab's own; "shares" for those its share links keep (not listed with the others, not counted). */
+  constructor(
+    private readonly paths: LabPaths,
+    folder: "snapshots" | "shares" = "snapshots",
+  ) {
+    this.root = join(paths.dir, folder);
   }
 
   list(): SnapshotInfo[] {
@@ -124,6 +128,17 @@ export class LabSnapshots {
       if (file.disks.includes(n)) await copyNodeDisk(src, this.paths.disks, n);
     }
     return { definition: file.definition, nodes: targets };
+  }
+
+  /** Copies a snapshot's disks into another lab's disks folder (a fork), over whatever disks it had; answers the nodes copied. */
+  async copyTo(id: string, disksDir: string): Promise<string[]> {
+    const file = this.get(id);
+    mkdirSync(disksDir, { recursive: true });
+    for (const n of file.disks) {
+      new NodeDisk(disksDir, n).wipe();
+      await copyNodeDisk(join(this.root, id, "disks"), disksDir, n);
+    }
+    return file.disks;
   }
 
   remove(id: string): SnapshotInfo {

@@ -186,6 +186,9 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   restoreSnapshot: EngineApi["restoreSnapshot"] = (...a) => this.call("restoreSnapshot", a);
   removeSnapshot: EngineApi["removeSnapshot"] = (...a) => this.call("removeSnapshot", a);
   copyLabDisks: EngineApi["copyLabDisks"] = (...a) => this.call("copyLabDisks", a);
+  takeShareSnapshot: EngineApi["takeShareSnapshot"] = (...a) => this.call("takeShareSnapshot", a);
+  removeShareSnapshot: EngineApi["removeShareSnapshot"] = (...a) => this.call("removeShareSnapshot", a);
+  copyShareDisks: EngineApi["copyShareDisks"] = (...a) => this.call("copyShareDisks", a);
   mergeNodeDisk: EngineApi["mergeNodeDisk"] = (...a) => this.call("mergeNodeDisk", a);
   exportLabArchive: EngineApi["exportLabArchive"] = (...a) => this.call("exportLabArchive", a);
   unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.call("unpackLabArchive", a);
