@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable, Writable } from "node:stream";
@@ -7,38 +7,56 @@ import { createGunzip, createGzip } from "node:zlib";
 import { extract, pack } from "tar-stream";
 import { z } from "zod";
 import { NAME_PATTERN } from "../../model/names";
+import { SPARSE_BLOCK, writeSparse, writtenRanges } from "./sparse-file";
 
 /**
- * A whole lab as one file: its lab.yaml and each node's COW, kept sparse.
- * A COW is stored as the list of its written ranges (64 KiB blocks that are
- * not all zero) and their bytes, so a 1 GiB COW with 20 MiB written takes
- * 20 MiB, whatever the archiver. The images under the COWs are named with
- * their size, mtime and SHA-256, not stored: an import checks that its own
- * image is the same file system before it lets a COW lie over it.
+ * A whole lab as one file: its lab.yaml, each node's COW, kept sparse, and,
+ * if asked, the images the lab boots. A COW (or an image) is stored as the
+ * list of its written ranges (64 KiB blocks that are not all zero) and their
+ * bytes, so a 1 GiB COW with 20 MiB written takes 20 MiB, whatever the
+ * archiver. The image under each COW is named with its size, mtime and
+ * SHA-256: an import checks that the image it puts under a COW is that file
+ * system, its own or the one the archive carries (verified as it is written).
  *
- * Layout (tar, gzip): archive.json, lab.yaml, then disks/NODE.map (JSON
- * [[offset, length], ...]) and disks/NODE.data for each node with a disk.
+ * Layout (tar, gzip): archive.json, lab.yaml, then images/IMAGE.map (JSON
+ * [[offset, length], ...]) and images/IMAGE.data for each image carried,
+ * then disks/NODE.map and disks/NODE.data for each node with a disk.
  * Reading trusts nothing in it: only those names, only plain files, in that
- * order, within caps, and every range inside the disk it claims to be.
+ * order, within caps, and every range inside the file it claims to be.
+ * Version 1 carries no images; version 2 has `images`.
  */
 
-const BLOCK = 64 * 1024;
 const FORMAT = "umlab-lab-archive";
 /** Caps of what an archive may claim. */
-export const ARCHIVE_LIMITS = { nodes: 200, diskBytes: 64 * 2 ** 30, dataBytes: 16 * 2 ** 30, definitionBytes: 1024 * 1024, mapBytes: 8 * 1024 * 1024 };
+export const ARCHIVE_LIMITS = { nodes: 200, diskBytes: 64 * 2 ** 30, dataBytes: 16 * 2 ** 30, definitionBytes: 1024 * 1024, mapBytes: 8 * 1024 * 1024, images: 8, imageBytes: 16 * 2 ** 30 };
 
-const backingSchema = z.strictObject({ image: z.string().max(64), size: z.number().int().nonnegative(), mtime: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const backingSchema = z.strictObject({ image: z.string().max(64), size: z.number().int().nonnegative(), mtime: z.number().int().nonnegative(), sha256 });
+const carriedSchema = z.strictObject({
+  name: z.string().regex(NAME_PATTERN, "not a valid image name (1-31 lower-case letters, digits and \"-\", starting with a letter)"),
+  size: z.number().int().nonnegative().max(ARCHIVE_LIMITS.imageBytes, `more than the ${ARCHIVE_LIMITS.imageBytes / 2 ** 30} GiB an image may have`),
+  sha256,
+  dataBytes: z.number().int().nonnegative().max(ARCHIVE_LIMITS.dataBytes),
+  /** The memory its nodes need at least; the image it was merged over, if it was. */
+  memoryMiB: z.number().int().min(1).max(65536),
+  parent: z.string().max(64).nullable(),
+  /** The nodes that boot it: their disks lie over it, or they have none yet. */
+  nodes: z.array(z.string().regex(NAME_PATTERN)).max(ARCHIVE_LIMITS.nodes),
+});
 const manifestSchema = z.strictObject({
   format: z.literal(FORMAT),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   lab: z.string().max(64),
   createdAt: z.string().max(40),
+  images: z.array(carriedSchema).max(ARCHIVE_LIMITS.images, `more than the ${ARCHIVE_LIMITS.images} images an archive may carry`).optional(),
   disks: z
     .array(z.strictObject({ node: z.string().regex(NAME_PATTERN), backing: backingSchema, size: z.number().int().nonnegative().max(ARCHIVE_LIMITS.diskBytes), dataBytes: z.number().int().nonnegative().max(ARCHIVE_LIMITS.dataBytes) }))
     .max(ARCHIVE_LIMITS.nodes),
 });
 export type ArchiveManifest = z.infer<typeof manifestSchema>;
 export type ImageIdentity = z.infer<typeof backingSchema>;
+/** An image an archive carries, as archive.json describes it. */
+export type CarriedImage = z.infer<typeof carriedSchema>;
 
 export class LabArchiveError extends Error {
   constructor(message: string) {
@@ -47,119 +65,130 @@ export class LabArchiveError extends Error {
   }
 }
 
-/** What goes into an archive: the definition and, per node with a disk, its COW and the image under it. */
+/** What goes into an archive: the definition; per node with a disk, its COW and the image under it; the images to carry. */
 export interface ArchiveSource {
   lab: string;
   definition: string;
   disks: { node: string; cow: string; backing: ImageIdentity }[];
-}
-
-/** The written 64 KiB blocks of a file, merged into ranges. */
-export function writtenRanges(file: string): [number, number][] {
-  const fd = openSync(file, "r");
-  const size = statSync(file).size;
-  const buf = Buffer.alloc(16 * BLOCK);
-  const ranges: [number, number][] = [];
-  try {
-    for (let at = 0; at < size; at += buf.length) {
-      const n = readSync(fd, buf, 0, buf.length, at);
-      for (let b = 0; b < n; b += BLOCK) {
-        const end = Math.min(b + BLOCK, n);
-        if (isZero(buf, b, end)) continue;
-        const last = ranges[ranges.length - 1];
-        if (last && last[0] + last[1] === at + b) last[1] += end - b;
-        else ranges.push([at + b, end - b]);
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return ranges;
-}
-
-const ZERO = Buffer.alloc(BLOCK);
-
-/** A native compare (memcmp): a 1 GiB COW is mostly holes, read as zeros. */
-function isZero(buf: Buffer, from: number, to: number): boolean {
-  return buf.compare(ZERO, 0, to - from, from, to) === 0;
+  images?: (Omit<CarriedImage, "size" | "dataBytes"> & { file: string })[];
 }
 
 /** Writes the archive of `src` to `out` (gzip level 1: a disk's blocks are many, the cores two). */
 export async function writeLabArchive(src: ArchiveSource, out: Writable): Promise<ArchiveManifest> {
   const p = pack();
-  const disks = src.disks.map((d) => {
-    const ranges = writtenRanges(d.cow);
-    return { ...d, ranges, size: statSync(d.cow).size, dataBytes: ranges.reduce((s, r) => s + r[1], 0) };
-  });
-  const manifest: ArchiveManifest = { format: FORMAT, version: 1, lab: src.lab, createdAt: new Date().toISOString(), disks: disks.map((d) => ({ node: d.node, backing: d.backing, size: d.size, dataBytes: d.dataBytes })) };
+  const sparse = <T extends { file: string }>(x: T) => {
+    const ranges = writtenRanges(x.file);
+    return { ...x, ranges, size: statSync(x.file).size, dataBytes: ranges.reduce((s, r) => s + r[1], 0) };
+  };
+  const disks = src.disks.map((d) => ({ ...sparse({ file: d.cow }), node: d.node, backing: d.backing }));
+  const images = (src.images ?? []).map(sparse);
+  const manifest: ArchiveManifest = {
+    format: FORMAT,
+    version: images.length ? 2 : 1,
+    lab: src.lab,
+    createdAt: new Date().toISOString(),
+    ...(images.length ? { images: images.map((i) => ({ name: i.name, size: i.size, sha256: i.sha256, dataBytes: i.dataBytes, memoryMiB: i.memoryMiB, parent: i.parent, nodes: i.nodes })) } : {}),
+    disks: disks.map((d) => ({ node: d.node, backing: d.backing, size: d.size, dataBytes: d.dataBytes })),
+  };
   const done = pipeline(p, createGzip({ level: 1 }), out);
   const put = (name: string, data: string) => new Promise<void>((resolve, reject) => p.entry({ name, mode: 0o600 }, data, (e) => (e ? reject(e) : resolve())));
-  await put("archive.json", JSON.stringify(manifest));
-  await put("lab.yaml", src.definition);
-  for (const d of disks) {
-    await put(`disks/${d.node}.map`, JSON.stringify(d.ranges));
+  const putSparse = async (name: string, f: { file: string; ranges: [number, number][]; dataBytes: number }) => {
+    await put(`${name}.map`, JSON.stringify(f.ranges));
     let finished!: Promise<void>;
     const sink = await new Promise<ReturnType<typeof p.entry>>((ready) => {
-      finished = new Promise<void>((resolve, reject) => ready(p.entry({ name: `disks/${d.node}.data`, size: d.dataBytes, mode: 0o600 }, (e) => (e ? reject(e) : resolve()))));
+      finished = new Promise<void>((resolve, reject) => ready(p.entry({ name: `${name}.data`, size: f.dataBytes, mode: 0o600 }, (e) => (e ? reject(e) : resolve()))));
     });
-    for (const [offset, length] of d.ranges)
-      for await (const c of createReadStream(d.cow, { start: offset, end: offset + length - 1 })) if (!sink.write(c as Buffer)) await new Promise<void>((r) => sink.once("drain", () => r()));
+    for (const [offset, length] of f.ranges)
+      for await (const c of createReadStream(f.file, { start: offset, end: offset + length - 1 })) if (!sink.write(c as Buffer)) await new Promise<void>((r) => sink.once("drain", () => r()));
     sink.end(undefined as unknown as Buffer);
     await finished;
-  }
+  };
+  await put("archive.json", JSON.stringify(manifest));
+  await put("lab.yaml", src.definition);
+  for (const i of images) await putSparse(`images/${i.name}`, i);
+  for (const d of disks) await putSparse(`disks/${d.node}`, d);
   p.finalize();
   await done;
   return manifest;
 }
 
-/** What an archive held, unpacked: its manifest, definition, and the COW files written into `disksDir`. */
+/** What an archive held, unpacked: its manifest, definition, and what was written into the folder given. */
 export interface UnpackedArchive {
   manifest: ArchiveManifest;
   definition: string;
+  /** The nodes whose COW is now NODE.cow. */
   nodes: string[];
+  /** The images now IMAGE.img, their SHA-256 checked; those `skipImage` chose not to write are not. */
+  images: string[];
+}
+
+/** A COW or an image in the archive: its entries' stem, the file it becomes, what archive.json says of it. */
+interface SparsePart {
+  name: string;
+  file: string;
+  size: number;
+  dataBytes: number;
+  image?: CarriedImage;
+  node?: string;
+}
+
+/** The entries after archive.json and lab.yaml, in order: a map, then the data, of each image, then of each disk. */
+function partsOf(m: ArchiveManifest): (SparsePart & { entry: string; part: "map" | "data" })[] {
+  const files: SparsePart[] = [
+    ...(m.images ?? []).map((i) => ({ name: `images/${i.name}`, file: `${i.name}.img`, size: i.size, dataBytes: i.dataBytes, image: i })),
+    ...m.disks.map((d) => ({ name: `disks/${d.node}`, file: `${d.node}.cow`, size: d.size, dataBytes: d.dataBytes, node: d.node })),
+  ];
+  return files.flatMap((f) => [{ ...f, entry: `${f.name}.map`, part: "map" as const }, { ...f, entry: `${f.name}.data`, part: "data" as const }]);
 }
 
 /**
- * Unpacks an archive into `disksDir` (NODE.cow for each node with a disk),
- * refusing anything it does not expect. `disksDir` should be new: the
- * caller deletes it when this throws.
+ * Unpacks an archive into `dir` (NODE.cow for each node with a disk,
+ * IMAGE.img for each image carried, unless `skipImage` says this umlab has
+ * it already), refusing anything it does not expect. `dir` should be new:
+ * the caller deletes it when this throws.
  */
-export async function readLabArchive(input: Readable, disksDir: string): Promise<UnpackedArchive> {
+export async function readLabArchive(input: Readable, dir: string, skipImage?: (image: CarriedImage) => Promise<boolean>): Promise<UnpackedArchive> {
   const ex = extract();
   const gunzip = createGunzip();
   input.on("error", (e) => ex.destroy(e));
-  gunzip.on("error", (e) => ex.destroy(new LabArchiveError(`not a umlab lab archive (gzip: ${e.message})`)));
+  gunzip.on("error", (e) => ex.destroy(new LabArchiveError(/unexpected end/.test(e.message) ? `the archive is cut short (gzip: ${e.message}): it was not sent or saved whole` : `not a umlab lab archive (gzip: ${e.message})`)));
   input.pipe(gunzip).pipe(ex);
   let manifest: ArchiveManifest | null = null;
   let definition: string | null = null;
-  let map: [number, number][] | null = null;
+  let parts: ReturnType<typeof partsOf> = [];
+  let map: [number, number][] = [];
   const nodes: string[] = [];
+  const images: string[] = [];
   let next = 0;
+  let done = 0;
   try {
     for await (const e of ex) {
       const { name, type, size = 0 } = e.header;
       const entry = e as unknown as AsyncIterable<Buffer>;
       if (type !== "file") throw new LabArchiveError(`${name.slice(0, 100)}: a ${type} entry has no place in a lab archive`);
-      const expected = expectedName(manifest, next, map !== null);
+      const part = next >= 2 ? parts[next - 2] : undefined;
+      const expected = next === 0 ? "archive.json" : next === 1 ? "lab.yaml" : part?.entry;
       if (name !== expected) throw new LabArchiveError(`unexpected entry "${name.slice(0, 100)}" (expected ${expected ?? "the end of the archive"})`);
-      if (name === "archive.json") {
-        const parsed = manifestSchema.safeParse(JSON.parse(await small(entry, size, ARCHIVE_LIMITS.mapBytes, name)));
-        if (!parsed.success) throw new LabArchiveError(`archive.json: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-        manifest = parsed.data;
-        const total = manifest.disks.reduce((s, d) => s + d.dataBytes, 0);
-        if (total > ARCHIVE_LIMITS.dataBytes) throw new LabArchiveError(`the archive claims ${total} bytes of disk data, more than ${ARCHIVE_LIMITS.dataBytes}`);
-        if (new Set(manifest.disks.map((d) => d.node)).size !== manifest.disks.length) throw new LabArchiveError("archive.json names a node's disk twice");
-      } else if (name === "lab.yaml") definition = await small(entry, size, ARCHIVE_LIMITS.definitionBytes, name);
-      else if (name.endsWith(".map")) {
-        const disk = manifest!.disks[(next - 2) >> 1];
-        map = checkMap(JSON.parse(await small(entry, size, ARCHIVE_LIMITS.mapBytes, name)), disk.size, disk.dataBytes, name);
-      } else {
-        const disk = manifest!.disks[(next - 2) >> 1];
-        if (size !== disk.dataBytes) throw new LabArchiveError(`${name}: ${size} bytes where archive.json says ${disk.dataBytes}`);
-        mkdirSync(disksDir, { recursive: true });
-        await writeSparse(entry, join(disksDir, `${disk.node}.cow`), map!, disk.size);
-        nodes.push(disk.node);
-        map = null;
+      if (next === 0) {
+        manifest = checkManifest(JSON.parse(await small(entry, size, ARCHIVE_LIMITS.mapBytes, name)));
+        parts = partsOf(manifest);
+      } else if (next === 1) definition = await small(entry, size, ARCHIVE_LIMITS.definitionBytes, name);
+      else if (part!.part === "map") map = checkMap(JSON.parse(await small(entry, size, ARCHIVE_LIMITS.mapBytes, name)), part!.size, part!.dataBytes, name);
+      else {
+        const { image, file } = part!;
+        if (size !== part!.dataBytes) throw new LabArchiveError(`${name}: ${size} bytes where archive.json says ${part!.dataBytes}`);
+        if (image && skipImage && (await skipImage(image))) for await (const _ of entry); // this umlab has it: not written again
+        else {
+          mkdirSync(dir, { recursive: true });
+          const hash = image ? createHash("sha256") : undefined;
+          await writeSparse(entry, join(dir, file), map, part!.size, hash);
+          const got = hash?.digest("hex");
+          if (image && got !== image.sha256)
+            throw new LabArchiveError(`${name}: image ${image.name} is not the one archive.json names (its SHA-256 is ${got!.slice(0, 12)}…, not ${image.sha256.slice(0, 12)}…): the archive is damaged or forged`);
+          if (image) images.push(image.name);
+          else nodes.push(part!.node!);
+        }
+        done++;
       }
       next++;
     }
@@ -168,17 +197,23 @@ export async function readLabArchive(input: Readable, disksDir: string): Promise
     if (e instanceof LabArchiveError) throw e;
     throw new LabArchiveError(`not a umlab lab archive: ${(e as Error).message}`);
   }
-  if (!manifest || definition === null || nodes.length !== manifest.disks.length) throw new LabArchiveError("the archive ends early: it is not a whole umlab lab archive");
-  return { manifest, definition, nodes };
+  if (!manifest || definition === null || done !== parts.length / 2) throw new LabArchiveError("the archive ends early: it is not a whole umlab lab archive");
+  return { manifest, definition, nodes, images };
 }
 
-/** The name entry `i` must have. */
-function expectedName(m: ArchiveManifest | null, i: number, haveMap: boolean): string | undefined {
-  if (i === 0) return "archive.json";
-  if (i === 1) return "lab.yaml";
-  const disk = m?.disks[(i - 2) >> 1];
-  if (!disk) return undefined;
-  return haveMap ? `disks/${disk.node}.data` : `disks/${disk.node}.map`;
+function checkManifest(raw: unknown): ArchiveManifest {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) throw new LabArchiveError(`archive.json: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const m = parsed.data;
+  const total = [...m.disks, ...(m.images ?? [])].reduce((s, d) => s + d.dataBytes, 0);
+  if (total > ARCHIVE_LIMITS.dataBytes) throw new LabArchiveError(`the archive claims ${total} bytes of disk and image data, more than ${ARCHIVE_LIMITS.dataBytes}`);
+  if (new Set(m.disks.map((d) => d.node)).size !== m.disks.length) throw new LabArchiveError("archive.json names a node's disk twice");
+  const carried = m.images ?? [];
+  if (new Set(carried.map((i) => i.name)).size !== carried.length) throw new LabArchiveError("archive.json names an image twice");
+  const booting = carried.flatMap((i) => i.nodes);
+  if (new Set(booting).size !== booting.length) throw new LabArchiveError("archive.json gives a node two images");
+  if (m.version === 1 && carried.length) throw new LabArchiveError("archive.json: a version 1 archive carries no images");
+  return m;
 }
 
 async function small(entry: AsyncIterable<Buffer>, size: number, cap: number, name: string): Promise<string> {
@@ -188,44 +223,19 @@ async function small(entry: AsyncIterable<Buffer>, size: number, cap: number, na
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function checkMap(raw: unknown, diskSize: number, dataBytes: number, name: string): [number, number][] {
-  const ranges = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).max(Math.ceil(diskSize / BLOCK) + 1).safeParse(raw);
+function checkMap(raw: unknown, fileSize: number, dataBytes: number, name: string): [number, number][] {
+  const ranges = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).max(Math.ceil(fileSize / SPARSE_BLOCK) + 1).safeParse(raw);
   if (!ranges.success) throw new LabArchiveError(`${name}: not a list of [offset, length] ranges`);
   let end = 0;
   let sum = 0;
   for (const [offset, length] of ranges.data) {
     if (offset < end) throw new LabArchiveError(`${name}: ranges overlap or are out of order at ${offset}`);
-    if (offset + length > diskSize) throw new LabArchiveError(`${name}: a range ends at ${offset + length}, past the disk's ${diskSize} bytes`);
+    if (offset + length > fileSize) throw new LabArchiveError(`${name}: a range ends at ${offset + length}, past the file's ${fileSize} bytes`);
     end = offset + length;
     sum += length;
   }
   if (sum !== dataBytes) throw new LabArchiveError(`${name}: its ranges hold ${sum} bytes where archive.json says ${dataBytes}`);
   return ranges.data;
-}
-
-/** Writes the data stream's bytes at the map's offsets; the holes between stay holes. */
-async function writeSparse(data: AsyncIterable<Buffer>, file: string, map: [number, number][], size: number): Promise<void> {
-  const fd = openSync(file, "wx", 0o600);
-  try {
-    let range = 0;
-    let into = 0;
-    for await (let chunk of data) {
-      while (chunk.length) {
-        const [offset, length] = map[range];
-        const n = Math.min(length - into, chunk.length);
-        writeSync(fd, chunk, 0, n, offset + into);
-        chunk = chunk.subarray(n);
-        into += n;
-        if (into === length) {
-          range++;
-          into = 0;
-        }
-      }
-    }
-    ftruncateSync(fd, size);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** SHA-256 of an image file, remembered by path, size and mtime (an image never changes in place). */
