@@ -144,8 +144,9 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
    * root's transfer folder named by a token the server chose: export writes
    * TOKEN.umlab; unpack reads the TOKEN.umlab the server uploaded and answers
    * its definition; adopt moves its disks into the lab the server made of it.
+   * `images`: the archive carries the images the lab boots too.
    */
-  exportLabArchive(id: string, lab: Lab, token: string): Promise<ArchiveSummary>;
+  exportLabArchive(id: string, lab: Lab, token: string, images: boolean): Promise<ArchiveSummary>;
   unpackLabArchive(token: string): Promise<UnpackedLab>;
   adoptLabArchive(token: string, id: string, lab: Lab): Promise<string[]>;
   dropLabArchive(token: string): Promise<void>;

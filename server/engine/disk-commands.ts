@@ -18,11 +18,11 @@ export class DiskCommands implements DiskApi {
     private readonly images: ImageService,
   ) {
     this.disks = new LabDisks(engine);
-    this.archives = new LabArchives(engine, this.disks);
+    this.archives = new LabArchives(engine, this.disks, images);
   }
 
-  exportLabArchive(id: string, lab: Lab, token: string): Promise<ArchiveSummary> {
-    return this.archives.exportLab(id, lab, token);
+  exportLabArchive(id: string, lab: Lab, token: string, images: boolean): Promise<ArchiveSummary> {
+    return this.archives.exportLab(id, lab, token, images);
   }
 
   unpackLabArchive(token: string): Promise<UnpackedLab> {

@@ -1,13 +1,16 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
-import { serializeLabYaml } from "../labfile/labyaml";
+import { parseLabYaml, serializeLabYaml } from "../labfile/labyaml";
 import type { Lab } from "../model/lab";
-import { imageIdentity, LabArchiveError, readLabArchive, rebaseCow, writeLabArchive, type ArchiveManifest } from "./disk/lab-archive";
+import { imageHere, imagesToCarry, freeName, type PlacedImage } from "./archive-images";
+import { ImageService } from "./build/image-service";
+import { imageIdentity, LabArchiveError, readLabArchive, rebaseCow, writeLabArchive, type ArchiveManifest, type CarriedImage } from "./disk/lab-archive";
 import { NodeDisk } from "./disk/node-disk";
 import { copyNodeDisk, diskUse } from "./disk/snapshots";
 import type { Engine } from "./engine";
-import { resolveImage } from "./image/images";
+import { imageNames, resolveImage } from "./image/images";
+import { removeMergedImage } from "./image/merged";
 import type { LabDisks } from "./lab-disks";
 import { LabRunError } from "./lab-run";
 import { labPaths, transferDir } from "./paths";
@@ -41,27 +44,36 @@ export interface ArchiveSummary {
   disks: string[];
   diskBytes: number;
   apparentBytes: number;
+  /** The images carried (export with images), each with the bytes of it that travel (its written blocks). */
+  images: { name: string; bytes: number }[];
 }
 
 export interface UnpackedLab {
   lab: string;
+  /** The lab.yaml, its nodes' `image:` pointing at the names the carried images have here. */
   definition: string;
   disks: string[];
+  /** What becomes of each carried image: used as this umlab has it (`reused`), or installed as `as` when the lab is made. */
+  images: { name: string; as: string; reused: boolean; bytes: number }[];
 }
 
 /**
  * Whole-lab archives on the engine's side. Export copies the disks (running
  * guests paused for the copy, as a snapshot does) and writes the archive
- * from the copy; import unpacks into a staging folder, checks that each COW
- * lies over an image this umlab has (the same SHA-256), and then, once the
- * server has made the lab, moves the disks into it, each pointed at the
- * local image. Files are named by a token the server chose, never by a name
- * from the archive.
+ * from the copy, with the images the lab boots if asked (archive-images.ts);
+ * import unpacks into a staging folder, checks that each COW lies over an
+ * image this umlab has or the archive carries (the same SHA-256), and then,
+ * once the server has made the lab, installs the carried images it lacks
+ * and moves the disks in, each pointed at its image here. Files are named
+ * by a token the server chose, never by a name from the archive; a refused
+ * import leaves nothing.
  */
 export class LabArchives {
   constructor(
     private readonly engine: Engine,
     private readonly disks: LabDisks,
+    /** Where carried images are registered (the engine's, so lists hear of them). */
+    private readonly images: ImageService = new ImageService(engine.root),
   ) {}
 
   private files(token: string) {
@@ -70,7 +82,7 @@ export class LabArchives {
     return { archive: join(dir, `${token}.umlab`), staging: join(dir, `${token}.d`), copy: join(dir, `${token}.disks`) };
   }
 
-  exportLab(id: string, lab: Lab, token: string): Promise<ArchiveSummary> {
+  exportLab(id: string, lab: Lab, token: string, images = false): Promise<ArchiveSummary> {
     const f = this.files(token);
     sweepTransfers(this.engine.root);
     return this.engine.withLab(id, async () => {
@@ -86,17 +98,28 @@ export class LabArchives {
           await resume();
         }
         const entries = [];
+        const under = new Map<string, string>();
         for (const n of nodes) {
           const disk = new NodeDisk(f.copy, n.name);
           const backing = readFileSync(disk.record, "utf8").trim();
           if (!existsSync(backing)) throw new LabRunError(`the image under node ${n.name}'s disk is gone (${backing})`);
           entries.push({ node: n.name, cow: disk.cow, backing: await imageIdentity(this.engine.root, n.image, backing) });
+          under.set(n.name, backing);
         }
+        const memory = new Map(this.images.list().map((i) => [i.name, i.memoryMiB]));
+        const carried = images ? await imagesToCarry(this.engine.root, lab, under, (i) => memory.get(i) ?? 64) : [];
         const out = createWriteStream(f.archive, { mode: 0o600 });
-        await writeLabArchive({ lab: lab.name, definition: serializeLabYaml(lab), disks: entries }, out);
+        const manifest = await writeLabArchive({ lab: lab.name, definition: serializeLabYaml(lab), disks: entries, images: carried }, out);
         await finished(out);
         const use = diskUse(f.copy);
-        return { file: f.archive, bytes: statSync(f.archive).size, disks: nodes.map((n) => n.name), diskBytes: use.diskBytes, apparentBytes: use.apparentBytes };
+        return {
+          file: f.archive,
+          bytes: statSync(f.archive).size,
+          disks: nodes.map((n) => n.name),
+          diskBytes: use.diskBytes,
+          apparentBytes: use.apparentBytes,
+          images: (manifest.images ?? []).map((i) => ({ name: i.name, bytes: i.dataBytes })),
+        };
       } catch (e) {
         rmSync(f.archive, { force: true });
         throw e;
@@ -106,43 +129,85 @@ export class LabArchives {
     });
   }
 
-  /** Unpacks the uploaded archive of `token` into its staging folder, after checking its images are this umlab's. */
+  /**
+   * Unpacks the uploaded archive of `token` into its staging folder, after
+   * checking that each disk lies over an image this umlab has or the archive
+   * carries. A carried image this umlab has is not written; the others are
+   * staged, their SHA-256 checked, and given the names they will have here.
+   */
   async unpack(token: string): Promise<UnpackedLab> {
     const f = this.files(token);
     sweepTransfers(this.engine.root);
     if (!existsSync(f.archive)) throw new LabArchiveError("no uploaded archive for this token");
     rmSync(f.staging, { recursive: true, force: true });
+    const root = this.engine.root;
+    const placed = new Map<string, PlacedImage>();
+    const place = async (image: CarriedImage) => {
+      const here = await imageHere(root, image);
+      const as = here ?? freeName(image.name, (n) => imageNames(root).includes(n) || [...placed.values()].some((p) => p.as === n));
+      placed.set(image.name, { name: image.name, as, reused: !!here, bytes: image.dataBytes, parent: image.parent, memoryMiB: image.memoryMiB, nodes: image.nodes });
+      return !!here;
+    };
     try {
-      const got = await readLabArchive(createReadStream(f.archive), f.staging);
-      for (const d of got.manifest.disks) await this.checkImage(d);
+      const got = await readLabArchive(createReadStream(f.archive), f.staging, place);
+      const carried = new Map((got.manifest.images ?? []).flatMap((i) => i.nodes.map((n) => [n, i] as const)));
+      for (const d of got.manifest.disks) {
+        const image = carried.get(d.node);
+        if (!image) await this.checkImage(d);
+        else if (image.sha256 !== d.backing.sha256 || image.size !== d.backing.size)
+          throw new LabArchiveError(`node ${d.node}'s disk lies over a build of image ${d.backing.image} (SHA-256 ${d.backing.sha256.slice(0, 12)}…) that is not the image ${image.name} the archive carries for it`);
+      }
+      const images = [...placed.values()];
       mkdirSync(f.staging, { recursive: true });
       writeFileSync(join(f.staging, "manifest.json"), JSON.stringify(got.manifest));
-      return { lab: got.manifest.lab, definition: got.definition, disks: got.nodes };
+      writeFileSync(join(f.staging, "images.json"), JSON.stringify(images));
+      return { lab: got.manifest.lab, definition: renamed(got.definition, images), disks: got.nodes, images: images.map(({ name, as, reused, bytes }) => ({ name, as, reused, bytes })) };
     } catch (e) {
       rmSync(f.staging, { recursive: true, force: true });
       throw e;
     }
   }
 
-  /** Moves the staged disks into lab `id` (new, stopped), each pointed at this umlab's copy of its image. */
+  /**
+   * Installs the staged images this umlab lacks and moves the staged disks
+   * into lab `id` (new, stopped), each pointed at its image here. What it
+   * installed goes again if a later step fails.
+   */
   adopt(token: string, id: string, lab: Lab): Promise<string[]> {
     const f = this.files(token);
     return this.engine.withLab(id, async () => {
       if (this.engine.run(id)) throw new LabRunError("the lab to import disks into is running");
       const manifest = JSON.parse(readFileSync(join(f.staging, "manifest.json"), "utf8")) as ArchiveManifest;
+      const images = existsSync(join(f.staging, "images.json")) ? (JSON.parse(readFileSync(join(f.staging, "images.json"), "utf8")) as PlacedImage[]) : [];
       const dest = labPaths(this.engine.root, id).disks;
       if (existsSync(dest) && readdirSync(dest).length) throw new LabRunError("the lab to import disks into has disks already");
-      mkdirSync(dest, { recursive: true });
+      const imageOf = new Map(images.flatMap((i) => i.nodes.map((n) => [n, i.as] as const)));
       for (const d of manifest.disks) {
         const node = lab.nodes.find((n) => n.name === d.node);
         if (!node) throw new LabArchiveError(`the archive holds a disk of node ${d.node}, which its lab.yaml does not have`);
-        if (node.image !== d.backing.image) throw new LabArchiveError(`node ${d.node}'s disk lies over image ${d.backing.image}, but its lab.yaml says image ${node.image}`);
-        const image = resolveImage(this.engine.root, node.image);
-        const staged = join(f.staging, `${d.node}.cow`);
-        rebaseCow(staged, image);
-        const disk = new NodeDisk(dest, d.node);
-        renameSync(staged, disk.cow);
-        writeFileSync(disk.record, `${image}\n`);
+        const want = imageOf.get(d.node) ?? d.backing.image;
+        if (node.image !== want) throw new LabArchiveError(`node ${d.node}'s disk lies over image ${want}, but its lab.yaml says image ${node.image}`);
+      }
+      const installed: string[] = [];
+      try {
+        for (const i of images.filter((i) => !i.reused)) {
+          const node = i.nodes[0] ?? "";
+          this.images.carry({ name: i.as, file: join(f.staging, `${i.name}.img`), parent: i.parent ?? i.name, from: { lab: manifest.lab, node }, memoryMiB: i.memoryMiB, carried: { lab: manifest.lab, image: i.name } });
+          installed.push(i.as);
+        }
+        mkdirSync(dest, { recursive: true });
+        for (const d of manifest.disks) {
+          const node = lab.nodes.find((n) => n.name === d.node)!;
+          const image = resolveImage(this.engine.root, node.image);
+          const staged = join(f.staging, `${d.node}.cow`);
+          rebaseCow(staged, image);
+          const disk = new NodeDisk(dest, d.node);
+          renameSync(staged, disk.cow);
+          writeFileSync(disk.record, `${image}\n`);
+        }
+      } catch (e) {
+        for (const name of installed) removeMergedImage(this.engine.root, name);
+        throw e;
       }
       this.drop(token);
       return manifest.disks.map((d) => d.node);
@@ -167,4 +232,13 @@ export class LabArchives {
         `node ${d.node}'s disk lies over a build of image ${d.backing.image} (SHA-256 ${d.backing.sha256.slice(0, 12)}…) that is not this umlab's (${mine.sha256.slice(0, 12)}…): a COW only makes sense over the very image it was made on`,
       );
   }
+}
+
+/** The lab.yaml with each node that boots a carried image on that image's name here. */
+function renamed(definition: string, images: PlacedImage[]): string {
+  const moves = images.flatMap((i) => i.nodes.map((n) => [n, i.as] as const));
+  const lab = parseLabYaml(definition, "lab.yaml (in the archive)");
+  if (!moves.some(([node, as]) => lab.nodes.find((n) => n.name === node && n.image !== as))) return definition;
+  const to = new Map(moves);
+  return serializeLabYaml({ ...lab, nodes: lab.nodes.map((n) => (to.has(n.name) ? { ...n, image: to.get(n.name)! } : n)) });
 }

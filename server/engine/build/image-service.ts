@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from "../../store/lab-store";
 import { busyboxImage } from "../image/busybox";
 import { buildDebianImage, builtImages, debianPlan, umlabGuestPaths } from "../image/debian";
 import { builtinImageNames, ImageError, imageNames, imageRecipe } from "../image/images";
-import { mergeDisk, mergedImage, mergedImages, removeMergedImage, type MergedImage } from "../image/merged";
+import { mergeDisk, mergedImage, mergedImages, registerImage, removeMergedImage, type MergedImage } from "../image/merged";
 import { debianRecipes, type DebianRecipe } from "../image/recipes";
 import { imageBytes } from "../image/size";
 import { buildRecipe, removeImageFiles, removeUserRecipe, saveUserRecipe, userRecipe, userRecipes } from "../image/user-recipes";
@@ -72,7 +72,9 @@ export class ImageService extends EventEmitter {
     for (const m of mergedImages(this.root))
       infos.push({
         name: m.name,
-        description: `node ${m.from.node} of lab ${m.from.lab}, merged over ${m.parent}`,
+        description: m.carried
+          ? `came in lab ${m.carried.lab}'s archive${m.carried.image === m.name ? "" : ` (as ${m.carried.image})`}, over ${m.parent}`
+          : `node ${m.from.node} of lab ${m.from.lab}, merged over ${m.parent}`,
         custom: true,
         suite: null,
         packages: [],
@@ -182,6 +184,18 @@ export class ImageService extends EventEmitter {
     if (imageNames(this.root).includes(req.name)) throw new ConflictError(`there is an image "${req.name}" already: give the merged image another name`);
     const parentMemory = this.list().find((i) => i.name === req.parent)?.memoryMiB ?? 64;
     const m = await mergeDisk(this.root, { ...req, memoryMiB: parentMemory });
+    this.emit("status", { name: m.name, build: { ...IDLE, state: "done" } } satisfies ImageStatus);
+    return m;
+  }
+
+  /**
+   * Installs an image a lab archive carried (its file, verified, moved in)
+   * as a merged one; the name must be free. Lists hear of it as a finished build.
+   */
+  carry(req: { name: string; file: string; parent: string; from: { lab: string; node: string }; memoryMiB: number; carried: { lab: string; image: string } }): MergedImage {
+    if (imageNames(this.root).includes(req.name)) throw new ConflictError(`there is an image "${req.name}" already`);
+    const { file, ...rec } = req;
+    const m = registerImage(this.root, { ...rec, createdAt: new Date().toISOString() }, file);
     this.emit("status", { name: m.name, build: { ...IDLE, state: "done" } } satisfies ImageStatus);
     return m;
   }

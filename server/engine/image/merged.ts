@@ -8,6 +8,7 @@ import { imageBytes } from "./size";
  * An image made from a node's disk: its COW folded over the image under it
  * (uml_moo, into a new file: the old image and every COW over it stay
  * valid), kept with the name of its parent image and the node it came from.
+ * An image a lab archive carried is installed the same way (`carried`).
  */
 export interface MergedImage {
   name: string;
@@ -17,6 +18,8 @@ export interface MergedImage {
   createdAt: string;
   /** The memory nodes of it need at least: its parent's. */
   memoryMiB: number;
+  /** An image that came in a lab archive (installed like a merged one): the archive's lab, and the image's name there. */
+  carried?: { lab: string; image: string };
   file: string;
   bytes: number;
 }
@@ -69,14 +72,24 @@ export async function mergeDisk(root: string, req: { name: string; cow: string; 
     // -b: the image as the engine knows it, whatever path the COW's header holds (it was written inside the guest's sandbox).
     await runHostProgram("uml_moo", ["-b", req.backing, req.cow, tmp]);
     await runHostProgram("cp", ["--sparse=always", "--", tmp, sparse]);
-    const rec: Record = { name: req.name, parent: req.parent, from: req.from, createdAt: new Date().toISOString(), memoryMiB: req.memoryMiB };
-    renameSync(sparse, join(dir, `${req.name}.img`));
-    writeFileSync(join(dir, `${req.name}.json`), JSON.stringify(rec));
-    return mergedImage(root, req.name)!;
+    return registerImage(root, { name: req.name, parent: req.parent, from: req.from, createdAt: new Date().toISOString(), memoryMiB: req.memoryMiB }, sparse);
   } finally {
     rmSync(tmp, { force: true });
     rmSync(sparse, { force: true });
   }
+}
+
+/**
+ * Moves `file` (on the data root's file system) in as image `rec.name`,
+ * with its record: a merged image, or one a lab archive carried. The
+ * caller checked the name is free.
+ */
+export function registerImage(root: string, rec: Record, file: string): MergedImage {
+  if (!isValidName(rec.name)) throw named("BadRequestError", `"${rec.name}" is not a valid image name: 1-31 lower-case letters, digits and "-", starting with a letter`);
+  mkdirSync(mergedDir(root), { recursive: true });
+  renameSync(file, join(mergedDir(root), `${rec.name}.img`));
+  writeFileSync(join(mergedDir(root), `${rec.name}.json`), JSON.stringify(rec));
+  return mergedImage(root, rec.name)!;
 }
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });

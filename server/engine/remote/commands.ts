@@ -82,7 +82,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   removeShareSnapshot: { args: [id, snapshotId], answer: trusted() },
   copyShareDisks: { args: [id, snapshotId, id], answer: trusted() },
   mergeNodeDisk: { args: [id, lab, name, name], answer: trusted() },
-  exportLabArchive: { args: [id, lab, token], answer: trusted() },
+  exportLabArchive: { args: [id, lab, token, bool], answer: trusted() },
   unpackLabArchive: { args: [token], answer: trusted() },
   adoptLabArchive: { args: [token, id, lab], answer: trusted() },
   dropLabArchive: { args: [token], answer: trusted() },
