@@ -31,8 +31,10 @@ usage: umlab [--url URL] COMMAND
                                   run a command in a node; its exit code is umlab's
   console LAB NODE                attach to a node's console (detach: Ctrl-])
   export LAB [-o FILE]            print the lab's lab.yaml
-  export LAB --archive [-o FILE]  the whole lab with its disks (kept sparse) as LAB.umlab, to
-                                  import on another umlab that has the same images
+  export LAB --archive [--images] [-o FILE]
+                                  the whole lab with its disks (kept sparse) as LAB.umlab, to
+                                  import on another umlab that has the same images; --images:
+                                  with the images it boots (sparse too), for one that has not
   export LAB --kathara [-o FILE|DIR]
                                   the lab as a Kathará lab: LAB.tar.gz, FILE (.tar.gz or
                                   .zip), or the lab folder written into a new DIR
@@ -227,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes("--archive")) {
         const o = rest.indexOf("-o");
         if (o >= 0) need(rest, o + 2, "the file after -o");
-        console.log(await local(exportArchiveCli(rest[0], o >= 0 ? rest[o + 1] : undefined, request)));
+        console.log(await local(exportArchiveCli(rest[0], o >= 0 ? rest[o + 1] : undefined, request, rest.includes("--images"))));
         return 0;
       }
       if (rest.includes("--kathara")) {

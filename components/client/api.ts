@@ -95,7 +95,7 @@ export const api = {
     return upload<KatharaImport>(path, form);
   },
   exportUrl: (ref: string) => `${lab(ref)}/export`,
-  archiveUrl: (ref: string) => `${lab(ref)}/export?format=archive`,
+  archiveUrl: (ref: string, images = false) => `${lab(ref)}/export?format=archive${images ? "&images=1" : ""}`,
   importArchive: (f: File) => upload<LabDetail & { disks: string[] }>("/api/labs/import/archive", f, "application/gzip"),
   exportKatharaUrl: (ref: string) => `${lab(ref)}/export?format=kathara`,
   diagramUrl: (ref: string) => `${lab(ref)}/diagram.svg`,

@@ -224,6 +224,9 @@ export function Workspace({ labId }: { labId: string }) {
         <a href={api.archiveUrl(detail.id)} download={`${name}.umlab`} title="The whole lab with its nodes' disks, to import on another umlab that has the same images">
           Export with disks
         </a>
+        <a href={api.archiveUrl(detail.id, true)} download={`${name}.umlab`} title="The whole lab with its nodes' disks and the images they boot (sparse), to import on any umlab">
+          Export with disks and images
+        </a>
         <button type="button" onClick={() => downloadSvg(api.diagramUrl(detail.id), name).catch((e: Error) => t.say(e.message))}>
           SVG
         </button>

@@ -7,7 +7,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * The lab's lab.yaml; with ?format=kathara its Kathará folder as a .tar.gz
- * (&archive=zip: a .zip); with ?format=archive the whole lab, disks too, as a .umlab file.
+ * (&archive=zip: a .zip); with ?format=archive the whole lab, disks too, as a .umlab file
+ * (&images=1: and the images it boots).
  */
 export const GET = handler<{ lab: string }>(async (svc, req, { lab }, who) => {
   const params = new URL(req.url).searchParams;
@@ -16,7 +17,7 @@ export const GET = handler<{ lab: string }>(async (svc, req, { lab }, who) => {
     const { fileName, contentType, bytes } = await exportKatharaArchive(svc, who, lab, params.get("archive"));
     return new Response(new Uint8Array(bytes), { headers: { "content-type": contentType, "content-disposition": `attachment; filename="${fileName}"` } });
   }
-  if (format === "archive") return exportArchive(svc, who, lab);
+  if (format === "archive") return exportArchive(svc, who, lab, params.get("images") === "1");
   if (format !== "yaml") throw new BadRequestError(`format=${format}: use yaml, kathara or archive`);
   const { name, yaml } = await svc.exportYaml(who, lab);
   return new Response(yaml, {
