@@ -85,6 +85,7 @@ describe("share links: view read-only, fork with disks, revoke (real server, rea
     viewOnly = await share("tom", { fork: false });
     const { shares } = await ok<{ shares: ShareInfo[] }>(await as("tom", "GET", "/api/labs/sharelab/shares"));
     assert.deepEqual(shares.map((s) => s.id), [asShared.id, live.id, viewOnly.id]);
+    assert.equal(shareDir().length, 1, "only the link that forks the disks as shared keeps a copy");
     // Bad requests are refused with their reason.
     const bad = await as("tom", "POST", "/api/labs/sharelab/shares", { expiresIn: "forever" });
     assert.equal(bad.status, 400);

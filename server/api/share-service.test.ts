@@ -26,14 +26,26 @@ function fakeEngine() {
     status: (id: string) => Promise.resolve(status(id)),
     usage: () => Promise.resolve({}),
     pruneNodeFiles: () => Promise.resolve([]),
-    removeLabFiles: (id: string) => void calls.push(`rm ${id}`) ?? Promise.resolve(),
+    removeLabFiles: (id: string) => {
+      calls.push(`rm ${id}`);
+      return Promise.resolve();
+    },
     takeShareSnapshot: (id: string, _lab: unknown, name: string) => {
       calls.push(`take ${name}`);
       return Promise.resolve({ id: `s${name.slice(6)}`, name, node: null, createdAt: "", disks: ["pc1"], diskBytes: 0, apparentBytes: 0, frozenMs: null });
     },
-    removeShareSnapshot: (_id: string, snap: string) => void calls.push(`drop ${snap}`) ?? Promise.resolve(),
-    copyShareDisks: (_from: string, snap: string, to: string) => void calls.push(`copy ${snap} ${to}`) ?? Promise.resolve(["pc1"]),
-    copyLabDisks: (_from: string, to: string) => void calls.push(`copy live ${to}`) ?? Promise.resolve(["pc1"]),
+    removeShareSnapshot: (_id: string, snap: string) => {
+      calls.push(`drop ${snap}`);
+      return Promise.resolve();
+    },
+    copyShareDisks: (_from: string, snap: string, to: string) => {
+      calls.push(`copy ${snap} ${to}`);
+      return Promise.resolve(["pc1"]);
+    },
+    copyLabDisks: (_from: string, to: string) => {
+      calls.push(`copy live ${to}`);
+      return Promise.resolve(["pc1"]);
+    },
   };
   return { engine: engine as unknown as EngineApi, calls };
 }

@@ -69,6 +69,8 @@ export class ShareService {
       throw new ConflictError(`lab ${s.name} has ${MAX_SHARES_PER_LAB} share links, the most it keeps: revoke one first`);
     const lifetime = req.expiresIn ? parseDuration(req.expiresIn) : null;
     const base = { labId: s.id, createdBy: who.id, disks: req.disks, fork: req.fork, expiresAt: lifetime ? new Date(Date.now() + lifetime) : null };
+    // A view-only link shows the lab as it is: no copy of its disks to keep.
+    if (!req.fork) return info(await this.store.create({ ...base, disks: "live", yaml: null, snapshot: null }));
     if (req.disks === "live") return info(await this.store.create({ ...base, yaml: null, snapshot: null }));
     const snap = await this.labs.engine.takeShareSnapshot(s.id, s.lab, `share-${randomBytes(6).toString("hex")}`);
     try {
