@@ -57,6 +57,10 @@ export const deleteLab = (name: string) => call<{ ok: true }>("DELETE", lab(name
 export const execIn = (name: string, node: string, argv: string[], timeout?: number) =>
   call<{ stdout: string; stderr: string; exitCode: number }>("POST", `${lab(name)}/nodes/${encodeURIComponent(node)}/exec`, { json: { argv, timeout } });
 
+/** A user of the server, made by its admin (as on the admin page). */
+export const createUser = (name: string, email: string, password: string, role: "admin" | "teacher" | "student" = "student") =>
+  call<{ id: string }>("POST", "/api/admin/users", { json: { name, email, password, role } });
+
 /** Stops the lab if it runs, then deletes it; a lab already gone is fine. */
 export async function removeLab(name: string): Promise<void> {
   try {

@@ -3,11 +3,13 @@ import type { ImageInfo, ImageStatus } from "@/server/engine/build/image-service
 import type { KernelBuildState, KernelInfo } from "@/server/engine/build/kernel-service";
 import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-service";
 import type { ScenarioView } from "@/server/api/scenario-service";
+import type { ShareView } from "@/server/api/share-service";
 import type { SnapshotList } from "@/server/api/snapshot-service";
 import type { SnapshotInfo } from "@/server/engine/disk/snapshots";
 import type { LabStatus } from "@/server/engine/lab-run";
 import type { ImageRecipeInput } from "@/server/model/image-recipe";
 import type { RawLab } from "@/server/model/lab";
+import type { ShareInfo, ShareRequest } from "@/server/model/share";
 
 /** What the API says when it refuses: a message, and for lab files every problem. */
 export class ApiFailure extends Error {
@@ -60,6 +62,11 @@ export const api = {
   snapshots: (ref: string) => call<SnapshotList>("GET", `${lab(ref)}/snapshots`),
   takeSnapshot: (ref: string, name: string, node: string | null) => call<SnapshotInfo>("POST", `${lab(ref)}/snapshots`, { name, node }),
   rollback: (ref: string, snapshot: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}/rollback`, { node }),
+  shares: (ref: string) => call<{ lab: string; shares: ShareInfo[] }>("GET", `${lab(ref)}/shares`),
+  share: (ref: string, req: ShareRequest) => call<ShareInfo>("POST", `${lab(ref)}/shares`, req),
+  revokeShare: (ref: string, share: string) => call<ShareInfo>("DELETE", `${lab(ref)}/shares/${encodeURIComponent(share)}`),
+  viewShare: (token: string) => call<ShareView>("GET", `/api/share/${encodeURIComponent(token)}`),
+  fork: (token: string, name?: string) => call<LabDetail & { disks: string[]; from: string }>("POST", `/api/share/${encodeURIComponent(token)}/fork`, name ? { name } : {}),
   removeSnapshot: (ref: string, snapshot: string) => call<SnapshotInfo>("DELETE", `${lab(ref)}/snapshots/${encodeURIComponent(snapshot)}`),
   mergeNode: (ref: string, node: string, image: string) => call<ImageInfo>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/merge`, { image }),
   reset: (ref: string, node: string | null) => call<LabStatus>("POST", `${lab(ref)}/reset`, { node }),

@@ -29,8 +29,13 @@ export const PALETTE_MIME = "application/x-umlab-palette";
 /** What was right-clicked: a node, a switch, or a wire (`name` is its id, "node:eth0"). */
 export type ContextTarget = { kind: "node" | "switch" | "link"; name: string; title?: string; x: number; y: number };
 
-/** The topology: nodes, switches and gateways from the lab, one edge per plugged interface or gateway. */
-export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTarget | null) => void; onOpenConsole: (node: string) => void }) {
+/**
+ * The topology: nodes, switches and gateways from the lab, one edge per
+ * plugged interface or gateway. `readOnly` (a share link's page): it can be
+ * looked at, panned and zoomed, and nothing else — no drag, wire, delete,
+ * menu or terminal.
+ */
+export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onContext: (t: ContextTarget | null) => void; onOpenConsole: (node: string) => void; readOnly?: boolean }) {
   const doc = useTopology((s) => s.doc)!;
   const selected = useTopology((s) => s.selected);
   const states = useTopology((s) => s.nodes);
@@ -164,51 +169,58 @@ export function Canvas({ onContext, onOpenConsole }: { onContext: (t: ContextTar
     onContext({ kind, name: n.id, x: e.clientX, y: e.clientY });
   };
 
+  // Handlers that change the lab or open something: none at all when read-only.
+  const editing = readOnly
+    ? // Sizes React Flow measures still come in through onNodesChange.
+      { onNodesChange, nodesDraggable: false, nodesConnectable: false, elementsSelectable: false, deleteKeyCode: null, onNodeContextMenu: (e: ReactMouseEvent) => e.preventDefault(), onEdgeContextMenu: (e: ReactMouseEvent) => e.preventDefault() }
+    : {
+        onNodesChange,
+        onEdgesChange,
+        onNodeDragStop: (_e: unknown, _n: unknown, dragged: LabFlowNode[]) => dragged.forEach((n) => useTopology.getState().move(n.id, n.position)),
+        onConnect,
+        onDelete: ({ nodes: ns, edges: es }: { nodes: LabFlowNode[]; edges: LabFlowEdge[] }) =>
+          useTopology.getState().remove(
+            ns.map((n) => n.id),
+            es.flatMap((e): Wire[] =>
+              e.type === "uplink" ? [{ gateway: e.source }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
+            ),
+          ),
+        deleteKeyCode: ["Delete", "Backspace"],
+        onNodeDoubleClick: (_e: unknown, n: LabFlowNode) => n.type === "labnode" && onOpenConsole(n.id),
+        onNodeContextMenu: (e: ReactMouseEvent, n: LabFlowNode) => {
+          // A gateway has nothing to do from a menu: the inspector edits it.
+          if (n.type === "labgateway") {
+            e.preventDefault();
+            useTopology.getState().select(n.id);
+            return onContext(null);
+          }
+          contextFor(n.type === "labnode" ? "node" : "switch")(e, n);
+        },
+        onEdgeContextMenu: (e: ReactMouseEvent, edge: LabFlowEdge) => {
+          e.preventDefault();
+          useTopology.getState().select(edge.id);
+          if (edge.type === "uplink" || !edge.data || !("index" in edge.data)) return onContext(null);
+          onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
+        },
+        onPaneClick: () => {
+          useTopology.getState().select(null);
+          onContext(null);
+        },
+        onDragOver: (e: DragEvent) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        },
+        onDrop,
+      };
+
   return (
     <ReactFlow<LabFlowNode, LabFlowEdge>
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
       edgeTypes={edgeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onNodeDragStop={(_e, _n, dragged) => dragged.forEach((n) => useTopology.getState().move(n.id, n.position))}
-      onConnect={onConnect}
       connectionMode={ConnectionMode.Loose}
-      onDelete={({ nodes: ns, edges: es }) =>
-        useTopology.getState().remove(
-          ns.map((n) => n.id),
-          es.flatMap((e): Wire[] =>
-            e.type === "uplink" ? [{ gateway: e.source }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
-          ),
-        )
-      }
-      deleteKeyCode={["Delete", "Backspace"]}
-      onNodeDoubleClick={(_e, n) => n.type === "labnode" && onOpenConsole(n.id)}
-      onNodeContextMenu={(e, n) => {
-        // A gateway has nothing to do from a menu: the inspector edits it.
-        if (n.type === "labgateway") {
-          e.preventDefault();
-          useTopology.getState().select(n.id);
-          return onContext(null);
-        }
-        contextFor(n.type === "labnode" ? "node" : "switch")(e, n);
-      }}
-      onEdgeContextMenu={(e, edge) => {
-        e.preventDefault();
-        useTopology.getState().select(edge.id);
-        if (edge.type === "uplink" || !edge.data || !("index" in edge.data)) return onContext(null);
-        onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
-      }}
-      onPaneClick={() => {
-        useTopology.getState().select(null);
-        onContext(null);
-      }}
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.dataTransfer.dropEffect = "copy";
-      }}
-      onDrop={onDrop}
+      {...editing}
       fitView
       zoomOnDoubleClick={false}
       fitViewOptions={FIT}

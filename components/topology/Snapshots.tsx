@@ -49,7 +49,7 @@ export function SnapshotPanel({ labId, act, busy, onClose, reload }: { labId: st
   };
 
   return (
-    <section className="snapshot-panel" aria-label="Snapshots" data-testid="snapshot-panel">
+    <section className="tool-panel" aria-label="Snapshots" data-testid="snapshot-panel">
       <header>
         <strong>Snapshots</strong>
         <button type="button" className="link" onClick={onClose}>

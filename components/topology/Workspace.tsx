@@ -21,6 +21,7 @@ import { isLabStatus, menuItems, type Act } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
+import { SharePanel } from "./Shares";
 import { SnapshotPanel } from "./Snapshots";
 import { useTopology } from "./store";
 
@@ -34,6 +35,7 @@ export function Workspace({ labId }: { labId: string }) {
   const [impairing, setImpairing] = useState<{ wire: string; title: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [snapshotsOpen, setSnapshotsOpen] = useState(false);
+  const [sharesOpen, setSharesOpen] = useState(false);
   const t = useTopology();
   const name = detail?.name ?? "";
 
@@ -206,6 +208,9 @@ export function Workspace({ labId }: { labId: string }) {
         <button type="button" aria-pressed={snapshotsOpen} title="Snapshots of the lab's disks and topology: take, roll back, reset" onClick={() => setSnapshotsOpen((o) => !o)}>
           Snapshots
         </button>
+        <button type="button" aria-pressed={sharesOpen} title="Links that show this lab read-only to anyone who has one, and let signed-in users fork it" onClick={() => setSharesOpen((o) => !o)}>
+          Share
+        </button>
         <span className="sep" />
         <button type="button" title="Undo (Ctrl+Z)" disabled={!t.past.length} onClick={t.undo}>
           Undo
@@ -261,6 +266,7 @@ export function Workspace({ labId }: { labId: string }) {
             <Canvas onContext={setMenu} onOpenConsole={openConsole} />
           </ReactFlowProvider>
           <ScenarioLog />
+          {sharesOpen && <SharePanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSharesOpen(false)} />}
           {snapshotsOpen && <SnapshotPanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSnapshotsOpen(false)} reload={reload} />}
         </div>
         <Inspector />

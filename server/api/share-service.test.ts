@@ -7,7 +7,6 @@ import type { Principal } from "../auth/permissions";
 import { QuotaSettings } from "../auth/quotas";
 import type { EngineApi } from "../engine/api";
 import type { LabStatus } from "../engine/lab-run";
-import { parseLabYaml } from "../labfile/labyaml";
 import { parseDuration, shareRequestSchema } from "../model/share";
 import { openDb } from "../store/db";
 import { LabStore } from "../store/lab-store";
