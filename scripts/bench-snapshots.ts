@@ -33,12 +33,15 @@ export interface SnapshotResults {
   archiveBytes: number;
   archiveDiskBytes: number;
   archiveApparentBytes: number;
+  /** A share link of the running lab made (its copy of the disks), then forked: disks copied into a new lab, started, until every prompt (ms). */
+  shareMs: number;
+  forkUpMs: number;
 }
 
 export async function snapshotBench(engine: Engine, runs: number): Promise<SnapshotResults> {
   const lab = { ...parseLabYaml(readFileSync(join(import.meta.dirname, "..", "server", "samples", "ospf-ring.yaml"), "utf8")), name: "snapring" };
   const disks = new LabDisks(engine);
-  const res: SnapshotResults = { nodes: lab.nodes.length, takeStopped: [], takeRunning: [], frozen: [], restore: [], rollbackRunningMs: 0, diskBytes: 0, apparentBytes: 0, mergeMs: 0, mergedBytes: 0, archiveMs: 0, archiveBytes: 0, archiveDiskBytes: 0, archiveApparentBytes: 0 };
+  const res: SnapshotResults = { nodes: lab.nodes.length, takeStopped: [], takeRunning: [], frozen: [], restore: [], rollbackRunningMs: 0, diskBytes: 0, apparentBytes: 0, mergeMs: 0, mergedBytes: 0, archiveMs: 0, archiveBytes: 0, archiveDiskBytes: 0, archiveApparentBytes: 0, shareMs: 0, forkUpMs: 0 };
   log(`snapshots of the ${lab.nodes.length}-router OSPF ring, ${runs} runs each: running, stopped, rollback`);
   try {
     await engine.start(lab);
@@ -52,6 +55,22 @@ export async function snapshotBench(engine: Engine, runs: number): Promise<Snaps
       res.frozen.push(s.frozenMs ?? 0);
       res.diskBytes = s.diskBytes;
       res.apparentBytes = s.apparentBytes;
+    }
+    // A share link of the running lab, and a fork of it brought up beside it (what the server adds is a database row).
+    const fork = { ...lab, name: "snapfork" };
+    const t5 = performance.now();
+    const share = await disks.takeShare(lab.name, lab, "share-bench");
+    res.shareMs = performance.now() - t5;
+    try {
+      const t6 = performance.now();
+      await disks.copyShare(lab.name, share.id, fork.name);
+      await engine.start(fork);
+      await waitPrompts(engine, fork, 180_000);
+      res.forkUpMs = performance.now() - t6;
+    } finally {
+      await engine.stop(fork.name);
+      engine.removeLabFiles(fork.name);
+      await disks.removeShare(lab.name, share.id);
     }
     const first = disks.list(lab.name)[0];
     const t4 = performance.now();
@@ -105,6 +124,8 @@ export function snapshotRows(r: SnapshotResults): Row[] {
       `${mib(r.archiveBytes)} in ${(r.archiveMs / 1000).toFixed(1)} s`,
       `its disks take ${mib(r.archiveDiskBytes)} (blocks), ${mib(r.archiveApparentBytes)} apparent: the archive is ${(r.archiveApparentBytes / Math.max(1, r.archiveBytes)).toFixed(0)}× smaller than their apparent size`,
     ],
+    [`a share link of the running ring (its own copy of the disks, guests paused as for a snapshot)`, `${r.shareMs.toFixed(0)} ms`, ""],
+    [`fork of that link until its ${r.nodes} routers are up (disks copied into a new lab, started beside the original, every prompt)`, `${(r.forkUpMs / 1000).toFixed(1)} s`, "what Fork and Start cost a student"],
     ["a snapshot's disk use (4 MiB written per router)", mib(r.diskBytes), `COWs' apparent size ${mib(r.apparentBytes)}: ${(r.apparentBytes / Math.max(1, r.diskBytes)).toFixed(0)}× smaller`],
   ];
 }
