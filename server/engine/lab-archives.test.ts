@@ -106,6 +106,7 @@ describe("whole-lab archives with the images they boot", () => {
     const file = join(mergedDir(b), "base.img");
     assert.deepEqual(readFileSync(file), readFileSync(join(mergedDir(a), "base.img")));
     assert.ok(statSync(file).blocks * 512 <= 3 * MiB, "sparse");
+    assert.equal(statSync(file).mode & 0o777, 0o644, "readable by the guests' sandbox user");
     assert.equal(readFileSync(join(labPaths(b, "carry").disks, "pc1.backing"), "utf8"), `${file}\n`);
     assert.equal(cowHeaderPath(join(labPaths(b, "carry").disks, "pc1.cow")), file);
     const listed = new ImageService(b).list().find((i) => i.name === "base");

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isValidName } from "../../model/names";
 import { runHostProgram } from "../host";
@@ -87,6 +87,8 @@ export async function mergeDisk(root: string, req: { name: string; cow: string; 
 export function registerImage(root: string, rec: Record, file: string): MergedImage {
   if (!isValidName(rec.name)) throw named("BadRequestError", `"${rec.name}" is not a valid image name: 1-31 lower-case letters, digits and "-", starting with a letter`);
   mkdirSync(mergedDir(root), { recursive: true });
+  // Guests run as another user (sandbox.ts): they must read it.
+  chmodSync(file, 0o644);
   renameSync(file, join(mergedDir(root), `${rec.name}.img`));
   writeFileSync(join(mergedDir(root), `${rec.name}.json`), JSON.stringify(rec));
   return mergedImage(root, rec.name)!;
