@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -26,14 +26,14 @@ describe("whole-lab archives: a lab and its disks from one umlab to another (rea
   let b: LabServer | undefined;
   const dir = mkdtempSync(join(tmpdir(), "umlab-archive-test-"));
   const file = join(dir, "arclab.umlab");
-  const sh = async (s: LabServer, node: string, script: string) => {
-    const res = await request(s.url, "POST", `/api/labs/arclab/nodes/${node}/exec`, { script });
+  const sh = async (s: LabServer, node: string, script: string, lab = "arclab") => {
+    const res = await request(s.url, "POST", `/api/labs/${lab}/nodes/${node}/exec`, { script });
     assert.equal(res.status, 200, await res.clone().text());
     return ((await res.json()) as { stdout: string }).stdout.trim();
   };
-  const running = (s: LabServer) =>
-    until("arclab running", 120_000, async () => {
-      const st = (await (await authed(`${s.url}/api/labs/arclab/status`)).json()) as LabStatus;
+  const running = (s: LabServer, lab = "arclab") =>
+    until(`${lab} running`, 120_000, async () => {
+      const st = (await (await authed(`${s.url}/api/labs/${lab}/status`)).json()) as LabStatus;
       return st.nodes.every((n) => n.state === "running") && st;
     });
   const upload = (s: LabServer, bytes: Buffer, name: string) =>
@@ -106,6 +106,62 @@ describe("whole-lab archives: a lab and its disks from one umlab to another (rea
     const r = umlab(b!.url, ["import", join(dir, "evil.umlab")]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /unexpected entry "x" \(expected archive\.json\)/);
+  });
+
+  it("carries a merged image to a umlab without it: installed, listed, booted; reused the next time; a forged one refused", async () => {
+    // A lab over an image only server A has: pc1's disk merged (it holds /root/note), under a data root B does not share.
+    let r = umlab(a!.url, ["node", "arclab", "pc1", "merge", "arc-base"]);
+    assert.equal(r.status, 0, r.stderr);
+    const lab = "umlab: 1\nname: onmerged\nnodes:\n  m1:\n    image: arc-base\n    eth: [sw1]\n  m2:\n    image: arc-base\n    eth: [sw1]\nswitches:\n  sw1: {}\n";
+    assert.equal((await request(a!.url, "POST", "/api/labs", lab, "application/yaml")).status, 201);
+    assert.equal((await request(a!.url, "POST", "/api/labs/onmerged/start")).status, 200);
+    await running(a!, "onmerged");
+    await sh(a!, "m1", "echo m1-on-a > /root/m1note", "onmerged");
+    const bare = join(dir, "bare.umlab");
+    const whole = join(dir, "onmerged.umlab");
+    r = umlab(a!.url, ["export", "onmerged", "--archive", "-o", bare]);
+    assert.equal(r.status, 0, r.stderr);
+    r = umlab(a!.url, ["export", "onmerged", "--archive", "--images", "-o", whole]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /the disks of m1,m2 \(.*\); the images arc-base \([\d.]+ MiB\)$/m);
+    const image = (await (await authed(`${a!.url}/api/images`)).json()) as { images: { name: string; bytes: number }[] };
+    const imageBytes = image.images.find((i) => i.name === "arc-base")!.bytes;
+    console.log(`archive of onmerged: ${statSync(bare).size} bytes without images, ${statSync(whole).size} with arc-base (${imageBytes} bytes on disk, 128 MiB apparent)`);
+    assert.ok(statSync(whole).size > statSync(bare).size + 1024 * 1024 && statSync(whole).size < statSync(bare).size + imageBytes, "the image travels as its written blocks, compressed");
+
+    // B has no arc-base: without the image the archive is refused, nothing kept; with it, it is installed.
+    let res = await upload(b!, readFileSync(bare), "onmerged");
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: string }).error, /lies over image arc-base, which this umlab cannot give/);
+    assert.equal(existsSync(join(b!.data, "merged-images")), false);
+    r = umlab(b!.url, ["import", whole]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^imported lab onmerged \(2 nodes, 1 switches\) with the disks of m1, m2; images arc-base \(installed, [\d.]+ MiB\)$/m);
+    const listed = ((await (await authed(`${b!.url}/api/images`)).json()) as { images: { name: string; ready: boolean; merged?: { parent: string } }[] }).images.find((i) => i.name === "arc-base");
+    assert.deepEqual([listed?.ready, listed?.merged?.parent], [true, "busybox"]);
+    assert.equal((await request(b!.url, "POST", "/api/labs/onmerged/start")).status, 200);
+    await running(b!, "onmerged");
+    assert.equal(await sh(b!, "m1", "cat /root/m1note /root/note", "onmerged"), "m1-on-a\nfrom-a-pc1", "m1's disk over the carried image");
+    assert.equal(await sh(b!, "m2", "cat /root/note", "onmerged"), "from-a-pc1", "m2, a fresh disk on A, lies over the carried image too");
+    assert.equal((await request(b!.url, "POST", "/api/labs/onmerged/stop")).status, 200);
+
+    r = umlab(b!.url, ["import", whole, "--name", "onmerged-again"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /; images arc-base \(this umlab's\)$/m);
+    assert.deepEqual(readdirSync(join(b!.data, "merged-images")).sort(), ["arc-base.img", "arc-base.json"]);
+
+    const forged = await craftedArchive([
+      { name: "archive.json", data: JSON.stringify({ format: "umlab-lab-archive", version: 2, lab: "evil", createdAt: "2026-11-30T00:00:00Z", images: [{ name: "evil-img", size: 4096, sha256: "e".repeat(64), dataBytes: 4, memoryMiB: 64, parent: null, nodes: ["pc1"] }], disks: [] }) },
+      { name: "lab.yaml", data: "umlab: 1\nname: evil\nnodes:\n  pc1:\n    image: evil-img\n" },
+      { name: "images/evil-img.map", data: "[[0,4]]" },
+      { name: "images/evil-img.data", data: "EVIL" },
+    ]);
+    res = await upload(b!, forged, "evil");
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: string }).error, /image evil-img is not the one archive\.json names/);
+    assert.deepEqual(readdirSync(join(b!.data, "merged-images")).sort(), ["arc-base.img", "arc-base.json"]);
+    assert.deepEqual(readdirSync(join(b!.data, "transfer")), []);
+    assert.equal((await request(a!.url, "POST", "/api/labs/onmerged/stop")).status, 200);
   });
 
   it("leaves no process and no transfer file behind", async () => {
