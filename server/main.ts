@@ -10,6 +10,7 @@ import { siteFrom } from "./auth/site";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
 import { ShareService } from "./api/share-service";
+import { ClassService } from "./api/class-service";
 import { installCrashGuard } from "./crash-guard";
 import { InProcessEngine } from "./engine/in-process";
 import { engineForServer } from "./engine/remote/engine-link";
@@ -19,6 +20,7 @@ import { sampleLabs } from "./samples";
 import { openDb } from "./store/db";
 import { LabStore } from "./store/lab-store";
 import { ShareStore } from "./store/share-store";
+import { ClassStore } from "./store/class-store";
 
 /**
  * The web server: Next (pages and /api route handlers) and socket.io
@@ -52,7 +54,9 @@ async function main(): Promise<void> {
   });
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs(), SYSTEM);
   const shares = new ShareService(service, new ShareStore(db), (id) => accounts.nameOf(id));
-  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares };
+  const classes = new ClassService(service, new ClassStore(db));
+  classes.startSweeping();
+  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes };
   registerServices(all);
   const authHandler = toNodeHandler(accounts.auth);
 

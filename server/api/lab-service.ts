@@ -36,6 +36,20 @@ export interface LabDetail extends LabSummary {
 
 export type { LinkRequest, NodeAction } from "../engine/api";
 
+/**
+ * Who besides a lab's owner may see and control it, and when it may start:
+ * the classroom's rules (class-service.ts), set once the class service
+ * exists. A teacher supervises their class's instances; an exam window
+ * closes them.
+ */
+export interface LabPolicy {
+  supervises(who: Principal, labId: string): Promise<boolean>;
+  /** Throws (ForbiddenError) when `who` may not start the lab now. */
+  mayStart(who: Principal, labId: string): Promise<void>;
+  /** The lab's owner did something with it (idle instances stop by themselves). */
+  touched(labId: string): void;
+}
+
 /** A quote for the guest's sh, so an argv runs as given, whatever its characters. */
 export function shellQuote(argv: string[]): string {
   return argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
@@ -47,6 +61,7 @@ export function shellQuote(argv: string[]): string {
  */
 export class LabService {
   private readonly quota: QuotaCheck;
+  private policy: LabPolicy | null = null;
 
   constructor(
     readonly store: LabStore,
@@ -54,6 +69,15 @@ export class LabService {
     quotas: QuotaSettings,
   ) {
     this.quota = new QuotaCheck(store, engine, quotas);
+  }
+
+  setPolicy(policy: LabPolicy): void {
+    this.policy = policy;
+  }
+
+  /** Its owner is at work in it (typing in a console): for the idle stop of class instances. */
+  touch(labId: string): void {
+    this.policy?.touched(labId);
   }
 
   /** The labs `who` may see: their own, or every lab for those who may see all. */
@@ -75,7 +99,8 @@ export class LabService {
       if (e instanceof NotFoundError) throw new NotFoundError(`no lab "${ref}"`);
       throw e;
     }
-    if (!owns(who, s.owner)) throw new NotFoundError(`no lab "${ref}"`);
+    if (who.id === s.owner) this.policy?.touched(s.id);
+    else if (!owns(who, s.owner) && !(await this.policy?.supervises(who, s.id))) throw new NotFoundError(`no lab "${ref}"`);
     return s;
   }
 
@@ -124,6 +149,26 @@ export class LabService {
     return this.create(who, { ...s.lab, name });
   }
 
+  /** BASE-PERSON, or BASE-PERSON-2, ...: a free name for `who`'s own copy of a lab (lab names are unique on a server, whoever owns them). */
+  async freeName(base: string, who: Principal): Promise<string> {
+    const slug = (t: string) =>
+      t
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+    const person = slug(who.name) || slug(who.email.split("@")[0]) || "copy";
+    const head = `${base}-${person}`.slice(0, 28).replace(/-+$/, "");
+    for (let i = 1; i < 100; i++) {
+      const candidate = i === 1 ? head : `${head}-${i}`;
+      const taken = await this.store.get(candidate).then(
+        () => true,
+        (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)),
+      );
+      if (!taken) return candidate;
+    }
+    throw new ConflictError(`no free name for ${who.name}'s copy of ${base}: give one`);
+  }
+
   /** Saves a definition a snapshot kept (snapshot-service.ts): the lab is as it was then. */
   async restoreDefinition(who: Principal, ref: string, lab: Lab): Promise<LabDetail> {
     return this.replace(await this.mine(who, ref), lab);
@@ -161,6 +206,7 @@ export class LabService {
 
   async start(who: Principal, ref: string): Promise<LabStatus> {
     const s = await this.mine(who, ref);
+    await this.policy?.mayStart(who, s.id);
     if (await this.isUp(s)) {
       // Already up: start whatever nodes are not.
       const down = await this.engine.downNodes(s.id);
@@ -191,6 +237,7 @@ export class LabService {
     if (!s.lab.nodes.some((n) => n.name === nodeName)) throw new NotFoundError(`lab ${s.name} has no node "${nodeName}"`);
     const plan = await this.engine.plan(s.id, s.lab, nodeName, action);
     if (plan.starts) {
+      await this.policy?.mayStart(who, s.id);
       await this.engine.imagesReady([plan.starts.image]);
       await this.engine.kernelsReady([plan.starts.kernel]);
       if (!plan.nodeUp) await this.quota.check(who, s.owner, { labs: plan.labUp ? 0 : 1, nodes: 1, memoryMiB: plan.starts.memoryMiB });

@@ -4,6 +4,7 @@ import type { QuotaSettings } from "../auth/quotas";
 import type { Site } from "../auth/site";
 import type { LabService } from "./lab-service";
 import type { ShareService } from "./share-service";
+import type { ClassService } from "./class-service";
 
 /** Everything a route handler may use, made once by server/main.ts. */
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   owners: Owners;
   site: Site;
   shares: ShareService;
+  classes: ClassService;
 }
 
 /**

@@ -41,13 +41,6 @@ const info = (l: StoredShare): ShareInfo => ({
   expired: !!l.expiresAt && l.expiresAt.getTime() <= Date.now(),
 });
 
-/** A name from a person's name: the safe alphabet of lab names, or "" when nothing of it is left. */
-const slug = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-
 /**
  * Share links. The owner of a lab makes one; whoever holds its token sees
  * the lab read-only (GET, no terminal, no change); a signed-in user may fork
@@ -122,7 +115,7 @@ export class ShareService {
     const { link, lab } = await this.open(token);
     if (!link.fork) throw new ForbiddenError("this share link is view only: its owner did not allow forks");
     const def = this.definition(link, lab);
-    const forkName = name ?? (await this.freeName(def.name, who));
+    const forkName = name ?? (await this.labs.freeName(def.name, who));
     const problem = nameProblem(forkName);
     if (problem) throw new LabDefinitionError([{ path: ["name"], message: problem }]);
     const copy = await this.labs.importYaml(who, serializeLabYaml({ ...def, name: forkName }));
@@ -148,23 +141,5 @@ export class ShareService {
 
   private definition(link: StoredShare, lab: StoredLab): Lab {
     return link.yaml ? { ...parseLabYaml(link.yaml, `${lab.name}.yaml`), name: lab.name } : lab.lab;
-  }
-
-  /** LAB-PERSON, or LAB-PERSON-2, ...: lab names are unique on a server, whoever owns them. */
-  private async freeName(lab: string, who: Principal): Promise<string> {
-    const person = slug(who.name) || slug(who.email.split("@")[0]) || "fork";
-    const base = `${lab}-${person}`.slice(0, 28).replace(/-+$/, "");
-    for (let i = 1; i < 100; i++) {
-      const candidate = i === 1 ? base : `${base}-${i}`;
-      if (!(await this.exists(candidate))) return candidate;
-    }
-    throw new ConflictError(`no free name for a fork of ${lab}: give one`);
-  }
-
-  private async exists(name: string): Promise<boolean> {
-    return this.labs.store.get(name).then(
-      () => true,
-      (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)),
-    );
   }
 }

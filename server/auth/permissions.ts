@@ -21,12 +21,16 @@ export const PRIVILEGES = [
   "User.Admin",
   /** Start labs beyond the quotas. */
   "Quota.Exempt",
+  /** Make classes, publish labs to them, and supervise their students' instances. */
+  "Class.Teach",
+  /** See and run every class, whoever teaches it. */
+  "Class.All",
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
 const GRANTS: Record<Role, readonly Privilege[]> = {
   admin: PRIVILEGES,
-  teacher: ["Image.Build", "Kernel.Build"],
+  teacher: ["Image.Build", "Kernel.Build", "Class.Teach"],
   student: [],
 };
 

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import type { Services } from "../api/registry";
-import { can, owns, type Principal } from "../auth/permissions";
+import { can, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
 import type { LiveEvent } from "../engine/live";
 import { ConsoleStream } from "./console-stream";
@@ -82,11 +82,14 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     for (const streams of viewers.values()) for (const stream of streams.values()) stream.resync();
   });
 
+  // Classes: a board's teacher is told it changed; a class's students get its messages.
+  all.classes.on("changed", (teacherId, classId, assignmentId) => void io.to(rooms.user(teacherId)).to(rooms.admins).emit("class:changed", { classId, assignmentId }));
+  all.classes.on("message", (userIds, payload) => {
+    if (userIds.length) io.to(userIds.map(rooms.user)).emit("class:message", payload);
+  });
+
   /** The lab (by id or name) when `who` may see it; null for a lab that is missing or another user's. */
-  const visible = async (who: Principal, ref: string) => {
-    const s = await svc.store.get(ref).catch(() => null);
-    return s && owns(who, s.owner) ? s : null;
-  };
+  const visible = (who: Principal, ref: string) => svc.mine(who, ref).catch(() => null);
 
   const detach = (socket: IoSocket, ref: ConsoleRef) => {
     const key = keyOf(ref);
@@ -106,9 +109,12 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
      * did, and are never worth a lookup in the store).
      */
     const allowed = new Map<string, string>();
-    const allow = (ref: string, id: string) => {
-      allowed.set(ref, id);
-      allowed.set(id, id);
+    /** Labs of another owner's this socket may use (a teacher's view of a student's instance), by id: told once when it types. */
+    const supervised = new Map<string, boolean>();
+    const allow = (ref: string, s: { id: string; owner: string }) => {
+      allowed.set(ref, s.id);
+      allowed.set(s.id, s.id);
+      if (s.owner !== who.id && !supervised.has(s.id)) supervised.set(s.id, false);
     };
     /** A console reference of this socket's, with the lab's id; null when it may not use it. */
     const own = (ref: unknown): ConsoleRef | null => {
@@ -122,7 +128,7 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       try {
         const s = await visible(who, ref.lab);
         if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-        allow(ref.lab, s.id);
+        allow(ref.lab, s);
         // Joined before the state is read: an event after the read reaches the room, one before is in the state.
         await socket.join(rooms.lab(s.id));
         reply({ ok: true, lab: s.id, name: s.name, state: await engine.status(s.id, s.lab) });
@@ -139,7 +145,7 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       try {
         const s = await visible(who, ref.lab);
         if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-        allow(ref.lab, s.id);
+        allow(ref.lab, s);
         if (!s.lab.nodes.some((n) => n.name === ref.node)) return reply({ ok: false, error: `lab ${s.name} has no node "${ref.node}"` });
         const canonical = { lab: s.id, node: ref.node };
         const key = keyOf(canonical);
@@ -172,6 +178,12 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       const ref = own(raw);
       if (!ref || typeof raw.data !== "string") return;
       engine.input(ref.lab, ref.node, raw.data);
+      // Someone else at a student's keyboard: the student's workspace shows who, once.
+      if (supervised.get(ref.lab) === false) {
+        supervised.set(ref.lab, true);
+        io.to(rooms.lab(ref.lab)).emit("lab:control", { lab: ref.lab, node: ref.node, by: who.name });
+      }
+      if (!supervised.has(ref.lab)) svc.touch(ref.lab);
     });
     socket.on("console:resize", (raw) => {
       const ref = own(raw);

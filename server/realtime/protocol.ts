@@ -59,4 +59,10 @@ export interface ServerToClient {
   "kernel:status": (build: KernelBuildState & { rev: number }) => void;
   /** A Debian image's build, while it runs and when it ends (a revision as above). */
   "image:status": (status: ImageStatus & { rev: number }) => void;
+  /** To a class's teacher: an assignment's board changed (an instance made, a report): fetch it again. */
+  "class:changed": (ev: { classId: string; assignmentId: string | null }) => void;
+  /** To each student of a class: its teacher's message. */
+  "class:message": (ev: { classId: string; className: string; text: string; at: string }) => void;
+  /** To a lab's room: someone who is not its owner (a teacher) typed into one of its consoles. */
+  "lab:control": (ev: { lab: string; node: string; by: string }) => void;
 }

@@ -20,7 +20,7 @@ describe("lab store (Prisma on SQLite, migrations applied offline)", () => {
 
   it("records applied migrations the way Prisma does and applies each once", () => {
     const rows = new Database(databasePath(root)).prepare("SELECT migration_name, finished_at FROM _prisma_migrations").all() as { migration_name: string }[];
-    assert.deepEqual(rows.map((r) => r.migration_name), ["20261126000000_init", "20261130000000_accounts", "20261130190000_share_links"]);
+    assert.deepEqual(rows.map((r) => r.migration_name), ["20261126000000_init", "20261130000000_accounts", "20261130190000_share_links", "20261130200000_classes"]);
     assert.deepEqual(migrate(databasePath(root)), []);
   });
 

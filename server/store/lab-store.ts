@@ -66,6 +66,12 @@ export class LabStore {
 
   async remove(id: string): Promise<void> {
     const current = await this.get(id);
-    await this.db.lab.delete({ where: { id: current.id } });
+    try {
+      await this.db.lab.delete({ where: { id: current.id } });
+    } catch (e) {
+      // A lab published to a class (Assignment.labId, ON DELETE RESTRICT) holds its students' published state.
+      if ((e as { code?: string }).code === "P2003") throw new ConflictError(`lab ${current.name} is published to a class: remove the assignment first`);
+      throw e;
+    }
   }
 }
