@@ -1,4 +1,5 @@
 import type { RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
+import { renameInChecks } from "@/server/model/check";
 import { renameInStep } from "@/server/model/scenario";
 
 /**
@@ -111,6 +112,7 @@ export function renameElement(doc: Doc, from: string, to: string): void {
   }
   if (doc.nodes[from]) {
     doc.nodes = renamed(doc.nodes);
+    if (doc.checks) doc.checks = renameInChecks(doc.checks, from, to);
     for (const n of Object.values(doc.nodes)) n.after = n.after?.map((d) => (d === from ? to : d));
   } else if (doc.switches[from]) {
     doc.switches = renamed(doc.switches);

@@ -124,7 +124,33 @@ export function serializeLabYaml(lab: Lab): string {
   // A scenario reads best one step a line.
   const scenario = doc.get("scenario", true);
   if (isSeq(scenario)) scenario.flow = false;
+  // A check a block of its own, its test on one line unless it holds a multi-line text.
+  const checks = doc.get("checks", true);
+  if (isSeq(checks)) {
+    checks.flow = false;
+    for (const c of checks.items) {
+      if (!isMap(c)) continue;
+      c.flow = false;
+      for (const it of c.items) flowAll(it.value);
+    }
+    visitMultiline(checks);
+  }
   return doc.toString({ lineWidth: 0 });
+}
+
+function flowAll(node: unknown): void {
+  if (!isMap(node) && !isSeq(node)) return;
+  node.flow = true;
+  for (const it of (node as YAMLMap | YAMLSeq).items) flowAll(isMap(node) ? (it as { value: unknown }).value : it);
+}
+
+/** Collections holding a multi-line string are written as blocks, so the string is a block scalar. */
+function visitMultiline(node: unknown): boolean {
+  if (!isMap(node) && !isSeq(node)) return typeof (node as { value?: unknown })?.value === "string" && String((node as { value: string }).value).includes("\n");
+  const items = (node as YAMLMap | YAMLSeq).items.map((it) => (isMap(node) ? (it as { value: unknown }).value : it));
+  const multiline = items.map(visitMultiline).some(Boolean);
+  if (multiline) (node as YAMLMap).flow = false;
+  return multiline;
 }
 
 function isSwitchLike(node: YAMLMap): boolean {

@@ -5,6 +5,7 @@ import { nameProblem } from "./names";
 import { rawLabSchema, type RawLab } from "./schema";
 import { labFields, gatewayFields, nodeFields, switchFields } from "./shape";
 import { checkStartOrder } from "./start-order";
+import type { Check } from "./check";
 import type { ScenarioStep } from "./scenario";
 
 export { rawLabSchema, type RawLab, type RawNode } from "./schema";
@@ -101,6 +102,8 @@ export interface Lab {
   gateways: Gateway[];
   /** Fault timeline steps, in the lab file's order (they run by time: see scenario.ts). */
   scenario: ScenarioStep[];
+  /** What the running lab is checked for (check.ts), in the lab file's order. */
+  checks: Check[];
 }
 
 /**
@@ -169,7 +172,7 @@ export function resolveLab(input: unknown): Lab {
 /** The raw form of a lab, as the lab file writes it: defaults left out. */
 export function toRawLab(lab: Lab): RawLab {
   // The timeline reads best after the nodes and switches it acts on.
-  const { scenario, ...own } = serializeFields(labFields, lab, { nodes: lab.nodes, switches: lab.switches });
+  const { scenario, checks, ...own } = serializeFields(labFields, lab, { nodes: lab.nodes, switches: lab.switches });
   const entities = <M extends { name: string }, R>(list: M[], entity: (m: M) => R) => Object.fromEntries(list.map((m) => [m.name, entity(m)]));
   const nodeEnv = { switches: new Set(lab.switches.map((s) => s.name)), labKernel: lab.kernel };
   const switchByName = new Map(lab.switches.map((s) => [s.name, s]));
@@ -179,5 +182,6 @@ export function toRawLab(lab: Lab): RawLab {
     switches: entities(lab.switches, (s) => serializeFields(switchFields, s, undefined)),
     ...(lab.gateways.length ? { gateways: entities(lab.gateways, (g) => serializeFields(gatewayFields, g, { switches: switchByName })) } : {}),
     ...(scenario ? { scenario } : {}),
+    ...(checks ? { checks } : {}),
   };
 }

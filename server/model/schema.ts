@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rawChecks } from "./check-schema";
 import { kernelChoiceProblem } from "./kernel";
 
 /**
@@ -58,6 +59,7 @@ export const rawLabSchema = z.strictObject({
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
   gateways: z.record(z.string(), rawGateway.nullable()).optional(),
   scenario: z.array(z.string()).optional(),
+  checks: rawChecks.optional(),
 });
 
 /** A lab as written by a person or a program, before it is checked. */

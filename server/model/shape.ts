@@ -1,4 +1,5 @@
 import { list, nested, optional, position, value, type Field, type Fields } from "./field";
+import { resolveChecks, sameChecks, serializeCheck } from "./check";
 import { forwardProblem, gatewaySwitchProblem } from "./gateway";
 import { interfaces } from "./interfaces";
 import type { Gateway, KernelChoice, Lab, Node, Shared, Switch } from "./lab";
@@ -149,5 +150,12 @@ export const labFields = {
     resolve: (raw, _at, problems, env: { nodes: Node[]; switches: Switch[] }) => resolveScenario(raw ?? [], env.nodes, env.switches, problems),
     serialize: (steps) => (steps.length ? steps.map((s) => s.text) : undefined),
     changes: (a, b) => (a.map((s) => s.text).join("\n") === b.map((s) => s.text).join("\n") ? [] : [{ what: "scenario changed", apply: "none" }]),
+  },
+  // Checks are read from the saved lab each time they run (check-service.ts): nothing to restart.
+  checks: {
+    key: "checks",
+    resolve: (raw, _at, problems, env: { nodes: Node[] }) => resolveChecks(raw ?? [], { nodes: new Set(env.nodes.map((n) => n.name)) }, problems),
+    serialize: (checks) => (checks.length ? checks.map(serializeCheck) : undefined),
+    changes: (a, b) => (sameChecks(a, b) ? [] : [{ what: "checks changed", apply: "none" }]),
   },
 } satisfies Fields<Omit<RawLab, "nodes" | "switches" | "gateways">, Lab, { nodes: Node[]; switches: Switch[] }>;
