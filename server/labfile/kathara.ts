@@ -2,6 +2,7 @@ import { LabDefinitionError, formatPath, type FieldPath, type Problem } from "..
 import { MAX_INTERFACES, resolveLab, type RawLab, type RawNode } from "../model/lab";
 import { isValidName, nameProblem } from "../model/names";
 import { bridgeDevices, type BridgedDevice } from "./kathara/bridged";
+import { CHECKER_FILES, UMLAB_CHECKS_FILE, folderChecks } from "./kathara/checker";
 import { SHARED_MOUNT, UNPLUGGED_DOMAIN_PREFIX } from "./kathara/export";
 import { parseLabConf, parseLabDep, textLines, type Device } from "./kathara/labconf";
 import { DEFAULT_DEVICE_MIB, deviceSettings, type DeviceSettings } from "./kathara/options";
@@ -164,7 +165,7 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
   const orphan = (name: string, what: string) => orphans.set(name, [...(orphans.get(name) ?? []), what]);
   const others: string[] = [];
   for (const path of [...files.keys()].sort()) {
-    if (path === "lab.conf" || path === "lab.dep") continue;
+    if (path === "lab.conf" || path === "lab.dep" || path === UMLAB_CHECKS_FILE || CHECKER_FILES.includes(path)) continue;
     const slash = path.indexOf("/");
     const dir = path.slice(0, slash);
     const rest = path.slice(slash + 1);
@@ -235,6 +236,12 @@ export function parseKathara(input: Record<string, Uint8Array>, options: Kathara
   raw.nodes = nodes;
   raw.switches = switches;
   if (gateway) raw.gateways = { [gateway.name]: { switch: gateway.switch } };
+  // A grading file beside lab.conf (kathara-lab-checker's, or umlab's own): the lab's checks.
+  const checks = folderChecks((p) => files.has(p), text, (device) => nodeNames.get(device) ?? null, warnings);
+  if (checks?.length) {
+    raw.checks = checks;
+    where.set("checks", { file: files.has(UMLAB_CHECKS_FILE) ? UMLAB_CHECKS_FILE : CHECKER_FILES.find((f) => files.has(f))! });
+  }
   if (!problems.length) {
     try {
       resolveLab(raw);

@@ -1,3 +1,5 @@
+import { Document } from "yaml";
+import { serializeCheck } from "../../model/check";
 import type { Lab } from "../../model/lab";
 import { bridgedInterface, bridgedSwitches, gatewayNotes, withoutDhcpLine } from "./bridged";
 import { DEFAULT_DEVICE_MIB, KATHARA_IMAGE, ROUTER_IMAGE } from "./options";
@@ -65,6 +67,16 @@ export function exportKathara(lab: Lab): Record<string, string> {
     for (const [p, content] of outsideShared) files[`${k}${p}`] = content;
     for (const [p, content] of Object.entries(n.files)) files[`${k}${p}`] = content;
     if (n.after.length) deps.push(`${k}: ${n.after.map(katharaName).join(" ")}`);
+  }
+  if (lab.checks.length) {
+    // umlab's own checks, by Kathará's device names; umlab's Kathará import reads them back.
+    conf.splice(1 + notes.length, 0, "# umlab: checks.yaml holds the lab's checks (umlab's format)");
+    const checks = lab.checks.map((c) => {
+      const raw = serializeCheck(c) as Record<string, unknown>;
+      const kind = c.test.kind;
+      return { ...raw, [kind]: { ...(raw[kind] as object), node: katharaName(c.test.node) } };
+    });
+    files["checks.yaml"] = new Document({ checks }).toString({ lineWidth: 0 });
   }
   files["lab.conf"] = `${conf.join("\n")}\n`;
   if (deps.length) files["lab.dep"] = `${deps.join("\n")}\n`;
