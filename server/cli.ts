@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { exportArchiveCli, importArchiveCli } from "./cli/archive";
+import { CLASS_USAGE, classCommand } from "./cli/class";
 import { consoleAttach } from "./cli/console";
 import { authHeaders, login } from "./cli/credentials";
 import { imageCommand } from "./cli/image";
@@ -60,6 +61,7 @@ usage: umlab [--url URL] COMMAND
   scenario LAB log                what the last play did, and when
 ${SNAPSHOT_USAGE}
 ${SHARE_USAGE}
+${CLASS_USAGE}
   rm LAB                          delete a stopped lab, its disks and its snapshots
   kernel ls                       the kernels nodes can boot (fast, debian, custom ones)
   kernel build [--no-wait]        build umlab's fast kernel; waits, showing progress
@@ -264,6 +266,8 @@ async function main(argv: string[]): Promise<number> {
     case "fork":
       need(rest, 1, "LINK (a share link's URL or token)");
       return local(forkCommand(rest[0], rest[1], request));
+    case "class":
+      return local(classCommand(rest, request));
     case "reset":
       need(rest, 1, "LAB");
       return local(resetCommand(rest, request));

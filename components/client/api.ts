@@ -22,7 +22,7 @@ export class ApiFailure extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: body === undefined ? undefined : { "content-type": contentType },

@@ -86,6 +86,9 @@ export function LabList({ initial }: { initial: LabSummary[] }) {
       <header className="labs-header">
         <div className="labs-title">
           <h1>umlab</h1>
+          <Link href="/classes" className="button">
+            Classes
+          </Link>
           <AccountMenu />
         </div>
         <p>Virtual network labs on User Mode Linux: a real Linux kernel per node, real switches, a terminal per node.</p>

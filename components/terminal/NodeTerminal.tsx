@@ -26,12 +26,15 @@ export function NodeTerminal({
   visible,
   send,
   onReady,
+  resizes = true,
 }: {
   lab: string;
   node: string;
   visible: boolean;
   send: (data: string) => void;
   onReady?: (h: TerminalHandle) => void;
+  /** false: the terminal follows its pane but never resizes the node's console (a teacher watching a student's). */
+  resizes?: boolean;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
@@ -120,7 +123,7 @@ export function NodeTerminal({
         } catch {
           return;
         }
-        socket.emit("console:resize", { lab, node, cols: t.cols, rows: t.rows });
+        if (resizes) socket.emit("console:resize", { lab, node, cols: t.cols, rows: t.rows });
       };
       socket.on("console:data", onData);
       socket.on("connect", attach);
@@ -157,7 +160,7 @@ export function NodeTerminal({
       cleanups.forEach((c) => c());
     };
     // One terminal per lab and node: the rest is read through refs, so a re-render never reattaches.
-  }, [lab, node]);
+  }, [lab, node, resizes]);
 
   useEffect(() => {
     if (!visible) return;

@@ -21,6 +21,7 @@ import { isLabStatus, menuItems, type Act } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
+import { AssignmentPane } from "../classes/AssignmentPane";
 import { SharePanel } from "./Shares";
 import { SnapshotPanel } from "./Snapshots";
 import { useTopology } from "./store";
@@ -269,6 +270,7 @@ export function Workspace({ labId }: { labId: string }) {
           {sharesOpen && <SharePanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSharesOpen(false)} />}
           {snapshotsOpen && <SnapshotPanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSnapshotsOpen(false)} reload={reload} />}
         </div>
+        <AssignmentPane labId={detail.id} act={act} reload={reload} />
         <Inspector />
       </div>
       <Dock lab={detail.id} states={nodeStates} />
