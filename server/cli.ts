@@ -10,6 +10,7 @@ import { imageCommand } from "./cli/image";
 import { exportKathara, importKathara } from "./cli/kathara";
 import { kernelCommand } from "./cli/kernel";
 import { LINK_USAGE, linkCommand } from "./cli/link";
+import { CHECK_USAGE, checkCommand } from "./cli/check";
 import { scenarioCommand } from "./cli/scenario";
 import { forkCommand, SHARE_USAGE, shareCommand, sharedCommand } from "./cli/share";
 import { resetCommand, SNAPSHOT_USAGE, snapshotCommand } from "./cli/snapshot";
@@ -59,6 +60,7 @@ usage: umlab [--url URL] COMMAND
                                   play was stopped
   scenario LAB stop               cancel the steps of a play still pending
   scenario LAB log                what the last play did, and when
+${CHECK_USAGE}
 ${SNAPSHOT_USAGE}
 ${SHARE_USAGE}
 ${CLASS_USAGE}
@@ -307,6 +309,8 @@ async function main(argv: string[]): Promise<number> {
       return local(linkCommand(rest, request));
     case "scenario":
       return local(scenarioCommand(rest, request, baseUrl));
+    case "check":
+      return local(checkCommand(rest, request));
     case "rm":
       need(rest, 1, "LAB");
       await api("DELETE", `/api/labs/${enc(rest[0])}`);
