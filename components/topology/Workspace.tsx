@@ -20,6 +20,7 @@ import { Inspector } from "./Inspector";
 import { isLabStatus, menuItems, type Act } from "./menu-items";
 import { Palette } from "./Palette";
 import { downloadPng, downloadSvg } from "./picture";
+import { ChecksButton, ChecksPanel } from "./Checks";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
 import { AssignmentPane } from "../classes/AssignmentPane";
 import { SharePanel } from "./Shares";
@@ -206,6 +207,7 @@ export function Workspace({ labId }: { labId: string }) {
           Stop
         </button>
         <ScenarioButton labId={detail.id} busy={!!busy} act={act} />
+        <ChecksButton labId={detail.id} />
         <button type="button" aria-pressed={snapshotsOpen} title="Snapshots of the lab's disks and topology: take, roll back, reset" onClick={() => setSnapshotsOpen((o) => !o)}>
           Snapshots
         </button>
@@ -267,6 +269,7 @@ export function Workspace({ labId }: { labId: string }) {
             <Canvas onContext={setMenu} onOpenConsole={openConsole} />
           </ReactFlowProvider>
           <ScenarioLog />
+          <ChecksPanel />
           {sharesOpen && <SharePanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSharesOpen(false)} />}
           {snapshotsOpen && <SnapshotPanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSnapshotsOpen(false)} reload={reload} />}
         </div>
