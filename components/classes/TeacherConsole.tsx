@@ -108,6 +108,9 @@ export function TeacherConsole({ classId, assignmentId }: { classId: string; ass
         <AccountMenu />
       </div>
       <div className="actions">
+        <button type="button" className="primary" disabled={!!busy} onClick={() => act("running every student's checks", () => classes.checkAll(a.id))}>
+          Run checks
+        </button>
         <button type="button" disabled={!!busy} onClick={() => window.confirm("Reset every student's instance to the published state? Their changes are lost.") && act("resetting all", () => classes.reset(a.id, { all: true }))}>
           Reset all
         </button>

@@ -24,6 +24,7 @@ export const classes = {
   board: (a: string) => call<Board>("GET", `${asg(a)}/board`),
   csvUrl: (a: string) => `${asg(a)}/results.csv`,
   reset: (a: string, target: { student?: string; all?: boolean }) => call<{ reset: string[] }>("POST", `${asg(a)}/reset`, target),
+  checkAll: (a: string) => call<{ checked: string[] }>("POST", `${asg(a)}/check`),
   stopAll: (a: string) => call<{ stopped: string[] }>("POST", `${asg(a)}/stop`),
   context: (lab: string) => call<LabContext>("GET", `/api/labs/${encodeURIComponent(lab)}/assignment`),
 };

@@ -5,6 +5,7 @@ import { parseLabYaml, serializeLabYaml } from "../labfile/labyaml";
 import type { PublishRequest } from "../model/classroom";
 import { JOIN_CODE, type ClassStore, type StoredAssignment, type StoredClass, type StoredInstance } from "../store/class-store";
 import { NotFoundError } from "../store/lab-store";
+import { runChecks, type CheckReport } from "./check-service";
 import type { LabPolicy, LabService } from "./lab-service";
 
 export interface ClassSummary {
@@ -272,10 +273,37 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
     return { assignment: await this.view(a, this.teaches(who, c) ? "teacher" : "student"), className: c.name, messages, supervised: who.id !== s.owner };
   }
 
-  /** A check report of an instance (kept for the teacher's console). */
-  async record(labId: string, report: unknown): Promise<void> {
-    const inst = await this.store.instanceOfLab(labId);
-    if (!inst) return;
+  /** Runs the checks (hidden ones too) of every running instance, a few at a time, and keeps each report for the board. */
+  async checkAll(who: Principal, id: string): Promise<{ checked: string[] }> {
+    const { a } = await this.teaching(who, id);
+    const instances = await this.store.instances(a.id);
+    const usage = await this.labs.engine.usage(instances.map((i) => i.labId));
+    const todo = instances.filter((i) => usage[i.labId]?.up);
+    const checked: string[] = [];
+    const worker = async () => {
+      for (let inst = todo.shift(); inst; inst = todo.shift()) {
+        const report = await runChecks(this.labs, who, inst.labId, { includeHidden: true });
+        await this.record(inst.labId, report);
+        checked.push(report.lab);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    return { checked };
+  }
+
+  /** Whether a lab's hidden checks may be shown to its student: it is an instance of an assignment whose window has closed. */
+  async revealsHidden(ref: string): Promise<boolean> {
+    const s = await this.labs.store.get(ref).catch(() => null);
+    const inst = s ? await this.store.instanceOfLab(s.id) : null;
+    return !!inst?.assignment.closesAt && inst.assignment.closesAt.getTime() <= Date.now();
+  }
+
+  /** A check report of a lab (by id or name): kept for the teacher's console when the lab is an instance. */
+  async record(ref: string, report: CheckReport): Promise<void> {
+    const s = await this.labs.store.get(ref).catch(() => null);
+    const inst = s ? await this.store.instanceOfLab(s.id) : null;
+    if (!s || !inst) return;
+    const labId = s.id;
     await this.store.report(labId, JSON.stringify(report));
     this.emit("changed", inst.assignment.class.teacherId, inst.assignment.classId, inst.assignmentId);
   }

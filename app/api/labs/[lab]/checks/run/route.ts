@@ -9,7 +9,12 @@ export const dynamic = "force-dynamic";
  * reason, points, maxPoints, hint? }] }; `{ "hidden": true }` includes
  * hidden checks for those who teach.
  */
-export const POST = handler<{ lab: string }>(async (svc, req, { lab }, who) => {
+export const POST = handler<{ lab: string }>(async (svc, req, { lab }, who, all) => {
   const body = (await jsonBody(req)) as { hidden?: unknown };
-  return runChecks(svc, who, lab, { includeHidden: body.hidden === true && mayRevealHidden(who) });
+  // A class's hidden checks show to its students once the assignment has closed.
+  const includeHidden = (body.hidden === true && mayRevealHidden(who)) || (await all.classes.revealsHidden(lab));
+  const report = await runChecks(svc, who, lab, { includeHidden });
+  // A student's instance: the teacher's console shows the report.
+  await all.classes.record(lab, report);
+  return report;
 });
