@@ -115,7 +115,18 @@ test("a class: the teacher publishes the OSPF ring with checks, two students wor
     await expect(viewer).toContainText("read-only");
     await viewer.locator(".xterm-screen").click();
     await t.keyboard.type("echo should-not-arrive\n");
+    // Taking control: the keystrokes arrive, and A's workspace says who is typing.
+    await viewer.getByRole("button", { name: "Take control" }).click();
+    await viewer.locator(".xterm-screen").click();
+    await t.keyboard.type("echo from-teacher-$((3*3))\n");
+    await expect(screen(a.page, "node03")).toContainText("from-teacher-9");
+    await expect(a.page.getByTestId("control-notice")).toContainText("Tess Teacher is typing in node03");
     await viewer.getByRole("button", { name: "close" }).click();
+    // A message to the class shows in the students' workspaces.
+    const message = await t.request.post(`/api/classes/${classUrl.split("/").pop()}/messages`, { data: { text: "ten minutes left" }, headers: { origin: serverURL() } });
+    expect(message.status()).toBe(201);
+    await expect(a.page.getByTestId("class-message")).toContainText("ten minutes left");
+    await expect(b.page.getByTestId("class-message")).toContainText("ten minutes left");
 
     // A checks the work; the teacher runs everyone's checks: green for A only.
     await a.page.getByTestId("check-my-work").click();
