@@ -43,7 +43,7 @@ describe("verdicts and what they say was seen", () => {
     assert.equal(verdict({ route: { node: "h1", to: "default", via: "10.0.1.1" } }, answer("default via 10.0.1.1 dev eth0 \n")).passed, true);
   });
   it("address", () => {
-    const addrs = "2: eth0: <UP>\n    inet 10.0.1.10/16 scope global eth0\n";
+    const addrs = "2: eth0: <UP>\n    inet 10.0.1.10/16 scope global eth0\n    inet6 fe80::1/64 scope link\n";
     assert.deepEqual(verdict({ address: { node: "h1", interface: "eth0", address: "10.0.1.10/24" } }, answer(addrs)), { passed: false, reason: "h1's eth0 has 10.0.1.10/16, not /24" });
     assert.deepEqual(verdict({ address: { node: "h1", interface: "eth0", address: "10.0.1.11/16" } }, answer(addrs)), { passed: false, reason: "h1's eth0 has no 10.0.1.11/16 (it has: 10.0.1.10/16)" });
     assert.deepEqual(verdict({ address: { node: "h1", interface: "eth1", address: "10.0.1.11/16" } }, answer(addrs)), { passed: false, reason: "h1 has no interface eth1" });

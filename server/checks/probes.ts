@@ -89,7 +89,9 @@ export function judge(t: CheckTest, r: Answer): Verdict {
       if (have.includes(text)) return pass(`${t.node}'s ${t.interface} has ${text}`);
       const other = have.find((a) => a.split("/")[0] === want.address);
       if (other) return fail(`${t.node}'s ${t.interface} has ${other}, not /${want.length}`);
-      return fail(`${t.node}'s ${t.interface} has no ${text} (it has: ${list(have)})`);
+      // The addresses of the family asked for: an IPv6 link-local says nothing about a missing IPv4 address.
+      const sameFamily = have.filter((x) => x.includes(":") === (want.family === 6));
+      return fail(`${t.node}'s ${t.interface} has no ${text} (it has: ${list(sameFamily)})`);
     }
     case "ospf": {
       const neighbors = parseOspfNeighbors(r.stdout);
