@@ -13,17 +13,19 @@ function fakeGuest(states: Record<string, string>, answer: (p: Probe, t: number)
   let t = 0;
   let running = 0;
   let most = 0;
+  let calls = 0;
   const guest: Guest = {
     nodeState: async (n) => states[n] ?? "stopped",
     exec: async (p) => {
       running++;
+      calls++;
       most = Math.max(most, running);
       await new Promise((r) => setTimeout(r, 5));
       running--;
       return { stdout: answer(p, t), stderr: "", exitCode: 0 };
     },
   };
-  return { guest, now: () => t, sleep: async (ms: number) => void (t += ms), most: () => most };
+  return { guest, now: () => t, sleep: async (ms: number) => void (t += ms), most: () => most, calls: () => calls };
 }
 
 describe("running a lab's checks", () => {
@@ -67,11 +69,15 @@ describe("running a lab's checks", () => {
 
   it("runs at most `parallel` checks at once; an exec that fails is the check's reason", async () => {
     const g = fakeGuest({ a: "running" }, () => PROCS);
-    const many = checks(Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, daemon: { node: "a", name: "zebra" } })));
+    const many = checks(Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, command: { node: "a", argv: ["echo", String(i)] } })));
     const results = await runChecks(many, g.guest, { parallel: 3 });
     assert.equal(results.length, 12);
     assert.ok(results.every((r) => r.passed));
     assert.equal(g.most(), 3);
+    assert.equal(g.calls(), 12, "each command check runs its own command");
+    const reads = fakeGuest({ a: "running" }, () => PROCS);
+    await runChecks(checks(Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, daemon: { node: "a", name: "zebra" } }))), reads.guest, { parallel: 3 });
+    assert.equal(reads.calls(), 1, "twelve checks reading a's processes share one read");
     const broken: Guest = { nodeState: async () => "running", exec: async () => Promise.reject(new Error("timed out after 10 s\nmore")) };
     const [r] = await runChecks(checks([{ id: "x", daemon: { node: "a", name: "zebra" } }]), broken);
     assert.equal(r.reason, "a: timed out after 10 s");
