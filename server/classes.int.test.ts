@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { io, type Socket } from "socket.io-client";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import type { AssignmentView, Board, ClassDetail } from "./api/class-service";
 import type { LabStatus } from "./engine/lab-run";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
-import { umlab, until } from "./test-support";
+import { expectJson, signInPeople, umlab, until, type People } from "./test-support";
 
 const LAB = `umlab: 1
 name: ring
@@ -27,21 +25,8 @@ describe("classes: a teacher, two students, own instances of a published lab (re
   let url = "";
   const cookies: Record<string, string> = {};
   const sockets: Sock[] = [];
-  const as = (user: string | null, method: string, path: string, body?: unknown) =>
-    fetch(`${url}${path}`, {
-      method,
-      headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-  const ok = async <T>(res: Response, status = 200): Promise<T> => {
-    assert.equal(res.status, status, await res.clone().text());
-    return (await res.json()) as T;
-  };
-  const signIn = async (email: string, password: string) => {
-    const res = await fetch(`${url}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ email, password }) });
-    assert.equal(res.status, 200, await res.clone().text());
-    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  };
+  let as: People["as"] = () => Promise.reject(new Error("not signed in yet"));
+  const ok = <T>(res: Response, status = 200) => expectJson<T>(res, status);
   const socketOf = (user: string): Sock => {
     const s: Sock = io(url, { path: SOCKET_PATH, transports: ["websocket"], forceNew: true, extraHeaders: { origin: url, cookie: cookies[user] } });
     sockets.push(s);
@@ -60,13 +45,9 @@ describe("classes: a teacher, two students, own instances of a published lab (re
   before(async () => {
     server = await startLabServer({ samples: false, name: "classes" });
     url = server.url;
-    const code = readFileSync(join(server.data, "setup-code"), "utf8").trim();
-    assert.equal((await fetch(`${url}/api/setup`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ code, name: "Ada", email: "ada@umlab.test", password: "admin password" }) })).status, 201);
-    cookies.ada = await signIn("ada@umlab.test", "admin password");
-    for (const [u, role] of [["tom", "teacher"], ["amy", "student"], ["bob", "student"], ["eve", "student"]]) {
-      await ok(await as("ada", "POST", "/api/admin/users", { name: u, email: `${u}@umlab.test`, password: `${u} password`, role }), 201);
-      cookies[u] = await signIn(`${u}@umlab.test`, `${u} password`);
-    }
+    const people = await signInPeople(server, [["tom", "teacher"], ["amy", "student"], ["bob", "student"], ["eve", "student"]]);
+    as = people.as;
+    Object.assign(cookies, people.cookies);
   });
 
   after(async () => {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
 import type { ShareView } from "./api/share-service";
 import type { LabStatus } from "./engine/lab-run";
 import type { ShareInfo } from "./model/share";
-import { umlab, until } from "./test-support";
+import { expectJson, signInPeople, umlab, until, type People } from "./test-support";
 
 const LAB = `umlab: 1
 name: sharelab
@@ -23,22 +23,8 @@ switches:
 describe("share links: view read-only, fork with disks, revoke (real server, real UML)", () => {
   let server: LabServer | undefined;
   let url = "";
-  const cookies: Record<string, string> = {};
-  const as = (user: string | null, method: string, path: string, body?: unknown) =>
-    fetch(`${url}${path}`, {
-      method,
-      headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-  const ok = async <T>(res: Response, status = 200): Promise<T> => {
-    assert.equal(res.status, status, await res.clone().text());
-    return (await res.json()) as T;
-  };
-  const signIn = async (email: string, password: string) => {
-    const res = await fetch(`${url}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ email, password }) });
-    assert.equal(res.status, 200, await res.clone().text());
-    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  };
+  let as: People["as"] = () => Promise.reject(new Error("not signed in yet"));
+  const ok = <T>(res: Response, status = 200) => expectJson<T>(res, status);
   const sh = async (user: string, lab: string, script: string) => (await ok<{ stdout: string }>(await as(user, "POST", `/api/labs/${lab}/nodes/pc1/exec`, { script }))).stdout.trim();
   const up = (user: string, lab: string) =>
     until(`${lab} running`, 120_000, async () => {
@@ -59,13 +45,7 @@ describe("share links: view read-only, fork with disks, revoke (real server, rea
   before(async () => {
     server = await startLabServer({ samples: false, name: "shares" });
     url = server.url;
-    const code = readFileSync(join(server.data, "setup-code"), "utf8").trim();
-    assert.equal((await fetch(`${url}/api/setup`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ code, name: "Ada", email: "ada@umlab.test", password: "admin password" }) })).status, 201);
-    cookies.ada = await signIn("ada@umlab.test", "admin password");
-    for (const [u, role] of [["tom", "teacher"], ["sam", "student"], ["kim", "student"]]) {
-      await ok(await as("ada", "POST", "/api/admin/users", { name: u, email: `${u}@umlab.test`, password: `${u} password`, role }), 201);
-      cookies[u] = await signIn(`${u}@umlab.test`, `${u} password`);
-    }
+    ({ as } = await signInPeople(server, [["tom", "teacher"], ["sam", "student"], ["kim", "student"]]));
     await ok(await as("tom", "POST", "/api/labs", LAB), 201);
     await ok(await as("tom", "POST", "/api/labs/sharelab/start"));
     await up("tom", "sharelab");

@@ -1,6 +1,7 @@
 // How the integration tests reach the real server that scripts/lab-server.ts
 // starts for them (`startLabServer`): its HTTP API, its CLI and its socket.io.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
@@ -58,4 +59,49 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+/** A test server's people: each signed in (a session cookie), and requests as any of them as this site's pages send them. */
+export interface People {
+  cookies: Record<string, string>;
+  /** A request as `user` (null: nobody signed in); a string body is YAML, any other JSON. */
+  as(user: string | null, method: string, path: string, body?: unknown): Promise<Response>;
+}
+
+/**
+ * Makes the server's admin ("ada", with the setup code from its data
+ * directory), then each user given (NAME@umlab.test, password "NAME
+ * password", the role given), and signs them all in.
+ */
+export async function signInPeople(server: { url: string; data: string }, users: [name: string, role: "admin" | "teacher" | "student"][]): Promise<People> {
+  const { url } = server;
+  const cookies: Record<string, string> = {};
+  const as = (user: string | null, method: string, path: string, body?: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const signIn = async (email: string, password: string) => {
+    const res = await fetch(`${url}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ email, password }) });
+    if (res.status !== 200) throw new Error(`sign-in of ${email}: ${res.status} ${await res.text()}`);
+    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  };
+  const code = readFileSync(join(server.data, "setup-code"), "utf8").trim();
+  const setup = await fetch(`${url}/api/setup`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ code, name: "Ada", email: "ada@umlab.test", password: "admin password" }) });
+  if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${await setup.text()}`);
+  cookies.ada = await signIn("ada@umlab.test", "admin password");
+  for (const [name, role] of users) {
+    const made = await as("ada", "POST", "/api/admin/users", { name, email: `${name}@umlab.test`, password: `${name} password`, role });
+    if (made.status !== 201) throw new Error(`user ${name}: ${made.status} ${await made.text()}`);
+    cookies[name] = await signIn(`${name}@umlab.test`, `${name} password`);
+  }
+  return { cookies, as };
+}
+
+/** The body of an answer with the status expected (assert's message: the body); a JSON body parsed. */
+export async function expectJson<T>(res: Response, status = 200): Promise<T> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`${res.status} (expected ${status}): ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
 }
