@@ -17,6 +17,10 @@ nodes:
     pos: [100, 200]
 switches:
   sw1: {}
+checks:
+  - id: note
+    description: pc1 keeps a note
+    file: { node: pc1, path: /root/note, pattern: "." }
 `;
 
 /** Share links between people on one server: a teacher shares, students look and fork, the teacher revokes. */
@@ -80,6 +84,12 @@ describe("share links: view read-only, fork with disks, revoke (real server, rea
     assert.equal(view.status.running, true);
     assert.equal(view.status.nodes[0].state, "running");
     assert.equal(view.status.nodes[0].pid, null, "no host details");
+    // Its checks, and once they ran, their results.
+    assert.deepEqual(view.checks.checks.map((c) => c.id), ["note"]);
+    assert.equal(view.checks.last, null);
+    await ok(await as("tom", "POST", "/api/labs/sharelab/checks/run", {}));
+    const checked = await ok<ShareView>(await as(null, "GET", `/api/share/${token(asShared)}`));
+    assert.equal(checked.checks.last?.results[0].passed, true);
     // The link is no key to the lab itself: another user can neither see nor touch it.
     assert.equal((await as("sam", "GET", "/api/labs/sharelab")).status, 404);
     assert.equal((await as("sam", "POST", "/api/labs/sharelab/nodes/pc1/exec", { script: "id" })).status, 404);

@@ -3,6 +3,7 @@ import "@xyflow/react/dist/style.css";
 import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import type { ChecksView } from "@/server/api/check-service";
 import type { ShareView } from "@/server/api/share-service";
 import { api, ApiFailure } from "../client/api";
 import { Canvas } from "../topology/Canvas";
@@ -128,7 +129,37 @@ export function SharedLab({ token, initial, problem, signedIn }: { token: string
             </ReactFlowProvider>
           )}
         </div>
+        {view.checks.checks.length > 0 && <SharedChecks checks={view.checks} />}
       </div>
     </div>
+  );
+}
+
+/** The shared lab's checks, with the results of their last run when there was one. */
+function SharedChecks({ checks }: { checks: ChecksView }) {
+  const results = new Map(checks.last?.results.map((r) => [r.id, r]) ?? []);
+  return (
+    <aside className="assignment-pane" aria-label="Checks" data-testid="shared-checks">
+      <header>
+        <strong>Checks</strong>
+        {checks.last && (
+          <span className="muted">
+            {" "}
+            · {checks.last.points}/{checks.last.maxPoints} points at {new Date(checks.last.ranAt).toLocaleTimeString()}
+          </span>
+        )}
+      </header>
+      <ul className="messages">
+        {checks.checks.map((c) => {
+          const r = results.get(c.id);
+          return (
+            <li key={c.id} data-check={c.id} data-passed={r ? String(r.passed) : ""}>
+              {r ? (r.passed ? "✓ " : "✗ ") : "· "}
+              {c.description} <span className="muted">({c.points} pt)</span>
+            </li>
+          );
+        })}
+      </ul>
+    </aside>
   );
 }

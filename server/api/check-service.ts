@@ -36,8 +36,12 @@ export interface ChecksView {
   last: CheckReport | null;
 }
 
-/** The last report of each lab, in memory (a restart of the console forgets them). */
-const lastReports = new Map<string, CheckReport>();
+/**
+ * The last report of each lab, in memory (a restart of the console forgets
+ * them). One map for the process, through globalThis: Next bundles each
+ * route handler with its own copy of this module.
+ */
+const lastReports: Map<string, CheckReport> = ((globalThis as Record<symbol, unknown>)[Symbol.for("umlab.lastCheckReports")] ??= new Map<string, CheckReport>()) as Map<string, CheckReport>;
 
 /** How long a node's state read for one run is trusted: a run of many checks reads it once, a retry anew. */
 const STATE_MS = 500;

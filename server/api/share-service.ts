@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ForbiddenError, type Principal } from "../auth/permissions";
+import { ForbiddenError, SYSTEM, type Principal } from "../auth/permissions";
 import type { LabStatus } from "../engine/lab-run";
 import { parseLabYaml, serializeLabYaml } from "../labfile/labyaml";
 import { LabDefinitionError } from "../model/errors";
@@ -8,6 +8,7 @@ import { nameProblem } from "../model/names";
 import { parseDuration, SHARE_TOKEN, type ShareDisks, type ShareInfo, type ShareRequest } from "../model/share";
 import { ConflictError, NotFoundError, type StoredLab } from "../store/lab-store";
 import { MAX_SHARES_PER_LAB, newShareToken, type ShareStore, type StoredShare } from "../store/share-store";
+import { listChecks, type ChecksView } from "./check-service";
 import { GoneError } from "./http";
 import type { LabDetail, LabService } from "./lab-service";
 
@@ -24,6 +25,8 @@ export interface ShareView {
   expiresAt: string | null;
   /** The shared lab's live state, without host details (pids) or console lines (a crash's reason). */
   status: LabStatus;
+  /** Its checks and their last results, hidden ones left out. */
+  checks: ChecksView;
 }
 
 const GONE = "no such share link: it was revoked, or it never existed";
@@ -107,6 +110,7 @@ export class ShareService {
         gateways: status.gateways.map((g) => ({ ...g, pid: g.pid === null ? null : 1 })),
         failure: null,
       },
+      checks: await listChecks(this.labs, SYSTEM, lab.id),
     };
   }
 
