@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { FrameReader, frameOut } from "./frames";
+import { pcapngHeader, pcapngPacket, readPcapng } from "./pcapng";
+import { CaptureRing } from "./ring";
+import { summarize } from "./summary";
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
+/** A real echo request (ping 10.0.0.2 from 10.0.0.1), Ethernet to ICMP, as a hub passes it. */
+const ECHO = hex(`
+  02 00 00 00 00 02 02 00 00 00 00 01 08 00
+  45 00 00 54 12 34 40 00 40 01 00 00 0a 00 00 01 0a 00 00 02
+  08 00 f7 fe 00 2a 00 01 ${"00".repeat(56)}`);
+
+describe("capture: vde_plug's frame stream, pcapng, the ring, the light parse", () => {
+  it("reads frames however the stream is cut, and stops at a nonsense length", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 1600 }), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 3000 })), (frames, cuts) => {
+        const stream = Buffer.concat(frames.map((f) => frameOut(Buffer.from(f))));
+        const reader = new FrameReader();
+        const got: Buffer[] = [];
+        let at = 0;
+        for (const n of [...cuts, stream.length]) {
+          got.push(...reader.push(stream.subarray(at, at + n)));
+          at += n;
+          if (at >= stream.length) break;
+        }
+        assert.deepEqual(got.map((b) => [...b]), frames.map((f) => [...f]));
+        assert.equal(reader.error, null);
+      }),
+    );
+    const reader = new FrameReader();
+    assert.deepEqual(reader.push(Buffer.from([0, 0, 1, 2])), []);
+    assert.match(reader.error ?? "", /length 0/);
+    assert.deepEqual(reader.push(frameOut(ECHO)), [], "nothing after the stream broke");
+  });
+
+  it("writes pcapng that reads back frame for frame, every block aligned", () => {
+    const file = Buffer.concat([pcapngHeader("sw1", "lab ring, switch sw1"), pcapngPacket(ECHO, 1_700_000_000_123_456n, true), pcapngPacket(ECHO.subarray(0, 61), 1_700_000_000_200_000n)]);
+    assert.equal(file.length % 4, 0);
+    assert.equal(file.readUInt32LE(0), 0x0a0d0d0a);
+    assert.equal(file.readUInt32LE(8), 0x1a2b3c4d);
+    const { frames } = readPcapng(file);
+    assert.deepEqual(frames.map((f) => [f.usec, f.frame.length]), [[1_700_000_000_123_456n, ECHO.length], [1_700_000_000_200_000n, 61]]);
+    assert.ok(frames[0].frame.equals(ECHO));
+    assert.throws(() => readPcapng(file.subarray(0, file.length - 3)), /damaged|after the last block/);
+  });
+
+  it("keeps at most its size, dropping the oldest, and numbers every frame", () => {
+    const ring = new CaptureRing(1000);
+    for (let i = 0; i < 10_000; i++) ring.push(Buffer.alloc(100, i), BigInt(i));
+    assert.equal(ring.count, 10_000);
+    assert.ok(ring.size <= 1000);
+    const held = ring.since();
+    assert.equal(held.length, 10);
+    assert.deepEqual(held.map((f) => f.no), [9991, 9992, 9993, 9994, 9995, 9996, 9997, 9998, 9999, 10000]);
+    assert.equal(ring.dropped, 9990);
+    assert.deepEqual(ring.since(9998).map((f) => f.no), [9999, 10000]);
+    const big = new CaptureRing(10);
+    big.push(Buffer.alloc(1500), 0n);
+    assert.equal(big.since().length, 1, "a frame larger than the ring is kept alone, not lost");
+  });
+
+  it("summarizes a ping, ARP and TCP; a cut or lying frame is malformed, never a crash", () => {
+    assert.deepEqual(summarize(ECHO), { src: "10.0.0.1", dst: "10.0.0.2", protocol: "ICMP", length: 98, info: "Echo (ping) request id=0x002a, seq=1", malformed: false });
+    const arp = hex("ff ff ff ff ff ff 02 00 00 00 00 01 08 06 0001 0800 06 04 0001 020000000001 0a000001 000000000000 0a000002");
+    assert.equal(summarize(arp).info, "Who has 10.0.0.2? Tell 10.0.0.1");
+    const withOptions = Buffer.from(ECHO);
+    withOptions[14] = 0x46; // IHL 6: 4 bytes of options before ICMP
+    assert.equal(summarize(withOptions).malformed, false);
+    assert.match(summarize(withOptions).info, /with options/);
+    for (let n = 0; n < ECHO.length; n++) assert.equal(summarize(ECHO.subarray(0, n)).malformed, true, `cut at ${n}`);
+    const lying = Buffer.from(ECHO);
+    lying.writeUInt16BE(1400, 16); // IPv4 total length past the frame
+    assert.equal(summarize(lying).malformed, true);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void summarize(Buffer.from(bytes))));
+  });
+});
