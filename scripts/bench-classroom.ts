@@ -146,7 +146,7 @@ async function classRun(students: number, samples: number, capS: number): Promis
     log(`classroom: ${green.length} of ${students} green${green.length ? `, the last after ${(Math.max(...green) / 1000).toFixed(1)} s` : ""}`);
 
     const memDuring = memAvailableKiB() / 1024;
-    const statuses = await Promise.all(running.map((s) => c.ok<LabStatus>(c.as(s, "GET", `/api/labs/${inst[s].labId}/status`)).catch(() => null)));
+    const statuses = await Promise.all(running.map((s) => c.ok<LabStatus>(c.as(s, "GET", `/api/labs/${inst[s].labId}/status`, undefined, AbortSignal.timeout(60_000))).catch(() => null)));
     const routers = statuses.reduce((n, st) => n + (st?.nodes.filter((x) => x.state === "running").length ?? 0), 0);
     const mem = guestMemory(server.data, seen);
 
@@ -204,14 +204,15 @@ const launch = playwrightConfig.use?.launchOptions ?? {};
 function client(server: LabServer) {
   const url = server.url;
   const cookies: Record<string, string> = {};
-  const as = (user: string | null, method: string, path: string, body?: unknown): Promise<Response> =>
+  const as = (user: string | null, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> =>
     fetch(`${url}${path}`, {
       method,
+      signal,
       headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     }).catch((e: Error & { cause?: { code?: string } }) => {
       // A keep-alive connection the server closed as the request went out: a read is sent again.
-      if (method === "GET" && e.cause?.code === "UND_ERR_SOCKET") return as(user, method, path, body);
+      if (method === "GET" && e.cause?.code === "UND_ERR_SOCKET") return as(user, method, path, body, signal);
       throw e;
     });
   const ok = async <T>(r: Response | Promise<Response>, status = 200): Promise<T> => {
@@ -248,7 +249,9 @@ async function untilGreen(c: Client, student: string, lab: string, t0: number, d
   let why = "not every node running";
   while (performance.now() < deadline) {
     try {
-      const st = await c.ok<LabStatus>(c.as(student, "GET", `/api/labs/${lab}/status`));
+      // An overloaded server may take minutes to answer: no request outlives the cap (a check run may end its last try).
+      const signal = AbortSignal.timeout(Math.max(0, deadline - performance.now()) + 30_000);
+      const st = await c.ok<LabStatus>(c.as(student, "GET", `/api/labs/${lab}/status`, undefined, signal));
       progress.up = st.nodes.filter((n) => n.state === "running").length;
       const bad = st.nodes.find((n) => n.state === "crashed" || n.state === "halted");
       if (bad) return { ms: null, why: `${bad.name} ${bad.state}: ${bad.reason}` };
@@ -257,7 +260,7 @@ async function untilGreen(c: Client, student: string, lab: string, t0: number, d
         await sleep(500);
         continue;
       }
-      const r = await c.ok<CheckReport>(c.as(student, "POST", `/api/labs/${lab}/checks/run`, {}));
+      const r = await c.ok<CheckReport>(c.as(student, "POST", `/api/labs/${lab}/checks/run`, {}, signal));
       if (r.results.length && r.results.every((x) => x.passed)) {
         const ms = performance.now() - t0;
         // A check run begun before the cap may pass after it: too late all the same.
@@ -267,6 +270,7 @@ async function untilGreen(c: Client, student: string, lab: string, t0: number, d
       }
       why = r.results.filter((x) => !x.passed).map((x) => `${x.id}: ${x.reason}`).join("; ");
     } catch (e) {
+      if ((e as Error).name === "TimeoutError") return { ms: null, why: `not green within the cap, the server not answering: ${why}` };
       // A request the loaded server answered with an error: said, and tried again.
       why = (e as Error).message.split("\n")[0];
       await sleep(1000);
