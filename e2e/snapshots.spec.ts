@@ -48,7 +48,7 @@ test("a lab exported with its disks comes back whole when imported on the labs p
   await typeLine(page, "pc1", "echo saved-$((6*7)) > /root/note; sync");
   await expect(screen(page, "pc1")).toContainText("sync");
 
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export with disks" }).click()]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export with disks", exact: true }).click()]);
   expect(download.suggestedFilename()).toBe(`${name}.umlab`);
   const file = info.outputPath(`${name}.umlab`);
   await download.saveAs(file);
