@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   if (!process.env.UMLAB_NO_SAMPLES) await service.ensureSamples(sampleLabs(), SYSTEM);
   const shares = new ShareService(service, new ShareStore(db), (id) => accounts.nameOf(id));
   const classes = new ClassService(service, new ClassStore(db));
-  classes.startSweeping();
+  classes.policy.startSweeping();
   const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes };
   registerServices(all);
   const authHandler = toNodeHandler(accounts.auth);

@@ -96,8 +96,8 @@ describe("classes: join, publish, own instances, supervision, windows, idle stop
     // Instances are their students' own: the other student gets 404 for it, the teacher supervises it.
     await assert.rejects(labs.mine(bob, mine.labId), { name: "NotFoundError" });
     assert.equal((await labs.mine(tom, mine.labId)).owner, "amy");
-    assert.equal(await classes.supervises(tom, bobs.labId), true);
-    assert.equal(await classes.supervises(amy, bobs.labId), false);
+    assert.equal(await classes.policy.supervises(tom, bobs.labId), true);
+    assert.equal(await classes.policy.supervises(amy, bobs.labId), false);
     const ctx = await classes.context(amy, mine.labId);
     assert.equal(ctx?.assignment.handout, "# Fix the ring");
     assert.equal(ctx?.supervised, false);
@@ -133,8 +133,8 @@ describe("classes: join, publish, own instances, supervision, windows, idle stop
     const [practice] = (await classes.get(tom, c.id)).assignments;
     const amys = await classes.open(amy, practice.id);
     await labs.start(amy, amys.labId);
-    assert.deepEqual(await classes.sweep(new Date(Date.now() + 10 * 60_000)), [], "10 minutes idle: within 30");
-    assert.deepEqual(await classes.sweep(new Date(Date.now() + 31 * 60_000)), [amys.labId]);
+    assert.deepEqual(await classes.policy.sweep(new Date(Date.now() + 10 * 60_000)), [], "10 minutes idle: within 30");
+    assert.deepEqual(await classes.policy.sweep(new Date(Date.now() + 31 * 60_000)), [amys.labId]);
     assert.equal(up.has(amys.labId), false);
   });
 

@@ -1,12 +1,13 @@
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
-import { can, ForbiddenError, SYSTEM, type Principal } from "../auth/permissions";
+import { can, ForbiddenError, type Principal } from "../auth/permissions";
 import { parseLabYaml, serializeLabYaml } from "../labfile/labyaml";
 import type { PublishRequest } from "../model/classroom";
 import { JOIN_CODE, type ClassStore, type StoredAssignment, type StoredClass, type StoredInstance } from "../store/class-store";
 import { NotFoundError } from "../store/lab-store";
 import { runChecks, type CheckReport } from "./check-service";
-import type { LabPolicy, LabService } from "./lab-service";
+import { assertOpen, InstancePolicy, teaches } from "./class-policy";
+import type { LabService } from "./lab-service";
 
 export interface ClassSummary {
   id: string;
@@ -64,9 +65,6 @@ export interface ClassEvents {
   message: [userIds: string[], payload: { classId: string; className: string; text: string; at: string }];
 }
 
-/** How often idle and closed instances are looked for. */
-const SWEEP_MS = 30_000;
-
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
@@ -74,23 +72,22 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
  * teacher publishes a lab to it (its definition and disks as they are then,
  * kept as an engine share snapshot of the teacher's lab); each student who
  * opens the assignment gets an instance of their own (a fork of that state:
- * the COWs copied sparse, the images never). The teacher supervises the
- * instances (LabPolicy: sees and controls them like their owner does),
- * resets or stops them; an instance idle for the assignment's time stops by
- * itself, and an exam window bounds when students may start theirs. A
- * student sees nothing of another's instance.
+ * the COWs copied sparse, the images never). The teacher resets or stops
+ * the instances and sees them on one board; who may see and start an
+ * instance, and its idle stop, are class-policy.ts's. A student sees
+ * nothing of another's instance.
  */
-export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy {
-  /** Owners' activity in their instances since the last sweep, by lab id (written to the database then). */
-  private readonly activity = new Map<string, Date>();
-  private timer: ReturnType<typeof setInterval> | null = null;
+export class ClassService extends EventEmitter<ClassEvents> {
+  /** Who supervises an instance, when it may start, and its idle stop (class-policy.ts): the LabService asks it. */
+  readonly policy: InstancePolicy;
 
   constructor(
     private readonly labs: LabService,
     private readonly store: ClassStore,
   ) {
     super();
-    labs.setPolicy(this);
+    this.policy = new InstancePolicy(labs, store);
+    labs.setPolicy(this.policy);
   }
 
   // ---- classes
@@ -185,7 +182,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
     if (c.teacherId !== who.id && !(await this.store.isMember(c.id, who.id))) throw new NotFoundError(`no assignment "${id.slice(0, 60)}"`);
     const have = await this.store.instance(a.id, who.id);
     if (have) return { labId: have.labId, lab: (await this.labs.store.get(have.labId)).name, created: false };
-    this.window(a, c, who);
+    assertOpen(a, c, who);
     const def = parseLabYaml(a.yaml, `${a.title}.yaml`);
     const lab = await this.labs.importYaml(who, serializeLabYaml({ ...def, name: await this.labs.freeName(def.name, who) }));
     try {
@@ -210,7 +207,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
   async reset(who: Principal, id: string, target: { student?: string; all?: boolean }): Promise<{ reset: string[] }> {
     const a = await this.store.assignment(id);
     const c = await this.store.get(a.classId);
-    const teacher = this.teaches(who, c);
+    const teacher = teaches(who, c);
     let instances: StoredInstance[];
     if (target.all) {
       if (!teacher) throw new ForbiddenError("only the class's teacher resets every instance");
@@ -255,7 +252,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
         student: { id: m.userId, name: m.name, email: m.email },
         instance:
           inst && s
-            ? { labId: s.id, lab: s.name, running: !!use?.up, nodesUp: use?.nodes ?? 0, nodes: s.lab.nodes.length, lastActivity: this.lastActivity(inst).toISOString() }
+            ? { labId: s.id, lab: s.name, running: !!use?.up, nodesUp: use?.nodes ?? 0, nodes: s.lab.nodes.length, lastActivity: this.policy.lastActivity(inst).toISOString() }
             : null,
         report: inst?.report ? (JSON.parse(inst.report) as unknown) : null,
       };
@@ -270,7 +267,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
     if (!inst) return null;
     const { class: c, ...a } = inst.assignment;
     const messages = (await this.store.messages(c.id, 5)).map((m) => ({ text: m.text, at: m.createdAt.toISOString() }));
-    return { assignment: await this.view(a, this.teaches(who, c) ? "teacher" : "student"), className: c.name, messages, supervised: who.id !== s.owner };
+    return { assignment: await this.view(a, teaches(who, c) ? "teacher" : "student"), className: c.name, messages, supervised: who.id !== s.owner };
   }
 
   /** Runs the checks (hidden ones too) of every running instance, a few at a time, and keeps each report for the board. */
@@ -308,62 +305,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
     this.emit("changed", inst.assignment.class.teacherId, inst.assignment.classId, inst.assignmentId);
   }
 
-  // ---- LabPolicy
-
-  async supervises(who: Principal, labId: string): Promise<boolean> {
-    const inst = await this.store.instanceOfLab(labId);
-    return !!inst && this.teaches(who, inst.assignment.class);
-  }
-
-  async mayStart(who: Principal, labId: string): Promise<void> {
-    const inst = await this.store.instanceOfLab(labId);
-    if (inst) this.window(inst.assignment, inst.assignment.class, who);
-  }
-
-  touched(labId: string): void {
-    this.activity.set(labId, new Date());
-  }
-
-  // ---- idle stop and exam windows
-
-  /** Looks for idle and closed instances every 30 s; `stop()` ends it. */
-  startSweeping(): void {
-    this.timer ??= setInterval(() => void this.sweep().catch((e: Error) => console.error(`umlab: class sweep: ${e.message}`)), SWEEP_MS);
-    this.timer.unref();
-  }
-
-  stopSweeping(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  /** Stops running instances idle longer than their assignment allows, or past its window; answers the labs stopped. */
-  async sweep(now = new Date()): Promise<string[]> {
-    const seen = [...this.activity];
-    this.activity.clear();
-    for (const [labId, at] of seen) await this.store.activity(labId, at);
-    const stopped: string[] = [];
-    for (const a of await this.store.timed()) {
-      const instances = await this.store.instances(a.id);
-      const usage = await this.labs.engine.usage(instances.map((i) => i.labId));
-      for (const inst of instances) {
-        if (!usage[inst.labId]?.up) continue;
-        const closed = !!a.closesAt && a.closesAt <= now;
-        const idle = a.idleMinutes !== null && now.getTime() - this.lastActivity(inst).getTime() > a.idleMinutes * 60_000;
-        if (!closed && !idle) continue;
-        await this.labs.stop(SYSTEM, inst.labId).catch((e: Error) => console.error(`umlab: could not stop an idle instance: ${e.message}`));
-        stopped.push(inst.labId);
-      }
-    }
-    return stopped;
-  }
-
   // ---- helpers
-
-  private lastActivity(inst: StoredInstance): Date {
-    const recent = this.activity.get(inst.labId);
-    return recent && recent > inst.lastActivity ? recent : inst.lastActivity;
-  }
 
   private async resetOne(who: Principal, a: StoredAssignment, inst: StoredInstance): Promise<string> {
     const s = await this.labs.store.get(inst.labId);
@@ -376,28 +318,16 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
     return s.name;
   }
 
-  /** Students open and start an assignment only inside its window; its teacher any time. */
-  private window(a: StoredAssignment, c: StoredClass, who: Principal): void {
-    if (this.teaches(who, c)) return;
-    const now = Date.now();
-    if (a.opensAt && a.opensAt.getTime() > now) throw new ForbiddenError(`"${a.title}" opens at ${a.opensAt.toISOString().replace("T", " ").slice(0, 16)} UTC`);
-    if (a.closesAt && a.closesAt.getTime() <= now) throw new ForbiddenError(`"${a.title}" closed at ${a.closesAt.toISOString().replace("T", " ").slice(0, 16)} UTC`);
-  }
-
-  private teaches(who: Principal, c: StoredClass): boolean {
-    return c.teacherId === who.id || can(who, "Class.All");
-  }
-
   /** A class its teacher (or an admin) or a member may see; anyone else gets a 404, as for a missing one. */
   private async visible(who: Principal, ref: string): Promise<StoredClass> {
     const c = await this.find(ref);
-    if (this.teaches(who, c) || (await this.store.isMember(c.id, who.id))) return c;
+    if (teaches(who, c) || (await this.store.isMember(c.id, who.id))) return c;
     throw new NotFoundError(`no class "${ref.slice(0, 60)}"`);
   }
 
   private async taught(who: Principal, ref: string): Promise<StoredClass> {
     const c = await this.visible(who, ref);
-    if (!this.teaches(who, c)) throw new ForbiddenError(`only the teacher of ${c.name} may do that`);
+    if (!teaches(who, c)) throw new ForbiddenError(`only the teacher of ${c.name} may do that`);
     return c;
   }
 
@@ -421,7 +351,7 @@ export class ClassService extends EventEmitter<ClassEvents> implements LabPolicy
   }
 
   private async detail(who: Principal, c: StoredClass): Promise<ClassDetail> {
-    const role = this.teaches(who, c) ? "teacher" : "student";
+    const role = teaches(who, c) ? "teacher" : "student";
     const assignments = await Promise.all((await this.store.assignments(c.id)).map(async (a) => this.view(a, role, undefined, role === "student" ? who.id : undefined)));
     const messages = (await this.store.messages(c.id)).map((m) => ({ text: m.text, at: m.createdAt.toISOString() }));
     const base = { ...(await this.summary(c, role)), assignments, messages };
