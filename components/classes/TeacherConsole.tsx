@@ -61,12 +61,13 @@ export function TeacherConsole({ classId, assignmentId }: { classId: string; ass
       if (st) setStates((s) => ({ ...s, [id]: st }));
     };
     const subscribe = () => {
-      for (const id of labIds)
+      for (const id of labIds) {
+        // Before the request: an event that overtakes the answer is kept for it.
+        if (!followers.current.has(id)) followers.current.set(id, new LiveFollower());
         socket.emit("lab:subscribe", { lab: id }, (r) => {
-          if (!r.ok) return;
-          if (!followers.current.has(id)) followers.current.set(id, new LiveFollower());
-          if (followers.current.get(id)!.take(r.state)) show(id);
+          if (r.ok && followers.current.get(id)!.take(r.state)) show(id);
         });
+      }
     };
     const onPatch = (ev: { lab: string; rev: number; patch: unknown }) => {
       const f = followers.current.get(ev.lab);

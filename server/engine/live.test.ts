@@ -36,8 +36,9 @@ describe("live state", () => {
 
   it("follows only newer revisions of its lab", () => {
     const f = new LiveFollower();
-    assert.equal(f.apply({ lab: "lab1", rev: 5, patch: { kind: "failure", failure: "x" } }), false, "nothing held yet: the snapshot covers it");
+    assert.equal(f.apply({ lab: "lab1", rev: 5, patch: { kind: "failure", failure: "x" } }), false, "nothing held yet: kept for the snapshot");
     assert.equal(f.take(state(10)), true);
+    assert.equal(f.state?.failure, undefined, "an event older than the snapshot is dropped");
     assert.equal(f.take(state(9)), false);
     assert.equal(f.apply({ lab: "lab1", rev: 10, patch: { kind: "failure", failure: "x" } }), false);
     assert.equal(f.apply({ lab: "lab2", rev: 11, patch: { kind: "failure", failure: "x" } }), false);
@@ -45,6 +46,19 @@ describe("live state", () => {
     assert.equal(f.state?.failure, "y");
     assert.equal(f.state?.rev, 12);
     assert.equal(f.take({ ...state(3), id: "lab2" }), true, "another lab starts afresh");
+  });
+
+  it("applies an event that overtook the snapshot it is newer than (the server relays events while it answers)", () => {
+    const f = new LiveFollower();
+    const node = (rev: number, st: "booting" | "running") => ({ lab: "lab1", rev, patch: { kind: "node" as const, node: { name: "n1", state: st, pid: 7, reason: null } } });
+    assert.equal(f.apply(node(12, "running")), false);
+    assert.equal(f.apply(node(11, "booting")), false);
+    assert.equal(f.apply({ ...node(13, "running"), lab: "lab2" }), false);
+    assert.equal(f.take(state(10)), true);
+    assert.equal(f.state?.rev, 12);
+    assert.equal(f.state?.nodes.find((n) => n.name === "n1")?.state, "running", "the newest event wins, in revision order");
+    assert.equal(f.take({ ...state(11), id: "lab2" }), true);
+    assert.equal(f.state?.rev, 11, "events of another lab were not kept past the first snapshot");
   });
 
   it("numbers each lab's changes upward from the clock, so a restarted engine never goes back", () => {

@@ -78,9 +78,15 @@ function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
  * or an event only when it is newer, so a snapshot that raced an event, an
  * event replayed after a reconnect or two answers crossing never move the
  * state back. What the page keeps instead of a clock of its own.
+ *
+ * An event of a lab it holds nothing of yet is kept until that lab's
+ * snapshot comes, then applied when newer: the server reads the snapshot
+ * and then relays the engine's events as they come, so an event newer than
+ * the snapshot can reach the page before the snapshot's answer does.
  */
 export class LiveFollower {
   private current: LabStatus | null = null;
+  private early: LiveEvent[] = [];
 
   get state(): LabStatus | null {
     return this.current;
@@ -89,21 +95,31 @@ export class LiveFollower {
   /** A whole state (a subscribe's answer, an action's answer); false when it is not newer than what is held of that lab. */
   take(state: LabStatus): boolean {
     if (this.current && this.current.id === state.id && state.rev <= this.current.rev) return false;
-    this.current = state;
+    let next = state;
+    for (const ev of this.early.sort((x, y) => x.rev - y.rev)) if (ev.lab === state.id && ev.rev > next.rev) next = applyPatch(next, ev.patch, ev.rev);
+    this.early = [];
+    this.current = next;
     return true;
   }
 
   /**
-   * An event; false when it is not newer, of another lab, or when nothing is
-   * held yet (the snapshot that comes next covers it). A gap (a lost event) is still
-   * applied: every patch is whole for what it names.
+   * An event; false when it is not newer, or when nothing is held of its
+   * lab yet (kept for the snapshot that comes next). A gap (a lost event) is
+   * still applied: every patch is whole for what it names.
    */
   apply(ev: LiveEvent): boolean {
-    if (!this.current || ev.lab !== this.current.id || ev.rev <= this.current.rev) return false;
+    if (!this.current || ev.lab !== this.current.id) {
+      if (this.early.length < EARLY_EVENTS) this.early.push(ev);
+      return false;
+    }
+    if (ev.rev <= this.current.rev) return false;
     this.current = applyPatch(this.current, ev.patch, ev.rev);
     return true;
   }
 }
+
+/** Events kept before a snapshot: a lab's boot is a few per node; past this the snapshot is long overdue. */
+const EARLY_EVENTS = 1000;
 
 /**
  * Revisions of this engine's labs. A lab's first revision is taken from the
