@@ -6,7 +6,7 @@
 // Plain JavaScript: it runs before any npm package is there.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -66,6 +66,21 @@ const stamp = join(ROOT, "node_modules", ".package-lock.json");
 if (!existsSync(stamp) || statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000 || !existsSync(join(ROOT, "node_modules", "node-pty", "build", "Release", "pty.node"))) {
   say("installing npm packages (npm ci)");
   run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+// 2b. wiregasm (GPLv2) for the capture view: served as it ships, from
+// public/wiregasm/, beside its licence (public/wiregasm/README.md).
+const wiregasmDist = join(ROOT, "node_modules", "@goodtools", "wiregasm", "dist");
+for (const f of ["wiregasm.js", "wiregasm.wasm.gz", "wiregasm.data.gz"]) {
+  const from = join(wiregasmDist, f);
+  const to = join(ROOT, "public", "wiregasm", f);
+  if (!existsSync(from)) fail(`${from} is missing: reinstall the npm packages (npm ci)`);
+  const src = statSync(from);
+  const dst = existsSync(to) ? statSync(to) : null;
+  if (dst && dst.size === src.size && dst.mtimeMs >= src.mtimeMs) continue;
+  say(`copying wiregasm's ${f} to public/wiregasm/`);
+  mkdirSync(join(ROOT, "public", "wiregasm"), { recursive: true });
+  copyFileSync(from, to);
 }
 
 // 3. Prisma client (generated; the schema engine is not needed for it) -------
