@@ -69,3 +69,8 @@ test("a hex dump: 16 bytes a line, printable ASCII, the selected field marked", 
   assert.deepEqual([...fromBase64("AQID")], [1, 2, 3]);
   assert.equal(fromBase64("%%%").length, 0);
 });
+
+test("badge counts stay short", async () => {
+  const { shortCount } = await import("./badge");
+  assert.deepEqual([0, 9999, 10_000, 123_456, 4_500_000].map(shortCount), ["0", "9999", "10.0k", "123k", "4.5M"]);
+});

@@ -5,6 +5,7 @@ import type { LabDetail, LabSummary, LinkRequest } from "@/server/api/lab-servic
 import type { ScenarioView } from "@/server/api/scenario-service";
 import type { ShareView } from "@/server/api/share-service";
 import type { SnapshotList } from "@/server/api/snapshot-service";
+import type { CaptureInfo, CaptureRequest } from "@/server/engine/capture/types";
 import type { SnapshotInfo } from "@/server/engine/disk/snapshots";
 import type { LabStatus } from "@/server/engine/lab-run";
 import type { ImageRecipeInput } from "@/server/model/image-recipe";
@@ -80,6 +81,12 @@ export const api = {
     call<LabStatus>("POST", `${lab(ref)}/switches/${encodeURIComponent(sw)}/${action}`),
   linkAction: (ref: string, node: string, iface: string, req: LinkRequest) =>
     call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
+  captures: (ref: string) => call<{ captures: CaptureInfo[] }>("GET", `${lab(ref)}/captures`),
+  startCapture: (ref: string, req: CaptureRequest) => call<CaptureInfo>("POST", `${lab(ref)}/captures`, req),
+  stopCapture: (ref: string, id: string) => call<CaptureInfo>("POST", `${lab(ref)}/captures/${encodeURIComponent(id)}/stop`),
+  deleteCapture: (ref: string, id: string) => call<void>("DELETE", `${lab(ref)}/captures/${encodeURIComponent(id)}`),
+  /** The frames a capture holds, as pcapng (while it runs too). */
+  pcapUrl: (ref: string, id: string) => `${lab(ref)}/captures/${encodeURIComponent(id)}/pcap`,
   scenario: (ref: string) => call<ScenarioView>("GET", `${lab(ref)}/scenario`),
   scenarioAction: (ref: string, action: "play" | "stop") => call<ScenarioView>("POST", `${lab(ref)}/scenario/${action}`),
   images: () => call<{ images: ImageInfo[]; rev: number }>("GET", "/api/images"),

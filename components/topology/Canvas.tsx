@@ -16,6 +16,7 @@ import type { PaletteKind } from "./doc";
 import { impairmentText } from "@/server/model/link";
 import { edgeTypes, nodeTypes, type LabFlowEdge, type LabFlowNode } from "./elements";
 import { useDock } from "../terminal/dock-store";
+import { badgeOf } from "../capture/badge";
 import { useTopology, type Wire } from "./store";
 
 const FIT = { padding: 0.35, maxZoom: 1.2 };
@@ -42,6 +43,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const switchStates = useTopology((s) => s.switches);
   const gatewayStates = useTopology((s) => s.gateways);
   const linkStates = useTopology((s) => s.links);
+  const captures = useTopology((s) => s.captures);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
 
@@ -55,7 +57,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         type: "labswitch",
         position: placed(s.pos, 80 + i * 220, 60),
         selected: selected === name,
-        data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid },
+        data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid, capture: running ? badgeOf(captures, { kind: "switch", name }) : null },
       });
     });
     Object.entries(doc.gateways ?? {}).forEach(([name, g], i) => {
@@ -80,7 +82,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       });
     });
     return all;
-  }, [doc, selected, states, switchStates, gatewayStates, running]);
+  }, [doc, selected, states, switchStates, gatewayStates, running, captures]);
 
   const edges = useMemo<LabFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
@@ -108,7 +110,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
             sourceHandle: below ? "t" : "b",
             targetHandle: below ? "b" : "t",
             label: impaired ? `eth${i} · ${impaired}` : `eth${i}`,
-            data: { node: name, index: i, pulled: !!live?.pulled, impaired },
+            data: { node: name, index: i, pulled: !!live?.pulled, impaired, capture: running ? badgeOf(captures, { kind: "link", node: name, iface: `eth${i}` }) : null },
             selected: selected === id,
             className: [switchStates[sw]?.paused ? "paused" : "", live?.pulled ? "pulled" : "", impaired ? "impaired" : ""].filter(Boolean).join(" "),
             ariaLabel: `${name} eth${i} to ${sw}${live?.pulled ? ", pulled" : ""}${impaired ? `, impaired: ${impaired}` : ""}`,
@@ -117,7 +119,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       }),
     );
     return [...uplinks, ...wires];
-  }, [doc, derived, switchStates, linkStates, running, selected]);
+  }, [doc, derived, switchStates, linkStates, running, selected, captures]);
 
   // The terminal dock takes part of the canvas when it opens: fit again.
   const panes = useDock((s) => s.panes.length > 0);

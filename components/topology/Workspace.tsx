@@ -23,6 +23,7 @@ import { downloadPng, downloadSvg } from "./picture";
 import { ChecksButton, ChecksPanel } from "./Checks";
 import { ScenarioButton, ScenarioLog, useScenario, useScenarioFeed } from "./Scenario";
 import { AssignmentPane } from "../classes/AssignmentPane";
+import { CapturePanel } from "../capture/CapturePanel";
 import { SharePanel } from "./Shares";
 import { SnapshotPanel } from "./Snapshots";
 import { useTopology } from "./store";
@@ -273,6 +274,7 @@ export function Workspace({ labId }: { labId: string }) {
           {sharesOpen && <SharePanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSharesOpen(false)} />}
           {snapshotsOpen && <SnapshotPanel labId={detail.id} act={act} busy={!!busy} onClose={() => setSnapshotsOpen(false)} reload={reload} />}
         </div>
+        <CapturePanel labId={detail.id} act={act} />
         <AssignmentPane labId={detail.id} act={act} reload={reload} />
         <Inspector />
       </div>

@@ -1,5 +1,6 @@
 import type { LabStatus } from "@/server/engine/lab-run";
 import { api } from "../client/api";
+import { captureMenu } from "../capture/menu";
 import type { ContextTarget } from "./Canvas";
 import type { MenuItem } from "./ContextMenu";
 import type { useTopology } from "./store";
@@ -70,6 +71,7 @@ export function menuItems(
     const paused = !!t.switches[s]?.paused;
     return [
       { label: paused ? "Resume" : "Pause", disabled: !t.running, run: () => act(s, () => api.switchAction(labId, s, paused ? "resume" : "pause")) },
+      ...captureMenu({ kind: "switch", name: s }, { labId, running: t.running, captures: t.captures, switchKind: t.doc!.switches[s]?.kind ?? "vde", act }),
     ];
   };
 
@@ -89,6 +91,7 @@ export function menuItems(
         : { label: "Pull link", disabled: !!why, title: why ?? "Frames stop both ways, as if the cable were pulled out", run: () => link(`pulling ${wire}`, { action: "pull" }) },
       { label: live?.impair ? "Change impairment…" : "Impair…", disabled: !!why, title: why ?? "Loss, delay, bandwidth, duplication", run: () => impair({ wire, title }) },
       { label: "Clear impairment", disabled: !!why || !live?.impair, title: why, run: () => link(`clearing ${wire}`, { action: "clear" }) },
+      ...captureMenu({ kind: "link", node, iface }, { labId, running: t.running, captures: t.captures, switchKind: def ? (def.kind ?? "vde") : null, act }),
     ];
   };
   return m.kind === "node" ? nodeMenu(m.name) : m.kind === "switch" ? switchMenu(m.name) : linkMenu(m.name, m.title ?? m.name);

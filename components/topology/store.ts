@@ -4,6 +4,7 @@ import type { LabChange } from "@/server/model/changes";
 import type { GatewayStatus, LabStatus, SwitchStatus } from "@/server/engine/lab-run";
 import { gatewaySwitchProblem } from "@/server/model/gateway";
 import type { LinkStatus } from "@/server/engine/switch/link-faults";
+import type { CaptureInfo } from "@/server/engine/capture/types";
 import type { NodeStatus } from "@/server/engine/uml/node-types";
 import { LiveFollower, type LiveEvent } from "@/server/engine/live";
 import { gatewayOf, nextName, plug, plugGateway, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
@@ -26,6 +27,8 @@ interface TopologyState {
   gateways: Record<string, GatewayStatus>;
   /** Live link faults, by wire id ("node:eth0"). */
   links: Record<string, LinkStatus>;
+  /** The running lab's captures, running or stopped (counts as of the last second or so). */
+  captures: CaptureInfo[];
   running: boolean;
   /** Why the server marked the running lab failed (an unexpected error in its code), or null. */
   failure: string | null;
@@ -78,6 +81,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
       switches: Object.fromEntries(st.switches.map((w) => [w.name, w])),
       gateways: Object.fromEntries(st.gateways.map((g) => [g.name, g])),
       links: Object.fromEntries(st.links.map((l) => [wireId(l), l])),
+      captures: st.captures ?? [],
     });
   /** An edit that can be undone. */
   const commit = (fn: (d: Doc) => void) => {
@@ -109,6 +113,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     switches: {},
     gateways: {},
     links: {},
+    captures: [],
     running: false,
     failure: null,
     changes: [],
