@@ -1,0 +1,263 @@
+import { EventEmitter } from "node:events";
+import { open } from "node:fs/promises";
+import type { Lab } from "../../model/lab";
+import type { LinkFaults, TapListener } from "../switch/link-faults";
+import type { SwitchProcess } from "../switch/switch-process";
+import { macAddress } from "../uml/argv";
+import { pcapngHeader, pcapngPacket } from "./pcapng";
+import { CaptureRing, type CapturedFrame } from "./ring";
+import { summarize } from "./summary";
+import { RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
+import { VdePlug } from "./vde-plug";
+
+/** A capture that cannot be made or found: the request conflicts with the lab (409). */
+export class CaptureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CaptureError";
+  }
+}
+
+/** Captures a lab may hold at once, running or stopped: each holds up to its ring of memory. */
+export const MAX_CAPTURES = 16;
+const ROWS_EVERY_MS = 100;
+const COUNTS_EVERY_MS = 1000;
+
+interface Capture {
+  info: CaptureInfo;
+  ring: CaptureRing;
+  pending: PacketRow[];
+  /** Ends what feeds it (taps, a plug on a hub). */
+  detach: () => Promise<void>;
+}
+
+export interface CaptureHost {
+  readonly lab: Lab;
+  readonly switches: ReadonlyMap<string, SwitchProcess>;
+  readonly links: LinkFaults;
+  readonly runDir: string;
+}
+
+const row = (f: CapturedFrame, dir?: "in" | "out"): PacketRow => ({ no: f.no, usec: Number(f.usec), ...summarize(f.frame), ...(dir ? { dir } : {}) });
+// The wall clock at µs resolution that never steps back within a run: the monotonic clock from a start read off the wall clock.
+const CLOCK_BASE = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
+const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
+
+/**
+ * The captures of one running lab, rootless: a link of a vde switch through
+ * a tap on its port (LinkFaults.tap), a vde switch as the frames its nodes
+ * send (a tap on each of their links, so the switch forwards as before), a
+ * hub through one vde_plug on it (it floods every frame to every port).
+ * Each holds its frames in a ring of the size its user chose. Events:
+ * "rows" (capture id, PacketRow[], every 100 ms while frames come) and
+ * "change" (CaptureInfo[]: at once on a start or stop, at most every second
+ * for the counts).
+ */
+export class Captures extends EventEmitter {
+  private readonly all = new Map<string, Capture>();
+  private next = 1;
+  private rowsTimer: NodeJS.Timeout | null = null;
+  private countsTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly host: CaptureHost) {
+    super();
+  }
+
+  list(): CaptureInfo[] {
+    return [...this.all.values()].map((c) => ({ ...c.info, packets: c.ring.count, dropped: c.ring.dropped, bytes: c.ring.size }));
+  }
+
+  async start(req: CaptureRequest): Promise<CaptureInfo> {
+    if (this.all.size >= MAX_CAPTURES) throw new CaptureError(`lab ${this.host.lab.name} has ${MAX_CAPTURES} captures, the most it keeps: delete one first`);
+    const ringMiB = req.ringMiB ?? RING_MIB.default;
+    const id = `c${this.next++}`;
+    const t = req.target;
+    const label = t.kind === "switch" ? `${this.switchOf(t.name).sw.mode === "hub" ? "hub" : "switch"} ${t.name}` : `link ${t.node}.${t.iface}`;
+    const c: Capture = {
+      info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
+      ring: new CaptureRing(ringMiB * 1024 * 1024),
+      pending: [],
+      detach: async () => {},
+    };
+    const record = (frame: Buffer, dir?: "in" | "out") => {
+      if (c.info.state !== "running") return;
+      c.pending.push(row(c.ring.push(frame, nowUsec(), dir === undefined ? undefined : dir === "in"), dir));
+      if (c.pending.length > 2000) c.pending.splice(0, c.pending.length - 2000);
+      this.schedule();
+    };
+    const ended = (why: string) => void this.end(c, why);
+    c.detach = await this.attach(t, id, record, ended);
+    this.all.set(id, c);
+    this.changed();
+    return this.info(id);
+  }
+
+  /** The newest rows of a capture (a viewer joining), at most `limit`. */
+  recent(id: string, limit = 2000): { info: CaptureInfo; rows: PacketRow[] } {
+    const c = this.get(id);
+    const frames = c.ring.since(Math.max(0, c.ring.count - limit));
+    return { info: this.info(id), rows: frames.map((f) => row(f, f.inbound === undefined ? undefined : f.inbound ? "in" : "out")) };
+  }
+
+  async stop(id: string): Promise<CaptureInfo> {
+    await this.end(this.get(id), null);
+    return this.info(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.get(id);
+    await this.end(c, null);
+    this.all.delete(id);
+    this.changed();
+  }
+
+  /** Writes the frames a capture holds to `file` as pcapng; answers its size. */
+  async writePcapng(id: string, file: string): Promise<number> {
+    const c = this.get(id);
+    const fh = await open(file, "wx", 0o600);
+    let bytes = 0;
+    try {
+      const put = async (b: Buffer) => {
+        await fh.write(b);
+        bytes += b.length;
+      };
+      await put(pcapngHeader(`umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label));
+      // Written in slices: a ring of a few hundred MiB is never copied whole.
+      let chunk: Buffer[] = [];
+      for (const f of c.ring.since()) {
+        chunk.push(pcapngPacket(f.frame, f.usec, f.inbound));
+        if (chunk.length >= 1024) {
+          await put(Buffer.concat(chunk));
+          chunk = [];
+        }
+      }
+      if (chunk.length) await put(Buffer.concat(chunk));
+    } finally {
+      await fh.close();
+    }
+    return bytes;
+  }
+
+  /** The lab stops: every capture ends and is forgotten with it. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.all.values()].map((c) => this.end(c, "the lab stopped")));
+    this.all.clear();
+    for (const t of [this.rowsTimer, this.countsTimer]) if (t) clearTimeout(t);
+    this.rowsTimer = this.countsTimer = null;
+  }
+
+  private info(id: string): CaptureInfo {
+    return this.list().find((c) => c.id === id)!;
+  }
+
+  private get(id: string): Capture {
+    const c = this.all.get(id);
+    if (!c) throw new CaptureError(`lab ${this.host.lab.name} has no capture "${String(id).slice(0, 40)}"`);
+    return c;
+  }
+
+  private switchOf(name: string): SwitchProcess {
+    const sw = this.host.switches.get(name);
+    if (!sw) throw new CaptureError(`lab ${this.host.lab.name} has no running switch "${name}"`);
+    if (sw.sw.kind !== "vde")
+      throw new CaptureError(`${name} is a uml_switch: it has no port a capture can plug into without root. Make it a vde switch (kind: vde) to capture on it`);
+    if (!sw.pid) throw new CaptureError(`switch ${name} is not running: start the lab`);
+    if (sw.paused) throw new CaptureError(`switch ${name} is paused: resume it first`);
+    return sw;
+  }
+
+  /** Starts what feeds a capture; answers how to stop it. */
+  private async attach(t: CaptureTarget, id: string, record: (f: Buffer, dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+    const lab = this.host.lab;
+    if (t.kind === "link") {
+      const node = lab.nodes.find((n) => n.name === t.node);
+      if (!node) throw new CaptureError(`lab ${lab.name} has no node "${t.node}"`);
+      const index = Number(t.iface.slice(3));
+      const iface = node.interfaces.find((i) => i.index === index);
+      if (!iface) throw new CaptureError(`node ${t.node} has no ${t.iface}`);
+      if (iface.switch === null) throw new CaptureError(`${t.node}.${t.iface} is not plugged into a switch`);
+      const sw = this.switchOf(iface.switch);
+      if (sw.sw.mode === "hub") {
+        // A hub floods every frame: the node's are those from or to its address, and what it floods to all.
+        const mac = Buffer.from(macAddress(lab.name, node.name, index).replace(/:/g, ""), "hex");
+        return this.hubPlug(sw, id, (f) => {
+          if (f.length < 14) return record(f);
+          if (f.subarray(6, 12).equals(mac)) record(f, "out");
+          else if (f.subarray(0, 6).equals(mac) || f[0] & 1) record(f, "in");
+        }, ended);
+      }
+      const listener: TapListener = { frame: (f, dir) => record(f, dir), ended };
+      await this.host.links.tap(lab, node.name, index, listener);
+      return () => this.host.links.untap(lab, node.name, index, listener);
+    }
+    const sw = this.switchOf(t.name);
+    if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (f) => record(f), ended);
+    // A switch: each frame once, as it leaves the node that sent it.
+    const links = lab.nodes.flatMap((n) => n.interfaces.filter((i) => i.switch === t.name).map((i) => ({ node: n.name, index: i.index })));
+    const listeners: { node: string; index: number; l: TapListener }[] = [];
+    const detach = () => Promise.all(listeners.map((x) => this.host.links.untap(lab, x.node, x.index, x.l))).then(() => {});
+    try {
+      for (const { node, index } of links) {
+        const l: TapListener = { frame: (f, dir) => dir === "out" && record(f), ended };
+        await this.host.links.tap(lab, node, index, l);
+        listeners.push({ node, index, l });
+      }
+    } catch (e) {
+      await detach();
+      throw e instanceof Error && e.name === "LinkFaultError" ? new CaptureError(e.message) : e;
+    }
+    return detach;
+  }
+
+  private async hubPlug(sw: SwitchProcess, id: string, onFrame: (f: Buffer) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+    const name = `capture:${id}`;
+    const port = sw.ports.allocate(name);
+    await sw.fitPorts();
+    const plug = new VdePlug(this.host.runDir, sw, port, sw.sandbox);
+    plug.on("frame", onFrame);
+    plug.on("exit", ended);
+    try {
+      await plug.start();
+    } catch (e) {
+      sw.ports.release(name);
+      throw e;
+    }
+    return async () => {
+      plug.removeAllListeners("exit");
+      await plug.stop();
+      sw.ports.release(name);
+    };
+  }
+
+  /** Stops what feeds a capture; its frames stay. `why`: it ended by itself. */
+  private async end(c: Capture, why: string | null): Promise<void> {
+    if (c.info.state !== "running") return;
+    c.info.state = "stopped";
+    c.info.error = why;
+    await c.detach().catch(() => {});
+    this.flushRows();
+    this.changed();
+  }
+
+  private schedule(): void {
+    this.rowsTimer ??= setTimeout(() => this.flushRows(), ROWS_EVERY_MS);
+    this.countsTimer ??= setTimeout(() => this.changed(), COUNTS_EVERY_MS);
+  }
+
+  private flushRows(): void {
+    if (this.rowsTimer) clearTimeout(this.rowsTimer);
+    this.rowsTimer = null;
+    for (const c of this.all.values())
+      if (c.pending.length) {
+        const rows = c.pending;
+        c.pending = [];
+        this.emit("rows", c.info.id, rows);
+      }
+  }
+
+  private changed(): void {
+    if (this.countsTimer) clearTimeout(this.countsTimer);
+    this.countsTimer = null;
+    this.emit("change", this.list());
+  }
+}
