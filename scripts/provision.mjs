@@ -83,6 +83,21 @@ for (const f of ["wiregasm.js", "wiregasm.wasm.gz", "wiregasm.data.gz"]) {
   copyFileSync(from, to);
 }
 
+// 2c. The capture view's decoding worker (components/capture/decode.worker.ts),
+// bundled here with esbuild into public/capture/: Next's bundler copies a
+// worker's source as it is instead of bundling it.
+{
+  const dir = join(ROOT, "components", "capture");
+  const out = join(ROOT, "public", "capture", "decode-worker.js");
+  const inputs = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f));
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs), statSync(lock).mtimeMs);
+  if (!existsSync(out) || statSync(out).mtimeMs < newest) {
+    say("bundling the capture view's decoding worker");
+    const { buildSync } = await import("esbuild");
+    buildSync({ entryPoints: [join(dir, "decode.worker.ts")], outfile: out, bundle: true, format: "iife", target: "es2022", minify: true, legalComments: "none", logLevel: "error" });
+  }
+}
+
 // 3. Prisma client (generated; the schema engine is not needed for it) -------
 const hashOf = (files) => {
   const h = createHash("sha256");

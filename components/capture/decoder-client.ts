@@ -5,6 +5,8 @@ type Op = keyof DecodeResults;
 /** A request without its id, kind by kind. */
 type Ask = DecodeRequest extends infer R ? (R extends DecodeRequest ? Omit<R, "id"> : never) : never;
 
+export const WORKER_URL = "/capture/decode-worker.js";
+
 /** A request the decoder has not answered by then: the worker is stuck (a dissector looping) and is replaced. */
 const TIMEOUT_MS: Record<Op, number> = { load: 120_000, filter: 60_000, frame: 20_000, check: 60_000 };
 
@@ -53,7 +55,8 @@ export class DecoderClient {
   }
 
   private spawn(): Worker {
-    const w = new Worker(new URL("./decode.worker.ts", import.meta.url), { type: "module", name: "wiregasm" });
+    // decode.worker.ts as scripts/provision.mjs bundles it (Next's bundler would copy its TypeScript as it is).
+    const w = new Worker(WORKER_URL, { name: "wiregasm" });
     w.onmessage = (e: MessageEvent<DecodeReply>) => {
       const r = e.data;
       const p = this.pending.get(r?.id);
