@@ -7,7 +7,7 @@ import { macAddress } from "../uml/argv";
 import { pcapngHeader, pcapngPacket } from "./pcapng";
 import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
-import { RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
+import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
 import { VdePlug } from "./vde-plug";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
@@ -26,7 +26,9 @@ const COUNTS_EVERY_MS = 1000;
 interface Capture {
   info: CaptureInfo;
   ring: CaptureRing;
-  pending: PacketRow[];
+  /** Frames not yet sent as rows: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
+  pending: CapturedFrame[];
+  skipped: number;
   /** Ends what feeds it (taps, a plug on a hub). */
   detach: () => Promise<void>;
 }
@@ -49,7 +51,8 @@ const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
  * send (a tap on each of their links, so the switch forwards as before), a
  * hub through one vde_plug on it (it floods every frame to every port).
  * Each holds its frames in a ring of the size its user chose. Events:
- * "rows" (capture id, PacketRow[], every 100 ms while frames come) and
+ * "rows" (capture id, PacketRow[], skipped: every 100 ms while frames come,
+ * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
  * for the counts).
  */
@@ -77,12 +80,20 @@ export class Captures extends EventEmitter {
       info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
       ring: new CaptureRing(ringMiB * 1024 * 1024),
       pending: [],
+      skipped: 0,
       detach: async () => {},
     };
-    const record = (frame: Buffer, dir?: "in" | "out") => {
-      if (c.info.state !== "running") return;
-      c.pending.push(row(c.ring.push(frame, nowUsec(), dir === undefined ? undefined : dir === "in"), dir));
-      if (c.pending.length > 2000) c.pending.splice(0, c.pending.length - 2000);
+    // Frames come as views into the stream: the ring keeps copies. Rows are made at the batch, of its newest frames only.
+    const record = (frames: Buffer[], dir?: "in" | "out") => {
+      if (c.info.state !== "running" || !frames.length) return;
+      const usec = nowUsec();
+      const inbound = dir === undefined ? undefined : dir === "in";
+      for (const f of frames) c.pending.push(c.ring.push(Buffer.from(f), usec, inbound));
+      if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
+        const over = c.pending.length - MAX_ROWS_PER_BATCH;
+        c.pending.splice(0, over);
+        c.skipped += over;
+      }
       this.schedule();
     };
     const ended = (why: string) => void this.end(c, why);
@@ -167,7 +178,7 @@ export class Captures extends EventEmitter {
   }
 
   /** Starts what feeds a capture; answers how to stop it. */
-  private async attach(t: CaptureTarget, id: string, record: (f: Buffer, dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+  private async attach(t: CaptureTarget, id: string, record: (frames: Buffer[], dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
     const lab = this.host.lab;
     if (t.kind === "link") {
       const node = lab.nodes.find((n) => n.name === t.node);
@@ -180,25 +191,24 @@ export class Captures extends EventEmitter {
       if (sw.sw.mode === "hub") {
         // A hub floods every frame: the node's are those from or to its address, and what it floods to all.
         const mac = Buffer.from(macAddress(lab.name, node.name, index).replace(/:/g, ""), "hex");
-        return this.hubPlug(sw, id, (f) => {
-          if (f.length < 14) return record(f);
-          if (f.subarray(6, 12).equals(mac)) record(f, "out");
-          else if (f.subarray(0, 6).equals(mac) || f[0] & 1) record(f, "in");
+        return this.hubPlug(sw, id, (frames) => {
+          record(frames.filter((f) => f.length >= 14 && f.subarray(6, 12).equals(mac)), "out");
+          record(frames.filter((f) => f.length >= 14 && !f.subarray(6, 12).equals(mac) && (f.subarray(0, 6).equals(mac) || f[0] & 1)), "in");
         }, ended);
       }
-      const listener: TapListener = { frame: (f, dir) => record(f, dir), ended };
+      const listener: TapListener = { frames: (f, dir) => record(f, dir), ended };
       await this.host.links.tap(lab, node.name, index, listener);
       return () => this.host.links.untap(lab, node.name, index, listener);
     }
     const sw = this.switchOf(t.name);
-    if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (f) => record(f), ended);
+    if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
     // A switch: each frame once, as it leaves the node that sent it.
     const links = lab.nodes.flatMap((n) => n.interfaces.filter((i) => i.switch === t.name).map((i) => ({ node: n.name, index: i.index })));
     const listeners: { node: string; index: number; l: TapListener }[] = [];
     const detach = () => Promise.all(listeners.map((x) => this.host.links.untap(lab, x.node, x.index, x.l))).then(() => {});
     try {
       for (const { node, index } of links) {
-        const l: TapListener = { frame: (f, dir) => dir === "out" && record(f), ended };
+        const l: TapListener = { frames: (f, dir) => dir === "out" && record(f), ended };
         await this.host.links.tap(lab, node, index, l);
         listeners.push({ node, index, l });
       }
@@ -209,12 +219,12 @@ export class Captures extends EventEmitter {
     return detach;
   }
 
-  private async hubPlug(sw: SwitchProcess, id: string, onFrame: (f: Buffer) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+  private async hubPlug(sw: SwitchProcess, id: string, onFrames: (frames: Buffer[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
     const name = `capture:${id}`;
     const port = sw.ports.allocate(name);
     await sw.fitPorts();
     const plug = new VdePlug(this.host.runDir, sw, port, sw.sandbox);
-    plug.on("frame", onFrame);
+    plug.on("frames", (_wire: Buffer, frames: Buffer[]) => onFrames(frames));
     plug.on("exit", ended);
     try {
       await plug.start();
@@ -249,9 +259,11 @@ export class Captures extends EventEmitter {
     this.rowsTimer = null;
     for (const c of this.all.values())
       if (c.pending.length) {
-        const rows = c.pending;
+        const frames = c.pending.slice(-MAX_ROWS_PER_BATCH);
+        const skipped = c.skipped + c.pending.length - frames.length;
         c.pending = [];
-        this.emit("rows", c.info.id, rows);
+        c.skipped = 0;
+        this.emit("rows", c.info.id, frames.map((f) => row(f, f.inbound === undefined ? undefined : f.inbound ? "in" : "out")), skipped);
       }
   }
 

@@ -6,34 +6,38 @@
  */
 export const MAX_FRAME = 65535;
 
-export class FrameReader {
+/**
+ * A stream cut at frame boundaries, for relaying it without taking it
+ * apart: each chunk gives the bytes of the whole frames it completes
+ * (lengths included, as they came) and views of those frames. The views
+ * share the chunk's memory: copy what is kept.
+ */
+export class FrameSplitter {
   private pending: Buffer = Buffer.alloc(0);
   private broken: string | null = null;
 
-  /** Why the stream stopped making sense; null while it does. */
   get error(): string | null {
     return this.broken;
   }
 
-  /** The whole frames in `chunk` and what came before it. */
-  push(chunk: Buffer): Buffer[] {
-    if (this.broken) return [];
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+  push(chunk: Buffer): { wire: Buffer; frames: Buffer[] } {
+    if (this.broken) return { wire: Buffer.alloc(0), frames: [] };
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const frames: Buffer[] = [];
-    while (buf.length >= 2) {
-      const len = buf.readUInt16BE(0);
+    let at = 0;
+    while (buf.length - at >= 2) {
+      const len = buf.readUInt16BE(at);
       if (len === 0) {
         this.broken = "a frame of length 0";
-        this.pending = Buffer.alloc(0);
-        return frames;
+        break;
       }
-      if (buf.length < 2 + len) break;
-      // A copy: the chunk's memory is reused by the stream.
-      frames.push(Buffer.from(buf.subarray(2, 2 + len)));
-      buf = buf.subarray(2 + len);
+      if (buf.length - at < 2 + len) break;
+      frames.push(buf.subarray(at + 2, at + 2 + len));
+      at += 2 + len;
     }
-    this.pending = Buffer.from(buf);
-    return frames;
+    // What is left is at most one frame (64 KiB): copied, so the chunk it came in is not held.
+    this.pending = this.broken ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+    return { wire: buf.subarray(0, at), frames };
   }
 }
 

@@ -9,7 +9,8 @@ import { VdePlug } from "./vde-plug";
  * of the switch. Every frame crosses the engine, which copies it to the
  * other plug and tells its listeners, with its direction. The switch
  * forwards as before: only which port stands for the node changed.
- * Events: "frame" (Buffer, "in" | "out"), "exit" (why: a plug died).
+ * Events: "frames" (Buffer[], views into the stream: "in" | "out"), "exit"
+ * (why: a plug died).
  */
 export class LinkTap extends EventEmitter {
   readonly near: VdePlug;
@@ -19,13 +20,14 @@ export class LinkTap extends EventEmitter {
     super();
     this.near = new VdePlug(runDir, sw, nearPort, sandbox);
     this.far = new VdePlug(runDir, sw, farPort, sandbox);
-    this.near.on("frame", (f: Buffer) => {
-      this.far.write(f);
-      this.emit("frame", f, "out");
+    // Relayed as they came, a chunk of frames per write; the listeners get views of the frames (copy what is kept).
+    this.near.on("frames", (wire: Buffer, frames: Buffer[]) => {
+      this.far.write(wire, frames.length);
+      this.emit("frames", frames, "out");
     });
-    this.far.on("frame", (f: Buffer) => {
-      this.near.write(f);
-      this.emit("frame", f, "in");
+    this.far.on("frames", (wire: Buffer, frames: Buffer[]) => {
+      this.near.write(wire, frames.length);
+      this.emit("frames", frames, "in");
     });
     for (const p of [this.near, this.far]) p.on("exit", (why: string) => this.emit("exit", why));
   }

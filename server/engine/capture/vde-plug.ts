@@ -5,15 +5,17 @@ import { runRel } from "../paths";
 import { endProcess, sleep } from "../procs";
 import { helperSandbox, type Sandbox } from "../sandbox";
 import type { SwitchProcess } from "../switch/switch-process";
-import { FrameReader, frameOut } from "./frames";
+import { FrameSplitter } from "./frames";
 
 /** Bytes waiting for a plug's stdin past which frames are dropped, as a congested wire drops them: never an unbounded backlog. */
 const MAX_PENDING = 1 << 20;
 
 /**
  * One `vde_plug` on a port of a vde switch, its frames on a pipe each way
- * (2-byte length, then the frame). Events: "frame" (Buffer), "exit" (why).
- * Its stdin is the engine's pipe: it ends with the server.
+ * (2-byte length, then the frame). Events: "frames" (the bytes of whole
+ * frames as they came, and a view of each frame: what a relay writes on as
+ * one piece, and what a capture copies), "exit" (why). Its stdin is the
+ * engine's pipe: it ends with the server.
  */
 export class VdePlug extends EventEmitter {
   private child: ChildProcess | null = null;
@@ -40,9 +42,10 @@ export class VdePlug extends EventEmitter {
     const { argv: cmd, env } = this.sandbox.wrap(helperSandbox(argv, this.runDir));
     const child = spawn(cmd[0], cmd.slice(1), { cwd: this.runDir, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
-    const reader = new FrameReader();
+    const reader = new FrameSplitter();
     child.stdout!.on("data", (chunk: Buffer) => {
-      for (const f of reader.push(chunk)) this.emit("frame", f);
+      const { wire, frames } = reader.push(chunk);
+      if (frames.length) this.emit("frames", wire, frames);
       if (reader.error) void this.stop();
     });
     child.stderr!.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
@@ -73,15 +76,15 @@ export class VdePlug extends EventEmitter {
     return !!reply && reply.data.some((l) => l.includes("endpoint"));
   }
 
-  /** A frame into the switch; dropped when the plug cannot keep up. */
-  write(frame: Buffer): void {
+  /** Whole frames, lengths included, into the switch in one write; dropped when the plug cannot keep up. */
+  write(wire: Buffer, frames: number): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed) return;
     if (stdin.writableLength > MAX_PENDING) {
-      this.dropped++;
+      this.dropped += frames;
       return;
     }
-    stdin.write(frameOut(frame));
+    stdin.write(wire);
   }
 
   async stop(): Promise<void> {

@@ -29,7 +29,8 @@ export interface LinkStatus {
 
 /** Who listens to a tapped link: each frame with its direction, and the end of the tap when a plug of it died. */
 export interface TapListener {
-  frame(frame: Buffer, dir: "in" | "out"): void;
+  /** Views of frames in the stream: copy what is kept. */
+  frames(frames: Buffer[], dir: "in" | "out"): void;
   ended(why: string): void;
 }
 
@@ -154,8 +155,8 @@ export class LinkFaults extends EventEmitter {
       }
       const t = { tap, listeners: new Set([listener]) };
       f.tap = t;
-      tap.on("frame", (frame: Buffer, dir: "in" | "out") => {
-        for (const l of t.listeners) l.frame(frame, dir);
+      tap.on("frames", (frames: Buffer[], dir: "in" | "out") => {
+        for (const l of t.listeners) l.frames(frames, dir);
       });
       // A plug died: the node goes back to its own port at once (else it would be cut off), and its listeners are told.
       tap.once("exit", (why: string) => void this.serialKey(sw, name, node, index, (sw2, f2) => this.endTap(sw2, f2, name, why)).catch(() => {}));
