@@ -1,6 +1,6 @@
 // `npm run bench`: boot time, lab start time, memory per node, node
 // capacity, the fast kernel, routers (image build, OSPF convergence and
-// reroute), keystroke echo latency and lab start as seen in the browser,
+// reroute), serial cable throughput, keystroke echo latency and lab start as seen in the browser,
 // measured on this machine in one run; prints a table and writes
 // docs/BENCHMARKS.md. Real guests, real switches, a real browser, nothing mocked.
 //
@@ -34,6 +34,7 @@ import { classFallback, classroomBench, classroomRows, type ClassroomResults } f
 import { katharaBench, katharaRows } from "./bench-kathara";
 import { snapshotBench, snapshotRows } from "./bench-snapshots";
 import { routerBench, routerRows } from "./bench-routers";
+import { serialBench, serialRows } from "./bench-serial";
 
 // The project's built kernels and images (npm test / umlab kernel build and image build make them), not the bench's throwaway data root.
 process.env.UMLAB_KERNELS ??= join(import.meta.dirname, "..", ".umlab", "kernels");
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
     rows.push(...routerRows(await routerBench(engine, ROUTER_RUNS)));
     rows.push(...katharaRows(await katharaBench(engine, ROUTER_RUNS)));
     rows.push(...snapshotRows(await snapshotBench(engine, ROUTER_RUNS)));
+    rows.push(...serialRows(await serialBench(engine, 3)));
     if (ONLY === undefined) rows.push(...browserRows(await browserBench(KEYS, START_RUNS), notes));
     if (ONLY === undefined) rows.push(...captureRows(await captureBench()));
     if (ONLY === undefined) rows.push(...classroomRun(await classroomBench(CLASS_STUDENTS, CLASS_SAMPLES, 600, classFallback()), notes));

@@ -3,8 +3,10 @@ import { basename } from "node:path";
 import type { LabDetail, LabSummary } from "./api/lab-service";
 import type { LabStatus } from "./engine/lab-run";
 import { exportArchiveCli, importArchiveCli } from "./cli/archive";
+import { CAPTURE_USAGE, captureCommand } from "./cli/capture";
 import { CLASS_USAGE, classCommand } from "./cli/class";
 import { consoleAttach } from "./cli/console";
+import { CABLE_USAGE, cableCommand } from "./cli/cable";
 import { authHeaders, login } from "./cli/credentials";
 import { imageCommand } from "./cli/image";
 import { exportKathara, importKathara } from "./cli/kathara";
@@ -32,6 +34,7 @@ usage: umlab [--url URL] COMMAND
   exec LAB NODE [--timeout S] -- CMD [ARG...]
                                   run a command in a node; its exit code is umlab's
   console LAB NODE                attach to a node's console (detach: Ctrl-])
+  console LAB NODE.ttySN          the terminal of a node's serial line with no cable
   export LAB [-o FILE]            print the lab's lab.yaml
   export LAB --archive [--images] [-o FILE]
                                   the whole lab with its disks (kept sparse) as LAB.umlab, to
@@ -54,6 +57,9 @@ usage: umlab [--url URL] COMMAND
   link LAB NODE.ethN impair [--loss PCT] [--delay MS] [--bandwidth KBIT] [--dup PCT]
                                   impair a link, the same each way (delay 50: +100 ms a
                                   round trip); again with new values to change them
+  cable ${CABLE_USAGE}
+                                  cut the serial cable on a line (either end; no byte
+                                  crosses), or mend it
   scenario LAB play [--no-wait]   play the lab's scenario (its \`scenario:\` steps) from now;
                                   waits, printing each step as it runs (+10.0s pull
                                   node04.eth0 ok); exit code 1 if a step failed or the
@@ -63,6 +69,7 @@ usage: umlab [--url URL] COMMAND
 ${CHECK_USAGE}
 ${SNAPSHOT_USAGE}
 ${SHARE_USAGE}
+${CAPTURE_USAGE}
 ${CLASS_USAGE}
   rm LAB                          delete a stopped lab, its disks and its snapshots
   kernel ls                       the kernels nodes can boot (fast, debian, custom ones)
@@ -268,6 +275,8 @@ async function main(argv: string[]): Promise<number> {
     case "fork":
       need(rest, 1, "LINK (a share link's URL or token)");
       return local(forkCommand(rest[0], rest[1], request));
+    case "capture":
+      return local(captureCommand(rest, request));
     case "class":
       return local(classCommand(rest, request));
     case "reset":
@@ -307,6 +316,9 @@ async function main(argv: string[]): Promise<number> {
     case "link":
       need(rest, 3, LINK_USAGE);
       return local(linkCommand(rest, request));
+    case "cable":
+      need(rest, 3, CABLE_USAGE);
+      return local(cableCommand(rest, request));
     case "scenario":
       return local(scenarioCommand(rest, request, baseUrl));
     case "check":

@@ -9,6 +9,7 @@ import { guardRequest, markClientIp } from "./auth/http-guard";
 import { siteFrom } from "./auth/site";
 import { LabService } from "./api/lab-service";
 import { registerServices } from "./api/registry";
+import { CaptureService } from "./api/capture-service";
 import { ShareService } from "./api/share-service";
 import { ClassService } from "./api/class-service";
 import { installCrashGuard } from "./crash-guard";
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const shares = new ShareService(service, new ShareStore(db), (id) => accounts.nameOf(id));
   const classes = new ClassService(service, new ClassStore(db));
   classes.policy.startSweeping();
-  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes };
+  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes, captures: new CaptureService(service) };
   registerServices(all);
   const authHandler = toNodeHandler(accounts.auth);
 

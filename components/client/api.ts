@@ -81,6 +81,8 @@ export const api = {
     call<LabStatus>("POST", `${lab(ref)}/switches/${encodeURIComponent(sw)}/${action}`),
   linkAction: (ref: string, node: string, iface: string, req: LinkRequest) =>
     call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
+  /** Cuts or mends the serial cable on a line (NODE.ttySN, either end). */
+  cableAction: (ref: string, line: string, action: "cut" | "mend") => call<LabStatus>("POST", `${lab(ref)}/cables/${encodeURIComponent(line)}`, { action }),
   captures: (ref: string) => call<{ captures: CaptureInfo[] }>("GET", `${lab(ref)}/captures`),
   startCapture: (ref: string, req: CaptureRequest) => call<CaptureInfo>("POST", `${lab(ref)}/captures`, req),
   stopCapture: (ref: string, id: string) => call<CaptureInfo>("POST", `${lab(ref)}/captures/${encodeURIComponent(id)}/stop`),

@@ -48,7 +48,7 @@ export function Dock({ lab, states }: { lab: string; states: Record<string, stri
                 <div key={node} role="tab" aria-selected={pane.active === node} className={`tab${pane.active === node ? " active" : ""}${broadcast && targets.includes(node) ? " target" : ""}`} data-tab={node}>
                   {broadcast && <input type="checkbox" aria-label={`Broadcast to ${node}`} checked={targets.includes(node)} onChange={() => dock().toggleTarget(node)} />}
                   <button type="button" className="tab-name" onClick={() => dock().activate(node)}>
-                    <span className={`dot state-${states[node] ?? "stopped"}`} />
+                    <span className={`dot state-${states[node.split(".")[0]] ?? "stopped"}`} />
                     {node}
                   </button>
                   {pane.tabs.length > 1 && panes.length < 4 && (

@@ -27,8 +27,8 @@ const placed = (pos: [number, number] | undefined, x: number, y: number) => (pos
 
 export const PALETTE_MIME = "application/x-umlab-palette";
 
-/** What was right-clicked: a node, a switch, or a wire (`name` is its id, "node:eth0"). */
-export type ContextTarget = { kind: "node" | "switch" | "link"; name: string; title?: string; x: number; y: number };
+/** What was right-clicked: a node, a switch, a wire (`name` is its id, "node:eth0") or a serial cable (`name`: its first line, "one.ttyS2"). */
+export type ContextTarget = { kind: "node" | "switch" | "link" | "cable"; name: string; title?: string; x: number; y: number };
 
 /**
  * The topology: nodes, switches and gateways from the lab, one edge per
@@ -43,6 +43,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const switchStates = useTopology((s) => s.switches);
   const gatewayStates = useTopology((s) => s.gateways);
   const linkStates = useTopology((s) => s.links);
+  const cableStates = useTopology((s) => s.cables);
   const captures = useTopology((s) => s.captures);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
@@ -118,8 +119,31 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         ];
       }),
     );
-    return [...uplinks, ...wires];
-  }, [doc, derived, switchStates, linkStates, running, selected, captures]);
+    const cables = (doc.cables ?? []).flatMap(([a, b]): LabFlowEdge[] => {
+      const [na, nb] = [a.slice(0, a.indexOf(".")), b.slice(0, b.indexOf("."))];
+      if (!doc.nodes[na] || !doc.nodes[nb]) return [];
+      const [ya, yb] = [at.get(na) ?? 0, at.get(nb) ?? 0];
+      const id = `cable:${a}`;
+      const cut = running && cableStates[a]?.b === b && cableStates[a].cut;
+      return [
+        {
+          id,
+          type: "serial",
+          source: na,
+          target: nb,
+          // Side by side: bottom to bottom, clear of the wires up to the switches.
+          sourceHandle: ya > yb ? "t" : "b",
+          targetHandle: ya < yb ? "t" : "b",
+          label: `${a.slice(na.length + 1)} ↔ ${b.slice(nb.length + 1)}`,
+          data: { a, b, cut },
+          selected: selected === id,
+          className: `serial${cut ? " cut" : ""}`,
+          ariaLabel: `serial cable ${a} to ${b}${cut ? ", cut" : ""}`,
+        },
+      ];
+    });
+    return [...uplinks, ...wires, ...cables];
+  }, [doc, derived, switchStates, linkStates, cableStates, running, selected, captures]);
 
   // The terminal dock takes part of the canvas when it opens: fit again.
   const panes = useDock((s) => s.panes.length > 0);
@@ -184,7 +208,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
           useTopology.getState().remove(
             ns.map((n) => n.id),
             es.flatMap((e): Wire[] =>
-              e.type === "uplink" ? [{ gateway: e.source }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
+              e.type === "uplink" ? [{ gateway: e.source }] : e.type === "serial" && e.data ? [{ cable: e.data.a }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
             ),
           ),
         deleteKeyCode: ["Delete", "Backspace"],
@@ -201,6 +225,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         onEdgeContextMenu: (e: ReactMouseEvent, edge: LabFlowEdge) => {
           e.preventDefault();
           useTopology.getState().select(edge.id);
+          if (edge.type === "serial" && edge.data) return onContext({ kind: "cable", name: edge.data.a, title: `${edge.data.a} ↔ ${edge.data.b}`, x: e.clientX, y: e.clientY });
           if (edge.type === "uplink" || !edge.data || !("index" in edge.data)) return onContext(null);
           onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
         },

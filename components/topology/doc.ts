@@ -1,6 +1,7 @@
 import type { RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
 import { renameInChecks } from "@/server/model/check";
 import { renameInStep } from "@/server/model/scenario";
+import { FIRST_SERIAL_LINE, LAST_SERIAL_LINE, renameInLine } from "@/server/model/serial";
 
 /**
  * The lab as the canvas edits it: the raw lab-file form (schema.ts) with
@@ -80,9 +81,33 @@ export function gatewayOf(doc: Doc, sw: string): string | null {
   return Object.entries(doc.gateways ?? {}).find(([, g]) => g.switch === sw)?.[0] ?? null;
 }
 
+/** The lines of a node no cable takes, lowest first. */
+function freeLines(doc: Doc, node: string): string[] {
+  const taken = new Set((doc.cables ?? []).flat());
+  const out: string[] = [];
+  for (let n = FIRST_SERIAL_LINE; n <= LAST_SERIAL_LINE; n++) if (!taken.has(`${node}.ttyS${n}`)) out.push(`${node}.ttyS${n}`);
+  return out;
+}
+
+/** A serial cable between two nodes, on the first free line of each; the cable, or null when one of them has none free. */
+export function addCable(doc: Doc, a: string, b: string): [string, string] | null {
+  const [la, lb] = [freeLines(doc, a)[0], freeLines(doc, b)[0]];
+  if (!la || !lb) return null;
+  const cable: [string, string] = [la, lb];
+  doc.cables = [...(doc.cables ?? []), cable];
+  return cable;
+}
+
+/** Removes the cable on a line (either end). */
+export function removeCable(doc: Doc, line: string): void {
+  doc.cables = (doc.cables ?? []).filter((c) => !c.includes(line));
+  if (!doc.cables.length) delete doc.cables;
+}
+
 export function removeElement(doc: Doc, id: string): void {
   if (doc.nodes[id]) {
     delete doc.nodes[id];
+    for (const c of doc.cables ?? []) if (c.some((l) => l.startsWith(`${id}.ttyS`))) removeCable(doc, c[0]);
     for (const n of Object.values(doc.nodes)) {
       n.after = n.after?.filter((d) => d !== id);
       if (n.after && !n.after.length) delete n.after;
@@ -113,6 +138,7 @@ export function renameElement(doc: Doc, from: string, to: string): void {
   if (doc.nodes[from]) {
     doc.nodes = renamed(doc.nodes);
     if (doc.checks) doc.checks = renameInChecks(doc.checks, from, to);
+    if (doc.cables) doc.cables = doc.cables.map(([a, b]) => [renameInLine(a, from, to), renameInLine(b, from, to)]);
     for (const n of Object.values(doc.nodes)) n.after = n.after?.map((d) => (d === from ? to : d));
   } else if (doc.switches[from]) {
     doc.switches = renamed(doc.switches);

@@ -155,7 +155,10 @@ export const LinkEdge = memo(function LinkEdge(p: EdgeProps<LinkFlowEdge>) {
 /** A gateway's wire to its switch: drawn dashed (CSS), no interface to name. */
 export type UplinkEdgeData = { gateway: string };
 export type UplinkFlowEdge = Edge<UplinkEdgeData, "uplink">;
-export type LabFlowEdge = LinkFlowEdge | UplinkFlowEdge;
+/** A serial cable between two nodes' lines, and whether it is cut. */
+export type SerialEdgeData = { a: string; b: string; cut: boolean };
+export type SerialFlowEdge = Edge<SerialEdgeData, "serial">;
+export type LabFlowEdge = LinkFlowEdge | UplinkFlowEdge | SerialFlowEdge;
 
 export const UplinkEdge = memo(function UplinkEdge(p: EdgeProps<UplinkFlowEdge>) {
   const [path] = getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
@@ -167,4 +170,38 @@ export const UplinkEdge = memo(function UplinkEdge(p: EdgeProps<UplinkFlowEdge>)
   );
 });
 
-export const edgeTypes = { link: LinkEdge, uplink: UplinkEdge };
+/**
+ * Two nodes side by side are joined from the same side (bottom to bottom):
+ * a loop that hangs below them, clear of the nodes, rather than React Flow's
+ * flat curve. Its path and middle point.
+ */
+function loop(p: Pick<EdgeProps, "sourceX" | "sourceY" | "targetX" | "targetY" | "sourcePosition">): [string, number, number] {
+  const drop = (p.sourcePosition === Position.Top ? -1 : 1) * (50 + Math.abs(p.targetX - p.sourceX) / 4);
+  const [c1, c2] = [p.sourceY + drop, p.targetY + drop];
+  return [`M${p.sourceX},${p.sourceY} C${p.sourceX},${c1} ${p.targetX},${c2} ${p.targetX},${p.targetY}`, (p.sourceX + p.targetX) / 2, (p.sourceY + p.targetY) / 2 + 0.75 * drop];
+}
+
+/**
+ * A serial cable: a node-to-node edge of its own style (CSS: amber, a
+ * double line), labelled with its lines; a cut cable is drawn broken with a
+ * ✕, as a pulled wire is.
+ */
+export const SerialEdge = memo(function SerialEdge(p: EdgeProps<SerialFlowEdge>) {
+  const [path, midX, midY] = p.sourcePosition === p.targetPosition ? loop(p) : getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
+  const cut = !!p.data?.cut;
+  const [labelX, labelY] = (cut && pointOn(path, 0.75)) || [midX, midY];
+  return (
+    <>
+      <title>{`serial cable ${p.data?.a ?? ""} ↔ ${p.data?.b ?? ""}${cut ? ": cut" : ""}`}</title>
+      <BaseEdge id={p.id} path={path} labelX={labelX} labelY={labelY} label={p.label} labelBgPadding={p.labelBgPadding} labelBgBorderRadius={p.labelBgBorderRadius} style={p.style} interactionWidth={p.interactionWidth} />
+      {cut && (
+        <g className="link-cut" transform={`translate(${midX} ${midY})`} data-cable-fault="cut">
+          <circle r={9} />
+          <path d="M-4,-4L4,4M-4,4L4,-4" />
+        </g>
+      )}
+    </>
+  );
+});
+
+export const edgeTypes = { link: LinkEdge, uplink: UplinkEdge, serial: SerialEdge };

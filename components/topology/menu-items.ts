@@ -1,6 +1,7 @@
 import type { LabStatus } from "@/server/engine/lab-run";
 import { api } from "../client/api";
 import { captureMenu } from "../capture/menu";
+import { SERIAL_LINES } from "@/server/model/serial";
 import type { ContextTarget } from "./Canvas";
 import type { MenuItem } from "./ContextMenu";
 import type { useTopology } from "./store";
@@ -44,6 +45,14 @@ export function menuItems(
     const mc = (op: string, key?: string) => () => act(`mconsole ${op}`, () => api.mconsole(labId, n, key ? { op, key } : { op }));
     return [
       { label: "Open terminal", run: () => openConsole(n) },
+      {
+        label: "Serial line terminal",
+        // A line with a cable carries its cable's bytes only: no terminal on it.
+        items: SERIAL_LINES.map((k) => {
+          const cable = t.doc!.cables?.find((c) => c.includes(`${n}.ttyS${k}`));
+          return { label: `ttyS${k}${cable ? ` (cable to ${cable.find((l) => l !== `${n}.ttyS${k}`)})` : ""}`, disabled: !!cable, run: () => openConsole(`${n}.ttyS${k}`) };
+        }),
+      },
       { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(labId, n, up ? "restart" : "start"), { node: n }) },
       { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "stop")) },
       { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "crash")) },
@@ -94,5 +103,16 @@ export function menuItems(
       ...captureMenu({ kind: "link", node, iface }, { labId, running: t.running, captures: t.captures, switchKind: def ? (def.kind ?? "vde") : null, act }),
     ];
   };
+  // A serial cable ("one.ttyS2", its first line): cut it and mend it, from outside the guests.
+  const cableMenu = (line: string): MenuItem[] => {
+    const cut = !!t.cables[line]?.cut;
+    const why = t.running ? undefined : "the lab is not running";
+    return [
+      cut
+        ? { label: "Mend cable", disabled: !!why, title: why, run: () => act(`mending ${line}`, () => api.cableAction(labId, line, "mend")) }
+        : { label: "Cut cable", disabled: !!why, title: why ?? "No byte crosses it either way until it is mended", run: () => act(`cutting ${line}`, () => api.cableAction(labId, line, "cut")) },
+    ];
+  };
+  if (m.kind === "cable") return cableMenu(m.name);
   return m.kind === "node" ? nodeMenu(m.name) : m.kind === "switch" ? switchMenu(m.name) : linkMenu(m.name, m.title ?? m.name);
 }

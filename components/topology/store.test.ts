@@ -12,6 +12,7 @@ const status = (rev: number, state: "booting" | "running", pulled = false, id = 
   switches: [],
   links: [{ node: "pc1", iface: "eth0", switch: "sw1", port: 1, pulled, impair: null }],
   gateways: [],
+  captures: [],
 });
 
 describe("live state on the canvas", () => {

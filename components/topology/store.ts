@@ -7,13 +7,14 @@ import type { LinkStatus } from "@/server/engine/switch/link-faults";
 import type { CaptureInfo } from "@/server/engine/capture/types";
 import type { NodeStatus } from "@/server/engine/uml/node-types";
 import { LiveFollower, type LiveEvent } from "@/server/engine/live";
-import { gatewayOf, nextName, plug, plugGateway, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
+import type { CableStatus } from "@/server/engine/serial/serial-lines";
+import { addCable, gatewayOf, nextName, plug, plugGateway, removeCable, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
 
 const HISTORY = 100;
 
 export type SaveState = "saved" | "saving" | "error";
-/** A wire to delete: a node's interface, or a gateway's wire to its switch. */
-export type Wire = { node: string; index: number } | { gateway: string };
+/** A wire to delete: a node's interface, a gateway's wire to its switch, or a serial cable (by one of its lines). */
+export type Wire = { node: string; index: number } | { gateway: string } | { cable: string };
 
 interface TopologyState {
   doc: Doc | null;
@@ -27,6 +28,8 @@ interface TopologyState {
   gateways: Record<string, GatewayStatus>;
   /** Live link faults, by wire id ("node:eth0"). */
   links: Record<string, LinkStatus>;
+  /** Live serial cables, by their first line ("one.ttyS2"). */
+  cables: Record<string, CableStatus>;
   /** The running lab's captures, running or stopped (counts as of the last second or so). */
   captures: CaptureInfo[];
   running: boolean;
@@ -81,6 +84,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
       switches: Object.fromEntries(st.switches.map((w) => [w.name, w])),
       gateways: Object.fromEntries(st.gateways.map((g) => [g.name, g])),
       links: Object.fromEntries(st.links.map((l) => [wireId(l), l])),
+      cables: Object.fromEntries((st.cables ?? []).map((c) => [c.a, c])),
       captures: st.captures ?? [],
     });
   /** An edit that can be undone. */
@@ -113,6 +117,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     switches: {},
     gateways: {},
     links: {},
+    cables: {},
     captures: [],
     running: false,
     failure: null,
@@ -151,9 +156,16 @@ export const useTopology = create<TopologyState>()((set, get) => {
     connect: (a, b) => {
       const doc = get().doc!;
       if (doc.gateways?.[a] || doc.gateways?.[b]) return connectGateway(doc, doc.gateways?.[a] ? a : b, doc.gateways?.[a] ? b : a);
+      // Node to node: a serial cable, on the first free line of each.
+      if (doc.nodes[a] && doc.nodes[b]) {
+        if (a === b) return;
+        const next = clone(doc);
+        if (!addCable(next, a, b)) return void set({ notice: `No free serial line: ${a} and ${b} each have ttyS2 to ttyS5, and one of them has a cable on every line.` });
+        return commit((d) => void addCable(d, a, b));
+      }
       const [node, sw] = doc.nodes[a] && doc.switches[b] ? [a, b] : doc.nodes[b] && doc.switches[a] ? [b, a] : [null, null];
       if (!node || !sw) {
-        set({ notice: doc.switches[a] && doc.switches[b] ? "Two switches cannot be wired together: connect nodes to switches." : "Connect a node to a switch or hub: every wire goes through one." });
+        set({ notice: doc.switches[a] && doc.switches[b] ? "Two switches cannot be wired together: connect nodes to switches." : "Connect a node to a switch or hub (every network wire goes through one), or to another node (a serial cable)." });
         return;
       }
       if ((doc.nodes[node].eth?.filter((s) => s !== null).length ?? 0) >= 16) {
@@ -170,6 +182,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
         const plugs = wires.flatMap((w) => ("node" in w ? [w] : []));
         for (const w of plugs.sort((a, b) => b.index - a.index)) if (d.nodes[w.node]) unplug(d, w.node, w.index);
         for (const w of wires) if ("gateway" in w) plugGateway(d, w.gateway, null);
+        for (const w of wires) if ("cable" in w) removeCable(d, w.cable);
         ids.forEach((id) => removeElement(d, id));
       });
       if (ids.includes(get().selected ?? "")) set({ selected: null });

@@ -20,7 +20,7 @@ const person = (id: string, role: Principal["role"]): Principal => ({ id, name: 
 function fakeEngine() {
   const up = new Set<string>();
   const calls: string[] = [];
-  const status = (id: string): LabStatus => ({ id, lab: id, rev: 1, running: up.has(id), nodes: [], switches: [], links: [], gateways: [] });
+  const status = (id: string): LabStatus => ({ id, lab: id, rev: 1, running: up.has(id), nodes: [], switches: [], links: [], gateways: [], captures: [] });
   const engine = {
     running: (id: string) => Promise.resolve(up.has(id) ? ({} as never) : null),
     status: (id: string) => Promise.resolve(status(id)),

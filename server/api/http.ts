@@ -14,6 +14,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ConflictError: 409,
   LabRunError: 409,
   LinkFaultError: 409,
+  CaptureError: 409,
+  SerialError: 409,
   NodeError: 409,
   ExecError: 409,
   ImageError: 422,

@@ -1,6 +1,6 @@
 import { owns, type Principal } from "../auth/permissions";
 import type { QuotaSettings } from "../auth/quotas";
-import type { EngineApi, LinkRequest, NodeAction } from "../engine/api";
+import type { CableAction, EngineApi, LinkRequest, NodeAction } from "../engine/api";
 import type { LabStatus } from "../engine/lab-run";
 import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
@@ -10,6 +10,7 @@ import { labDiagramSvg } from "../model/diagram";
 import { LabDefinitionError } from "../model/errors";
 import { resolveLab, toRawLab, type Lab, type RawLab } from "../model/lab";
 import { nameProblem } from "../model/names";
+import { cableAt, parseLineRef } from "../model/serial";
 import { ConflictError, NotFoundError, type LabStore, type StoredLab } from "../store/lab-store";
 import { QuotaCheck } from "./quota-check";
 
@@ -272,6 +273,16 @@ export class LabService {
     if (!def.interfaces.some((i) => i.index === index)) throw new NotFoundError(`node ${nodeName} has no interface "${iface}"`);
     if (!(await this.isUp(s))) throw new ConflictError(`lab ${s.name} is not running`);
     return this.engine.linkAction(s.id, nodeName, index, req);
+  }
+
+  /** Cuts or mends the serial cable on a line (NODE.ttySN, either end) of a running lab. */
+  async cableAction(who: Principal, ref: string, line: string, action: CableAction): Promise<LabStatus> {
+    const s = await this.mine(who, ref);
+    const lab = (await this.engine.running(s.id)) ?? s.lab;
+    const at = parseLineRef(line);
+    if (typeof at === "string" || !cableAt(lab.cables, at)) throw new NotFoundError(typeof at === "string" ? at : `lab ${s.name} has no cable on ${line}`);
+    if (!(await this.isUp(s))) throw new ConflictError(`lab ${s.name} is not running`);
+    return this.engine.cableAction(s.id, line, action);
   }
 
   /** A lab `who` may see with `nodeName` in its definition, checked to be running (the engine checks the node). */

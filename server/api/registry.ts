@@ -5,6 +5,7 @@ import type { Site } from "../auth/site";
 import type { LabService } from "./lab-service";
 import type { ShareService } from "./share-service";
 import type { ClassService } from "./class-service";
+import type { CaptureService } from "./capture-service";
 
 /** Everything a route handler may use, made once by server/main.ts. */
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   site: Site;
   shares: ShareService;
   classes: ClassService;
+  captures: CaptureService;
 }
 
 /**

@@ -19,7 +19,7 @@ const user = (id: string, name = id): Principal => ({ id, name, email: `${id}@um
 /** The engine as the share service uses it: records what it was asked, keeps no files. */
 function fakeEngine() {
   const calls: string[] = [];
-  const status = (id: string): LabStatus => ({ id, lab: id, rev: 1, running: true, nodes: [{ name: "pc1", state: "running", pid: 4242, reason: "console: secret" }], switches: [], links: [], gateways: [], failure: "boom" });
+  const status = (id: string): LabStatus => ({ id, lab: id, rev: 1, running: true, nodes: [{ name: "pc1", state: "running", pid: 4242, reason: "console: secret" }], switches: [], links: [], gateways: [], captures: [], failure: "boom" });
   const engine = {
     running: () => Promise.resolve(null),
     status: (id: string) => Promise.resolve(status(id)),

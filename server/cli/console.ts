@@ -5,7 +5,8 @@ import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "../realti
 /**
  * `umlab console LAB NODE`: the node's console on this terminal (raw when a
  * TTY) over socket.io, until Ctrl-], the end of piped input, or the node
- * stops. Resolves with the exit code; errors are printed here, not thrown.
+ * stops. NODE.ttySN: the terminal of that serial line of the node (one with
+ * no cable), until the same. Resolves with the exit code; errors are printed here, not thrown.
  */
 export async function consoleAttach(lab: string, node: string, baseUrl: string): Promise<number> {
   const socket = io(baseUrl, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: authHeaders(baseUrl) }) as Socket<ServerToClient, ClientToServer>;
@@ -29,7 +30,9 @@ export async function consoleAttach(lab: string, node: string, baseUrl: string):
     socket.on("lab:patch", (ev) => {
       if (ev.lab !== id) return;
       const p = ev.patch;
-      const state = p.kind === "node" && p.node.name === node ? p.node.state : p.kind === "lab" ? p.state.nodes.find((n) => n.name === node)?.state : undefined;
+      // A serial line's terminal ends with its node.
+      const owner = node.split(".")[0];
+      const state = p.kind === "node" && p.node.name === owner ? p.node.state : p.kind === "lab" ? p.state.nodes.find((n) => n.name === owner)?.state : undefined;
       if (state === "stopped" || state === "crashed" || state === "halted") ended(state);
     });
     socket.on("connect", () => {

@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { CaptureInfo, CaptureRequest, PacketRow } from "./capture/types";
 import { z } from "zod";
 import type { Lab, Node } from "../model/lab";
 import type { Impairment } from "../model/link";
@@ -31,6 +32,10 @@ export const linkRequestSchema = z.discriminatedUnion("action", [
     .refine((b) => !!(b.lossPct || b.delayMs || b.bandwidthKbit || b.dupPct), { message: "nothing to impair: give lossPct, delayMs, bandwidthKbit or dupPct" }),
 ]);
 export type LinkRequest = { action: "pull" | "plug" | "clear" } | ({ action: "impair" } & Partial<Impairment>);
+
+/** What to do to a serial cable. */
+export const cableActionSchema = z.enum(["cut", "mend"]);
+export type CableAction = z.infer<typeof cableActionSchema>;
 
 export const mconsoleCommandSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.enum(["halt", "reboot", "cad", "stop", "go", "version"]) }),
@@ -72,7 +77,7 @@ export interface ConsoleSnapshot {
  * its runs. Labs are named by id; a definition (Lab) is passed where the
  * engine needs the saved one. Each command that changes a lab answers with
  * its state at the revision that change made. Events: "patch" (LiveEvent;
- * the machine's builds too, under BUILDS) and "console" (id, node, data, seq). All of it is data, so the same interface
+ * the machine's builds too, under BUILDS), "console" (id, node, data, seq) and "capture-rows" (id, capture, PacketRow[]). All of it is data, so the same interface
  * is served in this process (LocalEngine) or over a socket.
  */
 export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
@@ -89,8 +94,11 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   nodeAction(id: string, saved: Lab, node: string, action: NodeAction): Promise<LabStatus>;
   pauseSwitch(id: string, sw: string, paused: boolean): Promise<LabStatus>;
   linkAction(id: string, node: string, index: number, req: LinkRequest): Promise<LabStatus>;
+  /** Cuts or mends the serial cable on a line (NODE.ttySN, either end). */
+  cableAction(id: string, line: string, action: CableAction): Promise<LabStatus>;
   exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult>;
   mconsole(id: string, node: string, cmd: MconsoleCommand): Promise<MconsoleReply>;
+  /** A console: a node's, or the terminal of a serial line with no cable (named NODE.ttySN). */
   attach(id: string, node: string): Promise<ConsoleSnapshot>;
   input(id: string, node: string, data: string): void;
   resize(id: string, node: string, cols: number, rows: number): void;
@@ -150,4 +158,12 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   unpackLabArchive(token: string): Promise<UnpackedLab>;
   adoptLabArchive(token: string, id: string, lab: Lab): Promise<string[]>;
   dropLabArchive(token: string): Promise<void>;
+  /** Captures of a running lab (capture/captures.ts); rows come as "capture-rows" events (id, capture, PacketRow[], rows skipped before these). */
+  startCapture(id: string, req: CaptureRequest): Promise<CaptureInfo>;
+  stopCapture(id: string, capture: string): Promise<CaptureInfo>;
+  removeCapture(id: string, capture: string): Promise<void>;
+  /** A capture and its newest rows, for a viewer that joins. */
+  captureRecent(id: string, capture: string): Promise<{ info: CaptureInfo; rows: PacketRow[] }>;
+  /** Writes the frames a capture holds as TOKEN.pcapng under the transfer folder. */
+  exportCapture(id: string, capture: string, token: string): Promise<{ file: string; bytes: number }>;
 }

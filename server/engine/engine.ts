@@ -5,12 +5,14 @@ import type { Lab, Node } from "../model/lab";
 import { NodeDisk } from "./disk/node-disk";
 import { KeyedLock } from "./lab-lock";
 import { inLab } from "./lab-context";
+import type { CaptureInfo, PacketRow } from "./capture/types";
 import { LabRun, type LabStatus } from "./lab-run";
 import { Revisions, type LiveEvent, type LivePatch } from "./live";
 import { dataRoot, labPaths } from "./paths";
 import { Sandbox } from "./sandbox";
 import { reapRun } from "./reap";
 import { idleLinks } from "./switch/link-faults";
+import { idleCables } from "./serial/serial-lines";
 
 const crashFile = (root: string, id: string) => join(labPaths(root, id).dir, "crashed.txt");
 
@@ -71,8 +73,11 @@ export class Engine extends EventEmitter {
     run.on("node-state", (node) => this.commit(id, { kind: "node", node }));
     run.on("link-state", (link) => this.commit(id, { kind: "link", link }));
     run.on("switch-state", (sw) => this.commit(id, { kind: "switch", switch: sw }));
+    run.on("cable-state", (cable) => this.commit(id, { kind: "cable", cable }));
     run.on("lab-state", () => this.commit(id, { kind: "lab", state: run.status(this.revs.current(id)) }));
     run.on("console", (node: string, data: string) => this.emit("console", id, node, data));
+    run.on("capture-state", (captures: CaptureInfo[]) => this.commit(id, { kind: "captures", captures }));
+    run.on("capture-rows", (capture: string, rows: PacketRow[], skipped: number) => this.emit("capture-rows", id, capture, rows, skipped));
     this.runs.set(id, run);
     return run;
   }
@@ -153,6 +158,8 @@ export class Engine extends EventEmitter {
       switches: lab.switches.map((s) => ({ name: s.name, kind: s.kind, mode: s.mode, pid: null, paused: false })),
       links: idleLinks(lab),
       gateways: lab.gateways.map((g) => ({ name: g.name, switch: g.switch, pid: null })),
+      cables: idleCables(lab.cables),
+      captures: [],
       failure: this.crashNote(id),
     };
   }

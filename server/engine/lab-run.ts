@@ -8,7 +8,10 @@ import { labPaths, runRel, type LabPaths } from "./paths";
 import { GatewayProcess } from "./gateway/gateway-process";
 import { Sandbox } from "./sandbox";
 import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
+import { Captures } from "./capture/captures";
+import type { CaptureInfo, PacketRow } from "./capture/types";
 import { SwitchProcess } from "./switch/switch-process";
+import { SerialLines, type CableStatus } from "./serial/serial-lines";
 import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
 
 export class LabRunError extends Error {
@@ -39,6 +42,10 @@ export interface LabStatus {
   /** Every node interface plugged into a switch, and its faults. */
   links: LinkStatus[];
   gateways: GatewayStatus[];
+  /** Its serial cables, whole or cut (absent from an engine before cables). */
+  cables?: CableStatus[];
+  /** Its captures, running or stopped (their counts as of the last second). */
+  captures: CaptureInfo[];
   /** Set when an unexpected error hit the lab's code (Engine.fail): stop and start it again. */
   failure?: string | null;
 }
@@ -52,9 +59,10 @@ export interface GatewayStatus {
 /**
  * A lab brought up on this host: its switches (started first, all of them)
  * and its nodes. Events, each about this run: "node-state" (NodeStatus),
- * "console" (node, data), "link-state" (LinkStatus), "switch-state"
- * (SwitchStatus) and "lab-state" (up or down: the lab's switches came up,
- * or the run stopped).
+ * "console" (node or serial line, data), "cable-state" (CableStatus), "link-state" (LinkStatus), "switch-state"
+ * (SwitchStatus), "lab-state" (up or down: the lab's switches came up,
+ * or the run stopped), "capture-state" (CaptureInfo[]) and "capture-rows"
+ * (capture id, PacketRow[]).
  */
 export class LabRun extends EventEmitter {
   readonly paths: LabPaths;
@@ -63,7 +71,10 @@ export class LabRun extends EventEmitter {
   failure: string | null = null;
   readonly switches = new Map<string, SwitchProcess>();
   readonly links: LinkFaults;
+  readonly captures: Captures;
   readonly gateways = new Map<string, GatewayProcess>();
+  /** The nodes' serial lines and the cables between them, kept from a node's first start to the lab's stop. */
+  readonly serial: SerialLines;
   private switchesUp = false;
   private current: Lab;
   private readonly nodeContext: NodeContext;
@@ -80,13 +91,23 @@ export class LabRun extends EventEmitter {
     this.current = lab;
     this.paths = labPaths(root, id);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
-    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n), sandbox };
+    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n), serialTtys: (n) => this.serial.ttys(n), sandbox };
+    this.serial = new SerialLines(lab.cables, { running: (n) => this.nodes.get(n)?.state === "running", nudge: (n) => this.nodes.get(n)?.nudge() });
+    this.serial.on("data", (line: string, d: string) => this.emit("console", line, d));
+    this.serial.on("cable", (c: CableStatus) => this.emit("cable-state", c));
     for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run, sandbox));
     this.links = new LinkFaults(this.switches, this.paths.run);
     this.links.on("change", (l: LinkStatus) => {
       this.writeState();
       this.emit("link-state", l);
     });
+    const run = this;
+    this.captures = new Captures({ get lab() { return run.lab; }, switches: this.switches, links: this.links, runDir: this.paths.run });
+    this.captures.on("change", (list: CaptureInfo[]) => {
+      this.writeState();
+      this.emit("capture-state", list);
+    });
+    this.captures.on("rows", (capture: string, rows: PacketRow[], skipped: number) => this.emit("capture-rows", capture, rows, skipped));
     // A vde switch's tap takes its first free port when it starts, 1: no node may be given it.
     for (const s of this.switches.values()) if (s.sw.tap && s.sw.kind === "vde") s.ports.allocate(`tap:${s.sw.tap.name}`);
     for (const n of lab.nodes) this.wire(n);
@@ -126,6 +147,7 @@ export class LabRun extends EventEmitter {
     this.plugPorts(def);
     const node = new UmlNode(def, this.nodeContext);
     node.on("state", (s: NodeStatus) => {
+      if (s.state !== "running" && s.state !== "booting") this.serial.nodeDown(s.name);
       this.writeState();
       this.emit("node-state", s);
     });
@@ -257,7 +279,9 @@ export class LabRun extends EventEmitter {
 
   /** Every node, then every switch; the run directory goes, the disks stay. */
   async stop(): Promise<void> {
+    await this.captures.stopAll();
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+    this.serial.close();
     await this.links.stop();
     await Promise.all([...this.gateways.values()].map((g) => g.stop()));
     await Promise.all([...this.switches.values()].map((s) => s.stop()));
@@ -289,6 +313,8 @@ export class LabRun extends EventEmitter {
       switches: [...this.switches.values()].map(switchStatus),
       links: this.links.status(this.current),
       gateways: [...this.gateways.values()].map((g) => ({ name: g.gw.name, switch: g.gw.switch, pid: g.pid })),
+      cables: this.serial.status(),
+      captures: this.captures.list(),
       failure: this.failure,
     };
   }

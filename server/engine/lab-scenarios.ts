@@ -6,7 +6,7 @@ import { LabRunError } from "./lab-run";
 import { ScenarioRunner, type ScenarioEvent, type ScenarioState } from "./scenario-player";
 
 /** The engine's commands a scenario's steps are made of. */
-type StepCommands = Pick<EngineApi, "linkAction" | "nodeAction" | "pauseSwitch">;
+type StepCommands = Pick<EngineApi, "linkAction" | "nodeAction" | "pauseSwitch" | "cableAction">;
 
 /**
  * The scenario plays of an engine's labs, by lab id: each played from the
@@ -60,6 +60,9 @@ export class LabScenarios {
       case "pause":
       case "resume":
         return this.commands.pauseSwitch(id, a.switch, a.kind === "pause");
+      case "cut":
+      case "mend":
+        return this.commands.cableAction(id, `${a.node}.ttyS${a.line}`, a.kind);
     }
   }
 }

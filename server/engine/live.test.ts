@@ -12,6 +12,7 @@ const state = (rev: number): LabStatus => ({
   switches: [{ name: "sw", kind: "vde", mode: "switch", pid: 2, paused: false }],
   links: [{ node: "a", iface: "eth0", switch: "sw", port: 1, pulled: false, impair: null }],
   gateways: [],
+  captures: [],
 });
 
 describe("live state", () => {

@@ -1,8 +1,10 @@
+import type { CaptureInfo } from "./capture/types";
 import type { GatewayStatus, LabStatus, SwitchStatus } from "./lab-run";
 import type { ImageStatus } from "./build/image-service";
 import type { KernelBuildState } from "./build/kernel-service";
 import type { ScenarioEvent, ScenarioState } from "./scenario-player";
 import type { LinkStatus } from "./switch/link-faults";
+import type { CableStatus } from "./serial/serial-lines";
 import type { NodeStatus } from "./uml/node-types";
 
 /**
@@ -18,7 +20,11 @@ export type LivePatch =
   | { kind: "link"; link: LinkStatus }
   | { kind: "switch"; switch: SwitchStatus }
   | { kind: "gateway"; gateway: GatewayStatus }
+  /** A serial cable cut or mended. */
+  | { kind: "cable"; cable: CableStatus }
   | { kind: "failure"; failure: string | null }
+  /** A lab's captures (one started or stopped, or their counts of the last second). */
+  | { kind: "captures"; captures: CaptureInfo[] }
   /** A scenario play began or ended (done, stopped, or its lab stopped). */
   | { kind: "scenario"; state: ScenarioState }
   /** A scenario step ran (ok or failed), as it happens. */
@@ -62,8 +68,12 @@ function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
       return { ...state, switches: upsert(state.switches, patch.switch, (s) => s.name === patch.switch.name) };
     case "gateway":
       return { ...state, gateways: upsert(state.gateways, patch.gateway, (g) => g.name === patch.gateway.name) };
+    case "cable":
+      return { ...state, cables: upsert(state.cables ?? [], patch.cable, (c) => c.a === patch.cable.a && c.b === patch.cable.b) };
     case "failure":
       return { ...state, failure: patch.failure };
+    case "captures":
+      return { ...state, captures: patch.captures };
     // A scenario's play is followed by its own view (its log), builds by theirs: the lab's state stays as it is.
     case "scenario":
     case "scenario-step":

@@ -14,6 +14,9 @@ import { LabRunError, type LabRun, type LabStatus } from "./lab-run";
 import { BUILDS, type LiveEvent } from "./live";
 import { ConsoleBatcher } from "./console-batch";
 import { DiskCommands } from "./disk-commands";
+import { SerialCommands } from "./serial-commands";
+import { looksLikeLine } from "../model/serial";
+import { CaptureCommands } from "./capture-commands";
 import type { ExecResult } from "./uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "./uml/mconsole";
 import type { UmlNode } from "./uml/uml-node";
@@ -40,6 +43,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   readonly kernels: KernelService;
   readonly images: ImageService;
   private readonly diskCommands: DiskCommands;
+  private readonly serialCommands: SerialCommands;
+  private readonly captureCommands: CaptureCommands;
 
   constructor(readonly engine: Engine) {
     super();
@@ -47,6 +52,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     this.kernels = new KernelService(engine.root, (k) => Promise.resolve(engine.kernelUsers(k)));
     this.images = new ImageService(engine.root, (i) => Promise.resolve(engine.imageUsers(i)));
     this.diskCommands = new DiskCommands(engine, this.images);
+    this.serialCommands = new SerialCommands(engine, this.screens);
+    this.captureCommands = new CaptureCommands(engine, engine.root);
     this.kernels.on("status", (build: KernelBuildState) => engine.commit(BUILDS, { kind: "kernel-build", build }));
     this.images.on("status", (image: ImageStatus) => engine.commit(BUILDS, { kind: "image-build", image }));
     // Numbered and read by the screens in the pieces the batcher gives: a screen and its seq stay in step.
@@ -66,6 +73,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
       this.emit("patch", ev);
     });
     engine.on("console", (id: string, node: string, data: string) => batcher.push(id, node, data));
+    engine.on("capture-rows", (id: string, capture: string, rows: unknown[], skipped: number) => this.emit("capture-rows", id, capture, rows, skipped));
   }
 
   private state(id: string, lab: Lab): LabStatus {
@@ -188,6 +196,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return this.state(id, lab);
   }
 
+  cableAction: EngineApi["cableAction"] = (...a) => this.serialCommands.cableAction(...a);
+
   exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult> {
     return this.upNode(id, node).exec(script, timeoutS);
   }
@@ -197,8 +207,9 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   }
 
   async attach(id: string, node: string): Promise<ConsoleSnapshot> {
-    const n = this.engine.run(id)?.nodes.get(node);
     const seq = this.seqs.get(`${id}\n${node}`) ?? 0;
+    if (looksLikeLine(node)) return this.serialCommands.attach(id, node, seq);
+    const n = this.engine.run(id)?.nodes.get(node);
     if (!n) return { screen: "", seq, state: "stopped" };
     // Read as of now: the chunks numbered up to `seq` are in it, later ones are not.
     return { screen: await this.screens.snapshot(id, node, () => n.console.text(), n), seq, state: n.state };
@@ -206,6 +217,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
 
   /** Keystrokes; typed while the node boots, they are kept until it runs. Nothing for a node not in a run. */
   input(id: string, node: string, data: string): void {
+    if (looksLikeLine(node)) return this.serialCommands.input(id, node, data);
     this.engine.run(id)?.nodes.get(node)?.write(data);
   }
 
@@ -300,6 +312,12 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.diskCommands.unpackLabArchive(...a);
   adoptLabArchive: EngineApi["adoptLabArchive"] = (...a) => this.diskCommands.adoptLabArchive(...a);
   dropLabArchive: EngineApi["dropLabArchive"] = (...a) => this.diskCommands.dropLabArchive(...a);
+  // Captures of a running lab (capture-commands.ts).
+  startCapture: EngineApi["startCapture"] = (...a) => this.captureCommands.startCapture(...a);
+  stopCapture: EngineApi["stopCapture"] = (...a) => this.captureCommands.stopCapture(...a);
+  removeCapture: EngineApi["removeCapture"] = (...a) => this.captureCommands.removeCapture(...a);
+  captureRecent: EngineApi["captureRecent"] = (...a) => this.captureCommands.captureRecent(...a);
+  exportCapture: EngineApi["exportCapture"] = (...a) => this.captureCommands.exportCapture(...a);
 
   /** The run of a lab that is up, or a conflict saying it is not running. */
   private upRun(id: string): LabRun {

@@ -30,6 +30,7 @@ describe("the sandbox of a lab's host processes", () => {
       image: "/i/busybox.img",
       modulesDisk: "/k/modules-fast.img",
       agentTty: "/dev/pts/7",
+      serialTtys: new Map([[2, "/dev/pts/8"]]),
       lpj: 1,
       switches: new Map(lab.switches.map((s) => [s.name, s])),
       ports: new Map([[0, 2]]),
@@ -38,7 +39,7 @@ describe("the sandbox of a lab's host processes", () => {
     assert.deepEqual(sandboxArgv(spec, asRoot), [
       "/usr/bin/setpriv", "--reuid=999", "--regid=995", "--clear-groups",
       "/usr/bin/bwrap", "--die-with-parent", "--unshare-all", "--unshare-user",
-      ...FS, ...DEV, "--dev-bind", "/dev/pts/7", "/dev/pts/7", ...TMP,
+      ...FS, ...DEV, "--dev-bind", "/dev/pts/7", "/dev/pts/7", "--dev-bind", "/dev/pts/8", "/dev/pts/8", ...TMP,
       "--ro-bind", "/k/fast-abc/linux", "/k/fast-abc/linux", "--ro-bind", "/i/busybox.img", "/i/busybox.img", "--ro-bind", "/k/modules-fast.img", "/k/modules-fast.img", "--ro-bind", "/d/tools/x.so", "/d/tools/x.so",
       "--bind", RUN, RUN, "--bind", DISKS, DISKS,
       "--chdir", RUN, "--clearenv",
@@ -54,7 +55,7 @@ describe("the sandbox of a lab's host processes", () => {
   it("gives a guest on a uml_switch the host's network namespace (uml_switch and UML's daemon transport talk over abstract sockets)", () => {
     const lab = resolveLab({ name: "one", nodes: { pc1: { eth: ["vde1", "old"] } }, switches: { vde1: {}, old: { kind: "uml_switch" } } });
     const switches = new Map<string, Switch>(lab.switches.map((s) => [s.name, s]));
-    const launch = { kernel: "/k", lab: "one", node: lab.nodes[0], cow: "/c", image: "/i", modulesDisk: null, agentTty: "/dev/pts/1", lpj: 1, switches, ports: new Map() };
+    const launch = { kernel: "/k", lab: "one", node: lab.nodes[0], cow: "/c", image: "/i", modulesDisk: null, agentTty: "/dev/pts/1", serialTtys: new Map(), lpj: 1, switches, ports: new Map() };
     assert.equal(guestSandbox(launch, { cwd: RUN, disksDir: DISKS, shim: "/s" }, ["/k"]).net, "host");
     assert.ok(sandboxArgv(guestSandbox(launch, { cwd: RUN, disksDir: DISKS, shim: "/s" }, ["/k"]), asRoot).includes("--share-net"));
   });

@@ -121,9 +121,13 @@ export function serializeLabYaml(lab: Lab): string {
     }
   };
   visit(doc.contents);
-  // A scenario reads best one step a line.
-  const scenario = doc.get("scenario", true);
-  if (isSeq(scenario)) scenario.flow = false;
+  // A scenario reads best one step a line, and so do cables (each an inline pair).
+  for (const key of ["scenario", "cables"]) {
+    const list = doc.get(key, true);
+    if (!isSeq(list)) continue;
+    list.flow = false;
+    for (const item of list.items) if (isSeq(item)) item.flow = true;
+  }
   // A check a block of its own, its test on one line unless it holds a multi-line text.
   const checks = doc.get("checks", true);
   if (isSeq(checks)) {

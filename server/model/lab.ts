@@ -7,6 +7,7 @@ import { labFields, gatewayFields, nodeFields, switchFields } from "./shape";
 import { checkStartOrder } from "./start-order";
 import type { Check } from "./check";
 import type { ScenarioStep } from "./scenario";
+import { cableAt, type Cable } from "./serial";
 
 export { rawLabSchema, type RawLab, type RawNode } from "./schema";
 export { DEFAULT_IMAGE, DEFAULT_MEMORY_MIB } from "./shape";
@@ -100,6 +101,8 @@ export interface Lab {
   nodes: Node[];
   switches: Switch[];
   gateways: Gateway[];
+  /** Serial cables between two nodes' lines (serial.ts). */
+  cables: Cable[];
   /** Fault timeline steps, in the lab file's order (they run by time: see scenario.ts). */
   scenario: ScenarioStep[];
   /** What the running lab is checked for (check.ts), in the lab file's order. */
@@ -165,6 +168,11 @@ export function resolveLab(input: unknown): Lab {
   }
 
   const own = resolveFields(labFields, raw, [], problems, { nodes, switches });
+  for (const step of own.scenario) {
+    const a = step.action;
+    if ((a.kind === "cut" || a.kind === "mend") && !cableAt(own.cables, a))
+      problems.push({ path: ["scenario", step.index], message: `${a.node}.ttyS${a.line} has no cable to ${a.kind}` });
+  }
   if (problems.length) throw new LabDefinitionError(problems);
   return { ...own, nodes, switches, gateways };
 }
@@ -172,7 +180,7 @@ export function resolveLab(input: unknown): Lab {
 /** The raw form of a lab, as the lab file writes it: defaults left out. */
 export function toRawLab(lab: Lab): RawLab {
   // The timeline reads best after the nodes and switches it acts on.
-  const { scenario, checks, ...own } = serializeFields(labFields, lab, { nodes: lab.nodes, switches: lab.switches });
+  const { cables, scenario, checks, ...own } = serializeFields(labFields, lab, { nodes: lab.nodes, switches: lab.switches });
   const entities = <M extends { name: string }, R>(list: M[], entity: (m: M) => R) => Object.fromEntries(list.map((m) => [m.name, entity(m)]));
   const nodeEnv = { switches: new Set(lab.switches.map((s) => s.name)), labKernel: lab.kernel };
   const switchByName = new Map(lab.switches.map((s) => [s.name, s]));
@@ -181,6 +189,7 @@ export function toRawLab(lab: Lab): RawLab {
     nodes: entities(lab.nodes, (n) => serializeFields(nodeFields, n, nodeEnv)),
     switches: entities(lab.switches, (s) => serializeFields(switchFields, s, undefined)),
     ...(lab.gateways.length ? { gateways: entities(lab.gateways, (g) => serializeFields(gatewayFields, g, { switches: switchByName })) } : {}),
+    ...(cables ? { cables } : {}),
     ...(scenario ? { scenario } : {}),
     ...(checks ? { checks } : {}),
   };

@@ -1,6 +1,7 @@
 import type { Problem } from "./errors";
 import type { Node, Switch } from "./lab";
 import { impairmentProblem, type Impairment } from "./link";
+import { parseLineRef } from "./serial";
 
 /**
  * A fault timeline: steps such as `at 10s pull node04.eth0`, each done at its
@@ -11,7 +12,9 @@ export type ScenarioAction =
   | { kind: "pull" | "plug" | "clear"; node: string; iface: number }
   | { kind: "impair"; node: string; iface: number; impair: Impairment }
   | { kind: "crash" | "start" | "stop" | "restart"; node: string }
-  | { kind: "pause" | "resume"; switch: string };
+  | { kind: "pause" | "resume"; switch: string }
+  /** A serial cable, named by either of its lines. */
+  | { kind: "cut" | "mend"; node: string; line: number };
 
 export interface ScenarioStep {
   /** Its place in the lab file's list. */
@@ -31,8 +34,9 @@ export const MAX_STEP_MS = 24 * 3600 * 1000;
 const LINK_ACTIONS = ["pull", "plug", "clear", "impair"] as const;
 const NODE_ACTIONS = ["crash", "start", "stop", "restart"] as const;
 const SWITCH_ACTIONS = ["pause", "resume"] as const;
+const CABLE_ACTIONS = ["cut", "mend"] as const;
 export const SCENARIO_GRAMMAR =
-  "at TIME ACTION: TIME like 10s, 1.5s, 500ms, 2m; ACTION one of pull|plug|clear NODE.ethN, impair NODE.ethN [loss=10%] [delay=50ms] [bandwidth=1000kbit] [dup=1%], crash|start|stop|restart NODE, pause|resume SWITCH";
+  "at TIME ACTION: TIME like 10s, 1.5s, 500ms, 2m; ACTION one of pull|plug|clear NODE.ethN, impair NODE.ethN [loss=10%] [delay=50ms] [bandwidth=1000kbit] [dup=1%], crash|start|stop|restart NODE, pause|resume SWITCH, cut|mend NODE.ttySN (a serial cable, by either end)";
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60000 } as const;
 
@@ -62,12 +66,17 @@ function parseAction(verb: string, target: string | undefined, opts: string[]): 
   const isLink = (LINK_ACTIONS as readonly string[]).includes(verb);
   const isNode = (NODE_ACTIONS as readonly string[]).includes(verb);
   const isSwitch = (SWITCH_ACTIONS as readonly string[]).includes(verb);
-  if (!isLink && !isNode && !isSwitch) return `unknown action "${verb}": ${SCENARIO_GRAMMAR}`;
-  const what = isLink ? "NODE.ethN" : isNode ? "NODE" : "SWITCH";
+  const isCable = (CABLE_ACTIONS as readonly string[]).includes(verb);
+  if (!isLink && !isNode && !isSwitch && !isCable) return `unknown action "${verb}": ${SCENARIO_GRAMMAR}`;
+  const what = isLink ? "NODE.ethN" : isNode ? "NODE" : isCable ? "NODE.ttySN" : "SWITCH";
   if (target === undefined) return `${verb} needs a ${what}`;
   if (verb !== "impair" && opts.length) return `unexpected "${opts[0]}": ${verb} takes a ${what} only`;
   if (isNode) return { kind: verb as (typeof NODE_ACTIONS)[number], node: target };
   if (isSwitch) return { kind: verb as (typeof SWITCH_ACTIONS)[number], switch: target };
+  if (isCable) {
+    const line = parseLineRef(target);
+    return typeof line === "string" ? line : { kind: verb as (typeof CABLE_ACTIONS)[number], ...line };
+  }
   const ref = /^(.+)\.eth(0|[1-9]\d?)$/.exec(target);
   if (!ref) return `"${target}" is not NODE.ethN (e.g. node1.eth0)`;
   const [node, iface] = [ref[1], Number(ref[2])];
@@ -123,6 +132,7 @@ function stepProblem(a: ScenarioAction, nodes: readonly Node[], switches: readon
   if ("switch" in a) return switches.some((s) => s.name === a.switch) ? null : `"${a.switch}" is not a switch of this lab`;
   const node = nodes.find((n) => n.name === a.node);
   if (!node) return `"${a.node}" is not a node of this lab`;
+  // Whether the line has a cable is checked with the lab's cables (lab.ts).
   if (!("iface" in a)) return null;
   const plugged = node.interfaces.find((i) => i.index === a.iface)?.switch;
   if (!plugged) return `${a.node}.eth${a.iface} is not plugged into a switch`;
@@ -137,13 +147,13 @@ export function timeline(steps: readonly ScenarioStep[]): ScenarioStep[] {
   return [...steps].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
 }
 
-/** A step with a node or switch renamed (its target word: NODE, NODE.ethN or SWITCH). */
+/** A step with a node or switch renamed (its target word: NODE, NODE.ethN, NODE.ttySN or SWITCH). */
 export function renameInStep(text: string, from: string, to: string): string {
   const words = text.trim().split(/\s+/);
   if (words.length < 4 || words[0] !== "at") return text;
   const target = words[3];
   if (target === from) words[3] = to;
-  else if (target.startsWith(`${from}.eth`)) words[3] = to + target.slice(from.length);
+  else if (target.startsWith(`${from}.eth`) || target.startsWith(`${from}.ttyS`)) words[3] = to + target.slice(from.length);
   else return text;
   return words.join(" ");
 }

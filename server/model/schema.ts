@@ -58,6 +58,8 @@ export const rawLabSchema = z.strictObject({
   nodes: z.record(z.string(), rawNode.nullable()).optional(),
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
   gateways: z.record(z.string(), rawGateway.nullable()).optional(),
+  /** Serial cables, each two lines: `[one.ttyS2, two.ttyS2]` (serial.ts). */
+  cables: z.array(z.tuple([z.string(), z.string()])).optional(),
   scenario: z.array(z.string()).optional(),
   checks: rawChecks.optional(),
 });

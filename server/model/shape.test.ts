@@ -25,6 +25,7 @@ const FULL: RawLab = {
   },
   switches: { sw1: {}, sw2: { kind: "uml_switch", mode: "hub", tap: { name: "tap0", address: "10.0.0.254/24" }, pos: [3, 4] } },
   gateways: { gw: { switch: "sw1", dhcp: false, forward: ["8080:10.0.2.15:80"], hostPorts: [22], pos: [5, 6] } },
+  cables: [["a.ttyS2", "b.ttyS2"]],
   scenario: ["at 10s pull a.eth0"],
   checks: [{ id: "a-up", daemon: { node: "a", name: "zebra" } }],
 };
@@ -50,6 +51,7 @@ const OTHER: Record<string, unknown> = {
   "lab.switches": { ...FULL.switches, sw3: {} },
   "lab.gateways": { ...FULL.gateways, gw2: {} },
   "lab.scenario": ["at 20s pull a.eth0"],
+  "lab.cables": [["a.ttyS3", "b.ttyS2"]],
   "lab.checks": [{ id: "a-up", points: 2, daemon: { node: "a", name: "zebra" } }],
   "shared.startup": "echo other\n",
   "shared.files": { "/etc/shared": "t\n" },

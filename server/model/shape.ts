@@ -7,6 +7,7 @@ import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
 import { nameProblem } from "./names";
 import { overlay } from "./overlay";
 import { resolveScenario } from "./scenario";
+import { resolveCables, sameCables, serializeCable } from "./serial";
 import type { RawGateway, RawLab, RawNode, RawShared, RawSwitch, RawTap } from "./schema";
 
 /**
@@ -144,6 +145,13 @@ export const labFields = {
   // Nothing to do for the lab itself: each node that inherits the kernel lists its own change.
   kernel: value("kernel", { fallback: null as KernelChoice | null, label: "kernel", show: showKernel, apply: "none" }),
   shared: nested("shared", sharedFields),
+  // The lines of every node are made when the lab starts, and joined then: a new cable takes a lab restart.
+  cables: {
+    key: "cables",
+    resolve: (raw, _at, problems, env: { nodes: Node[] }) => resolveCables(raw ?? [], env.nodes, problems),
+    serialize: (cables) => (cables.length ? cables.map(serializeCable) : undefined),
+    changes: (a, b) => (sameCables(a, b) ? [] : [{ what: "serial cables changed", apply: "restart-lab" }]),
+  },
   // A scenario is played from the saved lab (scenario-service.ts): the next play has the change.
   scenario: {
     key: "scenario",

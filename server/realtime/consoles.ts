@@ -4,6 +4,8 @@ import type { Services } from "../api/registry";
 import { can, type Principal } from "../auth/permissions";
 import { hostProblem, writeProblem } from "../auth/site";
 import type { LiveEvent } from "../engine/live";
+import { consoleProblem } from "../model/serial";
+import { CaptureViewers } from "./capture-viewers";
 import { ConsoleStream } from "./console-stream";
 import { SOCKET_PATH, type ClientToServer, type ConsoleRef, type ServerToClient } from "./protocol";
 
@@ -91,6 +93,8 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
   /** The lab (by id or name) when `who` may see it; null for a lab that is missing or another user's. */
   const visible = (who: Principal, ref: string) => svc.mine(who, ref).catch(() => null);
 
+  const captureViewers = new CaptureViewers(engine, visible);
+
   const detach = (socket: IoSocket, ref: ConsoleRef) => {
     const key = keyOf(ref);
     viewers.get(key)?.delete(socket);
@@ -146,7 +150,9 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
         const s = await visible(who, ref.lab);
         if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
         allow(ref.lab, s);
-        if (!s.lab.nodes.some((n) => n.name === ref.node)) return reply({ ok: false, error: `lab ${s.name} has no node "${ref.node}"` });
+        // A node's console, or the terminal of one of its serial lines (NODE.ttySN).
+        const problem = consoleProblem(s.lab, ref.node);
+        if (problem) return reply({ ok: false, error: problem });
         const canonical = { lab: s.id, node: ref.node };
         const key = keyOf(canonical);
         const stream = new ConsoleStream(
@@ -195,6 +201,7 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     socket.on("disconnect", () => {
       for (const ref of mine.values()) detach(socket, ref);
     });
+    captureViewers.serve(socket, who);
   });
   return io;
 }

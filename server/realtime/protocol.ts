@@ -1,3 +1,4 @@
+import type { CaptureInfo, CaptureRows, PacketRow } from "../engine/capture/types";
 import type { ImageStatus } from "../engine/build/image-service";
 import type { KernelBuildState } from "../engine/build/kernel-service";
 import type { LabStatus } from "../engine/lab-run";
@@ -10,6 +11,7 @@ export const SOCKET_PATH = "/api/socket";
 export interface ConsoleRef {
   /** The lab's id (attach and subscribe take its name too, and answer with the id every event carries). */
   lab: string;
+  /** A node's console, or the terminal of its serial line with no cable: NODE.ttySN. */
   node: string;
 }
 
@@ -37,7 +39,12 @@ export interface ClientToServer {
   "console:resize": (ref: ConsoleRef & { cols: number; rows: number }) => void;
   /** The viewer has rendered `chars` more characters of this console (flow control). */
   "console:ack": (ref: ConsoleRef & { chars: number }) => void;
+  /** Follow a capture's rows: the answer has the newest (up to 2,000), then batches come as `capture:rows`. */
+  "capture:subscribe": (ref: { lab: string; capture: string }, ack: (r: CaptureSubscribeReply) => void) => void;
+  "capture:unsubscribe": (ref: { lab: string; capture: string }) => void;
 }
+
+export type CaptureSubscribeReply = { ok: true; lab: string; info: CaptureInfo; rows: PacketRow[] } | { ok: false; error: string };
 
 export interface ServerToClient {
   /** Console output; `reset` means: clear the screen, this is the recent screen after a lag. */
@@ -65,4 +72,6 @@ export interface ServerToClient {
   "class:message": (ev: { classId: string; className: string; text: string; at: string }) => void;
   /** To a lab's room: someone who is not its owner (a teacher) typed into one of its consoles. */
   "lab:control": (ev: { lab: string; node: string; by: string }) => void;
+  /** A batch of a capture's rows, to its viewers; `missed`: rows skipped before these because this viewer fell behind. */
+  "capture:rows": (batch: CaptureRows) => void;
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { imageRecipeSchema } from "../../model/image-recipe";
 import { resolveLab, toRawLab, type Lab } from "../../model/lab";
-import { linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
+import { captureRequestSchema } from "../capture/types";
+import { cableActionSchema, linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
 
 /**
  * How each engine command crosses the wire: a checker (and decoder) for each
@@ -28,6 +29,7 @@ const bool = plain(z.boolean());
 const names = plain(z.array(z.string().max(64)).max(10_000));
 const maybeName = plain(z.string().min(1).max(64).nullable());
 const snapshotId = plain(z.string().max(64));
+const captureId = plain(z.string().regex(/^c\d{1,6}$/, "a capture id"));
 const token = plain(z.string().regex(/^[0-9a-f]{32}$/, "a transfer token"));
 
 type Methods = Exclude<keyof EngineApi, "on" | "off">;
@@ -51,6 +53,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   nodeAction: { args: [id, lab, name, plain(nodeActionSchema)], answer: trusted() },
   pauseSwitch: { args: [id, name, bool], answer: trusted() },
   linkAction: { args: [id, name, int, plain(linkRequestSchema)], answer: trusted() },
+  cableAction: { args: [id, name, plain(cableActionSchema)], answer: trusted() },
   exec: { args: [id, name, text, plain(z.number().positive().max(3600))], answer: trusted() },
   mconsole: { args: [id, name, plain(mconsoleCommandSchema)], answer: trusted() },
   attach: { args: [id, name], answer: trusted() },
@@ -86,6 +89,11 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   unpackLabArchive: { args: [token], answer: trusted() },
   adoptLabArchive: { args: [token, id, lab], answer: trusted() },
   dropLabArchive: { args: [token], answer: trusted() },
+  startCapture: { args: [id, plain(captureRequestSchema)], answer: trusted() },
+  stopCapture: { args: [id, captureId], answer: trusted() },
+  removeCapture: { args: [id, captureId], answer: trusted() },
+  captureRecent: { args: [id, captureId], answer: trusted() },
+  exportCapture: { args: [id, captureId, token], answer: trusted() },
 };
 
 export const isCommand = (cmd: string): cmd is Methods => Object.hasOwn(COMMANDS, cmd);

@@ -87,6 +87,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
       if (f.ev === "patch") this.emit("patch", f.data);
       else if (f.ev === "console") this.emit("console", f.lab, f.node, f.data, f.seq);
       else if (f.ev === "console-gap") this.emit("console-gap", f.lab, f.node);
+      else if (f.ev === "capture-rows") this.emit("capture-rows", f.lab, f.capture, f.rows, f.missed);
       return;
     }
     const p = this.pending.get(f.id);
@@ -159,6 +160,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   nodeAction: EngineApi["nodeAction"] = (...a) => this.call("nodeAction", a);
   pauseSwitch: EngineApi["pauseSwitch"] = (...a) => this.call("pauseSwitch", a);
   linkAction: EngineApi["linkAction"] = (...a) => this.call("linkAction", a);
+  cableAction: EngineApi["cableAction"] = (...a) => this.call("cableAction", a);
   exec: EngineApi["exec"] = (...a) => this.call("exec", a);
   mconsole: EngineApi["mconsole"] = (...a) => this.call("mconsole", a);
   attach: EngineApi["attach"] = (...a) => this.call("attach", a);
@@ -194,4 +196,9 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   unpackLabArchive: EngineApi["unpackLabArchive"] = (...a) => this.call("unpackLabArchive", a);
   adoptLabArchive: EngineApi["adoptLabArchive"] = (...a) => this.call("adoptLabArchive", a);
   dropLabArchive: EngineApi["dropLabArchive"] = (...a) => this.call("dropLabArchive", a);
+  startCapture: EngineApi["startCapture"] = (...a) => this.call("startCapture", a);
+  stopCapture: EngineApi["stopCapture"] = (...a) => this.call("stopCapture", a);
+  removeCapture: EngineApi["removeCapture"] = (...a) => this.call("removeCapture", a);
+  captureRecent: EngineApi["captureRecent"] = (...a) => this.call("captureRecent", a);
+  exportCapture: EngineApi["exportCapture"] = (...a) => this.call("exportCapture", a);
 }

@@ -22,6 +22,8 @@ export class EngineServer {
   private readonly clients = new Set<Socket>();
   /** Per slow client, the consoles whose output it missed (told once it drains). */
   private readonly gaps = new Map<Socket, Set<string>>();
+  /** Per slow client, the rows of each capture it missed. */
+  private readonly missedRows = new Map<Socket, Map<string, number>>();
 
   constructor(
     private readonly engine: EngineApi,
@@ -30,6 +32,7 @@ export class EngineServer {
   ) {
     engine.on("patch", (ev: LiveEvent) => this.broadcast({ ev: "patch", data: ev }));
     engine.on("console", (lab: string, node: string, data: string, seq: number) => this.console(lab, node, data, seq));
+    engine.on("capture-rows", (lab: string, capture: string, rows: unknown[], skipped: number) => this.captureRows(lab, capture, rows, skipped));
   }
 
   /** Listens on a unix socket path or a TCP port (host, port); resolves once it does. */
@@ -59,6 +62,7 @@ export class EngineServer {
     socket.on("close", () => {
       clearTimeout(timer);
       this.clients.delete(socket);
+      this.missedRows.delete(socket);
     });
     readFrames(
       socket,
@@ -118,6 +122,21 @@ export class EngineServer {
         continue;
       }
       writeFrame(c, { ev: "console", lab, node, data, seq });
+    }
+  }
+
+  /** A capture's rows to every client that keeps up; one that does not is told, with the next batch it gets, how many it missed. */
+  private captureRows(lab: string, capture: string, rows: unknown[], skipped: number): void {
+    const key = `${lab}\n${capture}`;
+    for (const c of this.clients) {
+      let missed = this.missedRows.get(c);
+      if (c.writableLength > MAX_QUEUED) {
+        if (!missed) this.missedRows.set(c, (missed = new Map()));
+        missed.set(key, (missed.get(key) ?? 0) + skipped + rows.length);
+        continue;
+      }
+      writeFrame(c, { ev: "capture-rows", lab, capture, rows, missed: skipped + (missed?.get(key) ?? 0) });
+      missed?.delete(key);
     }
   }
 

@@ -39,7 +39,9 @@ export type EngineEvent =
   | { ev: "patch"; data: unknown }
   | { ev: "console"; lab: string; node: string; data: string; seq: number }
   /** Console output of a node was dropped for this client (it fell behind): its viewers need the screen again. */
-  | { ev: "console-gap"; lab: string; node: string };
+  | { ev: "console-gap"; lab: string; node: string }
+  /** A batch of a capture's rows; `missed`: rows this client did not get before these (it fell behind). */
+  | { ev: "capture-rows"; lab: string; capture: string; rows: unknown[]; missed: number };
 
 /**
  * Reads newline-delimited JSON frames from a socket. A frame that is not

@@ -13,6 +13,8 @@ export interface UmlLaunch {
   modulesDisk: string | null;
   /** The host pty the exec agent answers on (the guest's ttyS1). */
   agentTty: string;
+  /** The host ptys of the node's serial lines (serial/serial-lines.ts): line number -> path. */
+  serialTtys: ReadonlyMap<number, string>;
   /** Loops per jiffy, so the kernel skips calibrating its delay loop (host.ts guestLoopsPerJiffy). */
   lpj: number;
   switches: ReadonlyMap<string, Switch>;
@@ -48,6 +50,7 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     "con0=fd:0,fd:1",
     "ssl=null",
     `ssl1=tty:${l.agentTty}`,
+    ...[...l.serialTtys].map(([n, tty]) => `ssl${n}=tty:${tty}`),
     `umid=${node.name}`,
     `uml_dir=${runRel.umlDir}`,
   ];

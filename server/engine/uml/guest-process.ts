@@ -20,7 +20,7 @@ export interface GuestTerminal {
 /**
  * A guest's sandbox: its kernel, image, modules disk and preloaded helper
  * read-only, its lab's run directory and disks read-write, its exec
- * channel's pty. UML's memory file goes to the sandbox's own tmpfs
+ * channel's and serial lines' ptys. UML's memory file goes to the sandbox's own tmpfs
  * (/dev/shm). A guest plugged into a uml_switch keeps the host's network
  * namespace: UML's daemon transport and uml_switch talk over abstract unix
  * sockets, which belong to a network namespace (sandbox.ts SandboxNet).
@@ -33,7 +33,7 @@ export function guestSandbox(launch: UmlLaunch, t: Pick<GuestTerminal, "cwd" | "
     cwd: t.cwd,
     readOnly: [launch.kernel, launch.image, ...(launch.modulesDisk ? [launch.modulesDisk] : []), t.shim],
     readWrite: [t.cwd, t.disksDir],
-    devices: [launch.agentTty],
+    devices: [launch.agentTty, ...launch.serialTtys.values()],
     env: { PATH: SANDBOX_PATH, HOME: t.cwd, TMPDIR: "/dev/shm", LD_PRELOAD: t.shim, UMLAB_RAW_STDIN: "1" },
     net: usesUmlSwitch(launch.node.interfaces, launch.switches) ? "host" : "none",
     keepSession: true,

@@ -19,6 +19,8 @@ export interface NodeContext {
   switches: ReadonlyMap<string, Switch>;
   /** A node's interface ports on their vde switches (index -> port). */
   ports: (node: string) => ReadonlyMap<number, number>;
+  /** A node's serial lines (line number -> host pty), held by the run for its whole life. */
+  serialTtys: (node: string) => ReadonlyMap<number, string>;
   /** What every node of the lab gets before its own configuration. */
   shared: Shared;
   /** How its linux.uml is confined (sandbox.ts). */

@@ -161,7 +161,8 @@ export class UmlNode extends EventEmitter {
     const agent = new AgentChannel();
     let proc: pty.IPty;
     try {
-      sandbox.own(agent.ttyPath);
+      const serialTtys = this.ctx.serialTtys(this.name);
+      for (const tty of [agent.ttyPath, ...serialTtys.values()]) sandbox.own(tty);
       const launch = {
         kernel: kernel.binary,
         modulesDisk: modules,
@@ -170,6 +171,7 @@ export class UmlNode extends EventEmitter {
         cow: this.cowPath,
         image,
         agentTty: agent.ttyPath,
+        serialTtys,
         lpj: guestLoopsPerJiffy(),
         switches: this.ctx.switches,
         ports: this.ctx.ports(this.name),
@@ -289,6 +291,11 @@ export class UmlNode extends EventEmitter {
     const halted = await waitFor(() => sessionMembers(pid).length === 0, 3000);
     if (!halted) await endSession(pid, 2000);
     await this.exited;
+  }
+
+  /** Its serial line moved bytes: keep the guest from sleeping on a lost wakeup, as for its console. */
+  nudge(): void {
+    this.nudger?.sawOutput();
   }
 
   /** Kills the guest from outside, as a crash would (fault injection). */

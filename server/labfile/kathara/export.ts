@@ -1,6 +1,7 @@
 import { Document } from "yaml";
 import { serializeCheck } from "../../model/check";
 import type { Lab } from "../../model/lab";
+import { cableName } from "../../model/serial";
 import { bridgedInterface, bridgedSwitches, gatewayNotes, withoutDhcpLine } from "./bridged";
 import { DEFAULT_DEVICE_MIB, KATHARA_IMAGE, ROUTER_IMAGE } from "./options";
 
@@ -39,6 +40,7 @@ export function exportKathara(lab: Lab): Record<string, string> {
     if (s.kind !== "vde") notes.push(`switch ${s.name} is a ${s.kind}: Kathará's collision domains have no kind`);
   }
   if (lab.kernel) notes.push(`every node boots the ${lab.kernel} kernel`);
+  for (const c of lab.cables) notes.push(`serial cable ${cableName(c)} was left out: Kathará has no serial lines`);
   const bridged = bridgedSwitches(lab);
   notes.push(...gatewayNotes(lab, bridged));
   const conf = [`# Kathará lab exported by umlab from lab ${lab.name}`, ...notes.map((n) => `# umlab: ${n}`), `LAB_NAME="${lab.name}"`];
