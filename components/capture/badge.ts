@@ -1,7 +1,12 @@
 import type { CaptureInfo, CaptureTarget } from "@/server/engine/capture/types";
 
-const sameTarget = (a: CaptureTarget, b: CaptureTarget) =>
-  a.kind === "switch" ? b.kind === "switch" && a.name === b.name : b.kind === "link" && a.node === b.node && a.iface === b.iface;
+/** A target as one string: its kind and fields in a fixed order (a server's object may list them in another). */
+const keyOf = (t: CaptureTarget) =>
+  Object.entries(t)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join("\n");
+const sameTarget = (a: CaptureTarget, b: CaptureTarget) => keyOf(a) === keyOf(b);
 
 /** The capture of `target` to show: the running one, else the newest stopped one, else none. */
 export function captureOf(captures: readonly CaptureInfo[], target: CaptureTarget): CaptureInfo | undefined {

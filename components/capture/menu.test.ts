@@ -8,7 +8,7 @@ import { useCaptureView } from "./view-store";
 const info = (id: string, state: CaptureInfo["state"], target: CaptureInfo["target"], started = 1, packets = 5): CaptureInfo => ({
   id,
   target,
-  label: target.kind === "switch" ? `switch ${target.name}` : `link ${target.node}.${target.iface}`,
+  label: target.kind === "switch" ? `switch ${target.name}` : target.kind === "link" ? `link ${target.node}.${target.iface}` : `cable ${target.line}`,
   state,
   started,
   packets,
@@ -45,4 +45,10 @@ test("a uml_switch (or a wire on one) says why it cannot be captured; a stopped 
 test("the canvas badge: the running capture's count, else the last stopped one's", () => {
   assert.equal(badgeOf([], sw1), null);
   assert.deepEqual(badgeOf([info("c1", "stopped", sw1, 1, 3), info("c2", "running", sw1, 2, 12_345)], sw1), { text: "12.3k", running: true, title: "switch sw1: 12345 packets, running" });
+});
+
+test("a capture's target matches whatever order its fields come in", () => {
+  const reordered = { iface: "eth0", node: "pc1", kind: "link" } as unknown as CaptureInfo["target"];
+  assert.equal(badgeOf([info("c1", "running", reordered)], eth0)?.running, true);
+  assert.equal(badgeOf([info("c1", "running", reordered)], { kind: "link", node: "pc1", iface: "eth1" }), null);
 });

@@ -18,7 +18,7 @@ export function captureMenu(
 ): MenuItem[] {
   const show = (id: string) => useCaptureView.getState().show(labId, id);
   const current = captureOf(captures, target);
-  const what = target.kind === "switch" ? target.name : `${target.node}.${target.iface}`;
+  const what = target.kind === "switch" ? target.name : target.kind === "link" ? `${target.node}.${target.iface}` : target.line;
   const why = switchKind === "uml_switch" ? UML_SWITCH_REASON : !running ? "the lab is not running" : switchKind === null ? "it is plugged into no switch" : undefined;
   const items: MenuItem[] = [];
   if (switchKind === "uml_switch") items.push({ label: `Capture: ${UML_SWITCH_REASON}.`, note: true });

@@ -38,17 +38,21 @@ export class CaptureService {
     await this.labs.engine.removeCapture(s.id, capture);
   }
 
-  /** The frames a capture holds as pcapng, while it runs (what it has so far) or after it stopped. */
+  /** What a capture holds, while it runs (what it has so far) or after it stopped: pcapng, or text for a cable's. */
   async pcap(who: Principal, ref: string, capture: string): Promise<Response> {
     const s = await this.running(who, ref, capture);
     const token = randomBytes(16).toString("hex");
-    const { file, bytes } = await this.labs.engine.exportCapture(s.id, capture, token);
+    const { file, bytes, format } = await this.labs.engine.exportCapture(s.id, capture, token);
     const info = (await this.labs.engine.status(s.id, s.lab)).captures.find((c) => c.id === capture);
     const stream = createReadStream(file);
     stream.on("close", () => rmSync(file, { force: true }));
     const label = (info?.label ?? capture).replace(/[^a-z0-9.-]+/gi, "-");
     return new Response(Readable.toWeb(stream) as ReadableStream, {
-      headers: { "content-type": "application/x-pcapng", "content-length": String(bytes), "content-disposition": `attachment; filename="${s.name}-${label}.pcapng"` },
+      headers: {
+        "content-type": format === "text" ? "text/plain; charset=utf-8" : "application/x-pcapng",
+        "content-length": String(bytes),
+        "content-disposition": `attachment; filename="${s.name}-${label}.${format === "text" ? "txt" : "pcapng"}"`,
+      },
     });
   }
 

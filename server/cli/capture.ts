@@ -4,20 +4,23 @@ import type { ServerRequest } from "./kathara";
 import { table } from "./status";
 
 export const CAPTURE_USAGE = `  capture LAB TARGET start [--ring MIB]
-                                  capture a switch or hub (TARGET: its name) or one link
-                                  (NODE.ethN) of a running lab; its frames are held in a
-                                  ring of MIB (default 16): the oldest go first
+                                  capture a switch or hub (TARGET: its name), one link
+                                  (NODE.ethN) or a serial cable (NODE.ttySN, either end) of a
+                                  running lab; held in a ring of MIB (default 16): the
+                                  oldest go first
   capture LAB ls                  the lab's captures: id, what, state, packets
   capture LAB TARGET|ID pcap [-o FILE]
-                                  what the capture holds as pcapng (Wireshark, tshark),
-                                  while it runs or after; FILE defaults to LAB-TARGET.pcapng
+                                  what the capture holds as pcapng (Wireshark, tshark; a
+                                  cable's as text), while it runs or after; FILE defaults to
+                                  LAB-TARGET.pcapng (.txt)
   capture LAB TARGET|ID stop      stop capturing (its frames stay until rm or the lab stops)
   capture LAB TARGET|ID rm        stop and forget a capture`;
 
 const enc = encodeURIComponent;
 
-/** A capture target from the command line: NODE.ethN is a link, anything else a switch or hub. */
+/** A capture target from the command line: NODE.ethN is a link, NODE.ttySN a serial cable, anything else a switch or hub. */
 export function parseTarget(text: string): CaptureTarget {
+  if (/^[^.\s]+\.ttyS\d+$/.test(text)) return { kind: "cable", line: text };
   const m = /^([^.\s]+)\.(eth\d{1,2})$/.exec(text);
   return m ? { kind: "link", node: m[1], iface: m[2] } : { kind: "switch", name: text };
 }
@@ -69,8 +72,10 @@ export async function captureCommand(rest: string[], request: ServerRequest): Pr
     await request(base, { method: "DELETE" });
     console.log(`removed capture ${c.id} (${c.label})`);
   } else {
-    const bytes = Buffer.from(await (await request(`${base}/pcap`)).arrayBuffer());
-    const file = out ?? `${lab}-${c.label.replace(/^\S+ /, "").replace(/[^a-z0-9.-]+/gi, "-")}.pcapng`;
+    const res = await request(`${base}/pcap`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const ext = res.headers.get("content-type")?.startsWith("text/") ? "txt" : "pcapng";
+    const file = out ?? `${lab}-${c.label.replace(/^\S+ /, "").replace(/[^a-z0-9.-]+/gi, "-")}.${ext}`;
     if (file === "-") process.stdout.write(bytes);
     else {
       writeFileSync(file, bytes);

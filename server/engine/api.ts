@@ -164,6 +164,6 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   removeCapture(id: string, capture: string): Promise<void>;
   /** A capture and its newest rows, for a viewer that joins. */
   captureRecent(id: string, capture: string): Promise<{ info: CaptureInfo; rows: PacketRow[] }>;
-  /** Writes the frames a capture holds as TOKEN.pcapng under the transfer folder. */
-  exportCapture(id: string, capture: string, token: string): Promise<{ file: string; bytes: number }>;
+  /** Writes what a capture holds under the transfer folder: TOKEN.pcapng, or TOKEN.txt for a cable's. */
+  exportCapture(id: string, capture: string, token: string): Promise<{ file: string; bytes: number; format: "pcapng" | "text" }>;
 }

@@ -36,12 +36,14 @@ export class CaptureCommands implements CaptureApi {
     return Promise.resolve(this.up(id).captures.recent(capture));
   }
 
-  async exportCapture(id: string, capture: string, token: string): Promise<{ file: string; bytes: number }> {
+  async exportCapture(id: string, capture: string, token: string): Promise<{ file: string; bytes: number; format: "pcapng" | "text" }> {
     const dir = transferDir(this.root);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${token}.pcapng`);
+    const captures = this.up(id).captures;
+    const format = captures.format(capture);
+    const file = join(dir, `${token}.${format === "text" ? "txt" : "pcapng"}`);
     try {
-      return { file, bytes: await this.up(id).captures.writePcapng(capture, file) };
+      return { file, bytes: await captures.writeExport(capture, file), format };
     } catch (e) {
       rmSync(file, { force: true });
       throw e;

@@ -21,6 +21,8 @@ nodes:
     startup: ip addr add 10.0.6.2/24 dev eth0; ip link set eth0 up
 switches:
   sw1: {}
+cables:
+  - [a.ttyS2, b.ttyS2]
 `;
 
 const rtt = (out: string) => Number(/min\/avg\/max = [\d.]+\/([\d.]+)\//.exec(out)?.[1] ?? NaN);
@@ -73,6 +75,31 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
     await run.captures.remove(link.id);
     assert.equal(plugs().length, 0);
     assert.match((await ping()).stdout, /2 packets received/);
+  });
+
+  it("captures a serial cable: what each end writes, with direction, undelivered bytes marked, exported as text", async () => {
+    const c = await run.captures.start({ target: { kind: "cable", line: "b.ttyS2" } });
+    assert.equal(c.label, "cable a.ttyS2—b.ttyS2");
+    const ok = await run.node("b").exec("stty -F /dev/ttyS2 raw -echo && (cat /dev/ttyS2 > /tmp/got 2>/dev/null </dev/null &) && echo ok", 20);
+    assert.equal(ok.stdout.trim(), "ok");
+    await run.node("a").exec("stty -F /dev/ttyS2 raw -echo && printf 'hello-cable\\n' > /dev/ttyS2", 20);
+    await waitFor(() => (rows.get(c.id) ?? []).some((r) => r.info.includes("hello-cable")), 5000);
+    const hello = (rows.get(c.id) ?? []).filter((r) => r.info.includes("hello"));
+    assert.deepEqual(hello.map((r) => [r.src, r.dst, r.dir, r.protocol, r.info]), [["a.ttyS2", "b.ttyS2", "in", "Serial", "hello-cable\\n"]], "into b, the line the capture was asked for");
+    run.serial.cableAction("a.ttyS2", "cut");
+    await run.node("a").exec("printf 'lost-on-the-way\\n' > /dev/ttyS2", 20);
+    await waitFor(() => (rows.get(c.id) ?? []).some((r) => r.info.includes("lost-on-the-way")), 5000);
+    assert.ok((rows.get(c.id) ?? []).find((r) => r.info.includes("lost-on-the-way"))!.info.startsWith("(not delivered) "));
+    run.serial.cableAction("a.ttyS2", "mend");
+    const file = join(root, "cable.txt");
+    assert.equal(run.captures.format(c.id), "text");
+    await run.captures.writeExport(c.id, file);
+    const text = readFileSync(file, "utf8").split("\n");
+    assert.match(text[0], /^# umlab capture of cable a\.ttyS2—b\.ttyS2/);
+    assert.ok(text.some((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z a\.ttyS2 → b\.ttyS2 12 hello-cable\\n$/.test(l)), text.join("\n"));
+    assert.ok(text.some((l) => l.includes("(not delivered) lost-on-the-way")));
+    assert.match((await run.node("b").exec("cat /tmp/got", 10)).stdout, /hello-cable/);
+    await run.captures.remove(c.id);
   });
 
   it("puts a node back on its own port when its tap dies, and says why the capture ended", async () => {

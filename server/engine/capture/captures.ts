@@ -1,9 +1,11 @@
 import { EventEmitter } from "node:events";
-import { open } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import type { Lab } from "../../model/lab";
 import type { LinkFaults, TapListener } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
+import { lineName, sameLine } from "../../model/serial";
 import { macAddress } from "../uml/argv";
+import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
 import { pcapngHeader, pcapngPacket } from "./pcapng";
 import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
@@ -29,18 +31,24 @@ interface Capture {
   /** Frames not yet sent as rows: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
   pending: CapturedFrame[];
   skipped: number;
+  /** Its frames as rows: Ethernet's light parse, or a cable's bytes. */
+  rowOf: (f: CapturedFrame) => PacketRow;
+  /** A cable's capture exports as text, not pcapng. */
+  text: ((frames: CapturedFrame[]) => string) | null;
   /** Ends what feeds it (taps, a plug on a hub). */
   detach: () => Promise<void>;
 }
 
 export interface CaptureHost {
   readonly lab: Lab;
+  /** The lab's serial lines: "cable-bytes" events (CableListener). */
+  readonly serial: EventEmitter;
   readonly switches: ReadonlyMap<string, SwitchProcess>;
   readonly links: LinkFaults;
   readonly runDir: string;
 }
 
-const row = (f: CapturedFrame, dir?: "in" | "out"): PacketRow => ({ no: f.no, usec: Number(f.usec), ...summarize(f.frame), ...(dir ? { dir } : {}) });
+const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: Number(f.usec), ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
 // The wall clock at µs resolution that never steps back within a run: the monotonic clock from a start read off the wall clock.
 const CLOCK_BASE = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
 const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
@@ -75,12 +83,14 @@ export class Captures extends EventEmitter {
     const ringMiB = req.ringMiB ?? RING_MIB.default;
     const id = `c${this.next++}`;
     const t = req.target;
-    const label = t.kind === "switch" ? `${this.switchOf(t.name).sw.mode === "hub" ? "hub" : "switch"} ${t.name}` : `link ${t.node}.${t.iface}`;
+    const label = t.kind === "switch" ? `${this.switchOf(t.name).sw.mode === "hub" ? "hub" : "switch"} ${t.name}` : t.kind === "link" ? `link ${t.node}.${t.iface}` : this.cableLabel(t.line);
     const c: Capture = {
       info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
       ring: new CaptureRing(ringMiB * 1024 * 1024),
       pending: [],
       skipped: 0,
+      rowOf: frameRow,
+      text: null,
       detach: async () => {},
     };
     // Frames come as views into the stream: the ring keeps copies. Rows are made at the batch, of its newest frames only.
@@ -97,7 +107,7 @@ export class Captures extends EventEmitter {
       this.schedule();
     };
     const ended = (why: string) => void this.end(c, why);
-    c.detach = await this.attach(t, id, record, ended);
+    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, id, record, ended);
     this.all.set(id, c);
     this.changed();
     return this.info(id);
@@ -107,7 +117,7 @@ export class Captures extends EventEmitter {
   recent(id: string, limit = 2000): { info: CaptureInfo; rows: PacketRow[] } {
     const c = this.get(id);
     const frames = c.ring.since(Math.max(0, c.ring.count - limit));
-    return { info: this.info(id), rows: frames.map((f) => row(f, f.inbound === undefined ? undefined : f.inbound ? "in" : "out")) };
+    return { info: this.info(id), rows: frames.map(c.rowOf) };
   }
 
   async stop(id: string): Promise<CaptureInfo> {
@@ -122,9 +132,19 @@ export class Captures extends EventEmitter {
     this.changed();
   }
 
-  /** Writes the frames a capture holds to `file` as pcapng; answers its size. */
-  async writePcapng(id: string, file: string): Promise<number> {
+  /** How a capture exports: pcapng, or text for a cable's. */
+  format(id: string): "pcapng" | "text" {
+    return this.get(id).text ? "text" : "pcapng";
+  }
+
+  /** Writes what a capture holds to `file` (pcapng, or a cable's text); answers its size. */
+  async writeExport(id: string, file: string): Promise<number> {
     const c = this.get(id);
+    if (c.text) {
+      const text = Buffer.from(c.text(c.ring.since()));
+      await writeFile(file, text, { flag: "wx", mode: 0o600 });
+      return text.length;
+    }
     const fh = await open(file, "wx", 0o600);
     let bytes = 0;
     try {
@@ -167,6 +187,31 @@ export class Captures extends EventEmitter {
     return c;
   }
 
+  private cableLabel(line: string): string {
+    const found = cableOf(this.host.lab.cables, line);
+    if (typeof found === "string") throw new CaptureError(found);
+    return `cable ${lineName(found.cable.a)}—${lineName(found.cable.b)}`;
+  }
+
+  /** A cable: the bytes each end writes into it, as the engine carries them (serial-lines.ts). */
+  private attachCable(c: Capture, line: string, record: (frames: Buffer[], dir?: "in" | "out") => void): () => Promise<void> {
+    const found = cableOf(this.host.lab.cables, line);
+    if (typeof found === "string") throw new CaptureError(found);
+    const { cable, ref } = found;
+    const undelivered = new Set<number>();
+    c.rowOf = (f) => cableRow(f, cable, ref, undelivered);
+    c.text = (frames) => cableText(c.info.label, frames, cable, ref, undelivered);
+    const listener: CableListener = (at, from, data, delivered) => {
+      if (!sameCable(at, cable)) return;
+      record([data], sameLine(from, ref) ? "out" : "in");
+      if (!delivered) undelivered.add(c.ring.count);
+      // What left the ring needs no mark: keep the set as small as the ring.
+      if (undelivered.size > 4096) for (const no of undelivered) if (no <= c.ring.dropped) undelivered.delete(no);
+    };
+    this.host.serial.on("cable-bytes", listener);
+    return async () => void this.host.serial.off("cable-bytes", listener);
+  }
+
   private switchOf(name: string): SwitchProcess {
     const sw = this.host.switches.get(name);
     if (!sw) throw new CaptureError(`lab ${this.host.lab.name} has no running switch "${name}"`);
@@ -178,7 +223,7 @@ export class Captures extends EventEmitter {
   }
 
   /** Starts what feeds a capture; answers how to stop it. */
-  private async attach(t: CaptureTarget, id: string, record: (frames: Buffer[], dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+  private async attach(t: Exclude<CaptureTarget, { kind: "cable" }>, id: string, record: (frames: Buffer[], dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
     const lab = this.host.lab;
     if (t.kind === "link") {
       const node = lab.nodes.find((n) => n.name === t.node);
@@ -263,7 +308,7 @@ export class Captures extends EventEmitter {
         const skipped = c.skipped + c.pending.length - frames.length;
         c.pending = [];
         c.skipped = 0;
-        this.emit("rows", c.info.id, frames.map((f) => row(f, f.inbound === undefined ? undefined : f.inbound ? "in" : "out")), skipped);
+        this.emit("rows", c.info.id, frames.map(c.rowOf), skipped);
       }
   }
 

@@ -2,12 +2,14 @@ import { z } from "zod";
 import type { FrameSummary } from "./summary";
 
 /**
- * What can be captured: a whole switch or hub (every frame crossing it), or
- * one link (a node's interface, where it enters its switch).
+ * What can be captured: a whole switch or hub (every frame crossing it), one
+ * link (a node's interface, where it enters its switch), or a serial cable.
  */
 export const captureTargetSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("switch"), name: z.string().min(1).max(64) }),
   z.strictObject({ kind: z.literal("link"), node: z.string().min(1).max(64), iface: z.string().regex(/^eth\d{1,2}$/) }),
+  /** A serial cable, by either of its lines ("one.ttyS2"): the bytes each end writes, as text. */
+  z.strictObject({ kind: z.literal("cable"), line: z.string().min(1).max(80) }),
 ]);
 export type CaptureTarget = z.infer<typeof captureTargetSchema>;
 
@@ -25,7 +27,7 @@ export interface CaptureInfo {
   /** Short id, unique in its lab ("c1", "c2"…). */
   id: string;
   target: CaptureTarget;
-  /** "switch sw1", "link node01.eth0". */
+  /** "switch sw1", "link node01.eth0", "cable one.ttyS2—two.ttyS2". */
   label: string;
   state: "running" | "stopped";
   /** When it started, ms since the epoch. */

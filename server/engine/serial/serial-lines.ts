@@ -42,7 +42,8 @@ export interface LineNodes {
  * other while the cable is whole and the far guest runs; a cut cable drops
  * them, as a cut wire would. A line with no cable is a terminal's: its
  * output is the "data" event (line name, text) and a terminal's keystrokes
- * go in through `input`. Events: "data", "cable" (CableStatus).
+ * go in through `input`. Events: "data", "cable" (CableStatus) and
+ * "cable-bytes" (cable, from line, bytes, delivered) for captures.
  */
 export class SerialLines extends EventEmitter {
   private readonly lines = new Map<string, LineState>();
@@ -82,11 +83,11 @@ export class SerialLines extends EventEmitter {
       return;
     }
     this.nodes.nudge(s.ref.node);
-    if (this.cut.has(cable)) return;
     const far = sameLine(cable.a, s.ref) ? cable.b : cable.a;
-    if (!this.nodes.running(far.node)) return;
     // The far line exists once its node started; a node that never did is not running.
-    const target = this.lines.get(lineName(far))?.line;
+    const target = this.cut.has(cable) || !this.nodes.running(far.node) ? undefined : this.lines.get(lineName(far))?.line;
+    // A capture of the cable (capture/cable-capture.ts) sees what was written, and whether it went anywhere.
+    if (this.listenerCount("cable-bytes")) this.emit("cable-bytes", cable, s.ref, data, !!target);
     if (!target) return;
     // A far guest that reads slower than this one writes holds this one up, as a serial line's flow control would.
     if (!target.write(data)) {
