@@ -17,11 +17,11 @@ test("capture a switch from its menu: ICMP rows live, a display filter, Wireshar
 
   const sw1 = page.locator('.react-flow__node[data-id="sw1"]');
   await sw1.click({ button: "right" });
+  expect(wasm).toEqual([]);
   await page.getByRole("menuitem", { name: "Capture", exact: true }).click();
   const panel = page.getByTestId("capture-panel");
   await expect(panel).toBeVisible();
   await expect(panel.getByTestId("capture-state")).toHaveText("running");
-  expect(wasm).toEqual([]);
 
   await page.locator('.react-flow__node[data-id="node01"]').dblclick();
   await waitPrompt(page, "node01");
@@ -43,7 +43,8 @@ test("capture a switch from its menu: ICMP rows live, a display filter, Wireshar
   await expect(panel.getByTestId("capture-status")).toContainText('filter "icmp.type == 8": 3 shown', { timeout: 90000 });
   await expect(rows).toHaveCount(3);
   for (const text of await rows.allInnerTexts()) expect(text).toMatch(/Echo \(ping\) request/);
-  expect(wasm.some((u) => u.endsWith("wiregasm.wasm.gz"))).toBe(true);
+  // Fetched once, however many times it decoded.
+  expect(wasm.filter((u) => u.endsWith("wiregasm.wasm.gz"))).toHaveLength(1);
 
   // A filter that is not one says why, and the list stays.
   await panel.getByLabel("Display filter").fill("icmp.type ==");
@@ -72,6 +73,17 @@ test("capture a switch from its menu: ICMP rows live, a display filter, Wireshar
   await page.getByRole("menuitem", { name: "Stop capture" }).click();
   await expect(panel.getByTestId("capture-state")).toHaveText("stopped");
   await expect(rows).toHaveCount(3);
+
+  // A wire: its own capture, the panel on it, its count on the wire.
+  const wire = page.locator('.react-flow__edge[data-id="node01:eth0"]');
+  await wire.click({ button: "right" });
+  await page.getByRole("menuitem", { name: "Capture", exact: true }).click();
+  await expect(panel.getByLabel("Capture shown")).toContainText("link node01.eth0 (running)");
+  await typeLine(page, "node01", "clear; ping -c 1 -W 2 10.0.0.2");
+  await expect(panel.locator('[data-testid="packet-row"][data-protocol="ICMP"]')).toHaveCount(2, { timeout: 15000 });
+  await expect(wire.getByTestId("capture-count")).toBeVisible();
+  await wire.click({ button: "right" });
+  await expect(page.getByRole("menuitem", { name: "Stop capture" })).toBeVisible();
 });
 
 test("a uml_switch's menu says why it cannot be captured", async ({ page, labs }) => {

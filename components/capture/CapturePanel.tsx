@@ -6,6 +6,7 @@ import { api } from "../client/api";
 import type { Act } from "../topology/menu-items";
 import { useTopology } from "../topology/store";
 import { useDecoded } from "./decoded";
+import { pageDecoder } from "./decoder-client";
 import { useCaptureFeed } from "./feed";
 import { PacketDetail } from "./PacketDetail";
 import { PacketList } from "./PacketList";
@@ -35,8 +36,11 @@ function countUpTo(rows: readonly PacketRow[], no: number): number {
 
 function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }) {
   const captures = useTopology((s) => s.captures);
+  const labRunning = useTopology((s) => s.running);
   const feed = useCaptureFeed(labId, id);
-  const info: CaptureInfo | null = captures.find((c) => c.id === id) ?? feed.info;
+  const live = captures.find((c) => c.id === id) ?? feed.info;
+  // Captures end with their lab: what the subscribe said is not true any more.
+  const info: CaptureInfo | null = live && !labRunning && live.state === "running" ? { ...live, state: "stopped", error: "the lab stopped" } : live;
   const firstHeld = useCallback(() => (info?.dropped ?? 0) + 1, [info?.dropped]);
   const d = useDecoded(labId, id, feed.store, firstHeld);
   const [paused, setPaused] = useState<number | null>(null);
@@ -56,6 +60,9 @@ function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }
     const t = setTimeout(() => void refresh(), REFILTER_MS);
     return () => clearTimeout(t);
   }, [filtered, running, paused, busy, newest, refresh]);
+
+  // The decoder starts as the view opens (fetching and compiling the wasm takes seconds): warm by the first click.
+  useEffect(() => void pageDecoder().check("").catch(() => {}), []);
 
   const choose = (no: number) => {
     setSelected(no);

@@ -8,9 +8,10 @@ export const ROW_HEIGHT = 20;
 const OVERSCAN = 12;
 
 /**
- * Timing hook for the capture bench (scripts/bench-capture.ts): told, once
- * drawn, which rows appeared at the bottom of the list (their capture time
- * and the wall clock). Nothing happens when no probe is set.
+ * Timing hook for the capture bench (scripts/bench-capture.ts): told, at
+ * the animation frame that draws them, which rows appeared at the bottom of
+ * the list (their capture time, and the wall clock then). Nothing happens
+ * when no probe is set.
  */
 export type CaptureProbe = (e: { rows: { no: number; usec: number }[]; drawnMs: number }) => void;
 
@@ -41,6 +42,8 @@ export function PacketList({
   const ref = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 400 });
   const reported = useRef(0);
+  /** Where following last put the scroll: a scroll above it is the user's. */
+  const placed = useRef(0);
 
   useEffect(() => {
     const el = ref.current;
@@ -50,15 +53,23 @@ export function PacketList({
     return () => ro.disconnect();
   }, []);
 
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (el && follow) {
-      el.scrollTop = el.scrollHeight;
-      setView({ top: el.scrollTop, height: el.clientHeight });
-    }
+  // Following: the newest rows are drawn from the count alone, and the
+  // scroll is moved at the next frame, where the browser lays the page out
+  // anyway (moving it now would lay it out twice for every batch).
+  const top = follow ? Math.max(0, count * ROW_HEIGHT - view.height) : view.top;
+  useEffect(() => {
+    if (!follow) return;
+    const id = requestAnimationFrame(() => {
+      const el = ref.current;
+      if (!el) return;
+      placed.current = Math.max(0, count * ROW_HEIGHT - el.clientHeight);
+      el.scrollTop = placed.current;
+    });
+    return () => cancelAnimationFrame(id);
   }, [count, version, follow]);
 
-  useEffect(() => {
+  // Before the browser paints this commit: the animation frame asked for here is the one that draws it.
+  useLayoutEffect(() => {
     const probe = (globalThis as { __umlabCaptureProbe?: CaptureProbe }).__umlabCaptureProbe;
     const last = count ? rows[count - 1] : undefined;
     if (!probe || !last || last.no <= reported.current) return;
@@ -68,8 +79,8 @@ export function PacketList({
     requestAnimationFrame(() => probe({ rows: fresh, drawnMs: performance.timeOrigin + performance.now() }));
   }, [rows, count, version]);
 
-  const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((view.top + view.height) / ROW_HEIGHT) + OVERSCAN);
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((top + view.height) / ROW_HEIGHT) + OVERSCAN);
   const shown: PacketRow[] = [];
   for (let i = first; i < last; i++) shown.push(rows[i]);
 
@@ -104,13 +115,15 @@ export function PacketList({
         onKeyDown={onKey}
         onScroll={(e) => {
           const el = e.currentTarget;
+          if (follow && el.scrollTop >= placed.current - ROW_HEIGHT) return;
           setView({ top: el.scrollTop, height: el.clientHeight });
-          if (follow && el.scrollTop + el.clientHeight < el.scrollHeight - 2 * ROW_HEIGHT) onUnfollow();
+          if (follow) onUnfollow();
         }}
       >
         <div style={{ height: count * ROW_HEIGHT, position: "relative" }}>
           {shown.map((r, i) => (
-            <Row key={r.no} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
+            // Keyed by slot: as rows scroll by, their elements are reused with new text rather than made and thrown away.
+            <Row key={(first + i) % (last - first)} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
           ))}
         </div>
       </div>

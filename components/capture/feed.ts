@@ -1,24 +1,12 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
-import type { Socket } from "socket.io-client";
+import { useEffect, useState } from "react";
 import type { CaptureInfo, CaptureRows, PacketRow } from "@/server/engine/capture/types";
 import { umlabSocket } from "../client/socket";
 import { RowStore } from "./rows";
 
-// The capture events of server/realtime/protocol.ts, as the engine side specifies them.
-type SubscribeReply = { ok: true; info: CaptureInfo; rows: PacketRow[] } | { ok: false; error: string };
-interface CaptureClientEvents {
-  "capture:subscribe": (ref: { lab: string; capture: string }, ack: (r: SubscribeReply) => void) => void;
-  "capture:unsubscribe": (ref: { lab: string; capture: string }) => void;
-}
-interface CaptureServerEvents {
-  "capture:rows": (b: CaptureRows) => void;
-}
-const captureSocket = () => umlabSocket() as unknown as Socket<CaptureServerEvents, CaptureClientEvents>;
-
 export interface Feed {
   store: RowStore;
-  /** Moves when rows came (at most once a frame). */
+  /** Moves when rows came. */
   version: number;
   /** The capture as the subscribe's answer gave it (the lab's live state has newer counts). */
   info: CaptureInfo | null;
@@ -28,15 +16,13 @@ export interface Feed {
 /**
  * The live rows of one capture: subscribe (the answer holds the newest rows),
  * then batches as they come, into a capped store; again after a reconnect,
- * counting the gap as missed. The page re-renders at most once a frame
- * however fast batches arrive.
+ * counting the gap as missed.
  */
 export function useCaptureFeed(labId: string, captureId: string | null): Feed {
   const [store, setStore] = useState(() => new RowStore());
   const [version, setVersion] = useState(0);
   const [info, setInfo] = useState<CaptureInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const frame = useRef<number | null>(null);
 
   useEffect(() => {
     if (!captureId) return;
@@ -44,15 +30,12 @@ export function useCaptureFeed(labId: string, captureId: string | null): Feed {
     setStore(rows);
     setInfo(null);
     setError(null);
-    const socket = captureSocket();
+    const socket = umlabSocket();
     const ref = { lab: labId, capture: captureId };
-    const redraw = () => {
-      if (frame.current !== null) return;
-      frame.current = requestAnimationFrame(() => {
-        frame.current = null;
-        setVersion(rows.version);
-      });
-    };
+    // Batches come about every 100 ms: each is drawn at the next frame (React
+    // batches what arrives together; waiting for an animation frame first
+    // would only add one).
+    const redraw = () => setVersion(rows.version);
     const subscribe = () =>
       socket.emit("capture:subscribe", ref, (r) => {
         if (!r.ok) return setError(r.error);
@@ -76,8 +59,6 @@ export function useCaptureFeed(labId: string, captureId: string | null): Feed {
       socket.off("capture:rows", onRows);
       socket.off("connect", subscribe);
       socket.emit("capture:unsubscribe", ref);
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
-      frame.current = null;
     };
   }, [labId, captureId]);
 
