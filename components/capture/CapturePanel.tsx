@@ -64,10 +64,13 @@ function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }
   // The decoder starts as the view opens (fetching and compiling the wasm takes seconds): warm by the first click.
   useEffect(() => void pageDecoder().check("").catch(() => {}), []);
 
+  // A serial cable's capture is text (what each end wrote), not frames: no dissectors, no filters.
+  const cable = info?.target.kind === "cable";
   const choose = (no: number) => {
     setSelected(no);
-    void d.select(no);
+    if (!cable) void d.select(no);
   };
+  const selectedRow = cable && selected !== null ? feed.store.rows.find((r) => r.no === selected) : undefined;
   const others = useMemo(() => captures.filter((c) => c.id !== id), [captures, id]);
   const remove = () => {
     if (!window.confirm(`Delete the capture of ${info?.label ?? id}? Its frames are gone for good (download them first).`)) return;
@@ -112,41 +115,50 @@ function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }
             Stop
           </button>
         )}
-        <a className="button" href={api.pcapUrl(labId, id)} download={`${(info?.label ?? id).replace(/[^a-zA-Z0-9.-]+/g, "-")}.pcapng`} title="The frames the capture holds, for Wireshark or tshark (while it runs too)">
-          Download pcapng
+        <a
+          className="button"
+          href={api.pcapUrl(labId, id)}
+          download={`${(info?.label ?? id).replace(/[^a-zA-Z0-9.-]+/g, "-")}.${cable ? "txt" : "pcapng"}`}
+          title={cable ? "What each end wrote, with its time and direction, as text" : "The frames the capture holds, for Wireshark or tshark (while it runs too)"}
+        >
+          {cable ? "Download text" : "Download pcapng"}
         </a>
-        <button type="button" title="Decode the newest frames again (Wireshark reads the whole capture)" disabled={!!d.busy} onClick={() => void d.refresh()}>
-          Refresh
-        </button>
+        {!cable && (
+          <button type="button" title="Decode the newest frames again (Wireshark reads the whole capture)" disabled={!!d.busy} onClick={() => void d.refresh()}>
+            Refresh
+          </button>
+        )}
         <button type="button" className="link danger" onClick={remove}>
           delete
         </button>
       </div>
-      <form
-        className="capture-filter"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setSelected(null);
-          d.clearDetail();
-          void d.applyFilter(expr);
-        }}
-      >
-        <input aria-label="Display filter" placeholder="Wireshark display filter, e.g. icmp.type == 8" value={expr} spellCheck={false} onChange={(e) => setExpr(e.target.value)} />
-        <button type="submit" className="primary" disabled={!!d.busy}>
-          Apply
-        </button>
-        {d.filtered && (
-          <button
-            type="button"
-            onClick={() => {
-              setExpr("");
-              void d.applyFilter("");
-            }}
-          >
-            Clear
+      {!cable && (
+        <form
+          className="capture-filter"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setSelected(null);
+            d.clearDetail();
+            void d.applyFilter(expr);
+          }}
+        >
+          <input aria-label="Display filter" placeholder="Wireshark display filter, e.g. icmp.type == 8" value={expr} spellCheck={false} onChange={(e) => setExpr(e.target.value)} />
+          <button type="submit" className="primary" disabled={!!d.busy}>
+            Apply
           </button>
-        )}
-      </form>
+          {d.filtered && (
+            <button
+              type="button"
+              onClick={() => {
+                setExpr("");
+                void d.applyFilter("");
+              }}
+            >
+              Clear
+            </button>
+          )}
+        </form>
+      )}
       <p className="capture-status" data-testid="capture-status">
         {info ? `${info.packets} packets` : `${newest} packets`}
         {info && info.dropped > 0 && ` · ${info.dropped} left the ring (${info.ringMiB} MiB)`}
@@ -168,7 +180,11 @@ function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }
       )}
       <PacketList rows={rows} count={count} version={feed.version} startMs={info?.started ?? 0} selected={selected} onSelect={choose} follow={follow} onUnfollow={() => setFollow(false)} />
       <div className="capture-detail">
-        {d.detail && d.detail.no === selected ? (
+        {selectedRow ? (
+          <p className="cable-chunk" data-testid="cable-chunk">
+            {selectedRow.src} → {selectedRow.dst}, {selectedRow.length} bytes: <code>{selectedRow.info}</code>
+          </p>
+        ) : d.detail && d.detail.no === selected ? (
           <PacketDetail key={d.detail.no} no={d.detail.no} frame={d.detail.frame} />
         ) : (
           <p className="empty">{selected === null ? "Select a packet to see it as Wireshark dissects it." : `Decoding packet ${selected}…`}</p>
