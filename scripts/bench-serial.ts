@@ -29,10 +29,10 @@ export async function serialBench(engine: Engine, runs: number, bytes = Number(p
     for (let i = 0; i < runs; i++) {
       // The receiver is reading before the sender starts; it answers once it has every byte.
       // Raw while it is open: a line's settings go back to the defaults (canonical, no byte read before a newline) when the last opener closes it.
-      const received = run.node("two").exec(`(stty raw -echo; head -c ${bytes}) < /dev/ttyS2 | wc -c`, 300);
+      const received = run.node("two").exec(`(stty raw -echo; head -c ${bytes}) < /dev/ttyS2 | wc -c`, 60);
       await new Promise((r) => setTimeout(r, 500));
       const t0 = performance.now();
-      await run.node("one").exec(`(stty raw -echo <&1; head -c ${bytes} /dev/zero) > /dev/ttyS2`, 300);
+      await run.node("one").exec(`(stty raw -echo <&1; head -c ${bytes} /dev/zero) > /dev/ttyS2`, 60);
       const got = Number((await received).stdout.trim());
       const s = (performance.now() - t0) / 1000;
       if (got !== bytes) throw new Error(`two read ${got} bytes of ${bytes} in ${s.toFixed(1)} s: ${(await received).stderr}`);
