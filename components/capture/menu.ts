@@ -10,7 +10,7 @@ export const UML_SWITCH_REASON = "a uml_switch cannot be captured without root: 
 /**
  * The capture entries of a switch's or a wire's right-click menu: start,
  * show, stop. `switchKind`: the kind of the switch the target is on (a
- * wire: the switch its interface is plugged into).
+ * wire: the switch its interface is plugged into; a serial cable: none).
  */
 export function captureMenu(
   target: CaptureTarget,
@@ -19,7 +19,7 @@ export function captureMenu(
   const show = (id: string) => useCaptureView.getState().show(labId, id);
   const current = captureOf(captures, target);
   const what = target.kind === "switch" ? target.name : target.kind === "link" ? `${target.node}.${target.iface}` : target.line;
-  const why = switchKind === "uml_switch" ? UML_SWITCH_REASON : !running ? "the lab is not running" : switchKind === null ? "it is plugged into no switch" : undefined;
+  const why = switchKind === "uml_switch" ? UML_SWITCH_REASON : !running ? "the lab is not running" : switchKind === null && target.kind !== "cable" ? "it is plugged into no switch" : undefined;
   const items: MenuItem[] = [];
   if (switchKind === "uml_switch") items.push({ label: `Capture: ${UML_SWITCH_REASON}.`, note: true });
   if (current?.state === "running") {

@@ -111,6 +111,7 @@ export function menuItems(
       cut
         ? { label: "Mend cable", disabled: !!why, title: why, run: () => act(`mending ${line}`, () => api.cableAction(labId, line, "mend")) }
         : { label: "Cut cable", disabled: !!why, title: why ?? "No byte crosses it either way until it is mended", run: () => act(`cutting ${line}`, () => api.cableAction(labId, line, "cut")) },
+      ...captureMenu({ kind: "cable", line }, { labId, running: t.running, captures: t.captures, switchKind: null, act }),
     ];
   };
   if (m.kind === "cable") return cableMenu(m.name);
