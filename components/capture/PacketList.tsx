@@ -165,7 +165,7 @@ const Row = memo(function Row({ row, top, startMs, selected, onSelect }: { row: 
       <span>{row.dst}</span>
       <span>{row.protocol}</span>
       <span>{row.length}</span>
-      <span>{row.malformed && !row.info.includes("Malformed") ? `[Malformed] ${row.info}` : row.info}</span>
+      <span title={row.info}>{row.malformed && !row.info.includes("Malformed") ? `[Malformed] ${row.info}` : row.info}</span>
     </div>
   );
 });
