@@ -86,5 +86,8 @@ describe("Decoder (wiregasm)", () => {
     assert.equal(r.damaged, true);
     assert.equal(r.frames.length, 1);
     assert.equal(d.load(good).count, 2);
+    // A capture that saw nothing yet.
+    assert.deepEqual(d.load(pcapngOf([])), { count: 0, frames: [], damaged: false });
+    assert.equal(d.filter("frame").matched, 0);
   });
 });

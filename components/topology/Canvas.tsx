@@ -16,7 +16,6 @@ import type { PaletteKind } from "./doc";
 import { impairmentText } from "@/server/model/link";
 import { edgeTypes, nodeTypes, type LabFlowEdge, type LabFlowNode } from "./elements";
 import { useDock } from "../terminal/dock-store";
-import { badgeOf } from "../capture/badge";
 import { useTopology, type Wire } from "./store";
 
 const FIT = { padding: 0.35, maxZoom: 1.2 };
@@ -44,7 +43,6 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const gatewayStates = useTopology((s) => s.gateways);
   const linkStates = useTopology((s) => s.links);
   const cableStates = useTopology((s) => s.cables);
-  const captures = useTopology((s) => s.captures);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
 
@@ -58,7 +56,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         type: "labswitch",
         position: placed(s.pos, 80 + i * 220, 60),
         selected: selected === name,
-        data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid, capture: running ? badgeOf(captures, { kind: "switch", name }) : null },
+        data: { name, mode: s.mode ?? "switch", kind: s.kind ?? "vde", paused: !!st?.paused, running: !!st?.pid },
       });
     });
     Object.entries(doc.gateways ?? {}).forEach(([name, g], i) => {
@@ -83,7 +81,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       });
     });
     return all;
-  }, [doc, selected, states, switchStates, gatewayStates, running, captures]);
+  }, [doc, selected, states, switchStates, gatewayStates, running]);
 
   const edges = useMemo<LabFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
@@ -111,7 +109,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
             sourceHandle: below ? "t" : "b",
             targetHandle: below ? "b" : "t",
             label: impaired ? `eth${i} · ${impaired}` : `eth${i}`,
-            data: { node: name, index: i, pulled: !!live?.pulled, impaired, capture: running ? badgeOf(captures, { kind: "link", node: name, iface: `eth${i}` }) : null },
+            data: { node: name, index: i, pulled: !!live?.pulled, impaired },
             selected: selected === id,
             className: [switchStates[sw]?.paused ? "paused" : "", live?.pulled ? "pulled" : "", impaired ? "impaired" : ""].filter(Boolean).join(" "),
             ariaLabel: `${name} eth${i} to ${sw}${live?.pulled ? ", pulled" : ""}${impaired ? `, impaired: ${impaired}` : ""}`,
@@ -143,7 +141,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       ];
     });
     return [...uplinks, ...wires, ...cables];
-  }, [doc, derived, switchStates, linkStates, cableStates, running, selected, captures]);
+  }, [doc, derived, switchStates, linkStates, cableStates, running, selected]);
 
   // The terminal dock takes part of the canvas when it opens: fit again.
   const panes = useDock((s) => s.panes.length > 0);

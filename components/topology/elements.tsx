@@ -3,10 +3,10 @@ import { BaseEdge, getBezierPath, Handle, Position, type Edge, type EdgeProps, t
 import { memo } from "react";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
 import { cloudPath } from "@/server/model/diagram";
-import type { CaptureBadge } from "../capture/badge";
+import { SwitchCaptureCount, WireCaptureCount } from "../capture/CountBadges";
 
 export type LabNodeData = { name: string; role: "host" | "router"; state: NodeStatus["state"]; reason: string | null; interfaces: number };
-export type LabSwitchData = { name: string; mode: "switch" | "hub"; kind: "vde" | "uml_switch"; paused: boolean; running: boolean; capture?: CaptureBadge | null };
+export type LabSwitchData = { name: string; mode: "switch" | "hub"; kind: "vde" | "uml_switch"; paused: boolean; running: boolean };
 /** A gateway: `state` is "running" while its slirpvde runs, "stopped" otherwise. */
 export type LabGatewayData = { name: string; switch: string | null; dhcp: boolean; forwards: number; state: "running" | "stopped" };
 export type LabFlowNode = FlowNode<LabNodeData, "labnode"> | FlowNode<LabSwitchData, "labswitch"> | FlowNode<LabGatewayData, "labgateway">;
@@ -53,20 +53,11 @@ export const LabSwitch = memo(function LabSwitch({ data, selected }: NodeProps<F
         {data.mode}
         {data.kind === "uml_switch" ? " · uml_switch" : ""}
         {data.paused ? " · paused" : ""}
-        {data.capture && <CountBadge badge={data.capture} />}
+        <SwitchCaptureCount name={data.name} />
       </span>
     </div>
   );
 });
-
-/** A capture's packet count on what it captures. */
-function CountBadge({ badge }: { badge: CaptureBadge }) {
-  return (
-    <span className={`capture-count${badge.running ? "" : " stopped"}`} data-testid="capture-count" title={badge.title}>
-      {badge.text}
-    </span>
-  );
-}
 
 const CLOUD = cloudPath(148, 78, 1, 1);
 
@@ -94,8 +85,10 @@ export const LabGateway = memo(function LabGateway({ data, selected }: NodeProps
 export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch, labgateway: LabGateway };
 
 /** A wire: a node's interface plugged into a switch, and what is done to it while the lab runs. */
-export type LinkEdgeData = { node: string; index: number; pulled: boolean; impaired: string | null; capture?: CaptureBadge | null };
+export type LinkEdgeData = { node: string; index: number; pulled: boolean; impaired: string | null };
 export type LinkFlowEdge = Edge<LinkEdgeData, "link">;
+
+const at = ([x, y]: [number, number]) => ({ x, y });
 
 /** The point at `t` (0…1) of a cubic Bézier path "M x,y C x,y x,y x,y", or null. */
 function pointOn(path: string, t: number): [number, number] | null {
@@ -133,15 +126,7 @@ export const LinkEdge = memo(function LinkEdge(p: EdgeProps<LinkFlowEdge>) {
         style={p.style}
         interactionWidth={p.interactionWidth}
       />
-      {p.data?.capture && (
-        <g className={`capture-badge${p.data.capture.running ? "" : " stopped"}`} transform={`translate(${(pointOn(path, 0.25) ?? [midX, midY]).join(" ")})`} data-testid="capture-count">
-          <title>{p.data.capture.title}</title>
-          <rect x={-4 - 3.5 * p.data.capture.text.length} y={-8} width={8 + 7 * p.data.capture.text.length} height={16} rx={8} />
-          <text textAnchor="middle" dy={4}>
-            {p.data.capture.text}
-          </text>
-        </g>
-      )}
+      {p.data && <WireCaptureCount node={p.data.node} iface={`eth${p.data.index}`} {...at(pointOn(path, 0.25) ?? [midX, midY])} />}
       {pulled && (
         <g className="link-cut" transform={`translate(${midX} ${midY})`} data-link-fault="pulled">
           <circle r={9} />

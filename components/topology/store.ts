@@ -206,7 +206,10 @@ export const useTopology = create<TopologyState>()((set, get) => {
       if (follower.take(s)) show(s);
     },
     applyPatch: (ev) => {
-      if (follower.apply(ev)) show(follower.state!);
+      if (!follower.apply(ev)) return;
+      // Capture counts change every second while one runs: the rest of the state is left as it is (no redraw of the canvas for them).
+      if (ev.patch.kind === "captures") set({ rev: follower.state!.rev, captures: follower.state!.captures ?? [] });
+      else show(follower.state!);
     },
     rev: 0,
     setSave: (state, error = null) => set({ save: { state, error } }),
