@@ -32,7 +32,7 @@ export function useCaptureFeed(labId: string, captureId: string | null): Feed {
     setError(null);
     const socket = umlabSocket();
     const ref = { lab: labId, capture: captureId };
-    // Batches come about every 100 ms: each is drawn at the next frame (React
+    // Batches come about every 25 ms: each is drawn at the next frame (React
     // batches what arrives together; waiting for an animation frame first
     // would only add one).
     const redraw = () => setVersion(rows.version);

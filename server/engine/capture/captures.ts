@@ -22,7 +22,8 @@ export class CaptureError extends Error {
 
 /** Captures a lab may hold at once, running or stopped: each holds up to its ring of memory. */
 export const MAX_CAPTURES = 16;
-const ROWS_EVERY_MS = 100;
+// A row waits at most this long in the engine: the live list's frame-to-row time is mostly this and the page's next frame.
+const ROWS_EVERY_MS = 25;
 const COUNTS_EVERY_MS = 1000;
 
 interface Capture {
@@ -59,7 +60,7 @@ const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
  * send (a tap on each of their links, so the switch forwards as before), a
  * hub through one vde_plug on it (it floods every frame to every port).
  * Each holds its frames in a ring of the size its user chose. Events:
- * "rows" (capture id, PacketRow[], skipped: every 100 ms while frames come,
+ * "rows" (capture id, PacketRow[], skipped: every 25 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
  * for the counts).
