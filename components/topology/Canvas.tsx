@@ -7,6 +7,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type EdgeChange,
   type NodeChange,
   type OnConnect,
@@ -15,7 +16,6 @@ import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEv
 import type { PaletteKind } from "./doc";
 import { impairmentText } from "@/server/model/link";
 import { edgeTypes, nodeTypes, type LabFlowEdge, type LabFlowNode } from "./elements";
-import { useDock } from "../terminal/dock-store";
 import { useTopology, type Wire } from "./store";
 
 const FIT = { padding: 0.35, maxZoom: 1.2 };
@@ -143,12 +143,13 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
     return [...uplinks, ...wires, ...cables];
   }, [doc, derived, switchStates, linkStates, cableStates, running, selected]);
 
-  // The terminal dock takes part of the canvas when it opens: fit again.
-  const panes = useDock((s) => s.panes.length > 0);
+  // The canvas gets smaller or larger (the terminal dock, a handout or a capture panel opens or closes): fit
+  // again, or nodes stay under the panel that took their place. In steps of 40 px: not on every pixel of a drag.
+  const size = useStore((s) => `${Math.round(s.width / 40)}x${Math.round(s.height / 40)}`);
   useEffect(() => {
     const id = requestAnimationFrame(() => void fitView(FIT));
     return () => cancelAnimationFrame(id);
-  }, [panes, fitView]);
+  }, [size, fitView]);
 
   // React Flow keeps what it measured (sizes, a drag in progress) on its nodes;
   // the lab gives everything else. A node being dragged keeps its place until dropped.

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { CaptureInfo, CaptureTarget } from "../engine/capture/types";
 import type { ServerRequest } from "./kathara";
 import { table } from "./status";
+import { takeOption } from "./args";
 
 export const CAPTURE_USAGE = `  capture LAB TARGET start [--ring MIB]
                                   capture a switch or hub (TARGET: its name), one link
@@ -27,20 +28,11 @@ export function parseTarget(text: string): CaptureTarget {
 
 const sameTarget = (a: CaptureTarget, b: CaptureTarget) => JSON.stringify(a) === JSON.stringify(b);
 
-function option(args: string[], flag: string): string | null {
-  const at = args.indexOf(flag);
-  if (at < 0) return null;
-  const v = args[at + 1];
-  if (!v || v.startsWith("-")) throw new Error(`${flag} needs a value`);
-  args.splice(at, 2);
-  return v;
-}
-
 /** `umlab capture LAB ...`. */
 export async function captureCommand(rest: string[], request: ServerRequest): Promise<number> {
   const args = [...rest];
-  const ring = option(args, "--ring");
-  const out = option(args, "-o");
+  const ring = takeOption(args, "--ring");
+  const out = takeOption(args, "-o");
   const [lab, what, sub, ...extra] = args;
   if (!lab || !what) throw new Error(`usage:\n${CAPTURE_USAGE}`);
   const list = async () => ((await (await request(`/api/labs/${enc(lab)}/captures`)).json()) as { captures: CaptureInfo[] }).captures;

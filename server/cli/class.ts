@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { AssignmentView, Board, ClassDetail, ClassSummary } from "../api/class-service";
 import type { ServerRequest } from "./kathara";
 import { table } from "./status";
+import { takeOption } from "./args";
 
 export const CLASS_USAGE = `  class ls                        the classes you teach or attend
   class new NAME                  a class (teachers): prints its id and join code
@@ -23,16 +24,6 @@ export const CLASS_USAGE = `  class ls                        the classes you te
 
 const enc = encodeURIComponent;
 const json = (method: string, body: unknown): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-
-/** Takes `flag VALUE` out of args; the value or null. */
-function option(args: string[], flag: string): string | null {
-  const at = args.indexOf(flag);
-  if (at < 0) return null;
-  const v = args[at + 1];
-  if (v === undefined) throw new Error(`${flag} needs a value`);
-  args.splice(at, 2);
-  return v;
-}
 
 /** An assignment of a class by id or title; the only one when none is named. */
 async function assignment(request: ServerRequest, cls: string, ref: string | undefined): Promise<{ c: ClassDetail; a: AssignmentView }> {
@@ -85,11 +76,11 @@ export async function classCommand(rest: string[], request: ServerRequest): Prom
       return 0;
     }
     case "publish": {
-      const title = option(args, "--title");
-      const handoutFile = option(args, "--handout");
-      const idle = option(args, "--idle");
-      const opensAt = option(args, "--opens");
-      const closesAt = option(args, "--closes");
+      const title = takeOption(args, "--title", true);
+      const handoutFile = takeOption(args, "--handout", true);
+      const idle = takeOption(args, "--idle", true);
+      const opensAt = takeOption(args, "--opens", true);
+      const closesAt = takeOption(args, "--closes", true);
       if (args.length < 2) throw new Error("umlab class publish needs CLASS LAB");
       const body = {
         lab: args[1],
@@ -112,7 +103,7 @@ export async function classCommand(rest: string[], request: ServerRequest): Prom
     }
     case "results": {
       const csv = args.includes("--csv");
-      const out = option(args, "-o");
+      const out = takeOption(args, "-o", true);
       const positional = args.filter((x) => x !== "--csv");
       if (!positional[0]) throw new Error("umlab class results needs a CLASS");
       const { a } = await assignment(request, positional[0], positional[1]);

@@ -3,6 +3,7 @@ import type { ShareView } from "../api/share-service";
 import type { ShareInfo } from "../model/share";
 import type { ServerRequest } from "./kathara";
 import { printStatus, table } from "./status";
+import { takeOption } from "./args";
 
 export const SHARE_USAGE = `  share LAB [--live] [--view-only] [--expires 30m|12h|7d|2w]
                                   a share link: whoever has it sees the lab read-only, and a
@@ -23,20 +24,10 @@ export function shareToken(link: string): string {
   return m ? m[1] : link.trim();
 }
 
-/** Takes `flag VALUE` out of args; the value or null. */
-function option(args: string[], flag: string): string | null {
-  const at = args.indexOf(flag);
-  if (at < 0) return null;
-  const v = args[at + 1];
-  if (!v || v.startsWith("-")) throw new Error(`${flag} needs a value`);
-  args.splice(at, 2);
-  return v;
-}
-
 /** `umlab share LAB ...`. */
 export async function shareCommand(rest: string[], request: ServerRequest, baseUrl: string): Promise<number> {
   const args = [...rest];
-  const expiresIn = option(args, "--expires");
+  const expiresIn = takeOption(args, "--expires");
   const live = args.includes("--live");
   const viewOnly = args.includes("--view-only");
   const [lab, sub, ref, ...extra] = args.filter((a) => a !== "--live" && a !== "--view-only");

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { waitFor } from "./procs";
+import { endProcess, waitFor } from "./procs";
 import type { Spawnable } from "./sandbox";
 
 export interface Helper {
@@ -26,4 +26,11 @@ export async function startHelper({ argv, env }: Spawnable, cwd: string, readyPa
   const up = await Promise.race([waitFor(() => existsSync(readyPath) || exited, timeoutMs), spawnError]);
   const failure = up instanceof Error ? up : exited ? "exited" : existsSync(readyPath) ? null : "timeout";
   return { child, stderr: () => stderr, failure };
+}
+
+/** Ends a helper started with its stdin a pipe from the engine: the pipe closes (most helpers exit on it), then its pid. */
+export async function endHelper(child: ChildProcess | null, graceMs = 1000): Promise<void> {
+  if (!child?.pid) return;
+  child.stdin?.destroy();
+  await endProcess(child.pid, graceMs);
 }

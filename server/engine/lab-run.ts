@@ -101,8 +101,7 @@ export class LabRun extends EventEmitter {
       this.writeState();
       this.emit("link-state", l);
     });
-    const run = this;
-    this.captures = new Captures({ get lab() { return run.lab; }, serial: this.serial, switches: this.switches, links: this.links, runDir: this.paths.run });
+    this.captures = new Captures(this);
     this.captures.on("change", (list: CaptureInfo[]) => {
       this.writeState();
       this.emit("capture-state", list);

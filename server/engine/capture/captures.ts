@@ -46,7 +46,7 @@ export interface CaptureHost {
   readonly serial: EventEmitter;
   readonly switches: ReadonlyMap<string, SwitchProcess>;
   readonly links: LinkFaults;
-  readonly runDir: string;
+  readonly paths: { readonly run: string };
 }
 
 const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: Number(f.usec), ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
@@ -269,7 +269,7 @@ export class Captures extends EventEmitter {
     const name = `capture:${id}`;
     const port = sw.ports.allocate(name);
     await sw.fitPorts();
-    const plug = new VdePlug(this.host.runDir, sw, port, sw.sandbox);
+    const plug = new VdePlug(this.host.paths.run, sw, port, sw.sandbox);
     plug.on("frames", (_wire: Buffer, frames: Buffer[]) => onFrames(frames));
     plug.on("exit", ended);
     try {

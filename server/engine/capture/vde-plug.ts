@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
-import { endProcess, sleep } from "../procs";
+import { endHelper } from "../helper-process";
+import { sleep } from "../procs";
 import { helperSandbox, type Sandbox } from "../sandbox";
 import type { SwitchProcess } from "../switch/switch-process";
 import { FrameSplitter } from "./frames";
@@ -90,9 +91,6 @@ export class VdePlug extends EventEmitter {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child?.pid) {
-      child.stdin?.destroy();
-      await endProcess(child.pid, 1000);
-    }
+    await endHelper(child);
   }
 }

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { Gateway } from "../../model/lab";
 import { hostProgram } from "../host";
-import { endProcess, sleep } from "../procs";
+import { endHelper } from "../helper-process";
+import { sleep } from "../procs";
 import { helperSandbox, Sandbox, type SandboxSpec } from "../sandbox";
 import { buildGatewayArgv } from "./argv";
 import { allowedHostPorts, hostGuard } from "./host-guard";
@@ -79,9 +80,6 @@ export class GatewayProcess {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child?.pid) {
-      child.stdin?.destroy();
-      await endProcess(child.pid, 1000);
-    }
+    await endHelper(child);
   }
 }
