@@ -33,7 +33,8 @@ const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", 
   "iproute2",
   // Every host process of a lab runs in a bubblewrap sandbox (server/engine/sandbox.ts).
   "bubblewrap", "util-linux"];
-if (forTests) PACKAGES.push("chromium");
+// The browser tests' Chromium; tshark reads the captures' pcapng in the capture tests.
+if (forTests) PACKAGES.push("chromium", "tshark");
 
 function installed(pkg) {
   const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
