@@ -1,11 +1,5 @@
-import { closeSync, write } from "node:fs";
-import { createRequire } from "node:module";
-import { ReadStream } from "node:tty";
-
-interface NativePty {
-  open(cols: number, rows: number): { master: number; slave: number; pty: string };
-}
-const nativePty = createRequire(import.meta.url)("node-pty/build/Release/pty.node") as NativePty;
+import { write } from "node:fs";
+import { RawPty } from "../uml/raw-pty";
 
 /** Bytes waiting for a guest that reads slower than its peer writes: past this the writer is held (flow control). */
 export const LINE_QUEUE_HIGH = 64 * 1024;
@@ -23,10 +17,7 @@ const LINE_QUEUE_MAX = 4 * LINE_QUEUE_HIGH;
  */
 export class SerialLine {
   readonly ttyPath: string;
-  private readonly master: number;
-  private readonly slave: number;
-  private readonly reader: ReadStream;
-  private readonly slaveStream: ReadStream;
+  private readonly pty: RawPty;
   private queue: Buffer[] = [];
   private queued = 0;
   private writing = false;
@@ -36,17 +27,9 @@ export class SerialLine {
   dropped = 0;
 
   constructor(onData: (chunk: Buffer) => void) {
-    const { master, slave, pty } = nativePty.open(80, 24);
-    this.master = master;
-    this.slave = slave;
-    this.ttyPath = pty;
-    // Raw on the host's side of the pty: no echo, no line editing, no CR/LF translation; the guest's own tty does those.
-    this.slaveStream = new ReadStream(slave);
-    this.slaveStream.setRawMode(true);
-    this.slaveStream.on("error", () => {});
-    this.reader = new ReadStream(master);
-    this.reader.on("data", (d: Buffer) => onData(d));
-    this.reader.on("error", () => {});
+    this.pty = new RawPty();
+    this.ttyPath = this.pty.ttyPath;
+    this.pty.reader.on("data", (d: Buffer) => onData(d));
   }
 
   /**
@@ -75,8 +58,8 @@ export class SerialLine {
   /** Stops reading what the guest writes (its far end is full: the guest's own writes then wait), or starts again. */
   hold(held: boolean): void {
     if (this.closed) return;
-    if (held) this.reader.pause();
-    else this.reader.resume();
+    if (held) this.pty.reader.pause();
+    else this.pty.reader.resume();
   }
 
   /** Gives up on what is queued: the guest is gone, nobody will read it. */
@@ -91,7 +74,7 @@ export class SerialLine {
     if (this.writing || this.closed || !this.queue.length) return;
     const data = this.queue[0];
     this.writing = true;
-    write(this.master, data, 0, data.length, null, (err, n) => {
+    write(this.pty.master, data, 0, data.length, null, (err, n) => {
       this.writing = false;
       if (this.closed) return;
       if (err) {
@@ -112,14 +95,6 @@ export class SerialLine {
     if (this.closed) return;
     this.closed = true;
     this.clear();
-    this.reader.destroy();
-    this.slaveStream.destroy();
-    // libuv reopens a slave it is given and works on its own descriptor, so ours is closed here (or the host
-    // runs out of ptys); a master it uses as it is, and destroying its stream closed it.
-    try {
-      closeSync(this.slave);
-    } catch {
-      // already closed
-    }
+    this.pty.close();
   }
 }

@@ -1,13 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, write } from "node:fs";
-import { createRequire } from "node:module";
-import { ReadStream } from "node:tty";
+import { write } from "node:fs";
 import { AnswerFrame, LineSplitter, MAX_SCRIPT, parseMarker, type Answer } from "./agent-framing";
-
-interface NativePty {
-  open(cols: number, rows: number): { master: number; slave: number; pty: string };
-}
-const nativePty = createRequire(import.meta.url)("node-pty/build/Release/pty.node") as NativePty;
+import { RawPty } from "./raw-pty";
 
 export type ExecResult = Answer;
 
@@ -39,10 +33,7 @@ interface Pending {
  */
 export class AgentChannel {
   readonly ttyPath: string;
-  private readonly master: number;
-  private readonly slave: number;
-  private readonly reader: ReadStream;
-  private readonly slaveStream: ReadStream;
+  private readonly pty: RawPty;
   private readonly lines = new LineSplitter();
   private queue: Pending[] = [];
   private current: (Pending & { frame: AnswerFrame; deadline: NodeJS.Timeout }) | null = null;
@@ -59,17 +50,10 @@ export class AgentChannel {
   onActivity: (() => void) | null = null;
 
   constructor() {
-    const { master, slave, pty } = nativePty.open(80, 24);
-    this.master = master;
-    this.slave = slave;
-    this.ttyPath = pty;
-    // Raw on the slave side: no echo, no line editing, no CR/LF translation.
-    this.slaveStream = new ReadStream(slave);
-    this.slaveStream.setRawMode(true);
-    this.reader = new ReadStream(master);
-    this.reader.setEncoding("latin1");
-    this.reader.on("data", (d: string) => this.onData(d));
-    this.reader.on("error", () => {});
+    this.pty = new RawPty();
+    this.ttyPath = this.pty.ttyPath;
+    this.pty.reader.setEncoding("latin1");
+    this.pty.reader.on("data", (d: string) => this.onData(d));
   }
 
   /** Resolves once the agent announced itself. */
@@ -102,16 +86,7 @@ export class AgentChannel {
     if (this.closed) return;
     this.closed = true;
     this.guestGone("the node stopped");
-    this.reader.destroy();
-    this.slaveStream.destroy();
-    // The stream works on its own descriptor of the tty (libuv reopens a tty
-    // it is given) and leaves ours open: without this every node start kept
-    // a pty, and a host runs out of them (pty/max) after a few thousand.
-    try {
-      closeSync(this.slave);
-    } catch {
-      // already closed
-    }
+    this.pty.close();
   }
 
   private pump(): void {
@@ -129,7 +104,7 @@ export class AgentChannel {
     deadline.unref();
     this.current = { ...p, frame: new AnswerFrame(p.nonce), deadline };
     const line = `${p.nonce} ${p.timeoutS} ${Buffer.from(p.script).toString("base64")}\n`;
-    writeAll(this.master, Buffer.from(line, "latin1"));
+    writeAll(this.pty.master, Buffer.from(line, "latin1"));
     this.onActivity?.();
   }
 
