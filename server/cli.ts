@@ -7,6 +7,7 @@ import { CAPTURE_USAGE, captureCommand } from "./cli/capture";
 import { CLASS_USAGE, classCommand } from "./cli/class";
 import { consoleAttach } from "./cli/console";
 import { CABLE_USAGE, cableCommand } from "./cli/cable";
+import { DISK_USAGE, diskCommand } from "./cli/disk";
 import { authHeaders, login } from "./cli/credentials";
 import { imageCommand } from "./cli/image";
 import { exportKathara, importKathara } from "./cli/kathara";
@@ -60,6 +61,10 @@ usage: umlab [--url URL] COMMAND
   cable ${CABLE_USAGE}
                                   cut the serial cable on a line (either end; no byte
                                   crosses), or mend it
+  disk ${DISK_USAGE}
+                                  the lab's disks (who boots with each, who has it, who
+                                  holds it open); or plug one into a running node (its
+                                  next free /dev/ubdX) or unplug it (unmount it first)
   scenario LAB play [--no-wait]   play the lab's scenario (its \`scenario:\` steps) from now;
                                   waits, printing each step as it runs (+10.0s pull
                                   node04.eth0 ok); exit code 1 if a step failed or the
@@ -319,6 +324,9 @@ async function main(argv: string[]): Promise<number> {
     case "cable":
       need(rest, 3, CABLE_USAGE);
       return local(cableCommand(rest, request));
+    case "disk":
+      need(rest, 1, DISK_USAGE);
+      return local(diskCommand(rest, request));
     case "scenario":
       return local(scenarioCommand(rest, request, baseUrl));
     case "check":

@@ -1,4 +1,4 @@
-import type { RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
+import type { RawDisk, RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
 import { renameInChecks } from "@/server/model/check";
 import { renameInStep } from "@/server/model/scenario";
 import { FIRST_SERIAL_LINE, LAST_SERIAL_LINE, renameInLine } from "@/server/model/serial";
@@ -13,16 +13,19 @@ export type DocNode = Omit<RawNode, "eth"> & { eth?: (string | null)[] };
 export type DocSwitch = RawSwitch;
 /** A gateway: NAT to the host's network on one switch (`switch` left out: plugged into nothing). */
 export type DocGateway = RawGateway;
-export type Doc = Omit<RawLab, "nodes" | "switches" | "gateways"> & {
+/** A disk: a file of the lab's, attached to the nodes that list it (two or more: shared). */
+export type DocDisk = RawDisk;
+export type Doc = Omit<RawLab, "nodes" | "switches" | "gateways" | "disks"> & {
   nodes: Record<string, DocNode>;
   switches: Record<string, DocSwitch>;
   gateways?: Record<string, DocGateway>;
+  disks?: Record<string, DocDisk>;
 };
 
 export type PaletteKind = "host" | "router" | "switch" | "hub" | "gateway";
 
 export function toDoc(raw: RawLab): Doc {
-  const { nodes, switches, gateways, ...own } = structuredClone(raw);
+  const { nodes, switches, gateways, disks, ...own } = structuredClone(raw);
   const doc: Doc = { ...own, nodes: {}, switches: {} };
   for (const [name, n] of Object.entries(nodes ?? {})) {
     const { eth, ...rest } = n ?? {};
@@ -31,6 +34,7 @@ export function toDoc(raw: RawLab): Doc {
   }
   for (const [name, s] of Object.entries(switches ?? {})) doc.switches[name] = s ?? {};
   if (Object.keys(gateways ?? {}).length) doc.gateways = Object.fromEntries(Object.entries(gateways!).map(([name, g]) => [name, g ?? {}]));
+  if (Object.keys(disks ?? {}).length) doc.disks = Object.fromEntries(Object.entries(disks!).map(([name, d]) => [name, d ?? {}]));
   return doc;
 }
 
@@ -42,7 +46,7 @@ export function toRaw(doc: Doc): RawLab {
 
 /** The next unused name with this prefix: host1, host2, ... */
 export function nextName(doc: Doc, prefix: string): string {
-  const taken = new Set([...Object.keys(doc.nodes), ...Object.keys(doc.switches), ...Object.keys(doc.gateways ?? {})]);
+  const taken = new Set([...Object.keys(doc.nodes), ...Object.keys(doc.switches), ...Object.keys(doc.gateways ?? {}), ...Object.keys(doc.disks ?? {})]);
   for (let i = 1; ; i++) if (!taken.has(`${prefix}${i}`)) return `${prefix}${i}`;
 }
 

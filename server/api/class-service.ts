@@ -311,7 +311,7 @@ export class ClassService extends EventEmitter<ClassEvents> {
     const s = await this.labs.store.get(inst.labId);
     const wasUp = (await this.labs.engine.running(s.id)) !== null;
     if (wasUp) await this.labs.stop(who, s.id);
-    await this.labs.engine.pruneNodeFiles(s.id, []);
+    await this.labs.engine.pruneNodeFiles(s.id, [], []);
     await this.labs.engine.copyShareDisks(a.labId, a.snapshot, s.id);
     await this.labs.restoreDefinition(who, s.id, { ...parseLabYaml(a.yaml, `${a.title}.yaml`), name: s.name });
     if (wasUp) await this.labs.start(who, s.id);

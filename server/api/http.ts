@@ -16,6 +16,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   LinkFaultError: 409,
   CaptureError: 409,
   SerialError: 409,
+  DiskError: 409,
   NodeError: 409,
   ExecError: 409,
   ImageError: 422,

@@ -1,6 +1,6 @@
 import { owns, type Principal } from "../auth/permissions";
 import type { QuotaSettings } from "../auth/quotas";
-import type { CableAction, EngineApi, LinkRequest, NodeAction } from "../engine/api";
+import type { CableAction, DiskAction, EngineApi, LinkRequest, NodeAction } from "../engine/api";
 import type { LabStatus } from "../engine/lab-run";
 import type { ExecResult } from "../engine/uml/agent";
 import type { MconsoleCommand, MconsoleReply } from "../engine/uml/mconsole";
@@ -189,7 +189,7 @@ export class LabService {
     // A running lab keeps the name it started with: its guests' addresses (MACs) come from it.
     if (lab.name !== current.name && (await this.isUp(current))) throw new ConflictError(`lab ${current.name} is running: stop it before renaming it`);
     const saved = await this.store.update(current.id, lab);
-    await this.engine.pruneNodeFiles(saved.id, saved.lab.nodes.map((n) => n.name));
+    await this.engine.pruneNodeFiles(saved.id, saved.lab.nodes.map((n) => n.name), saved.lab.disks.map((d) => d.name));
     return this.detail(saved);
   }
 
@@ -224,7 +224,7 @@ export class LabService {
     const s = await this.mine(who, ref);
     const status = await this.engine.stopLab(s.id, s.lab);
     // Nodes removed while the lab ran kept their disks until now.
-    await this.engine.pruneNodeFiles(s.id, s.lab.nodes.map((n) => n.name));
+    await this.engine.pruneNodeFiles(s.id, s.lab.nodes.map((n) => n.name), s.lab.disks.map((d) => d.name));
     return status;
   }
 
@@ -283,6 +283,13 @@ export class LabService {
     if (typeof at === "string" || !cableAt(lab.cables, at)) throw new NotFoundError(typeof at === "string" ? at : `lab ${s.name} has no cable on ${line}`);
     if (!(await this.isUp(s))) throw new ConflictError(`lab ${s.name} is not running`);
     return this.engine.cableAction(s.id, line, action);
+  }
+
+  /** Plugs one of the lab's disks into a running node, or unplugs it (through the node's machine console). */
+  async diskAction(who: Principal, ref: string, nodeName: string, disk: string, action: DiskAction): Promise<LabStatus> {
+    const s = await this.upNode(who, ref, nodeName);
+    if (!s.lab.disks.some((d) => d.name === disk)) throw new NotFoundError(`lab ${s.name} has no disk "${disk}"`);
+    return this.engine.diskAction(s.id, s.lab, nodeName, disk, action);
   }
 
   /** A lab `who` may see with `nodeName` in its definition, checked to be running (the engine checks the node). */

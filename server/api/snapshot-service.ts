@@ -1,3 +1,4 @@
+import { diskUsers } from "../model/disk";
 import type { Principal } from "../auth/permissions";
 import type { ImageInfo } from "../engine/build/image-service";
 import type { SnapshotInfo } from "../engine/disk/snapshots";
@@ -54,7 +55,9 @@ export async function reset(svc: LabService, who: Principal, ref: string, node: 
   const s = await svc.mine(who, ref);
   requireNode(s, node);
   return around(svc, who, s, node, async () => {
-    await svc.engine.pruneNodeFiles(s.id, node ? s.lab.nodes.map((n) => n.name).filter((n) => n !== node) : []);
+    // A node's reset takes its own disks afresh too (those no other node boots with); a shared disk stays.
+    const own = node ? s.lab.disks.filter((d) => { const users = diskUsers(s.lab.nodes, d.name); return users.length > 0 && users.every((u) => u === node); }).map((d) => d.name) : null;
+    await svc.engine.pruneNodeFiles(s.id, node ? s.lab.nodes.map((n) => n.name).filter((n) => n !== node) : [], own ? s.lab.disks.map((d) => d.name).filter((d) => !own.includes(d)) : []);
   });
 }
 

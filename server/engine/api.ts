@@ -33,6 +33,10 @@ export const linkRequestSchema = z.discriminatedUnion("action", [
 ]);
 export type LinkRequest = { action: "pull" | "plug" | "clear" } | ({ action: "impair" } & Partial<Impairment>);
 
+/** What to do with a disk and a running node. */
+export const diskActionSchema = z.enum(["plug", "unplug"]);
+export type DiskAction = z.infer<typeof diskActionSchema>;
+
 /** What to do to a serial cable. */
 export const cableActionSchema = z.enum(["cut", "mend"]);
 export type CableAction = z.infer<typeof cableActionSchema>;
@@ -94,6 +98,8 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   nodeAction(id: string, saved: Lab, node: string, action: NodeAction): Promise<LabStatus>;
   pauseSwitch(id: string, sw: string, paused: boolean): Promise<LabStatus>;
   linkAction(id: string, node: string, index: number, req: LinkRequest): Promise<LabStatus>;
+  /** Plugs one of the lab's disks into a running node (the first free slot), or unplugs it; a saved definition gives disks added since the start. */
+  diskAction(id: string, saved: Lab, node: string, disk: string, action: DiskAction): Promise<LabStatus>;
   /** Cuts or mends the serial cable on a line (NODE.ttySN, either end). */
   cableAction(id: string, line: string, action: CableAction): Promise<LabStatus>;
   exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult>;
@@ -129,7 +135,7 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   imagesReady(names: string[]): Promise<void>;
   removeLabFiles(id: string): Promise<void>;
   /** Deletes the disks of nodes not in `keep` and not up: a node deleted from its lab, so a later one of that name starts clean. */
-  pruneNodeFiles(id: string, keep: string[]): Promise<string[]>;
+  pruneNodeFiles(id: string, keep: string[], keepDisks: string[] | null): Promise<string[]>;
   rekeyLabFiles(from: string, to: string): Promise<boolean>;
   /** A lab's snapshots (lab-disks.ts), oldest first. */
   snapshots(id: string): Promise<SnapshotInfo[]>;

@@ -34,6 +34,7 @@ describe("command lines", () => {
       startup: "",
       files: {},
       after: [],
+      disks: ["data", "shared"],
     };
     const switches = new Map([
       ["sw1", sw("sw1", "vde", "switch")],
@@ -48,6 +49,10 @@ describe("command lines", () => {
       modulesDisk: "/d/kernels/modules-fast-6.1.192-abc.img",
       agentTty: "/dev/pts/7",
       serialTtys: new Map([[2, "/dev/pts/8"], [3, "/dev/pts/9"]]),
+      disks: [
+        { slot: 3, file: "/d/labs/lab1/disks/extra/data.img" },
+        { slot: 4, file: "/d/labs/lab1/disks/extra/shared.img" },
+      ],
       lpj: 26000000,
       switches,
       ports: new Map([[0, 3]]),
@@ -60,6 +65,8 @@ describe("command lines", () => {
       "ubd0=/d/labs/lab1/disks/node01.cow,/d/images/busybox-abc.img",
       "ubd1r=nodes/node01/config.img",
       "ubd2r=/d/kernels/modules-fast-6.1.192-abc.img",
+      "ubd3=/d/labs/lab1/disks/extra/data.img",
+      "ubd4=/d/labs/lab1/disks/extra/shared.img",
       "root=/dev/ubda",
       "rw",
       "init=/init",

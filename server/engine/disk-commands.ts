@@ -1,24 +1,38 @@
 import type { ImageInfo, ImageService } from "./build/image-service";
 import type { SnapshotInfo } from "./disk/snapshots";
-import type { EngineApi } from "./api";
+import type { DiskAction, EngineApi } from "./api";
+import { LabRunError, type LabStatus } from "./lab-run";
 import type { Engine } from "./engine";
 import { LabArchives, type ArchiveSummary, type UnpackedLab } from "./lab-archives";
 import { LabDisks } from "./lab-disks";
 import type { Lab } from "../model/lab";
 
-type DiskApi = Pick<EngineApi, "snapshots" | "takeSnapshot" | "restoreSnapshot" | "removeSnapshot" | "copyLabDisks" | "takeShareSnapshot" | "removeShareSnapshot" | "copyShareDisks" | "mergeNodeDisk" | "exportLabArchive" | "unpackLabArchive" | "adoptLabArchive" | "dropLabArchive">;
+type DiskApi = Pick<EngineApi, "diskAction" | "snapshots" | "takeSnapshot" | "restoreSnapshot" | "removeSnapshot" | "copyLabDisks" | "takeShareSnapshot" | "removeShareSnapshot" | "copyShareDisks" | "mergeNodeDisk" | "exportLabArchive" | "unpackLabArchive" | "adoptLabArchive" | "dropLabArchive">;
 
-/** The engine commands about a lab's disk files: snapshots, clones, merged images, whole-lab archives. */
+/** The engine commands about a lab's disk files: extra disks plugged in and out, snapshots, clones, merged images, whole-lab archives. */
 export class DiskCommands implements DiskApi {
   private readonly disks: LabDisks;
   private readonly archives: LabArchives;
 
   constructor(
-    engine: Engine,
+    private readonly engine: Engine,
     private readonly images: ImageService,
   ) {
     this.disks = new LabDisks(engine);
     this.archives = new LabArchives(engine, this.disks, images);
+  }
+
+  async diskAction(id: string, saved: Lab, nodeName: string, disk: string, action: DiskAction): Promise<LabStatus> {
+    const run = this.engine.run(id);
+    if (!run?.up) throw new LabRunError(`lab ${saved.name} is not running`);
+    // A disk added to the lab since it started is plugged in by its saved definition.
+    run.takeDisks(saved.disks);
+    const node = run.node(nodeName);
+    if (!node.isUp) throw new LabRunError(`node ${nodeName} of lab ${saved.name} is ${node.state}: a disk is plugged into a running node`);
+    if (action === "plug") await node.disks.plug(disk);
+    else await node.disks.unplug(disk);
+    run.diskWatch.poke();
+    return this.engine.status(run.lab, id);
   }
 
   exportLabArchive(id: string, lab: Lab, token: string, images: boolean): Promise<ArchiveSummary> {

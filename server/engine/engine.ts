@@ -1,3 +1,5 @@
+import { idleDisks, type DiskStatus } from "./disk/lab-disk-watch";
+import { ExtraDisks } from "./disk/extra-disks";
 import { EventEmitter } from "node:events";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -77,6 +79,7 @@ export class Engine extends EventEmitter {
     run.on("lab-state", () => this.commit(id, { kind: "lab", state: run.status(this.revs.current(id)) }));
     run.on("console", (node: string, data: string) => this.emit("console", id, node, data));
     run.on("capture-state", (captures: CaptureInfo[]) => this.commit(id, { kind: "captures", captures }));
+    run.on("disk-state", (disks: DiskStatus[]) => this.commit(id, { kind: "disks", disks }));
     run.on("capture-rows", (capture: string, rows: PacketRow[], skipped: number) => this.emit("capture-rows", id, capture, rows, skipped));
     this.runs.set(id, run);
     return run;
@@ -160,6 +163,7 @@ export class Engine extends EventEmitter {
       gateways: lab.gateways.map((g) => ({ name: g.name, switch: g.switch, pid: null })),
       cables: idleCables(lab.cables),
       captures: [],
+      disks: idleDisks(lab, new ExtraDisks(labPaths(this.root, id).disks)),
       failure: this.crashNote(id),
     };
   }
@@ -189,13 +193,19 @@ export class Engine extends EventEmitter {
    * a clean one. A node still running keeps its disk until it stops and this
    * is asked again. Returns the nodes whose disks went.
    */
-  pruneNodeFiles(id: string, keep: string[]): string[] {
+  pruneNodeFiles(id: string, keep: string[], keepDisks: string[] | null): string[] {
     const disks = labPaths(this.root, id).disks;
     if (!existsSync(disks)) return [];
     const kept = new Set(keep);
     const up = this.runs.get(id)?.nodes;
     const gone = new Set(NodeDisk.nodesIn(disks).filter((n) => !kept.has(n) && !up?.get(n)?.isUp));
     for (const n of gone) new NodeDisk(disks, n).wipe();
+    if (keepDisks) {
+      // An extra disk in a running guest's slot stays until it is let go of, as a running node's COW does.
+      const inUse = new Set([...(up?.values() ?? [])].filter((n) => n.isUp).flatMap((n) => n.disks.list().map((d) => d.name)));
+      const extra = new ExtraDisks(disks);
+      for (const name of extra.names()) if (!keepDisks.includes(name) && !inUse.has(name)) extra.wipe(name);
+    }
     return [...gone];
   }
 

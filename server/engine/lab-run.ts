@@ -13,6 +13,9 @@ import type { CaptureInfo, PacketRow } from "./capture/types";
 import { SwitchProcess } from "./switch/switch-process";
 import { SerialLines, type CableStatus } from "./serial/serial-lines";
 import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
+import { LabDiskWatch, type DiskStatus } from "./disk/lab-disk-watch";
+import { ExtraDisks } from "./disk/extra-disks";
+import type { Disk } from "../model/disk";
 
 export class LabRunError extends Error {
   constructor(message: string) {
@@ -46,6 +49,8 @@ export interface LabStatus {
   cables?: CableStatus[];
   /** Its captures, running or stopped (their counts as of the last second). */
   captures: CaptureInfo[];
+  /** Its extra disks: who has each in a slot, and who holds its lock (absent from an engine before disks). */
+  disks?: DiskStatus[];
   /** Set when an unexpected error hit the lab's code (Engine.fail): stop and start it again. */
   failure?: string | null;
 }
@@ -75,6 +80,10 @@ export class LabRun extends EventEmitter {
   readonly gateways = new Map<string, GatewayProcess>();
   /** The nodes' serial lines and the cables between them, kept from a node's first start to the lab's stop. */
   readonly serial: SerialLines;
+  /** The lab's extra disk files (disks/extra). */
+  readonly extraDisks: ExtraDisks;
+  /** Who holds each disk, followed while the lab is up. */
+  readonly diskWatch: LabDiskWatch;
   private switchesUp = false;
   private current: Lab;
   private readonly nodeContext: NodeContext;
@@ -91,7 +100,23 @@ export class LabRun extends EventEmitter {
     this.current = lab;
     this.paths = labPaths(root, id);
     const switchDefs = new Map(lab.switches.map((s) => [s.name, s]));
-    this.nodeContext = { root, lab: lab.name, runDir: this.paths.run, disksDir: this.paths.disks, switches: switchDefs, shared: lab.shared, ports: (n) => this.portsOf(n), serialTtys: (n) => this.serial.ttys(n), sandbox };
+    this.extraDisks = new ExtraDisks(this.paths.disks);
+    this.diskWatch = new LabDiskWatch(this);
+    this.diskWatch.on("change", (disks: DiskStatus[]) => this.emit("disk-state", disks));
+    this.nodeContext = {
+      root,
+      lab: lab.name,
+      runDir: this.paths.run,
+      disksDir: this.paths.disks,
+      switches: switchDefs,
+      shared: lab.shared,
+      ports: (n) => this.portsOf(n),
+      serialTtys: (n) => this.serial.ttys(n),
+      sandbox,
+      extraDisks: this.extraDisks,
+      disk: (name) => this.current.disks.find((d) => d.name === name),
+      diskHolder: (name) => this.diskWatch.holder(name),
+    };
     this.serial = new SerialLines(lab.cables, { running: (n) => this.nodes.get(n)?.state === "running", nudge: (n) => this.nodes.get(n)?.nudge() });
     this.serial.on("data", (line: string, d: string) => this.emit("console", line, d));
     this.serial.on("cable", (c: CableStatus) => this.emit("cable-state", c));
@@ -147,6 +172,7 @@ export class LabRun extends EventEmitter {
     const node = new UmlNode(def, this.nodeContext);
     node.on("state", (s: NodeStatus) => {
       if (s.state !== "running" && s.state !== "booting") this.serial.nodeDown(s.name);
+      this.diskWatch.poke();
       this.writeState();
       this.emit("node-state", s);
     });
@@ -178,6 +204,16 @@ export class LabRun extends EventEmitter {
     this.plugPorts(def);
     this.current = { ...this.current, nodes: this.current.nodes.map((n) => (n.name === def.name ? def : n)) };
     return node;
+  }
+
+  /**
+   * The saved lab's disks, for nodes that start from now on: a disk's
+   * definition only matters when its file is made, so taking them never
+   * restarts anything.
+   */
+  takeDisks(disks: Disk[]): void {
+    this.current = { ...this.current, disks };
+    this.diskWatch.poke();
   }
 
   /** Throws, before anything changes, when a node definition cannot join this run. */
@@ -272,12 +308,14 @@ export class LabRun extends EventEmitter {
       throw failed.reason;
     }
     this.switchesUp = true;
+    this.diskWatch.start();
     this.writeState();
     this.emit("lab-state");
   }
 
   /** Every node, then every switch; the run directory goes, the disks stay. */
   async stop(): Promise<void> {
+    this.diskWatch.stop();
     await this.captures.stopAll();
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     this.serial.close();
@@ -314,6 +352,7 @@ export class LabRun extends EventEmitter {
       gateways: [...this.gateways.values()].map((g) => ({ name: g.gw.name, switch: g.gw.switch, pid: g.pid })),
       cables: this.serial.status(),
       captures: this.captures.list(),
+      disks: this.diskWatch.status(),
       failure: this.failure,
     };
   }

@@ -1,4 +1,5 @@
 import type { CaptureInfo } from "./capture/types";
+import type { DiskStatus } from "./disk/lab-disk-watch";
 import type { GatewayStatus, LabStatus, SwitchStatus } from "./lab-run";
 import type { ImageStatus } from "./build/image-service";
 import type { KernelBuildState } from "./build/kernel-service";
@@ -25,6 +26,8 @@ export type LivePatch =
   | { kind: "failure"; failure: string | null }
   /** A lab's captures (one started or stopped, or their counts of the last second). */
   | { kind: "captures"; captures: CaptureInfo[] }
+  /** Its extra disks: one plugged in or out, or a disk's lock taken or let go. */
+  | { kind: "disks"; disks: DiskStatus[] }
   /** A scenario play began or ended (done, stopped, or its lab stopped). */
   | { kind: "scenario"; state: ScenarioState }
   /** A scenario step ran (ok or failed), as it happens. */
@@ -74,6 +77,8 @@ function patchOf(state: LabStatus, patch: LivePatch): LabStatus {
       return { ...state, failure: patch.failure };
     case "captures":
       return { ...state, captures: patch.captures };
+    case "disks":
+      return { ...state, disks: patch.disks };
     // A scenario's play is followed by its own view (its log), builds by theirs: the lab's state stays as it is.
     case "scenario":
     case "scenario-step":

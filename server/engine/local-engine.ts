@@ -154,6 +154,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     switch (action) {
       case "start":
         if (pending && !run.nodes.get(nodeName)?.isUp) run.applyNode(pending);
+        if (pending) run.takeDisks(saved.disks);
         await run.startNode(nodeName);
         break;
       case "stop":
@@ -161,7 +162,10 @@ export class LocalEngine extends EventEmitter implements EngineApi {
         break;
       case "restart":
         await run.nodes.get(nodeName)?.stop();
-        if (pending) run.applyNode(pending);
+        if (pending) {
+          run.applyNode(pending);
+          run.takeDisks(saved.disks);
+        }
         await run.startNode(nodeName);
         break;
       case "wipe": {
@@ -197,6 +201,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   }
 
   cableAction: EngineApi["cableAction"] = (...a) => this.serialCommands.cableAction(...a);
+
+  diskAction: EngineApi["diskAction"] = (...a) => this.diskCommands.diskAction(...a);
 
   exec(id: string, node: string, script: string, timeoutS: number): Promise<ExecResult> {
     return this.upNode(id, node).exec(script, timeoutS);
@@ -290,8 +296,8 @@ export class LocalEngine extends EventEmitter implements EngineApi {
     return Promise.resolve();
   }
 
-  pruneNodeFiles(id: string, keep: string[]): Promise<string[]> {
-    return Promise.resolve(this.engine.pruneNodeFiles(id, keep));
+  pruneNodeFiles(id: string, keep: string[], keepDisks: string[] | null): Promise<string[]> {
+    return Promise.resolve(this.engine.pruneNodeFiles(id, keep, keepDisks));
   }
 
   rekeyLabFiles(from: string, to: string): Promise<boolean> {

@@ -31,6 +31,7 @@ describe("the sandbox of a lab's host processes", () => {
       modulesDisk: "/k/modules-fast.img",
       agentTty: "/dev/pts/7",
       serialTtys: new Map([[2, "/dev/pts/8"]]),
+      disks: [],
       lpj: 1,
       switches: new Map(lab.switches.map((s) => [s.name, s])),
       ports: new Map([[0, 2]]),
@@ -55,7 +56,7 @@ describe("the sandbox of a lab's host processes", () => {
   it("gives a guest on a uml_switch the host's network namespace (uml_switch and UML's daemon transport talk over abstract sockets)", () => {
     const lab = resolveLab({ name: "one", nodes: { pc1: { eth: ["vde1", "old"] } }, switches: { vde1: {}, old: { kind: "uml_switch" } } });
     const switches = new Map<string, Switch>(lab.switches.map((s) => [s.name, s]));
-    const launch = { kernel: "/k", lab: "one", node: lab.nodes[0], cow: "/c", image: "/i", modulesDisk: null, agentTty: "/dev/pts/1", serialTtys: new Map(), lpj: 1, switches, ports: new Map() };
+    const launch = { kernel: "/k", lab: "one", node: lab.nodes[0], cow: "/c", image: "/i", modulesDisk: null, agentTty: "/dev/pts/1", serialTtys: new Map(), disks: [], lpj: 1, switches, ports: new Map() };
     assert.equal(guestSandbox(launch, { cwd: RUN, disksDir: DISKS, shim: "/s" }, ["/k"]).net, "host");
     assert.ok(sandboxArgv(guestSandbox(launch, { cwd: RUN, disksDir: DISKS, shim: "/s" }, ["/k"]), asRoot).includes("--share-net"));
   });

@@ -1,6 +1,6 @@
 import { compareText, fieldChanges, type Difference, type FieldTable } from "./field";
 import type { Lab, Node } from "./lab";
-import { gatewayFields, labFields, nodeFields, switchFields } from "./shape";
+import { diskFields, gatewayFields, labFields, nodeFields, switchFields } from "./shape";
 
 /**
  * What it takes to bring a running lab in line with one difference:
@@ -9,14 +9,14 @@ import { gatewayFields, labFields, nodeFields, switchFields } from "./shape";
 export type ChangeApply = "restart-node" | "start-node" | "restart-lab" | "none";
 
 export interface LabChange {
-  kind: "node" | "switch" | "gateway" | "lab";
+  kind: "node" | "switch" | "gateway" | "disk" | "lab";
   name: string;
   /** For a person: "memory 64M → 128M", "added", "eth1 now plugged into sw2", ... */
   what: string;
   apply: ChangeApply;
 }
 
-const KIND_ORDER: Record<LabChange["kind"], number> = { lab: 0, switch: 1, gateway: 2, node: 3 };
+const KIND_ORDER: Record<LabChange["kind"], number> = { lab: 0, switch: 1, gateway: 2, disk: 3, node: 4 };
 /** What a change takes, least first: an element with several differences takes the most any of them needs. */
 const APPLY_RANK: Record<ChangeApply, number> = { none: 0, "start-node": 1, "restart-node": 2, "restart-lab": 3 };
 
@@ -40,6 +40,8 @@ export function labChanges(running: Lab, saved: Lab): LabChange[] {
     ...elementChanges("gateway", running.gateways, saved.gateways, gatewayFields, () => false, (g) => (g.switch === null ? "added" : `added on ${g.switch}`)),
     ...elementChanges("node", running.nodes, saved.nodes, nodeFields, alone, () => "added"),
   ];
+  // A disk is only a file until a node boots with it (that node's own change restarts it): nothing to do for the disk itself.
+  for (const c of elementChanges("disk", running.disks, saved.disks, diskFields, () => false, () => "added")) changes.push({ ...c, apply: "none" });
   // A stable sort keeps each element's differences in the order of its fields.
   return changes.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compareText(a.name, b.name));
 }

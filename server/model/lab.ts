@@ -3,7 +3,8 @@ import { resolveFields, serializeFields } from "./field";
 import { gatewaySwitchProblem } from "./gateway";
 import { nameProblem } from "./names";
 import { rawLabSchema, type RawLab } from "./schema";
-import { labFields, gatewayFields, nodeFields, switchFields } from "./shape";
+import { labFields, diskFields, gatewayFields, nodeFields, switchFields } from "./shape";
+import { checkNodeDisks, type Disk } from "./disk";
 import { checkStartOrder } from "./start-order";
 import type { Check } from "./check";
 import type { ScenarioStep } from "./scenario";
@@ -62,6 +63,8 @@ export interface Node {
   files: Record<string, string>;
   /** Nodes that must be running before this one starts (Kathará's lab.dep). */
   after: string[];
+  /** The lab's disks it boots with, in slot order (disk.ts). */
+  disks: string[];
   pos: Position;
 }
 
@@ -101,6 +104,8 @@ export interface Lab {
   nodes: Node[];
   switches: Switch[];
   gateways: Gateway[];
+  /** Extra disks, each a file of the lab's attached to the nodes that list it (disk.ts). */
+  disks: Disk[];
   /** Serial cables between two nodes' lines (serial.ts). */
   cables: Cable[];
   /** Fault timeline steps, in the lab file's order (they run by time: see scenario.ts). */
@@ -167,6 +172,17 @@ export function resolveLab(input: unknown): Lab {
     else gatewayOf.set(g.switch, g.name);
   }
 
+  const disks: Disk[] = [];
+  const gatewayNames = new Set(gateways.map((g) => g.name));
+  for (const [name, d] of Object.entries(raw.disks ?? {})) {
+    named("disks", name);
+    // Disks are drawn on the canvas beside nodes, switches and gateways, by name.
+    if (switchNames.has(name) || nodeNames.has(name) || gatewayNames.has(name))
+      problems.push({ path: ["disks", name], message: `"${name}" is already the name of a ${switchNames.has(name) ? "switch" : nodeNames.has(name) ? "node" : "gateway"}` });
+    disks.push({ name, ...resolveFields(diskFields, d ?? {}, ["disks", name], problems, undefined) });
+  }
+  checkNodeDisks(nodes, disks, problems);
+
   const own = resolveFields(labFields, raw, [], problems, { nodes, switches });
   for (const step of own.scenario) {
     const a = step.action;
@@ -174,7 +190,7 @@ export function resolveLab(input: unknown): Lab {
       problems.push({ path: ["scenario", step.index], message: `${a.node}.ttyS${a.line} has no cable to ${a.kind}` });
   }
   if (problems.length) throw new LabDefinitionError(problems);
-  return { ...own, nodes, switches, gateways };
+  return { ...own, nodes, switches, gateways, disks };
 }
 
 /** The raw form of a lab, as the lab file writes it: defaults left out. */
@@ -189,6 +205,7 @@ export function toRawLab(lab: Lab): RawLab {
     nodes: entities(lab.nodes, (n) => serializeFields(nodeFields, n, nodeEnv)),
     switches: entities(lab.switches, (s) => serializeFields(switchFields, s, undefined)),
     ...(lab.gateways.length ? { gateways: entities(lab.gateways, (g) => serializeFields(gatewayFields, g, { switches: switchByName })) } : {}),
+    ...(lab.disks.length ? { disks: entities(lab.disks, (d) => serializeFields(diskFields, d, undefined)) } : {}),
     ...(cables ? { cables } : {}),
     ...(scenario ? { scenario } : {}),
     ...(checks ? { checks } : {}),

@@ -24,6 +24,8 @@ export const rawNode = z.strictObject({
   startup: z.string().optional(),
   files: z.record(z.string(), z.string()).optional(),
   after: z.array(z.string()).optional(),
+  /** The lab's disks it boots with, by name (disk.ts). */
+  disks: z.array(z.string()).optional(),
   pos: rawPos.optional(),
 });
 export const rawShared = z.strictObject({
@@ -50,6 +52,11 @@ export const rawGateway = z.strictObject({
   hostPorts: z.array(z.number()).optional(),
   pos: rawPos.optional(),
 });
+export const rawDisk = z.strictObject({
+  size: z.union([z.string(), z.number()]).optional(),
+  format: z.enum(["none", "ext4", "ext2"]).optional(),
+  pos: rawPos.optional(),
+});
 export const rawLabSchema = z.strictObject({
   name: z.string(),
   description: z.string().optional(),
@@ -58,6 +65,8 @@ export const rawLabSchema = z.strictObject({
   nodes: z.record(z.string(), rawNode.nullable()).optional(),
   switches: z.record(z.string(), rawSwitch.nullable()).optional(),
   gateways: z.record(z.string(), rawGateway.nullable()).optional(),
+  /** Extra disks: raw files of the lab's, each attached to the nodes that list it (disk.ts). */
+  disks: z.record(z.string(), rawDisk.nullable()).optional(),
   /** Serial cables, each two lines: `[one.ttyS2, two.ttyS2]` (serial.ts). */
   cables: z.array(z.tuple([z.string(), z.string()])).optional(),
   scenario: z.array(z.string()).optional(),
@@ -71,3 +80,4 @@ export type RawShared = z.input<typeof rawShared>;
 export type RawTap = z.input<typeof rawTap>;
 export type RawSwitch = z.input<typeof rawSwitch>;
 export type RawGateway = z.input<typeof rawGateway>;
+export type RawDisk = z.input<typeof rawDisk>;

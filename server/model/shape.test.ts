@@ -4,7 +4,7 @@ import { z } from "zod";
 import { toDoc, toRaw } from "@/components/topology/doc";
 import { labChanges } from "./changes";
 import { resolveLab, toRawLab, type Lab } from "./lab";
-import { rawGateway, rawLabSchema, rawNode, rawShared, rawSwitch, rawTap, type RawLab } from "./schema";
+import { rawDisk, rawGateway, rawLabSchema, rawNode, rawShared, rawSwitch, rawTap, type RawLab } from "./schema";
 
 /**
  * Field coverage: every key the schema has, of every entity, is read,
@@ -20,11 +20,12 @@ const FULL: RawLab = {
   kernel: "debian",
   shared: { startup: "echo shared\n", files: { "/etc/shared": "s\n" } },
   nodes: {
-    a: { role: "router", kernel: "fast", image: "router", mem: "128M", eth: ["sw1", "sw2"], startup: "echo a\n", files: { "/etc/a": "a\n" }, after: ["b"], pos: [1, 2] },
+    a: { role: "router", kernel: "fast", image: "router", mem: "128M", eth: ["sw1", "sw2"], startup: "echo a\n", files: { "/etc/a": "a\n" }, after: ["b"], disks: ["d1"], pos: [1, 2] },
     b: { eth: ["sw1"] },
   },
   switches: { sw1: {}, sw2: { kind: "uml_switch", mode: "hub", tap: { name: "tap0", address: "10.0.0.254/24" }, pos: [3, 4] } },
   gateways: { gw: { switch: "sw1", dhcp: false, forward: ["8080:10.0.2.15:80"], hostPorts: [22], pos: [5, 6] } },
+  disks: { d1: { size: "1G", format: "ext4", pos: [7, 7] }, d2: {} },
   cables: [["a.ttyS2", "b.ttyS2"]],
   scenario: ["at 10s pull a.eth0"],
   checks: [{ id: "a-up", daemon: { node: "a", name: "zebra" } }],
@@ -39,6 +40,7 @@ const ENTITIES: { name: string; schema: z.ZodObject; in: (r: RawLab) => Entity }
   { name: "switch", schema: rawSwitch, in: (r) => r.switches!.sw2! },
   { name: "tap", schema: rawTap, in: (r) => r.switches!.sw2!.tap! },
   { name: "gateway", schema: rawGateway, in: (r) => r.gateways!.gw! },
+  { name: "disk", schema: rawDisk, in: (r) => r.disks!.d1! },
 ];
 
 // Another valid value for each key; a key not listed gets one from its type (guess).
@@ -50,6 +52,7 @@ const OTHER: Record<string, unknown> = {
   "lab.nodes": { ...FULL.nodes, c: {} },
   "lab.switches": { ...FULL.switches, sw3: {} },
   "lab.gateways": { ...FULL.gateways, gw2: {} },
+  "lab.disks": { ...FULL.disks, d3: {} },
   "lab.scenario": ["at 20s pull a.eth0"],
   "lab.cables": [["a.ttyS3", "b.ttyS2"]],
   "lab.checks": [{ id: "a-up", points: 2, daemon: { node: "a", name: "zebra" } }],
@@ -63,6 +66,7 @@ const OTHER: Record<string, unknown> = {
   "node.startup": "echo A\n",
   "node.files": { "/etc/a": "A\n" },
   "node.after": [],
+  "node.disks": ["d2", "d1"],
   "node.pos": [7, 8],
   "switch.kind": "vde",
   "switch.mode": "switch",
@@ -75,6 +79,9 @@ const OTHER: Record<string, unknown> = {
   "gateway.forward": [],
   "gateway.hostPorts": [80],
   "gateway.pos": [0, 0],
+  "disk.size": "2G",
+  "disk.format": "ext2",
+  "disk.pos": [8, 8],
 };
 
 /** A value of a key's type, for a key this test does not know yet (a plain string, number, flag or choice). */

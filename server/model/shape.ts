@@ -2,13 +2,14 @@ import { list, nested, optional, position, value, type Field, type Fields } from
 import { resolveChecks, sameChecks, serializeCheck } from "./check";
 import { forwardProblem, gatewaySwitchProblem } from "./gateway";
 import { interfaces } from "./interfaces";
+import { DEFAULT_DISK_MIB, parseDiskSize, type Disk } from "./disk";
 import type { Gateway, KernelChoice, Lab, Node, Shared, Switch } from "./lab";
-import { MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
+import { formatMemory, MAX_MEMORY_MIB, MIN_MEMORY_MIB, parseMemory } from "./memory";
 import { nameProblem } from "./names";
 import { overlay } from "./overlay";
 import { resolveScenario } from "./scenario";
 import { resolveCables, sameCables, serializeCable } from "./serial";
-import type { RawGateway, RawLab, RawNode, RawShared, RawSwitch, RawTap } from "./schema";
+import type { RawDisk, RawGateway, RawLab, RawNode, RawShared, RawSwitch, RawTap } from "./schema";
 
 /**
  * Every key of the lab file (schema.ts), entity by entity: its default, its
@@ -90,6 +91,12 @@ export const nodeFields = {
     describe: (b) => (b.length ? `start order: after ${b.join(", ")}` : "start order: waits for no other node"),
     apply: "none",
   }),
+  // Checked against the lab's disks in resolveLab (lab.ts); a guest gets its disks at boot.
+  disks: list<"disks", string>("disks", {
+    unique: true,
+    describe: (b) => (b.length ? `disks: ${b.join(", ")}` : "no extra disks"),
+    apply: "restart-node",
+  }),
   pos: position("pos"),
 } satisfies Fields<RawNode, Node, NodeEnv>;
 
@@ -105,6 +112,30 @@ export const switchFields = {
   tap: optional("tap", tapFields, { added: (t) => `host tap ${t.name} added`, removed: "host tap removed", apply: "restart-lab" }),
   pos: position("pos"),
 } satisfies Fields<RawSwitch, Switch, unknown>;
+
+const diskSize: Field<"sizeMiB", string | number, number, unknown> = {
+  // A disk file is made once, at the first start of a node that has it: a new size takes a reset of the disk.
+  ...value("sizeMiB", { fallback: DEFAULT_DISK_MIB, label: "size", show: (m) => formatMemory(m), describe: (a, b) => `size ${formatMemory(a)} → ${formatMemory(b)} (an existing disk keeps its size until it is reset)`, apply: "none" }),
+  resolve(raw, at, problems) {
+    if (raw === undefined) return DEFAULT_DISK_MIB;
+    const m = parseDiskSize(raw);
+    if (typeof m === "string") problems.push({ path: at, message: m });
+    return typeof m === "string" ? DEFAULT_DISK_MIB : m;
+  },
+  serialize: (m) => (m === DEFAULT_DISK_MIB ? undefined : formatMemory(m)),
+};
+
+/** A lab's disk: its file is made at the first start of a node that has it, so no change to it restarts anything. */
+export const diskFields = {
+  size: diskSize,
+  format: value("format", {
+    fallback: "none" as Disk["format"],
+    label: "format",
+    describe: (a, b) => `format ${a} → ${b} (an existing disk keeps what it has until it is reset)`,
+    apply: "none",
+  }),
+  pos: position("pos"),
+} satisfies Fields<RawDisk, Disk, unknown>;
 
 const checkPort = (port: number) => (Number.isInteger(port) && port >= 1 && port <= 65535 ? null : `${port} is not a port (1-65535)`);
 
@@ -166,4 +197,4 @@ export const labFields = {
     serialize: (checks) => (checks.length ? checks.map(serializeCheck) : undefined),
     changes: (a, b) => (sameChecks(a, b) ? [] : [{ what: "checks changed", apply: "none" }]),
   },
-} satisfies Fields<Omit<RawLab, "nodes" | "switches" | "gateways">, Lab, { nodes: Node[]; switches: Switch[] }>;
+} satisfies Fields<Omit<RawLab, "nodes" | "switches" | "gateways" | "disks">, Lab, { nodes: Node[]; switches: Switch[] }>;

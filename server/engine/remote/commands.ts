@@ -2,7 +2,7 @@ import { z } from "zod";
 import { imageRecipeSchema } from "../../model/image-recipe";
 import { resolveLab, toRawLab, type Lab } from "../../model/lab";
 import { captureRequestSchema } from "../capture/types";
-import { cableActionSchema, linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
+import { cableActionSchema, diskActionSchema, linkRequestSchema, mconsoleCommandSchema, nodeActionSchema, type EngineApi } from "../api";
 
 /**
  * How each engine command crosses the wire: a checker (and decoder) for each
@@ -54,6 +54,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   pauseSwitch: { args: [id, name, bool], answer: trusted() },
   linkAction: { args: [id, name, int, plain(linkRequestSchema)], answer: trusted() },
   cableAction: { args: [id, name, plain(cableActionSchema)], answer: trusted() },
+  diskAction: { args: [id, lab, name, name, plain(diskActionSchema)], answer: trusted() },
   exec: { args: [id, name, text, plain(z.number().positive().max(3600))], answer: trusted() },
   mconsole: { args: [id, name, plain(mconsoleCommandSchema)], answer: trusted() },
   attach: { args: [id, name], answer: trusted() },
@@ -74,7 +75,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   removeImageRecipe: { args: [name], answer: trusted() },
   imagesReady: { args: [names], answer: trusted() },
   removeLabFiles: { args: [id], answer: trusted() },
-  pruneNodeFiles: { args: [id, names], answer: trusted() },
+  pruneNodeFiles: { args: [id, names, plain(z.array(z.string().max(64)).max(10_000).nullable())], answer: trusted() },
   rekeyLabFiles: { args: [plain(z.string().max(64)), id], answer: trusted() },
   snapshots: { args: [id], answer: trusted() },
   takeSnapshot: { args: [id, lab, plain(z.string().max(200)), maybeName], answer: trusted() },

@@ -161,6 +161,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   pauseSwitch: EngineApi["pauseSwitch"] = (...a) => this.call("pauseSwitch", a);
   linkAction: EngineApi["linkAction"] = (...a) => this.call("linkAction", a);
   cableAction: EngineApi["cableAction"] = (...a) => this.call("cableAction", a);
+  diskAction: EngineApi["diskAction"] = (...a) => this.call("diskAction", a);
   exec: EngineApi["exec"] = (...a) => this.call("exec", a);
   mconsole: EngineApi["mconsole"] = (...a) => this.call("mconsole", a);
   attach: EngineApi["attach"] = (...a) => this.call("attach", a);

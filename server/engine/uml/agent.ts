@@ -48,6 +48,8 @@ export class AgentChannel {
    * nudging the guest while the line is busy (console-nudger.ts).
    */
   onActivity: (() => void) | null = null;
+  /** Each time the guest's agent announces itself (again after a reboot from inside). */
+  onReady: (() => void) | null = null;
 
   constructor() {
     this.pty = new RawPty();
@@ -116,6 +118,7 @@ export class AgentChannel {
   private onLine(line: string): void {
     const marker = parseMarker(line);
     if (marker?.kind === "ready") {
+      this.onReady?.();
       this.ready = true;
       for (const w of this.readyWaiters.splice(0)) w();
       this.pump();

@@ -15,6 +15,12 @@ export interface UmlLaunch {
   agentTty: string;
   /** The host ptys of the node's serial lines (serial/serial-lines.ts): line number -> path. */
   serialTtys: ReadonlyMap<number, string>;
+  /**
+   * The lab's disks it boots with (absolute paths), each in its slot (model/disk.ts). A plain
+   * `ubdN=FILE`: UML locks the file when the guest opens the device, which is what keeps a
+   * shared disk to one guest at a time.
+   */
+  disks: readonly { slot: number; file: string }[];
   /** Loops per jiffy, so the kernel skips calibrating its delay loop (host.ts guestLoopsPerJiffy). */
   lpj: number;
   switches: ReadonlyMap<string, Switch>;
@@ -41,6 +47,7 @@ export function buildUmlArgv(l: UmlLaunch): string[] {
     `ubd0=${l.cow},${l.image}`,
     `ubd1r=${runRel.configDisk(node.name)}`,
     ...(l.modulesDisk ? [`ubd2r=${l.modulesDisk}`] : []),
+    ...l.disks.map((d) => `ubd${d.slot}=${d.file}`),
     "root=/dev/ubda",
     "rw",
     "init=/init",

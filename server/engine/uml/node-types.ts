@@ -1,5 +1,9 @@
+import type { Disk } from "../../model/disk";
 import type { Shared, Switch } from "../../model/lab";
+import type { ExtraDisks } from "../disk/extra-disks";
 import type { Sandbox } from "../sandbox";
+import type { PluggedDisk } from "./node-disks";
+import type { RebootInfo } from "./reboot-watch";
 
 export type NodeState = "stopped" | "booting" | "running" | "crashed" | "halted";
 
@@ -9,6 +13,10 @@ export interface NodeStatus {
   pid: number | null;
   /** Why a node crashed: the exit and the last lines of its console. */
   reason: string | null;
+  /** The lab's disks in its slots while it runs (absent from an engine before disks). */
+  disks?: PluggedDisk[];
+  /** Its last reboot from inside since it was started (a watchdog's, say), or null. */
+  reboot?: RebootInfo | null;
 }
 
 export interface NodeContext {
@@ -25,6 +33,12 @@ export interface NodeContext {
   shared: Shared;
   /** How its linux.uml is confined (sandbox.ts). */
   sandbox: Sandbox;
+  /** The lab's extra disk files. */
+  extraDisks: ExtraDisks;
+  /** The lab's disk of that name, as the run knows it now. */
+  disk(name: string): Disk | undefined;
+  /** Which node holds a disk's lock now, or null. */
+  diskHolder(name: string): string | null;
 }
 
 export class NodeError extends Error {

@@ -20,6 +20,8 @@ import { ConsoleNudger } from "./console-nudger";
 import { spawnGuest } from "./guest-process";
 import { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
 import { checkConfigRequest, mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
+import { NodeDisks } from "./node-disks";
+import { RebootWatch, type RebootCause, type RebootInfo } from "./reboot-watch";
 import { xstateShim } from "./xstate-shim";
 
 /** What start() checked before the node queued for its boot. */
@@ -56,6 +58,11 @@ export class UmlNode extends EventEmitter {
   frozen = false;
   private typedAhead = "";
 
+  /** The lab's disks in its slots while it runs. */
+  readonly disks: NodeDisks;
+  /** Its last reboot from inside since a person started it (a watchdog's, say), or null. */
+  lastReboot: RebootInfo | null = null;
+  private rebootWatch: RebootWatch | null = null;
   private nudger: ConsoleNudger | null = null;
   private bootWatch: BootWatch | null = null;
   private hung = false;
@@ -71,6 +78,14 @@ export class UmlNode extends EventEmitter {
     private readonly ctx: NodeContext,
   ) {
     super();
+    this.disks = new NodeDisks({
+      node: node.name,
+      files: ctx.extraDisks,
+      disk: (name) => ctx.disk(name),
+      sandbox: ctx.sandbox,
+      mconsole: (cmd) => this.sendMconsole(cmd),
+      lockedOut: (name) => this.lockedOut(name),
+    });
   }
 
   get name(): string {
@@ -103,7 +118,7 @@ export class UmlNode extends EventEmitter {
   }
 
   status(): NodeStatus {
-    return { name: this.name, state: this.state, pid: this.pid, reason: this.reason };
+    return { name: this.name, state: this.state, pid: this.pid, reason: this.reason, disks: this.isUp ? this.disks.list() : [], reboot: this.lastReboot };
   }
 
   get isUp(): boolean {
@@ -129,6 +144,7 @@ export class UmlNode extends EventEmitter {
     const modules = modulesDisk(this.ctx.root, prepared.kernel);
     const attempt = ++this.attempt;
     this.frozen = false;
+    this.lastReboot = null;
     this.setState("booting");
     void this.launchInTurn(attempt, { ...prepared, modules });
   }
@@ -155,6 +171,8 @@ export class UmlNode extends EventEmitter {
     sandbox.own(disksDir);
     sandbox.own(this.cowPath);
     for (const file of [disksDir, runDir, shim, kernel.binary, image, ...(modules ? [modules] : [])]) sandbox.reach(file, root);
+    const disks = await this.disks.forBoot(this.node.disks);
+    if (stale()) return release();
     await buildConfigDisk(this.node, this.ctx.shared, join(runDir, runRel.nodeDir(this.name)), join(runDir, runRel.configDisk(this.name)));
     if (stale()) return release();
     // The channel holds open ptys: it must be closed on every path that fails below.
@@ -172,6 +190,7 @@ export class UmlNode extends EventEmitter {
         image,
         agentTty: agent.ttyPath,
         serialTtys,
+        disks,
         lpj: guestLoopsPerJiffy(),
         switches: this.ctx.switches,
         ports: this.ctx.ports(this.name),
@@ -200,9 +219,16 @@ export class UmlNode extends EventEmitter {
       },
     );
     this.bootWatch = watch;
+    const reboots = new RebootWatch(join(runDir, runRel.mconsole(this.name)), (cause, back) => {
+      if (this.proc === proc) this.rebooted(cause, agent, back);
+    });
+    this.rebootWatch = reboots;
+    agent.onReady = () => reboots.sawReady();
     proc.onData((d) => {
       nudger.sawOutput();
       watch.sawOutput(d);
+      reboots.sawOutput(d);
+      this.disks.sawOutput(d);
       this.console.push(d);
       this.log?.write(d);
       this.emit("data", d);
@@ -225,7 +251,39 @@ export class UmlNode extends EventEmitter {
     this.setState("booting");
     void agent.whenReady().then(() => {
       free();
-      if (this.proc === proc && this.state === "booting") this.setState("running");
+      if (this.proc === proc && this.state === "booting") {
+        this.setState("running");
+        reboots.booted();
+      }
+    });
+  }
+
+  /** Says on the console, where the failed mount was typed, who has the disk and what to do. */
+  private lockedOut(name: string): void {
+    const holder = this.ctx.diskHolder(name);
+    const who = holder === null ? "another node" : holder === this.name ? "this node already (in another slot?)" : `node ${holder}`;
+    const text = `\r\n[umlab: disk ${name} is held by ${who}: a shared disk opens in one node at a time. It opens here once ${holder && holder !== this.name ? holder : "that node"} lets it go (unmounts it, stops or crashes).]\r\n`;
+    this.console.push(text);
+    this.log?.write(text);
+    this.emit("data", text);
+  }
+
+  /**
+   * The guest rebooted from inside (UML runs itself again in the same
+   * process, with the same command line): it boots again with the disks it
+   * started with, and runs once its exec agent is back.
+   */
+  private rebooted(cause: RebootCause, agent: AgentChannel, back: boolean): void {
+    this.lastReboot = { cause, at: Date.now(), count: (this.lastReboot?.count ?? 0) + 1 };
+    this.frozen = false;
+    this.disks.rebooted();
+    // Requests sent to the old boot get no answer; the new agent's announcement, if it came already, stands.
+    if (!back) agent.guestGone(cause === "watchdog" ? "the node was rebooted by its watchdog" : "the node rebooted");
+    this.setState("booting");
+    void agent.whenReady().then(() => {
+      if (this.agent !== agent || this.state !== "booting") return;
+      this.setState("running");
+      this.rebootWatch?.booted();
     });
   }
 
@@ -243,6 +301,9 @@ export class UmlNode extends EventEmitter {
     this.nudger = null;
     this.bootWatch?.stop();
     this.bootWatch = null;
+    this.rebootWatch?.stop();
+    this.rebootWatch = null;
+    this.disks.clear();
     this.agent?.close();
     this.agent = null;
     this.log?.close();
@@ -308,14 +369,22 @@ export class UmlNode extends EventEmitter {
     this.disk.wipe();
   }
 
-  mconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
+  /**
+   * A machine console request of a person's (or the engine's own): a disk
+   * plugged in or out goes through the node's disks, so it can only be one
+   * of the lab's and what the guest holds stays known.
+   */
+  async mconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
+    if (!this.proc) throw new NodeError(`node ${this.name} is not running`);
+    const handled = await this.disks.request(cmd, this.ctx.runDir);
+    if (handled) return handled;
+    // The lab's folder holds its run directory and its disks.
+    if (cmd.op === "config") checkConfigRequest(cmd, this.ctx.runDir, dirname(this.ctx.runDir));
+    return this.sendMconsole(cmd, timeoutMs);
+  }
+
+  private sendMconsole(cmd: MconsoleCommand, timeoutMs = 5000): Promise<MconsoleReply> {
     if (!this.proc) return Promise.reject(new NodeError(`node ${this.name} is not running`));
-    try {
-      // The lab's folder holds its run directory and its disks.
-      if (cmd.op === "config") checkConfigRequest(cmd, this.ctx.runDir, dirname(this.ctx.runDir));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
     return mconsole(this.ctx.runDir, runRel.mconsole(this.name), cmd, timeoutMs, this.ctx.sandbox.enabled ? this.programPid() : null).then((reply) => {
       if (reply.ok && (cmd.op === "stop" || cmd.op === "go")) this.frozen = cmd.op === "stop";
       return reply;
