@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,9 +150,28 @@ describe("extra and shared disks, hot-plug and the watchdog (real UML)", () => {
     assert.equal(two.status().reboot?.cause, "guest");
   });
 
-  it("leaves no process behind once the lab stops", async () => {
-    const runDir = run.paths.run;
+  it("keeps the extra disks in snapshots, rollbacks and clones", async () => {
+    // Read on the host: the file in the disk's ext4, without a guest.
+    const readF = (img: string) => execFileSync("debugfs", ["-R", "cat /f", img], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const write = (text: string) => sh("two", `mount -t ext4 /dev/ubdd /mnt/shared && echo ${text} > /mnt/shared/f && umount /mnt/shared && echo ok`);
+    assert.equal((await write("before-snapshot")).out, "ok");
+    const snap = await local.takeSnapshot(lab.name, lab, "with-disks", null);
+    assert.deepEqual(snap.extra?.sort(), ["data", "shared", "spare"]);
+    assert.equal((await write("after-snapshot")).out, "ok");
+    const shared = join(run.paths.disks, "extra", "shared.img");
+    assert.equal(readF(shared), "after-snapshot\n");
+
+    const cloneDisks = join(root, "labs", "disks-clone", "disks");
+    await local.copyLabDisks(lab.name, "disks-clone", lab.nodes.map((n) => n.name));
+    assert.equal(readF(join(cloneDisks, "extra", "shared.img")), "after-snapshot\n");
+
     await engine.stop(lab.name);
-    assert.deepEqual(processesIn(runDir), []);
+    await local.restoreSnapshot(lab.name, snap.id, null);
+    assert.equal(readF(shared), "before-snapshot\n");
+  });
+
+  it("leaves no process behind once the lab stops", async () => {
+    await engine.stop(lab.name);
+    assert.deepEqual(processesIn(run.paths.run), []);
   });
 });

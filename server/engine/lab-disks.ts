@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { serializeLabYaml } from "../labfile/labyaml";
 import type { Lab } from "../model/lab";
 import { NAME_PATTERN } from "../model/names";
-import { copyNodeDisk, LabSnapshots, type SnapshotInfo } from "./disk/snapshots";
+import { diskUsers } from "../model/disk";
+import { ExtraDisks } from "./disk/extra-disks";
+import { copyExtraDisk, copyNodeDisk, LabSnapshots, type SnapshotInfo } from "./disk/snapshots";
 import { NodeDisk } from "./disk/node-disk";
 import type { Engine } from "./engine";
 import { LabRunError } from "./lab-run";
@@ -35,7 +37,19 @@ export class LabDisks {
   take(id: string, lab: Lab, name: string, node: string | null): Promise<SnapshotInfo> {
     if (node && !lab.nodes.some((n) => n.name === node)) return Promise.reject(Object.assign(new Error(`lab ${lab.name} has no node "${node}"`), { name: "NotFoundError" }));
     const nodes = node ? [node] : lab.nodes.map((n) => n.name);
-    return this.engine.withLab(id, () => this.snaps(id).take({ name, node, nodes, definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)));
+    return this.engine.withLab(id, () => this.snaps(id).take({ name, node, nodes, extra: this.extra(id, lab, node), definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)));
+  }
+
+  /**
+   * The extra disks a snapshot of the lab (or of `node`) holds: all of them,
+   * or the node's own (a disk another node boots with too is the lab's, not
+   * the node's); and the running nodes that have them in a slot.
+   */
+  private extra(id: string, lab: Lab, node: string | null): { disks: string[]; in: string[] } {
+    const disks = lab.disks.map((d) => d.name).filter((d) => !node || diskUsers(lab.nodes, d).every((u) => u === node) && diskUsers(lab.nodes, d).length > 0);
+    const run = this.engine.run(id);
+    const inSlot = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().some((p) => disks.includes(p.name))).map((n) => n.name);
+    return { disks, in: inSlot };
   }
 
   restore(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
@@ -55,7 +69,9 @@ export class LabDisks {
 
   /** A share link's copy of the lab's disks and definition (labs/ID/shares), taken as a snapshot is; `name` is the link's id. */
   takeShare(id: string, lab: Lab, name: string): Promise<SnapshotInfo> {
-    return this.engine.withLab(id, () => this.snaps(id, "shares").take({ name, node: null, nodes: lab.nodes.map((n) => n.name), definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)));
+    return this.engine.withLab(id, () =>
+      this.snaps(id, "shares").take({ name, node: null, nodes: lab.nodes.map((n) => n.name), extra: this.extra(id, lab, null), definition: serializeLabYaml(lab) }, (ns) => this.freeze(id, ns)),
+    );
   }
 
   removeShare(id: string, snapshot: string): Promise<SnapshotInfo> {
@@ -75,12 +91,17 @@ export class LabDisks {
     const dst = labPaths(this.engine.root, to).disks;
     return this.engine.withLab(from, async () => {
       const have = new Set(NodeDisk.nodesIn(src).filter((n) => nodes.includes(n)));
-      const resume = await this.freeze(from, [...have]);
+      // A clone has the lab's extra disks too, as they are; the guests that have them are frozen for the copy.
+      const extra = new ExtraDisks(src).names();
+      const run = this.engine.run(from);
+      const holders = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().length).map((n) => n.name);
+      const resume = await this.freeze(from, [...new Set([...have, ...(extra.length ? holders : [])])]);
       try {
         for (const n of have) {
           new NodeDisk(dst, n).wipe();
           await copyNodeDisk(src, dst, n);
         }
+        for (const d of extra) await copyExtraDisk(src, dst, d);
       } finally {
         await resume();
       }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { snapshotNameSchema } from "../../model/snapshot";
 import { runHostProgram } from "../host";
 import type { LabPaths } from "../paths";
+import { ExtraDisks } from "./extra-disks";
 import { NodeDisk } from "./node-disk";
 
 /** A snapshot as it is listed: what it holds and what it costs on disk. */
@@ -15,6 +16,8 @@ export interface SnapshotInfo {
   createdAt: string;
   /** The nodes it holds a disk of (a node without a disk then is restored to a clean one). */
   disks: string[];
+  /** The lab's extra disks it holds (disk.ts), by name (absent from snapshots before extra disks). */
+  extra?: string[];
   /** Blocks its files take; apparentBytes: what their sizes add up to (a COW is sparse). */
   diskBytes: number;
   apparentBytes: number;
@@ -75,30 +78,36 @@ export class LabSnapshots {
    * definition. The running ones among them are frozen for the copy
    * (`quiesce`), so a disk is not copied while its guest writes it.
    */
-  async take(req: { name: string; node: string | null; nodes: string[]; definition: string }, quiesce: Quiesce): Promise<SnapshotInfo> {
+  async take(req: { name: string; node: string | null; nodes: string[]; extra?: { disks: string[]; in: string[] }; definition: string }, quiesce: Quiesce): Promise<SnapshotInfo> {
     const name = snapshotNameSchema.parse(req.name);
     const taken = this.list();
     if (taken.length >= MAX_SNAPSHOTS) throw named("ConflictError", `this lab has ${taken.length} snapshots, the most it keeps: delete one first`);
     if (taken.some((s) => s.name === name)) throw named("ConflictError", `this lab has a snapshot named "${name}" already`);
     const withDisk = existsSync(this.paths.disks) ? new Set(NodeDisk.nodesIn(this.paths.disks)) : new Set<string>();
     const disks = req.nodes.filter((n) => withDisk.has(n) && existsSync(new NodeDisk(this.paths.disks, n).cow));
+    const files = new ExtraDisks(this.paths.disks);
+    const made = new Set(files.names());
+    const extra = (req.extra?.disks ?? []).filter((d) => made.has(d));
+    // The guests that have one of those disks in a slot are frozen with the others.
+    const freeze = [...new Set([...disks, ...(extra.length ? (req.extra?.in ?? []) : [])])];
     const id = `s${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
     const tmp = join(this.root, `.tmp-${id}`);
     mkdirSync(join(tmp, "disks"), { recursive: true });
     try {
       let frozenMs: number | null = null;
-      if (disks.length) {
-        const resume = await quiesce(disks);
+      if (disks.length || extra.length) {
+        const resume = await quiesce(freeze);
         const t0 = performance.now();
         try {
           for (const n of disks) await copyNodeDisk(this.paths.disks, join(tmp, "disks"), n);
+          for (const d of extra) await copyExtraDisk(this.paths.disks, join(tmp, "disks"), d);
         } finally {
           await resume();
           frozenMs = Math.round(performance.now() - t0);
         }
       }
       const use = diskUse(join(tmp, "disks"));
-      const file: SnapshotFile = { id, name, node: req.node, createdAt: new Date().toISOString(), disks, ...use, frozenMs, definition: req.definition };
+      const file: SnapshotFile = { id, name, node: req.node, createdAt: new Date().toISOString(), disks, extra, ...use, frozenMs, definition: req.definition };
       writeFileSync(join(tmp, "snapshot.json"), JSON.stringify(file));
       renameSync(tmp, join(this.root, id));
       const { definition: _, ...info } = file;
@@ -127,6 +136,13 @@ export class LabSnapshots {
       new NodeDisk(this.paths.disks, n).wipe();
       if (file.disks.includes(n)) await copyNodeDisk(src, this.paths.disks, n);
     }
+    // The lab's extra disks as they were: all of them for the whole lab (one made since goes), a node's own for a node.
+    const files = new ExtraDisks(this.paths.disks);
+    const extra = file.extra ?? [];
+    for (const d of nodes ? extra : [...new Set([...files.names(), ...extra])]) {
+      files.wipe(d);
+      if (extra.includes(d)) await copyExtraDisk(src, this.paths.disks, d);
+    }
     return { definition: file.definition, nodes: targets };
   }
 
@@ -138,6 +154,7 @@ export class LabSnapshots {
       new NodeDisk(disksDir, n).wipe();
       await copyNodeDisk(join(this.root, id, "disks"), disksDir, n);
     }
+    for (const d of file.extra ?? []) await copyExtraDisk(join(this.root, id, "disks"), disksDir, d);
     return file.disks;
   }
 
@@ -172,12 +189,27 @@ export async function copyNodeDisk(fromDir: string, toDir: string, node: string)
   await sparseCopy(from.record, to.record);
 }
 
-/** Blocks (real use) and sizes (apparent) of the files in a folder. */
+/** Copies one of the lab's extra disk files (disks/extra/NAME.img) between two disks folders, over what is there. */
+export async function copyExtraDisk(fromDir: string, toDir: string, disk: string): Promise<void> {
+  const from = new ExtraDisks(fromDir);
+  const to = new ExtraDisks(toDir);
+  mkdirSync(to.dir, { recursive: true });
+  to.wipe(disk);
+  await sparseCopy(from.file(disk), to.file(disk));
+}
+
+/** Blocks (real use) and sizes (apparent) of the files in a folder and the one below (extra/). */
 export function diskUse(dir: string): { diskBytes: number; apparentBytes: number } {
   let diskBytes = 0;
   let apparentBytes = 0;
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     const st = statSync(join(dir, f));
+    if (st.isDirectory()) {
+      const sub = diskUse(join(dir, f));
+      diskBytes += sub.diskBytes;
+      apparentBytes += sub.apparentBytes;
+      continue;
+    }
     diskBytes += st.blocks * 512;
     apparentBytes += st.size;
   }
