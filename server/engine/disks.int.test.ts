@@ -150,7 +150,7 @@ describe("extra and shared disks, hot-plug and the watchdog (real UML)", () => {
     assert.equal(two.status().reboot?.cause, "guest");
   });
 
-  it("keeps the extra disks in snapshots, rollbacks and clones", async () => {
+  it("keeps the extra disks in snapshots, rollbacks, clones and archives", async () => {
     // Read on the host: the file in the disk's ext4, without a guest.
     const readF = (img: string) => execFileSync("debugfs", ["-R", "cat /f", img], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const write = (text: string) => sh("two", `mount -t ext4 /dev/ubdd /mnt/shared && echo ${text} > /mnt/shared/f && umount /mnt/shared && echo ok`);
@@ -168,6 +168,13 @@ describe("extra and shared disks, hot-plug and the watchdog (real UML)", () => {
     await engine.stop(lab.name);
     await local.restoreSnapshot(lab.name, snap.id, null);
     assert.equal(readF(shared), "before-snapshot\n");
+
+    // A whole-lab archive holds them, and an import puts them in the new lab's folder.
+    const token = "ab".repeat(16);
+    await local.exportLabArchive(lab.name, lab, token, false);
+    const unpacked = await local.unpackLabArchive(token);
+    await local.adoptLabArchive(token, "disks-import", parseLabYaml(unpacked.definition));
+    assert.equal(readF(join(root, "labs", "disks-import", "disks", "extra", "shared.img")), "before-snapshot\n");
   });
 
   it("leaves no process behind once the lab stops", async () => {

@@ -7,7 +7,8 @@ import { imageHere, imagesToCarry, freeName, type PlacedImage } from "./archive-
 import { ImageService } from "./build/image-service";
 import { imageIdentity, LabArchiveError, readLabArchive, rebaseCow, writeLabArchive, type ArchiveManifest, type CarriedImage } from "./disk/lab-archive";
 import { NodeDisk } from "./disk/node-disk";
-import { copyNodeDisk, diskUse } from "./disk/snapshots";
+import { copyExtraDisk, copyNodeDisk, diskUse } from "./disk/snapshots";
+import { ExtraDisks } from "./disk/extra-disks";
 import type { Engine } from "./engine";
 import { imageNames, resolveImage } from "./image/images";
 import { removeMergedImage } from "./image/merged";
@@ -90,10 +91,14 @@ export class LabArchives {
       const have = existsSync(src) ? new Set(NodeDisk.nodesIn(src)) : new Set<string>();
       const nodes = lab.nodes.filter((n) => have.has(n.name) && existsSync(new NodeDisk(src, n.name).cow));
       mkdirSync(f.copy, { recursive: true });
+      // The lab's extra disks go too; the guests that have one in a slot are frozen with the rest.
+      const extra = new ExtraDisks(src).names().filter((d) => lab.disks.some((x) => x.name === d));
+      const holders = [...(this.engine.run(id)?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().length).map((n) => n.name);
       try {
-        const resume = await this.disks.freeze(id, nodes.map((n) => n.name));
+        const resume = await this.disks.freeze(id, [...new Set([...nodes.map((n) => n.name), ...(extra.length ? holders : [])])]);
         try {
           for (const n of nodes) await copyNodeDisk(src, f.copy, n.name);
+          for (const d of extra) await copyExtraDisk(src, f.copy, d);
         } finally {
           await resume();
         }
@@ -109,7 +114,8 @@ export class LabArchives {
         const memory = new Map(this.images.list().map((i) => [i.name, i.memoryMiB]));
         const carried = images ? await imagesToCarry(this.engine.root, lab, under, (i) => memory.get(i) ?? 64) : [];
         const out = createWriteStream(f.archive, { mode: 0o600 });
-        const manifest = await writeLabArchive({ lab: lab.name, definition: serializeLabYaml(lab), disks: entries, images: carried }, out);
+        const copied = new ExtraDisks(f.copy);
+        const manifest = await writeLabArchive({ lab: lab.name, definition: serializeLabYaml(lab), disks: entries, images: carried, extra: extra.map((name) => ({ name, file: copied.file(name) })) }, out);
         await finished(out);
         const use = diskUse(f.copy);
         return {
@@ -182,6 +188,8 @@ export class LabArchives {
       const dest = labPaths(this.engine.root, id).disks;
       if (existsSync(dest) && readdirSync(dest).length) throw new LabRunError("the lab to import disks into has disks already");
       const imageOf = new Map(images.flatMap((i) => i.nodes.map((n) => [n, i.as] as const)));
+      for (const d of manifest.extra ?? [])
+        if (!lab.disks.some((x) => x.name === d.name)) throw new LabArchiveError(`the archive holds disk ${d.name}, which its lab.yaml does not have`);
       for (const d of manifest.disks) {
         const node = lab.nodes.find((n) => n.name === d.node);
         if (!node) throw new LabArchiveError(`the archive holds a disk of node ${d.node}, which its lab.yaml does not have`);
@@ -205,6 +213,9 @@ export class LabArchives {
           renameSync(staged, disk.cow);
           writeFileSync(disk.record, `${image}\n`);
         }
+        const files = new ExtraDisks(dest);
+        if (manifest.extra?.length) mkdirSync(files.dir, { recursive: true });
+        for (const d of manifest.extra ?? []) renameSync(join(f.staging, "extra", `${d.name}.img`), files.file(d.name));
       } catch (e) {
         for (const name of installed) removeMergedImage(this.engine.root, name);
         throw e;

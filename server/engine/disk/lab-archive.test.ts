@@ -80,6 +80,25 @@ describe("whole-lab archives", () => {
     assert.deepEqual(readFileSync(copy).subarray(0, 64), readFileSync(cow).subarray(0, 64));
   });
 
+  it("carries the lab's extra disks (version 3), sparse, beside the COWs; an older version claiming one is refused", async () => {
+    const cow = join(dir, "pc1.cow");
+    fakeCow(cow);
+    const extra = join(dir, "shared.img");
+    fakeImage(extra, "s");
+    const file = join(dir, "lab.tar.gz");
+    const out = createWriteStream(file);
+    const m = await writeLabArchive({ lab: "l", definition: "umlab: 1\nname: l\n", disks: [{ node: "pc1", cow, backing }], extra: [{ name: "shared", file: extra }] }, out);
+    await finished(out);
+    assert.equal(m.version, 3);
+    const got = await readLabArchive(createReadStream(file), join(dir, "out"));
+    assert.deepEqual([got.nodes, got.extra], [["pc1"], ["shared"]]);
+    const copy = join(dir, "out", "extra", "shared.img");
+    assert.deepEqual(readFileSync(copy), readFileSync(extra));
+    assert.ok(statSync(copy).blocks * 512 < 8 * MiB, "written sparse");
+    const old = JSON.stringify({ format: "umlab-lab-archive", version: 2, lab: "l", createdAt: "2026-11-30T00:00:00Z", disks: [], extra: [{ name: "shared", size: 1, dataBytes: 0 }] });
+    await assert.rejects(unpack(await craftedArchive([{ name: "archive.json", data: old }])), /a version 2 archive has no extra disks/);
+  });
+
   it("points a COW at this machine's image: its mtime and path in the header", () => {
     const cow = join(dir, "pc1.cow");
     fakeCow(cow);

@@ -23,7 +23,9 @@ import { SPARSE_BLOCK, writeSparse, writtenRanges } from "./sparse-file";
  * then disks/NODE.map and disks/NODE.data for each node with a disk.
  * Reading trusts nothing in it: only those names, only plain files, in that
  * order, within caps, and every range inside the file it claims to be.
- * Version 1 carries no images; version 2 has `images`.
+ * Version 1 carries no images; version 2 has `images`; version 3 may have
+ * `extra`, the lab's extra disks (extra/NAME.map and .data after the COWs),
+ * raw files with no image under them.
  */
 
 const FORMAT = "umlab-lab-archive";
@@ -45,13 +47,17 @@ const carriedSchema = z.strictObject({
 });
 const manifestSchema = z.strictObject({
   format: z.literal(FORMAT),
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   lab: z.string().max(64),
   createdAt: z.string().max(40),
   images: z.array(carriedSchema).max(ARCHIVE_LIMITS.images, `more than the ${ARCHIVE_LIMITS.images} images an archive may carry`).optional(),
   disks: z
     .array(z.strictObject({ node: z.string().regex(NAME_PATTERN), backing: backingSchema, size: z.number().int().nonnegative().max(ARCHIVE_LIMITS.diskBytes), dataBytes: z.number().int().nonnegative().max(ARCHIVE_LIMITS.dataBytes) }))
     .max(ARCHIVE_LIMITS.nodes),
+  extra: z
+    .array(z.strictObject({ name: z.string().regex(NAME_PATTERN), size: z.number().int().nonnegative().max(ARCHIVE_LIMITS.diskBytes), dataBytes: z.number().int().nonnegative().max(ARCHIVE_LIMITS.dataBytes) }))
+    .max(ARCHIVE_LIMITS.nodes)
+    .optional(),
 });
 export type ArchiveManifest = z.infer<typeof manifestSchema>;
 export type ImageIdentity = z.infer<typeof backingSchema>;
@@ -71,6 +77,8 @@ export interface ArchiveSource {
   definition: string;
   disks: { node: string; cow: string; backing: ImageIdentity }[];
   images?: (Omit<CarriedImage, "size" | "dataBytes"> & { file: string })[];
+  /** The lab's extra disk files (disk.ts), by name. */
+  extra?: { name: string; file: string }[];
 }
 
 /** Writes the archive of `src` to `out` (gzip level 1: a disk's blocks are many, the cores two). */
@@ -82,13 +90,16 @@ export async function writeLabArchive(src: ArchiveSource, out: Writable): Promis
   };
   const disks = src.disks.map((d) => ({ ...sparse({ file: d.cow }), node: d.node, backing: d.backing }));
   const images = (src.images ?? []).map(sparse);
+  const extra = (src.extra ?? []).map(sparse);
   const manifest: ArchiveManifest = {
     format: FORMAT,
-    version: images.length ? 2 : 1,
+    // The oldest version that holds what this one does, so an older umlab reads what it can.
+    version: extra.length ? 3 : images.length ? 2 : 1,
     lab: src.lab,
     createdAt: new Date().toISOString(),
     ...(images.length ? { images: images.map((i) => ({ name: i.name, size: i.size, sha256: i.sha256, dataBytes: i.dataBytes, memoryMiB: i.memoryMiB, parent: i.parent, nodes: i.nodes })) } : {}),
     disks: disks.map((d) => ({ node: d.node, backing: d.backing, size: d.size, dataBytes: d.dataBytes })),
+    ...(extra.length ? { extra: extra.map((d) => ({ name: d.name, size: d.size, dataBytes: d.dataBytes })) } : {}),
   };
   const done = pipeline(p, createGzip({ level: 1 }), out);
   const put = (name: string, data: string) => new Promise<void>((resolve, reject) => p.entry({ name, mode: 0o600 }, data, (e) => (e ? reject(e) : resolve())));
@@ -107,6 +118,7 @@ export async function writeLabArchive(src: ArchiveSource, out: Writable): Promis
   await put("lab.yaml", src.definition);
   for (const i of images) await putSparse(`images/${i.name}`, i);
   for (const d of disks) await putSparse(`disks/${d.node}`, d);
+  for (const d of extra) await putSparse(`extra/${d.name}`, d);
   p.finalize();
   await done;
   return manifest;
@@ -120,6 +132,8 @@ export interface UnpackedArchive {
   nodes: string[];
   /** The images now IMAGE.img, their SHA-256 checked; those `skipImage` chose not to write are not. */
   images: string[];
+  /** The lab's extra disks now extra/NAME.img. */
+  extra: string[];
 }
 
 /** A COW or an image in the archive: its entries' stem, the file it becomes, what archive.json says of it. */
@@ -130,6 +144,7 @@ interface SparsePart {
   dataBytes: number;
   image?: CarriedImage;
   node?: string;
+  extra?: string;
 }
 
 /** The entries after archive.json and lab.yaml, in order: a map, then the data, of each image, then of each disk. */
@@ -137,6 +152,7 @@ function partsOf(m: ArchiveManifest): (SparsePart & { entry: string; part: "map"
   const files: SparsePart[] = [
     ...(m.images ?? []).map((i) => ({ name: `images/${i.name}`, file: `${i.name}.img`, size: i.size, dataBytes: i.dataBytes, image: i })),
     ...m.disks.map((d) => ({ name: `disks/${d.node}`, file: `${d.node}.cow`, size: d.size, dataBytes: d.dataBytes, node: d.node })),
+    ...(m.extra ?? []).map((d) => ({ name: `extra/${d.name}`, file: join("extra", `${d.name}.img`), size: d.size, dataBytes: d.dataBytes, extra: d.name })),
   ];
   return files.flatMap((f) => [{ ...f, entry: `${f.name}.map`, part: "map" as const }, { ...f, entry: `${f.name}.data`, part: "data" as const }]);
 }
@@ -159,6 +175,7 @@ export async function readLabArchive(input: Readable, dir: string, skipImage?: (
   let map: [number, number][] = [];
   const nodes: string[] = [];
   const images: string[] = [];
+  const extra: string[] = [];
   let next = 0;
   let done = 0;
   try {
@@ -179,13 +196,14 @@ export async function readLabArchive(input: Readable, dir: string, skipImage?: (
         if (size !== part!.dataBytes) throw new LabArchiveError(`${name}: ${size} bytes where archive.json says ${part!.dataBytes}`);
         if (image && skipImage && (await skipImage(image))) for await (const _ of entry); // this umlab has it: not written again
         else {
-          mkdirSync(dir, { recursive: true });
+          mkdirSync(join(dir, part!.extra ? "extra" : ""), { recursive: true });
           const hash = image ? createHash("sha256") : undefined;
           await writeSparse(entry, join(dir, file), map, part!.size, hash);
           const got = hash?.digest("hex");
           if (image && got !== image.sha256)
             throw new LabArchiveError(`${name}: image ${image.name} is not the one archive.json names (its SHA-256 is ${got!.slice(0, 12)}…, not ${image.sha256.slice(0, 12)}…): the archive is damaged or forged`);
           if (image) images.push(image.name);
+          else if (part!.extra) extra.push(part!.extra);
           else nodes.push(part!.node!);
         }
         done++;
@@ -198,14 +216,14 @@ export async function readLabArchive(input: Readable, dir: string, skipImage?: (
     throw new LabArchiveError(`not a umlab lab archive: ${(e as Error).message}`);
   }
   if (!manifest || definition === null || done !== parts.length / 2) throw new LabArchiveError("the archive ends early: it is not a whole umlab lab archive");
-  return { manifest, definition, nodes, images };
+  return { manifest, definition, nodes, images, extra };
 }
 
 function checkManifest(raw: unknown): ArchiveManifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) throw new LabArchiveError(`archive.json: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const m = parsed.data;
-  const total = [...m.disks, ...(m.images ?? [])].reduce((s, d) => s + d.dataBytes, 0);
+  const total = [...m.disks, ...(m.images ?? []), ...(m.extra ?? [])].reduce((s, d) => s + d.dataBytes, 0);
   if (total > ARCHIVE_LIMITS.dataBytes) throw new LabArchiveError(`the archive claims ${total} bytes of disk and image data, more than ${ARCHIVE_LIMITS.dataBytes}`);
   if (new Set(m.disks.map((d) => d.node)).size !== m.disks.length) throw new LabArchiveError("archive.json names a node's disk twice");
   const carried = m.images ?? [];
@@ -213,6 +231,8 @@ function checkManifest(raw: unknown): ArchiveManifest {
   const booting = carried.flatMap((i) => i.nodes);
   if (new Set(booting).size !== booting.length) throw new LabArchiveError("archive.json gives a node two images");
   if (m.version === 1 && carried.length) throw new LabArchiveError("archive.json: a version 1 archive carries no images");
+  if (m.version < 3 && m.extra) throw new LabArchiveError(`archive.json: a version ${m.version} archive has no extra disks`);
+  if (new Set((m.extra ?? []).map((d) => d.name)).size !== (m.extra ?? []).length) throw new LabArchiveError("archive.json names an extra disk twice");
   return m;
 }
 
