@@ -83,6 +83,8 @@ export const api = {
     call<LabStatus>("POST", `${lab(ref)}/links/${encodeURIComponent(node)}/${encodeURIComponent(iface)}`, req),
   /** Cuts or mends the serial cable on a line (NODE.ttySN, either end). */
   cableAction: (ref: string, line: string, action: "cut" | "mend") => call<LabStatus>("POST", `${lab(ref)}/cables/${encodeURIComponent(line)}`, { action }),
+  /** One of the lab's disks into a running node's next free slot, or out of it. */
+  diskAction: (ref: string, node: string, disk: string, action: "plug" | "unplug") => call<LabStatus>("POST", `${lab(ref)}/nodes/${encodeURIComponent(node)}/disks`, { disk, action }),
   captures: (ref: string) => call<{ captures: CaptureInfo[] }>("GET", `${lab(ref)}/captures`),
   startCapture: (ref: string, req: CaptureRequest) => call<CaptureInfo>("POST", `${lab(ref)}/captures`, req),
   stopCapture: (ref: string, id: string) => call<CaptureInfo>("POST", `${lab(ref)}/captures/${encodeURIComponent(id)}/stop`),

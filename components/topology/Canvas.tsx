@@ -13,7 +13,7 @@ import {
   type OnConnect,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
-import type { PaletteKind } from "./doc";
+import { diskSize, diskUsers, type PaletteKind } from "./doc";
 import { impairmentText } from "@/server/model/link";
 import { edgeTypes, nodeTypes, type LabFlowEdge, type LabFlowNode } from "./elements";
 import { useTopology, type Wire } from "./store";
@@ -43,6 +43,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const gatewayStates = useTopology((s) => s.gateways);
   const linkStates = useTopology((s) => s.links);
   const cableStates = useTopology((s) => s.cables);
+  const diskStates = useTopology((s) => s.disks);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
 
@@ -77,11 +78,23 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         type: "labnode",
         position: placed(n.pos, 40 + i * 180, 260),
         selected: selected === name,
-        data: { name, role: n.role ?? "host", state: running || st ? (st?.state ?? "stopped") : "stopped", reason: st?.reason ?? null, interfaces: n.eth?.length ?? 0 },
+        data: { name, role: n.role ?? "host", state: running || st ? (st?.state ?? "stopped") : "stopped", reason: st?.reason ?? null, interfaces: n.eth?.length ?? 0, reboot: running ? (st?.reboot ?? null) : null },
+      });
+    });
+    Object.entries(doc.disks ?? {}).forEach(([name, d], i) => {
+      const live = running ? diskStates[name] : undefined;
+      // Which node has it in which slot, from the nodes' own lists (a device each).
+      const slots = running ? Object.values(states).flatMap((st) => (st.disks ?? []).filter((p) => p.name === name).map((p) => ({ node: st.name, device: p.device }))) : [];
+      all.push({
+        id: name,
+        type: "labdisk",
+        position: placed(d.pos, 40 + i * 200, 440),
+        selected: selected === name,
+        data: { name, size: diskSize(d), format: d.format ?? "none", users: diskUsers(doc, name), running, in: slots, holder: live?.holder ?? null },
       });
     });
     return all;
-  }, [doc, selected, states, switchStates, gatewayStates, running]);
+  }, [doc, selected, states, switchStates, gatewayStates, diskStates, running]);
 
   const edges = useMemo<LabFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
@@ -140,8 +153,36 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
         },
       ];
     });
-    return [...uplinks, ...wires, ...cables];
-  }, [doc, derived, switchStates, linkStates, cableStates, running, selected]);
+    // A disk's lines: one to each node that boots with it, and one to a node it is only plugged into while it runs.
+    const diskLines = Object.keys(doc.disks ?? {}).flatMap((disk): LabFlowEdge[] => {
+      const holder = running ? (diskStates[disk]?.holder ?? null) : null;
+      const boot = diskUsers(doc, disk);
+      const plugged = running ? Object.values(states).flatMap((st) => ((st.disks ?? []).some((p) => p.name === disk) && !boot.includes(st.name) && doc.nodes[st.name] ? [st.name] : [])) : [];
+      return [...boot, ...plugged].map((node) => {
+        const device = (running && states[node]?.disks?.find((p) => p.name === disk)?.device) || null;
+        const holds = holder === node;
+        const below = (at.get(disk) ?? 0) >= (at.get(node) ?? 0);
+        const id = `disk:${disk}:${node}`;
+        const isBoot = boot.includes(node);
+        return {
+          id,
+          type: "disk" as const,
+          source: node,
+          target: disk,
+          sourceHandle: below ? "b" : "t",
+          targetHandle: below ? "t" : "b",
+          label: device ? `${device.slice("/dev/".length)}${holds ? " · holds it" : ""}` : undefined,
+          data: { disk, node, boot: isBoot, device, holds },
+          // One plugged in from the menu is not the lab file's: unplugged from the menu, not deleted.
+          deletable: isBoot,
+          selected: selected === id,
+          className: ["disk-line", isBoot ? "" : "hotplug", device ? "in-slot" : "", holds ? "holds" : ""].filter(Boolean).join(" "),
+          ariaLabel: `${node} to disk ${disk}${device ? `, ${device}` : ""}${holds ? ", holds it" : ""}`,
+        };
+      });
+    });
+    return [...uplinks, ...wires, ...cables, ...diskLines];
+  }, [doc, derived, states, switchStates, linkStates, cableStates, diskStates, running, selected]);
 
   // The canvas gets smaller or larger (the terminal dock, a handout or a capture panel opens or closes): fit
   // again, or nodes stay under the panel that took their place. In steps of 40 px: not on every pixel of a drag.
@@ -207,14 +248,24 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
           useTopology.getState().remove(
             ns.map((n) => n.id),
             es.flatMap((e): Wire[] =>
-              e.type === "uplink" ? [{ gateway: e.source }] : e.type === "serial" && e.data ? [{ cable: e.data.a }] : e.data && "node" in e.data ? [{ node: e.data.node, index: e.data.index }] : [],
+              e.type === "uplink"
+                ? [{ gateway: e.source }]
+                : e.type === "serial" && e.data
+                  ? [{ cable: e.data.a }]
+                  : e.type === "disk" && e.data
+                    ? e.data.boot
+                      ? [{ disk: e.data.disk, node: e.data.node }]
+                      : []
+                    : e.data && "index" in e.data
+                      ? [{ node: e.data.node, index: e.data.index }]
+                      : [],
             ),
           ),
         deleteKeyCode: ["Delete", "Backspace"],
         onNodeDoubleClick: (_e: unknown, n: LabFlowNode) => n.type === "labnode" && onOpenConsole(n.id),
         onNodeContextMenu: (e: ReactMouseEvent, n: LabFlowNode) => {
-          // A gateway has nothing to do from a menu: the inspector edits it.
-          if (n.type === "labgateway") {
+          // A gateway or a disk has nothing to do from a menu: the inspector edits it (a disk is plugged from a node's menu).
+          if (n.type === "labgateway" || n.type === "labdisk") {
             e.preventDefault();
             useTopology.getState().select(n.id);
             return onContext(null);
@@ -225,7 +276,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
           e.preventDefault();
           useTopology.getState().select(edge.id);
           if (edge.type === "serial" && edge.data) return onContext({ kind: "cable", name: edge.data.a, title: `${edge.data.a} ↔ ${edge.data.b}`, x: e.clientX, y: e.clientY });
-          if (edge.type === "uplink" || !edge.data || !("index" in edge.data)) return onContext(null);
+          if (edge.type === "uplink" || edge.type === "disk" || !edge.data || !("index" in edge.data)) return onContext(null);
           onContext({ kind: "link", name: edge.id, title: `${edge.source} eth${edge.data?.index} ↔ ${edge.target}`, x: e.clientX, y: e.clientY });
         },
         onPaneClick: () => {
@@ -255,7 +306,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       proOptions={{ hideAttribution: true }}
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable ariaLabel="Mini map" nodeStrokeWidth={3} style={{ width: 150, height: 100 }} nodeColor={(n) => (n.type === "labswitch" ? "#0891b2" : n.type === "labgateway" ? "#0369a1" : (MINIMAP_COLOURS[(n.data as { state?: string }).state ?? "stopped"] ?? "#8b95a1"))} />
+      <MiniMap pannable zoomable ariaLabel="Mini map" nodeStrokeWidth={3} style={{ width: 150, height: 100 }} nodeColor={(n) => (n.type === "labswitch" ? "#0891b2" : n.type === "labgateway" ? "#0369a1" : n.type === "labdisk" ? "#64748b" : (MINIMAP_COLOURS[(n.data as { state?: string }).state ?? "stopped"] ?? "#8b95a1"))} />
       <Controls />
     </ReactFlow>
   );

@@ -2,6 +2,9 @@
 import { impairmentText } from "@/server/model/link";
 import { useImages } from "../client/images";
 import { CodeEditor } from "./CodeEditor";
+import { DiskInspector } from "./DiskInspector";
+import { bootDevice } from "./doc";
+import { rebootText } from "./elements";
 import { GatewayInspector } from "./GatewayInspector";
 import { KernelField } from "./KernelField";
 import { NameField } from "./NameField";
@@ -45,6 +48,33 @@ export function Inspector() {
           </ul>
         </div>
         <div className="field">
+          <span>Disks</span>
+          {(n.disks ?? []).length === 0 && <small>none: drag from a disk to this node</small>}
+          <ul className="ifaces" data-testid="node-disks">
+            {(n.disks ?? []).map((disk) => (
+              <li key={disk}>
+                {bootDevice(doc, selected, disk)} → {disk}{" "}
+                <button type="button" className="link" onClick={() => useTopology.getState().detachDisk(selected, disk)}>
+                  detach
+                </button>
+              </li>
+            ))}
+            {/* Plugged in from its menu while it runs: not the lab file's. */}
+            {(status?.disks ?? [])
+              .filter((p) => !(n.disks ?? []).includes(p.name))
+              .map((p) => (
+                <li key={p.name}>
+                  {p.device} → {p.name} <small>(plugged in while it runs)</small>
+                </li>
+              ))}
+          </ul>
+        </div>
+        {status?.reboot && (status.state === "running" || status.state === "booting") && (
+          <p className={`reboot-note cause-${status.reboot.cause}`} data-testid="node-reboot">
+            ↻ {rebootText(status.reboot)}
+          </p>
+        )}
+        <div className="field">
           <span>Startup script</span>
           <CodeEditor label="Startup script" value={n.startup ?? ""} onChange={(v) => edit((d) => void (v ? (d.nodes[selected].startup = v) : delete d.nodes[selected].startup))} />
         </div>
@@ -72,6 +102,9 @@ export function Inspector() {
     );
   }
 
+  const disk = selected && (doc.disks?.[selected] ? selected : /^disk:([^:]+):/.exec(selected)?.[1]);
+  if (disk && doc.disks?.[disk]) return <DiskInspector name={disk} />;
+
   const gateway = selected && (doc.gateways?.[selected] ? selected : /^(.+):uplink$/.exec(selected)?.[1]);
   if (gateway && doc.gateways?.[gateway]) return <GatewayInspector name={gateway} />;
 
@@ -89,7 +122,7 @@ export function Inspector() {
       </label>
       <ScenarioField />
       <small>
-        {Object.keys(doc.nodes).length} nodes, {Object.keys(doc.switches).length} switches. Select something on the canvas to edit it.
+        {Object.keys(doc.nodes).length} nodes, {Object.keys(doc.switches).length} switches{doc.disks ? `, ${Object.keys(doc.disks).length} disks` : ""}. Select something on the canvas to edit it.
       </small>
     </aside>
   );

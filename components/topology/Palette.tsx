@@ -9,6 +9,7 @@ const ITEMS: { kind: PaletteKind; label: string; hint: string }[] = [
   { kind: "switch", label: "Switch", hint: "Learns addresses, forwards frames to one port" },
   { kind: "hub", label: "Hub", hint: "Repeats every frame to every port" },
   { kind: "gateway", label: "Internet", hint: "NAT to the host's network: nodes on its switch get an address by DHCP" },
+  { kind: "disk", label: "Disk", hint: "An extra disk: drag from it to the nodes that boot with it (/dev/ubdd on); two or more share it, one guest at a time" },
 ];
 
 /** Drag an item onto the canvas to add it. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RawLab } from "@/server/model/lab";
 import { resolveLab } from "@/server/model/lab";
-import { addCable, removeCable, removeElement, renameElement, toDoc, toRaw } from "./doc";
+import { addCable, attachDisk, bootDevice, detachDisk, diskSize, diskUsers, removeCable, removeElement, renameElement, toDoc, toRaw } from "./doc";
 
 const LAB: RawLab = {
   name: "ring",
@@ -40,6 +40,30 @@ describe("the canvas document", () => {
     assert.deepEqual(doc.cables, [["a.ttyS2", "bee.ttyS2"]]);
     removeCable(doc, "bee.ttyS2");
     assert.equal(doc.cables, undefined);
+    assert.doesNotThrow(() => resolveLab(toRaw(doc)));
+  });
+
+  it("attaches a disk to nodes in order (a shared one to two), renames it in their lists, and drops it from them when it goes", () => {
+    const doc = toDoc({ ...LAB, disks: { data: { size: "1G", format: "ext4" }, logs: {} } });
+    assert.equal(attachDisk(doc, "a", "logs"), true);
+    assert.equal(attachDisk(doc, "a", "data"), true);
+    assert.equal(attachDisk(doc, "b", "data"), true);
+    assert.equal(attachDisk(doc, "b", "data"), false, "a node lists a disk once");
+    assert.equal(attachDisk(doc, "b", "nope"), false, "only the lab's disks");
+    assert.deepEqual(diskUsers(doc, "data"), ["a", "b"]);
+    assert.deepEqual([bootDevice(doc, "a", "logs"), bootDevice(doc, "a", "data"), bootDevice(doc, "c", "data")], ["/dev/ubdd", "/dev/ubde", null]);
+    assert.deepEqual([diskSize(doc.disks!.data), diskSize(doc.disks!.logs)], ["1G", "256M"]);
+    renameElement(doc, "data", "shared");
+    assert.deepEqual([doc.nodes.a.disks, doc.nodes.b.disks], [["logs", "shared"], ["shared"]]);
+    assert.deepEqual(Object.keys(doc.disks!), ["shared", "logs"], "the renamed disk keeps its place");
+    assert.deepEqual(resolveLab(toRaw(doc)).disks.map((d) => [d.name, d.sizeMiB, d.format]), [["shared", 1024, "ext4"], ["logs", 256, "none"]]);
+    detachDisk(doc, "b", "shared");
+    assert.equal(doc.nodes.b.disks, undefined);
+    removeElement(doc, "shared");
+    assert.deepEqual(doc.nodes.a.disks, ["logs"]);
+    removeElement(doc, "logs");
+    assert.equal(doc.disks, undefined);
+    assert.equal(doc.nodes.a.disks, undefined);
     assert.doesNotThrow(() => resolveLab(toRaw(doc)));
   });
 });

@@ -1,6 +1,8 @@
 import type { RawDisk, RawGateway, RawLab, RawNode, RawSwitch } from "@/server/model/schema";
 import { renameInChecks } from "@/server/model/check";
 import { renameInStep } from "@/server/model/scenario";
+import { DEFAULT_DISK_MIB, FIRST_EXTRA_SLOT, MAX_NODE_DISKS, parseDiskSize, slotDevice } from "@/server/model/disk";
+import { formatMemory } from "@/server/model/memory";
 import { FIRST_SERIAL_LINE, LAST_SERIAL_LINE, renameInLine } from "@/server/model/serial";
 
 /**
@@ -22,7 +24,7 @@ export type Doc = Omit<RawLab, "nodes" | "switches" | "gateways" | "disks"> & {
   disks?: Record<string, DocDisk>;
 };
 
-export type PaletteKind = "host" | "router" | "switch" | "hub" | "gateway";
+export type PaletteKind = "host" | "router" | "switch" | "hub" | "gateway" | "disk";
 
 export function toDoc(raw: RawLab): Doc {
   const { nodes, switches, gateways, disks, ...own } = structuredClone(raw);
@@ -108,7 +110,47 @@ export function removeCable(doc: Doc, line: string): void {
   if (!doc.cables.length) delete doc.cables;
 }
 
+export { MAX_NODE_DISKS };
+
+/** The device a disk a node boots with has in its guest: its place in the node's list, from /dev/ubdd on. */
+export function bootDevice(doc: Doc, node: string, disk: string): string | null {
+  const i = doc.nodes[node]?.disks?.indexOf(disk) ?? -1;
+  return i < 0 ? null : slotDevice(FIRST_EXTRA_SLOT + i);
+}
+
+/** A disk's size as the lab file means it ("1G", "256M"), or as written when it is not one. */
+export function diskSize(d: DocDisk): string {
+  const m = parseDiskSize(d.size ?? DEFAULT_DISK_MIB);
+  return typeof m === "number" ? formatMemory(m) : String(d.size);
+}
+
+/** The nodes that boot with a disk, in the lab's order. */
+export function diskUsers(doc: Doc, disk: string): string[] {
+  return Object.entries(doc.nodes).flatMap(([name, n]) => (n.disks?.includes(disk) ? [name] : []));
+}
+
+/** A node boots with a disk too (after those it has); false when it already does or has no room for one more. */
+export function attachDisk(doc: Doc, node: string, disk: string): boolean {
+  const n = doc.nodes[node];
+  if (!n || !doc.disks?.[disk] || n.disks?.includes(disk) || (n.disks?.length ?? 0) >= MAX_NODE_DISKS) return false;
+  n.disks = [...(n.disks ?? []), disk];
+  return true;
+}
+
+/** A node no longer boots with a disk; the others keep their order. */
+export function detachDisk(doc: Doc, node: string, disk: string): void {
+  const n = doc.nodes[node];
+  if (!n?.disks) return;
+  n.disks = n.disks.filter((d) => d !== disk);
+  if (!n.disks.length) delete n.disks;
+}
+
 export function removeElement(doc: Doc, id: string): void {
+  if (doc.disks?.[id]) {
+    delete doc.disks[id];
+    if (!Object.keys(doc.disks).length) delete doc.disks;
+    for (const name of Object.keys(doc.nodes)) detachDisk(doc, name, id);
+  }
   if (doc.nodes[id]) {
     delete doc.nodes[id];
     for (const c of doc.cables ?? []) if (c.some((l) => l.startsWith(`${id}.ttyS`))) removeCable(doc, c[0]);
@@ -131,9 +173,15 @@ export function removeElement(doc: Doc, id: string): void {
   }
 }
 
-/** Renames a node, switch or gateway, keeping its place in the file and every wire to it. */
+/** Renames a node, switch, gateway or disk, keeping its place in the file and every wire to it. */
 export function renameElement(doc: Doc, from: string, to: string): void {
   const renamed = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k === from ? to : k, v]));
+  // A disk: the nodes that boot with it keep it, in the same place of their lists.
+  if (doc.disks?.[from]) {
+    doc.disks = renamed(doc.disks);
+    for (const n of Object.values(doc.nodes)) n.disks = n.disks?.map((d) => (d === from ? to : d));
+    return;
+  }
   if (doc.scenario && !doc.gateways?.[from]) doc.scenario = doc.scenario.map((step) => renameInStep(step, from, to));
   if (doc.gateways?.[from]) {
     doc.gateways = renamed(doc.gateways);

@@ -1,15 +1,23 @@
 "use client";
 import { BaseEdge, getBezierPath, Handle, Position, type Edge, type EdgeProps, type Node as FlowNode, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
+import "./disks.css";
 import type { NodeStatus } from "@/server/engine/uml/uml-node";
+import type { RebootInfo } from "@/server/engine/uml/reboot-watch";
 import { cloudPath } from "@/server/model/diagram";
 import { SwitchCaptureCount, WireCaptureCount } from "../capture/CountBadges";
 
-export type LabNodeData = { name: string; role: "host" | "router"; state: NodeStatus["state"]; reason: string | null; interfaces: number };
+export type LabNodeData = { name: string; role: "host" | "router"; state: NodeStatus["state"]; reason: string | null; interfaces: number; reboot: RebootInfo | null };
 export type LabSwitchData = { name: string; mode: "switch" | "hub"; kind: "vde" | "uml_switch"; paused: boolean; running: boolean };
 /** A gateway: `state` is "running" while its slirpvde runs, "stopped" otherwise. */
 export type LabGatewayData = { name: string; switch: string | null; dhcp: boolean; forwards: number; state: "running" | "stopped" };
-export type LabFlowNode = FlowNode<LabNodeData, "labnode"> | FlowNode<LabSwitchData, "labswitch"> | FlowNode<LabGatewayData, "labgateway">;
+/**
+ * A disk: its size and format, the nodes that boot with it (`users`, two or
+ * more: shared), and while the lab runs who has it in a slot (`in`, node and
+ * device) and whose guest holds it open (`holder`).
+ */
+export type LabDiskData = { name: string; size: string; format: "none" | "ext4" | "ext2"; users: string[]; running: boolean; in: { node: string; device: string }[]; holder: string | null };
+export type LabFlowNode = FlowNode<LabNodeData, "labnode"> | FlowNode<LabSwitchData, "labswitch"> | FlowNode<LabGatewayData, "labgateway"> | FlowNode<LabDiskData, "labdisk">;
 
 // Loose connection mode: one handle each side is enough to wire either way.
 const handles = (
@@ -22,20 +30,82 @@ const handles = (
 // Drawn in CSS rather than emoji: not every machine has an emoji font.
 const ICON = { host: "H", router: "R" } as const;
 
+/** A time of day as the server's clock said it, 02:31:07 (local time). */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+/** A node's last reboot from inside, in words: "rebooted by its watchdog at 02:31:07 (3 reboots since it was started)". */
+export function rebootText(r: RebootInfo): string {
+  const what = r.cause === "watchdog" ? "rebooted by its watchdog" : "rebooted itself";
+  return `${what} at ${clockTime(r.at)}${r.count > 1 ? ` (${r.count} reboots since it was started)` : ""}`;
+}
+
 export const LabNode = memo(function LabNode({ data, selected }: NodeProps<FlowNode<LabNodeData, "labnode">>) {
+  const reboot = data.reboot;
+  const title = data.reason ?? `${data.name}: ${data.state}${reboot ? `; ${rebootText(reboot)}` : ""}`;
   return (
-    <div
-      className={`lab-node role-${data.role} state-${data.state}${selected ? " selected" : ""}`}
-      data-node={data.name}
-      data-state={data.state}
-      title={data.reason ?? `${data.name}: ${data.state}`}
-    >
+    <div className={`lab-node role-${data.role} state-${data.state}${selected ? " selected" : ""}`} data-node={data.name} data-state={data.state} title={title}>
       {handles}
       <span className="icon" aria-hidden>
         {ICON[data.role]}
       </span>
       <span className="name">{data.name}</span>
       <span className="state">{data.state}</span>
+      {/* A reboot from inside (a watchdog's, or the guest's own): not a crash, the node is up again. */}
+      {reboot && (
+        <span className={`reboot-badge cause-${reboot.cause}`} data-reboot={reboot.cause} title={rebootText(reboot)}>
+          ↻ {reboot.cause === "watchdog" ? "watchdog" : "rebooted"}
+          {reboot.count > 1 ? ` ×${reboot.count}` : ""}
+        </span>
+      )}
+    </div>
+  );
+});
+
+/** A disk, drawn as a cylinder with its name, size and format; while the lab runs, who holds it and who has it in a slot. */
+export const LabDisk = memo(function LabDisk({ data, selected }: NodeProps<FlowNode<LabDiskData, "labdisk">>) {
+  const shared = data.users.length > 1;
+  const state = !data.running ? null : data.holder ? `held by ${data.holder}` : "free";
+  const slots = data.in.map((s) => `${s.node} ${s.device}`).join(" · ");
+  const title = [
+    `disk ${data.name}: ${data.size}, ${data.format === "none" ? "blank" : data.format}`,
+    data.users.length ? `boots with ${data.users.join(", ")}${shared ? " (shared: one guest at a time opens it)" : ""}` : "no node boots with it",
+    state,
+    slots ? `in a slot: ${slots}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  return (
+    <div
+      className={`lab-disk${shared ? " shared" : ""}${data.running ? (data.holder ? " held" : " free") : ""}${selected ? " selected" : ""}`}
+      data-disk={data.name}
+      data-holder={data.holder ?? ""}
+      title={title}
+    >
+      {handles}
+      <svg className="cylinder" viewBox="0 0 40 48" aria-hidden>
+        <path className="body" d="M2,8 v32 a18,6 0 0 0 36,0 v-32" />
+        <ellipse className="top" cx="20" cy="8" rx="18" ry="6" />
+      </svg>
+      <span className="text">
+        <span className="name">{data.name}</span>
+        <span className="kind">
+          {data.size} · {data.format === "none" ? "blank" : data.format}
+          {shared ? ` · shared (${data.users.length})` : ""}
+        </span>
+        {state && (
+          <span className="disk-state" data-testid={`disk-state-${data.name}`}>
+            {state}
+          </span>
+        )}
+        {slots && (
+          <span className="disk-slots" data-testid={`disk-slots-${data.name}`}>
+            {slots}
+          </span>
+        )}
+      </span>
     </div>
   );
 });
@@ -82,7 +152,7 @@ export const LabGateway = memo(function LabGateway({ data, selected }: NodeProps
   );
 });
 
-export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch, labgateway: LabGateway };
+export const nodeTypes = { labnode: LabNode, labswitch: LabSwitch, labgateway: LabGateway, labdisk: LabDisk };
 
 /** A wire: a node's interface plugged into a switch, and what is done to it while the lab runs. */
 export type LinkEdgeData = { node: string; index: number; pulled: boolean; impaired: string | null };
@@ -143,7 +213,14 @@ export type UplinkFlowEdge = Edge<UplinkEdgeData, "uplink">;
 /** A serial cable between two nodes' lines, and whether it is cut. */
 export type SerialEdgeData = { a: string; b: string; cut: boolean };
 export type SerialFlowEdge = Edge<SerialEdgeData, "serial">;
-export type LabFlowEdge = LinkFlowEdge | UplinkFlowEdge | SerialFlowEdge;
+/**
+ * A node's line to a disk: `boot`, it boots with it (the lab file's; deleting
+ * the line takes it off the node's list), or only plugged in while it runs;
+ * `device` its /dev/ubdX in the guest now, `holds` whether that guest has it open.
+ */
+export type DiskEdgeData = { disk: string; node: string; boot: boolean; device: string | null; holds: boolean };
+export type DiskFlowEdge = Edge<DiskEdgeData, "disk">;
+export type LabFlowEdge = LinkFlowEdge | UplinkFlowEdge | SerialFlowEdge | DiskFlowEdge;
 
 export const UplinkEdge = memo(function UplinkEdge(p: EdgeProps<UplinkFlowEdge>) {
   const [path] = getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
@@ -189,4 +266,17 @@ export const SerialEdge = memo(function SerialEdge(p: EdgeProps<SerialFlowEdge>)
   );
 });
 
-export const edgeTypes = { link: LinkEdge, uplink: UplinkEdge, serial: SerialEdge };
+/** A disk's line to a node: dashed grey (CSS); solid once the guest holds it open. */
+export const DiskEdge = memo(function DiskEdge(p: EdgeProps<DiskFlowEdge>) {
+  const [path, midX, midY] = getBezierPath({ sourceX: p.sourceX, sourceY: p.sourceY, sourcePosition: p.sourcePosition, targetX: p.targetX, targetY: p.targetY, targetPosition: p.targetPosition });
+  const d = p.data;
+  const state = !d ? "" : [d.boot ? "boots with it" : "plugged in while it runs", d.device ? `as ${d.device}` : "", d.holds ? "holds it open" : ""].filter(Boolean).join(", ");
+  return (
+    <>
+      <title>{`${d?.node ?? ""} ↔ disk ${d?.disk ?? ""}: ${state}`}</title>
+      <BaseEdge id={p.id} path={path} labelX={midX} labelY={midY} label={p.label} labelBgPadding={p.labelBgPadding} labelBgBorderRadius={p.labelBgBorderRadius} style={p.style} interactionWidth={p.interactionWidth} />
+    </>
+  );
+});
+
+export const edgeTypes = { link: LinkEdge, uplink: UplinkEdge, serial: SerialEdge, disk: DiskEdge };

@@ -54,6 +54,7 @@ export function menuItems(
         }),
       },
       { label: up ? "Restart" : "Start", run: () => act(`${n}`, () => api.nodeAction(labId, n, up ? "restart" : "start"), { node: n }) },
+      ...diskItems(n),
       { label: "Halt", disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "stop")) },
       { label: "Crash (kill)", danger: true, disabled: !up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "crash")) },
       { label: "Wipe disk", danger: true, disabled: up, run: () => act(`${n}`, () => api.nodeAction(labId, n, "wipe")) },
@@ -75,6 +76,27 @@ export function menuItems(
         ],
       },
     ];
+  };
+  // While it runs: the lab's disks it has not got, to plug into its next free slot, and those it has, to unplug.
+  const diskItems = (n: string): MenuItem[] => {
+    const st = t.nodes[n];
+    const all = Object.keys(t.doc!.disks ?? {});
+    if (st?.state !== "running" || !all.length) return [];
+    const has = st.disks ?? [];
+    const others = all.filter((d) => !has.some((p) => p.name === d));
+    const plugs: MenuItem[] = others.length
+      ? [
+          {
+            label: "Plug disk",
+            items: others.map((d) => {
+              const holder = t.disks[d]?.holder;
+              return { label: d, title: `Into ${n}'s next free slot${holder ? ` (held by ${holder} now: ${n} can open it once ${holder} lets go)` : ""}`, run: () => act(`plugging ${d} into ${n}`, () => api.diskAction(labId, n, d, "plug")) };
+            }),
+          },
+        ]
+      : [];
+    const unplugs = has.map((p) => ({ label: `Unplug ${p.name} (${p.device})`, title: "The guest must not have it mounted", run: () => act(`unplugging ${p.name} from ${n}`, () => api.diskAction(labId, n, p.name, "unplug")) }));
+    return [...plugs, ...unplugs];
   };
   const switchMenu = (s: string): MenuItem[] => {
     const paused = !!t.switches[s]?.paused;

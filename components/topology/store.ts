@@ -8,13 +8,14 @@ import type { CaptureInfo } from "@/server/engine/capture/types";
 import type { NodeStatus } from "@/server/engine/uml/node-types";
 import { LiveFollower, type LiveEvent } from "@/server/engine/live";
 import type { CableStatus } from "@/server/engine/serial/serial-lines";
-import { addCable, gatewayOf, nextName, plug, plugGateway, removeCable, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
+import type { DiskStatus } from "@/server/engine/disk/lab-disk-watch";
+import { addCable, attachDisk, detachDisk, gatewayOf, MAX_NODE_DISKS, nextName, plug, plugGateway, removeCable, removeElement, renameElement, unplug, type Doc, type PaletteKind } from "./doc";
 
 const HISTORY = 100;
 
 export type SaveState = "saved" | "saving" | "error";
-/** A wire to delete: a node's interface, a gateway's wire to its switch, or a serial cable (by one of its lines). */
-export type Wire = { node: string; index: number } | { gateway: string } | { cable: string };
+/** A wire to delete: a node's interface, a gateway's wire to its switch, a serial cable (by one of its lines), or a node's line to a disk it boots with. */
+export type Wire = { node: string; index: number } | { gateway: string } | { cable: string } | { disk: string; node: string };
 
 interface TopologyState {
   doc: Doc | null;
@@ -32,6 +33,8 @@ interface TopologyState {
   cables: Record<string, CableStatus>;
   /** The running lab's captures, running or stopped (counts as of the last second or so). */
   captures: CaptureInfo[];
+  /** The lab's disks as the engine has them: who has each in a slot, who holds it. */
+  disks: Record<string, DiskStatus>;
   running: boolean;
   /** Why the server marked the running lab failed (an unexpected error in its code), or null. */
   failure: string | null;
@@ -47,6 +50,8 @@ interface TopologyState {
   add(kind: PaletteKind, pos: { x: number; y: number }): string;
   connect(a: string, b: string): void;
   disconnect(node: string, index: number): void;
+  /** A node no longer boots with a disk. */
+  detachDisk(node: string, disk: string): void;
   /** Elements and wires deleted together (a switch with its wires): one undo step. A gateway's wire is `{ gateway }`. */
   remove(ids: string[], wires?: Wire[]): void;
   rename(from: string, to: string): string | null;
@@ -86,6 +91,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
       links: Object.fromEntries(st.links.map((l) => [wireId(l), l])),
       cables: Object.fromEntries((st.cables ?? []).map((c) => [c.a, c])),
       captures: st.captures ?? [],
+      disks: Object.fromEntries((st.disks ?? []).map((d) => [d.name, d])),
     });
   /** An edit that can be undone. */
   const commit = (fn: (d: Doc) => void) => {
@@ -107,6 +113,15 @@ export const useTopology = create<TopologyState>()((set, get) => {
     if (problem) return refuse(`${gw} cannot go on ${other}: ${problem}.`);
     commit((d) => plugGateway(d, gw, other));
   };
+  /** A disk goes to nodes: the node boots with it, after the disks it has. */
+  const connectDisk = (doc: Doc, disk: string, other: string) => {
+    const refuse = (notice: string) => set({ notice });
+    const n = doc.nodes[other];
+    if (!n) return refuse(doc.disks?.[other] ? "Two disks cannot be joined: connect a disk to the nodes that use it." : `A disk is connected to the nodes that boot with it, not to ${doc.switches[other] ? "a switch" : "a gateway"}.`);
+    if (n.disks?.includes(disk)) return;
+    if ((n.disks?.length ?? 0) >= MAX_NODE_DISKS) return refuse(`${other} already boots with ${MAX_NODE_DISKS} disks, the most a node has.`);
+    commit((d) => void attachDisk(d, other, disk));
+  };
   return {
     doc: null,
     revision: 0,
@@ -119,6 +134,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     links: {},
     cables: {},
     captures: [],
+    disks: {},
     running: false,
     failure: null,
     changes: [],
@@ -148,6 +164,8 @@ export const useTopology = create<TopologyState>()((set, get) => {
         // A router gets the Debian image with FRR and the memory FRR needs.
         else if (kind === "router") d.nodes[name] = { role: "router", image: "router", mem: "128M", pos: at };
         else if (kind === "gateway") d.gateways = { ...d.gateways, [name]: { pos: at } };
+        // A disk: 256M and blank unless the inspector says otherwise (the lab file's defaults).
+        else if (kind === "disk") d.disks = { ...d.disks, [name]: { pos: at } };
         else d.switches[name] = kind === "hub" ? { mode: "hub", pos: at } : { pos: at };
       });
       set({ selected: name });
@@ -155,6 +173,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     },
     connect: (a, b) => {
       const doc = get().doc!;
+      if (doc.disks?.[a] || doc.disks?.[b]) return connectDisk(doc, doc.disks?.[a] ? a : b, doc.disks?.[a] ? b : a);
       if (doc.gateways?.[a] || doc.gateways?.[b]) return connectGateway(doc, doc.gateways?.[a] ? a : b, doc.gateways?.[a] ? b : a);
       // Node to node: a serial cable, on the first free line of each.
       if (doc.nodes[a] && doc.nodes[b]) {
@@ -175,14 +194,16 @@ export const useTopology = create<TopologyState>()((set, get) => {
       commit((d) => void plug(d, node, sw));
     },
     disconnect: (node, index) => commit((d) => unplug(d, node, index)),
+    detachDisk: (node, disk) => commit((d) => detachDisk(d, node, disk)),
     remove: (ids, wires = []) => {
       if (!ids.length && !wires.length) return;
       commit((d) => {
         // Highest interface first, so unplugging one does not renumber the next.
-        const plugs = wires.flatMap((w) => ("node" in w ? [w] : []));
+        const plugs = wires.flatMap((w) => ("index" in w ? [w] : []));
         for (const w of plugs.sort((a, b) => b.index - a.index)) if (d.nodes[w.node]) unplug(d, w.node, w.index);
         for (const w of wires) if ("gateway" in w) plugGateway(d, w.gateway, null);
         for (const w of wires) if ("cable" in w) removeCable(d, w.cable);
+        for (const w of wires) if ("disk" in w) detachDisk(d, w.node, w.disk);
         ids.forEach((id) => removeElement(d, id));
       });
       if (ids.includes(get().selected ?? "")) set({ selected: null });
@@ -191,16 +212,16 @@ export const useTopology = create<TopologyState>()((set, get) => {
       const doc = get().doc!;
       if (from === to) return null;
       if (!NAME.test(to)) return "a name starts with a lowercase letter and has at most 31 lowercase letters, digits and dashes";
-      if (doc.nodes[to] || doc.switches[to] || doc.gateways?.[to]) return `"${to}" is already taken in this lab`;
+      if (doc.nodes[to] || doc.switches[to] || doc.gateways?.[to] || doc.disks?.[to]) return `"${to}" is already taken in this lab`;
       commit((d) => renameElement(d, from, to));
       set({ selected: to });
       return null;
     },
     move: (id, pos) => {
       const at: [number, number] = [Math.round(pos.x), Math.round(pos.y)];
-      const el = get().doc?.nodes[id] ?? get().doc?.switches[id] ?? get().doc?.gateways?.[id];
+      const el = get().doc?.nodes[id] ?? get().doc?.switches[id] ?? get().doc?.gateways?.[id] ?? get().doc?.disks?.[id];
       if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
-      commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways![id]).pos = at));
+      commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways?.[id] ?? d.disks![id]).pos = at));
     },
     setStatus: (s) => {
       if (follower.take(s)) show(s);
