@@ -46,6 +46,8 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const diskStates = useTopology((s) => s.disks);
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
+  /** A disk's device in a node now ("/dev/ubde"), from the node's state; "" when it has not said yet. */
+  const slotOf = useCallback((node: string, disk: string) => states[node]?.disks?.find((p) => p.name === disk)?.device ?? "", [states]);
 
   const derived = useMemo<LabFlowNode[]>(() => {
     const all: LabFlowNode[] = [];
@@ -83,8 +85,8 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
     });
     Object.entries(doc.disks ?? {}).forEach(([name, d], i) => {
       const live = running ? diskStates[name] : undefined;
-      // Which node has it in which slot, from the nodes' own lists (a device each).
-      const slots = running ? Object.values(states).flatMap((st) => (st.disks ?? []).filter((p) => p.name === name).map((p) => ({ node: st.name, device: p.device }))) : [];
+      // Which nodes have it in a slot (the disk's own state, patched as it changes), each with its device.
+      const slots = (live?.in ?? []).map((node) => ({ node, device: slotOf(node, name) }));
       all.push({
         id: name,
         type: "labdisk",
@@ -94,7 +96,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       });
     });
     return all;
-  }, [doc, selected, states, switchStates, gatewayStates, diskStates, running]);
+  }, [doc, selected, states, switchStates, gatewayStates, diskStates, running, slotOf]);
 
   const edges = useMemo<LabFlowEdge[]>(() => {
     const at = new Map(derived.map((n) => [n.id, n.position.y]));
@@ -157,9 +159,10 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
     const diskLines = Object.keys(doc.disks ?? {}).flatMap((disk): LabFlowEdge[] => {
       const holder = running ? (diskStates[disk]?.holder ?? null) : null;
       const boot = diskUsers(doc, disk);
-      const plugged = running ? Object.values(states).flatMap((st) => ((st.disks ?? []).some((p) => p.name === disk) && !boot.includes(st.name) && doc.nodes[st.name] ? [st.name] : [])) : [];
+      const inSlot = running ? (diskStates[disk]?.in ?? []) : [];
+      const plugged = inSlot.filter((node) => !boot.includes(node) && doc.nodes[node]);
       return [...boot, ...plugged].map((node) => {
-        const device = (running && states[node]?.disks?.find((p) => p.name === disk)?.device) || null;
+        const device = inSlot.includes(node) ? slotOf(node, disk) || null : null;
         const holds = holder === node;
         const below = (at.get(disk) ?? 0) >= (at.get(node) ?? 0);
         const id = `disk:${disk}:${node}`;
@@ -182,7 +185,7 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
       });
     });
     return [...uplinks, ...wires, ...cables, ...diskLines];
-  }, [doc, derived, states, switchStates, linkStates, cableStates, diskStates, running, selected]);
+  }, [doc, derived, switchStates, linkStates, cableStates, diskStates, running, selected, slotOf]);
 
   // The canvas gets smaller or larger (the terminal dock, a handout or a capture panel opens or closes): fit
   // again, or nodes stay under the panel that took their place. In steps of 40 px: not on every pixel of a drag.

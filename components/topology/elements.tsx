@@ -68,7 +68,7 @@ export const LabNode = memo(function LabNode({ data, selected }: NodeProps<FlowN
 export const LabDisk = memo(function LabDisk({ data, selected }: NodeProps<FlowNode<LabDiskData, "labdisk">>) {
   const shared = data.users.length > 1;
   const state = !data.running ? null : data.holder ? `held by ${data.holder}` : "free";
-  const slots = data.in.map((s) => `${s.node} ${s.device}`).join(" · ");
+  const slots = data.in.map((s) => `${s.node}${s.device ? ` ${s.device}` : ""}`).join(" · ");
   const title = [
     `disk ${data.name}: ${data.size}, ${data.format === "none" ? "blank" : data.format}`,
     data.users.length ? `boots with ${data.users.join(", ")}${shared ? " (shared: one guest at a time opens it)" : ""}` : "no node boots with it",

@@ -82,8 +82,9 @@ export function menuItems(
     const st = t.nodes[n];
     const all = Object.keys(t.doc!.disks ?? {});
     if (st?.state !== "running" || !all.length) return [];
-    const has = st.disks ?? [];
-    const others = all.filter((d) => !has.some((p) => p.name === d));
+    // Which it has: the disks' own state (patched as it changes), the device from the node's.
+    const has = all.filter((d) => t.disks[d]?.in.includes(n) ?? (st.disks ?? []).some((p) => p.name === d));
+    const others = all.filter((d) => !has.includes(d));
     const plugs: MenuItem[] = others.length
       ? [
           {
@@ -95,7 +96,10 @@ export function menuItems(
           },
         ]
       : [];
-    const unplugs = has.map((p) => ({ label: `Unplug ${p.name} (${p.device})`, title: "The guest must not have it mounted", run: () => act(`unplugging ${p.name} from ${n}`, () => api.diskAction(labId, n, p.name, "unplug")) }));
+    const unplugs = has.map((d) => {
+      const device = st.disks?.find((p) => p.name === d)?.device;
+      return { label: `Unplug ${d}${device ? ` (${device})` : ""}`, title: "The guest must not have it mounted", run: () => act(`unplugging ${d} from ${n}`, () => api.diskAction(labId, n, d, "unplug")) };
+    });
     return [...plugs, ...unplugs];
   };
   const switchMenu = (s: string): MenuItem[] => {
