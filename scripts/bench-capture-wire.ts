@@ -1,7 +1,7 @@
 // The engine half of the capture rows of `npm run bench`: frames per second
 // through a vde switch between two busybox guests, plain and while the
-// switch is captured (each of its links tapped: every frame crosses the
-// engine), so the cost of a capture reads as one number.
+// switch is captured (dumped from inside it by vde2's pdump plugin, read by
+// the engine from a FIFO), so the cost of a capture reads as one number.
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -17,6 +17,7 @@ const PACKAGE_OF: Record<string, string> = {
   uml_switch: "uml-utilities",
   uml_moo: "uml-utilities",
   cp: "coreutils",
+  mkfifo: "coreutils",
   vde_switch: "vde2",
   vde_plug: "vde2",
   wirefilter: "vde2",

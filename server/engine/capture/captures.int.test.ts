@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -63,14 +63,25 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
     assert.match((await ping()).stdout, /2 packets received/);
   });
 
-  it("shares one tap between captures of a link and of its switch, and ends it with the last", async () => {
+  it("captures a switch from inside it, one dump shared by its captures, beside a link's tap; each frame once", async () => {
     const link = await run.captures.start({ target: { kind: "link", node: "b", iface: "eth0" } });
     const sw = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-    assert.equal(plugs().length, 4, "two links tapped (a's and b's): two plugs each");
+    const again = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
+    assert.equal(plugs().length, 2, "only b's link is tapped (two plugs): the switch is dumped from inside");
+    const fifo = join(run.paths.run, "sw", "sw1.dump");
+    assert.ok(existsSync(fifo));
     await ping();
-    await waitFor(() => (rows.get(sw.id) ?? []).filter((r) => r.protocol === "ICMP").length >= 4, 3000);
-    assert.equal((rows.get(sw.id) ?? []).filter((r) => r.protocol === "ICMP").length, 4, "the switch sees each frame once");
+    const icmp = (id: string) => (rows.get(id) ?? []).filter((r) => r.protocol === "ICMP");
+    await waitFor(() => icmp(sw.id).length >= 4 && icmp(again.id).length >= 4, 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const id of [sw.id, again.id]) assert.equal(icmp(id).length, 4, "the switch gives each frame once (it dumps a frame coming in and again going out)");
+    // The switch's own clock: rows in the order and at the times it forwarded them.
+    const times = icmp(sw.id).map((r) => r.usec);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
     await run.captures.remove(sw.id);
+    assert.ok(existsSync(fifo), "the dump stays for the other capture");
+    await run.captures.remove(again.id);
+    assert.equal(existsSync(fifo), false, "the last capture ends the dump");
     assert.equal(plugs().length, 2, "b's tap stays for its link capture");
     await run.captures.remove(link.id);
     assert.equal(plugs().length, 0);

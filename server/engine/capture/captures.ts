@@ -10,6 +10,7 @@ import { pcapngHeader, pcapngPacket } from "./pcapng";
 import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
+import { SwitchDump, type DumpedFrame } from "./switch-dump";
 import { VdePlug } from "./vde-plug";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
@@ -56,9 +57,9 @@ const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
 
 /**
  * The captures of one running lab, rootless: a link of a vde switch through
- * a tap on its port (LinkFaults.tap), a vde switch as the frames its nodes
- * send (a tap on each of their links, so the switch forwards as before), a
- * hub through one vde_plug on it (it floods every frame to every port).
+ * a tap on its port (LinkFaults.tap), a vde switch through vde2's pdump
+ * plugin inside it (switch-dump.ts; one feed a switch, shared), a hub
+ * through one vde_plug on it (it floods every frame to every port).
  * Each holds its frames in a ring of the size its user chose. Events:
  * "rows" (capture id, PacketRow[], skipped: every 25 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
@@ -67,6 +68,8 @@ const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
  */
 export class Captures extends EventEmitter {
   private readonly all = new Map<string, Capture>();
+  /** A switch's dump and the captures it feeds. */
+  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<(frames: DumpedFrame[]) => void>; ended: Set<(why: string) => void> }>();
   private next = 1;
   private rowsTimer: NodeJS.Timeout | null = null;
   private countsTimer: NodeJS.Timeout | null = null;
@@ -95,11 +98,11 @@ export class Captures extends EventEmitter {
       detach: async () => {},
     };
     // Frames come as views into the stream: the ring keeps copies. Rows are made at the batch, of its newest frames only.
-    const record = (frames: Buffer[], dir?: "in" | "out") => {
+    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: bigint[]) => {
       if (c.info.state !== "running" || !frames.length) return;
       const usec = nowUsec();
       const inbound = dir === undefined ? undefined : dir === "in";
-      for (const f of frames) c.pending.push(c.ring.push(Buffer.from(f), usec, inbound));
+      frames.forEach((f, i) => c.pending.push(c.ring.push(Buffer.from(f), usecs?.[i] ?? usec, inbound)));
       if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
         const over = c.pending.length - MAX_ROWS_PER_BATCH;
         c.pending.splice(0, over);
@@ -224,7 +227,12 @@ export class Captures extends EventEmitter {
   }
 
   /** Starts what feeds a capture; answers how to stop it. */
-  private async attach(t: Exclude<CaptureTarget, { kind: "cable" }>, id: string, record: (frames: Buffer[], dir?: "in" | "out") => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+  private async attach(
+    t: Exclude<CaptureTarget, { kind: "cable" }>,
+    id: string,
+    record: (frames: Buffer[], dir?: "in" | "out", usecs?: bigint[]) => void,
+    ended: (why: string) => void,
+  ): Promise<() => Promise<void>> {
     const lab = this.host.lab;
     if (t.kind === "link") {
       const node = lab.nodes.find((n) => n.name === t.node);
@@ -248,21 +256,42 @@ export class Captures extends EventEmitter {
     }
     const sw = this.switchOf(t.name);
     if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
-    // A switch: each frame once, as it leaves the node that sent it.
-    const links = lab.nodes.flatMap((n) => n.interfaces.filter((i) => i.switch === t.name).map((i) => ({ node: n.name, index: i.index })));
-    const listeners: { node: string; index: number; l: TapListener }[] = [];
-    const detach = () => Promise.all(listeners.map((x) => this.host.links.untap(lab, x.node, x.index, x.l))).then(() => {});
-    try {
-      for (const { node, index } of links) {
-        const l: TapListener = { frames: (f, dir) => dir === "out" && record(f), ended };
-        await this.host.links.tap(lab, node, index, l);
-        listeners.push({ node, index, l });
-      }
-    } catch (e) {
-      await detach();
-      throw e instanceof Error && e.name === "LinkFaultError" ? new CaptureError(e.message) : e;
+    return this.switchDump(sw, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec)), ended);
+  }
+
+  /** A switch's every frame, once, at the switch's time of it: its dump, started by its first capture, stopped with its last. */
+  private async switchDump(sw: SwitchProcess, feed: (frames: DumpedFrame[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+    const name = sw.sw.name;
+    let entry = this.dumps.get(name);
+    if (!entry) {
+      const dump = new SwitchDump(sw, this.host.paths.run);
+      const made = { dump: dump.start().then(() => dump), feeds: new Set<(frames: DumpedFrame[]) => void>(), ended: new Set<(why: string) => void>() };
+      dump.on("frames", (frames: DumpedFrame[]) => made.feeds.forEach((f) => f(frames)));
+      dump.on("exit", (why: string) => {
+        this.dumps.delete(name);
+        made.ended.forEach((e) => e(why));
+      });
+      entry = made;
+      this.dumps.set(name, entry);
+      made.dump.catch(() => this.dumps.get(name) === made && this.dumps.delete(name));
     }
-    return detach;
+    const own = entry;
+    own.feeds.add(feed);
+    own.ended.add(ended);
+    const leave = async () => {
+      own.feeds.delete(feed);
+      own.ended.delete(ended);
+      if (own.feeds.size || this.dumps.get(name) !== own) return;
+      this.dumps.delete(name);
+      await (await own.dump.catch(() => null))?.stop();
+    };
+    try {
+      await own.dump;
+    } catch (e) {
+      await leave();
+      throw new CaptureError(`cannot capture switch ${name}: ${(e as Error).message}`);
+    }
+    return leave;
   }
 
   private async hubPlug(sw: SwitchProcess, id: string, onFrames: (frames: Buffer[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
