@@ -37,6 +37,10 @@ const KATHARA_PACKAGES = [
   "hping3", "arptables", "ebtables", "bridge-utils", "telnet", "wget", "ndisc6", "python3", "python3-scapy", "nano", "tmux", "rsync",
 ];
 
+// The HA cluster case study (samples/ha-cluster.yaml): heartbeat as in the
+// classic UML lab, keepalived for a VRRP variant, and an NFS server and client.
+const CLUSTER_PACKAGES = [...NETWORK_TOOLS, "heartbeat", "keepalived", "nfs-kernel-server", "nfs-common", "rpcbind", "e2fsprogs"];
+
 export const debianRecipes: readonly DebianRecipe[] = [
   {
     name: "router",
@@ -60,6 +64,13 @@ export const debianRecipes: readonly DebianRecipe[] = [
     packages: KATHARA_PACKAGES,
     memoryMiB: 128,
     remove: FRR_DEFAULTS,
+  },
+  {
+    name: "cluster",
+    description: "Debian bookworm with heartbeat, keepalived, an NFS server and client, and network tools",
+    suite: "bookworm",
+    packages: CLUSTER_PACKAGES,
+    memoryMiB: 128,
   },
 ];
 
