@@ -45,9 +45,9 @@ describe("user image recipes", () => {
   });
 
   it("are images nodes can name: known to resolveImage, with a clear error until built", () => {
-    assert.deepEqual(imageNames(root), ["busybox", "router", "host", "kathara", "web"]);
+    assert.deepEqual(imageNames(root), ["busybox", "router", "host", "kathara", "cluster", "web"]);
     assert.doesNotThrow(() => assertImageKnown(root, "web"));
-    assert.throws(() => assertImageKnown(root, "nosuch"), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox, router, host, kathara, web\); .*`umlab image add nosuch --packages/ });
+    assert.throws(() => assertImageKnown(root, "nosuch"), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox, router, host, kathara, cluster, web\); .*`umlab image add nosuch --packages/ });
     assert.throws(() => resolveImage(root, "web"), { name: "ImageError", message: /image "web" is not built yet: build it with `umlab image build web`/ });
     const plan = debianPlan(root, buildRecipe(userRecipe(root, "web")!));
     mkdirSync(join(root, "images"), { recursive: true });
