@@ -84,9 +84,9 @@ ${CLASS_USAGE}
                                   lines (CONFIG_X=y|m|n, # CONFIG_X is not set) over it;
                                   nodes boot it with \`kernel: NAME\` (- reads stdin)
   kernel rm NAME                  remove a custom kernel (or cancel its build)
-  image ls                        the guest images (busybox, router, host, kathara, users'
-                                  recipes), size and date
-  image build NAME [--no-wait]    build a Debian image (router, host, kathara, a recipe's);
+  image ls                        the guest images (busybox, router, host, kathara, cluster,
+                                  users' recipes), size and date
+  image build NAME [--no-wait]    build a Debian image (router, host, kathara, cluster, a recipe's);
                                   waits, showing progress
   image add NAME --packages A,B [--suite bookworm|trixie|bullseye] [--memory MIB]
       [--file GUESTPATH=FILE ...] [--description TEXT] [--no-wait]

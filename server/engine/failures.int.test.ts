@@ -50,7 +50,7 @@ switches:
 
   it("a missing image is a clear error and nothing is left running", async () => {
     const lab = parseLabYaml("umlab: 1\nname: noimage\nnodes:\n  a: { image: nosuch, eth: [s] }\n  b: { eth: [s] }\nswitches:\n  s: {}\n");
-    await assert.rejects(engine.start(lab), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox, router, host, kathara\); an image of your own is a recipe: `umlab image add nosuch --packages/ });
+    await assert.rejects(engine.start(lab), { name: "ImageError", message: /image "nosuch" is not available \(available: busybox, router, host, kathara, cluster\); an image of your own is a recipe: `umlab image add nosuch --packages/ });
     assert.equal(engine.run("noimage"), undefined);
     assert.deepEqual(processesIn(join(root, "labs", "noimage", "run")), []);
     assert.equal(existsSync(join(root, "labs", "noimage", "run")), false);
