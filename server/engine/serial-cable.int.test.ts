@@ -130,6 +130,47 @@ describe("serial cables: a null-modem cable between two guests' lines, and a ter
     await assert.rejects(local.attach(lab.name, "one.ttyS2"), /in the cable one\.ttyS2—two\.ttyS2/);
   });
 
+  /**
+   * Sends `bytes` random bytes from one node's ttyS2 to the other's, both lines raw (binary: no echo, no
+   * CR/LF translation, no flow-control or signal characters), and returns what arrived and its checksum
+   * beside what was sent, with the time from the first byte written to the last read.
+   */
+  async function bulk(from: string, to: string, bytes: number): Promise<{ sent: string; got: string; seconds: number }> {
+    const src = await run.node(from).exec(`head -c ${bytes} /dev/urandom > /tmp/bulk-out && md5sum < /tmp/bulk-out`, 30);
+    const sent = src.stdout.trim();
+    assert.match(sent, /^[0-9a-f]{32}/, src.stderr);
+    // The receiver has its line raw before the first byte comes (cooked, it would echo bytes back into the cable).
+    const r = await run.node(to).exec(
+      `for p in $(pidof cat) $(pidof head); do kill $p; done; rm -f /tmp/bulk-in /tmp/bulk-ready /tmp/bulk-sum; ` +
+        `( (stty raw -echo && : > /tmp/bulk-ready && head -c ${bytes} > /tmp/bulk-in) < /dev/ttyS2; md5sum < /tmp/bulk-in > /tmp/bulk-sum ) > /dev/null 2>&1 &` +
+        ` for i in $(seq 50); do [ -e /tmp/bulk-ready ] && break; sleep 0.1; done; [ -e /tmp/bulk-ready ] && echo ok`,
+      20,
+    );
+    assert.equal(r.stdout.trim(), "ok", r.stderr);
+    const t0 = performance.now();
+    const arrived = async () => `${(await run.node(to).exec("wc -c < /tmp/bulk-in", 20)).stdout.trim()} bytes of ${bytes} arrived`;
+    // The writer waits while the far guest does not read (flow control): a line that stopped reading holds it for good.
+    const w = await run.node(from).exec(`(stty raw -echo <&1 && cat /tmp/bulk-out) > /dev/ttyS2 && echo ok`, 60);
+    if (w.stdout.trim() !== "ok") return { sent, got: `${from} could not write in 60 s: ${await arrived()}`, seconds: 0 };
+    let got = "";
+    for (const until = Date.now() + 60000; Date.now() < until && !got; ) {
+      got = (await run.node(to).exec("cat /tmp/bulk-sum 2>/dev/null", 20)).stdout.trim();
+      if (!got) await new Promise((res) => setTimeout(res, 200));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (!got) got = `${to} had not read it all in 60 s: ${await arrived()}`;
+    return { sent, got, seconds };
+  }
+
+  it("carries 1 MiB of random bytes each way intact (a reader that falls behind throttles its line, and the line reads again)", async () => {
+    const bytes = 1 << 20;
+    for (const [from, to] of [["one", "two"], ["two", "one"]]) {
+      const { sent, got, seconds } = await bulk(from, to, bytes);
+      assert.equal(got, sent, `${from} → ${to}`);
+      console.log(`# ${from} → ${to}: ${bytes} bytes in ${seconds.toFixed(1)} s, ${(bytes / 1024 / seconds).toFixed(0)} KiB/s`);
+    }
+  });
+
   it("leaves no pty open and no process behind once the lab stops", async () => {
     const runDir = run.paths.run;
     assert.ok(ptysHeld() >= ptysBefore + 8, "each node's four lines are held while the lab runs");

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { buildSteps, checkConfig, kernelId, kernelPlan, normalizeFragment, type KernelPlan } from "./build";
+import { buildSteps, checkConfig, kernelId, kernelPlan, normalizeFragment, PATCHES, type KernelPlan } from "./build";
 
 const plan: KernelPlan = { id: "fast-abc", name: "fast", sourceVersion: "6.1.192-2", fragments: ["/src/umlab.config"], userFragment: null, dir: "/d/kernels/fast-abc", work: "/d/kernels/.build-fast-abc", log: "/d/kernels/fast-abc.log" };
 const custom: KernelPlan = {
@@ -23,6 +23,7 @@ describe("kernel builds (fast and custom)", () => {
       buildSteps(plan, 2).map((s) => [relative(plan.work, s.cwd) || ".", ...s.argv]),
       [
         [".", "tar", "-xJf", "/usr/src/linux-source-6.1.tar.xz"],
+        ...PATCHES.map((p) => ["linux-source-6.1", "patch", "-p1", "--forward", "-i", p]),
         ["linux-source-6.1", "make", "ARCH=um", "defconfig"],
         ["linux-source-6.1", "scripts/kconfig/merge_config.sh", "-m", ".config", "/src/umlab.config"],
         ["linux-source-6.1", "make", "ARCH=um", "olddefconfig"],
@@ -36,13 +37,15 @@ describe("kernel builds (fast and custom)", () => {
     const steps = buildSteps(custom, 2);
     assert.deepEqual(steps.map((s) => s.argv), [
       ["tar", "-xJf", "/usr/src/linux-source-6.1.tar.xz"],
+      ...PATCHES.map((p) => ["patch", "-p1", "--forward", "-i", p]),
       ["make", "ARCH=um", "defconfig"],
       ["scripts/kconfig/merge_config.sh", "-m", ".config", "/src/umlab.config", "/d/kernels/.build-custom-mine-0123456789ab/user.config"],
       ["make", "ARCH=um", "olddefconfig"],
       ["make", "ARCH=um", "-j2", "linux", "modules"],
       ["make", "ARCH=um", "modules_install", "INSTALL_MOD_PATH=../stage", "INSTALL_MOD_STRIP=1", "DEPMOD=/sbin/depmod"],
     ]);
-    assert.equal(steps[2].label, "merging umlab's configuration and yours");
+    assert.equal(steps[2 + PATCHES.length].label, "merging umlab's configuration and yours");
+    assert.ok(PATCHES.some((p) => p.endsWith("/um-line-throttle.patch")), "every kernel umlab builds has UML's serial lines fixed (serial-cable.int.test.ts)");
     assert.ok(steps.slice(1).every((s) => s.cwd === join(custom.work, "linux-source-6.1")));
   });
 
@@ -60,6 +63,7 @@ describe("kernel builds (fast and custom)", () => {
       kernelId("6.1.192-2", "CONFIG_A=m\n", { name: "mine", fragment: "CONFIG_B=m\n" }),
     ])
       assert.notEqual(other, mine, "another source, umlab fragment or user fragment is another kernel");
+    assert.notEqual(kernelId("6.1.192-2", "CONFIG_A=y\n", null, "a patch\n"), `fast-${fastHash}`, "a changed patch is another kernel");
     assert.equal(normalizeFragment("CONFIG_B=m\r\n\r\n"), "CONFIG_B=m\n");
   });
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { customKernelNameProblem } from "../../model/kernel";
 import { BuildError, runSteps, type BuildProgress, type BuildStep } from "../build/steps";
 import { HostError, hostProgram } from "../host";
@@ -13,6 +13,11 @@ import { parseFragment, unmetOptions, type FragmentOptions } from "./fragment";
 export const SOURCE_PACKAGE = "linux-source-6.1";
 const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
 const FRAGMENT = join(import.meta.dirname, "umlab.config");
+/**
+ * Fixes to UML's own drivers, applied (patch -p1, in this order) to every kernel umlab builds. Debian's
+ * linux.uml has none of them: um-line-throttle.patch is why a bulk transfer over a serial cable stalls there.
+ */
+export const PATCHES = ["um-line-throttle.patch"].map((p) => join(import.meta.dirname, "patches", p));
 /** Bump when the way the kernel is built changes (not its configuration: that is hashed). */
 const RECIPE_VERSION = 1;
 
@@ -42,26 +47,27 @@ export interface KernelPlan {
   log: string;
 }
 
-let identity: { key: string; sourceVersion: string; fragment: string } | null = null;
+let identity: { key: string; sourceVersion: string; fragment: string; patches: string } | null = null;
 
 /**
  * The source version and umlab's fragment, asked of dpkg once per installed
  * source tarball: every node start looks the fast kernel up, and a thousand
  * node starts must not mean a thousand dpkg-query runs.
  */
-function sourceIdentity(): { sourceVersion: string; fragment: string } {
+function sourceIdentity(): { sourceVersion: string; fragment: string; patches: string } {
   if (!existsSync(SOURCE_TARBALL)) throw new HostError(`the kernel source is not installed: install the Debian package ${SOURCE_PACKAGE} (\`npm start\` does it)`);
-  const key = `${statSync(SOURCE_TARBALL).mtimeMs} ${statSync(FRAGMENT).mtimeMs}`;
+  const key = [SOURCE_TARBALL, FRAGMENT, ...PATCHES].map((f) => statSync(f).mtimeMs).join(" ");
   if (identity?.key !== key) {
     const sourceVersion = execFileSync(hostProgram("dpkg-query"), ["-W", "-f=${Version}", SOURCE_PACKAGE], { encoding: "utf8" }).trim();
-    identity = { key, sourceVersion, fragment: readFileSync(FRAGMENT, "utf8") };
+    identity = { key, sourceVersion, fragment: readFileSync(FRAGMENT, "utf8"), patches: PATCHES.map((f) => readFileSync(f, "utf8")).join("") };
   }
   return identity;
 }
 
 /** A kernel's id: its kind (and name), and a hash of everything it is built from. */
-export function kernelId(sourceVersion: string, umlabFragment: string, custom: CustomKernelRequest | null): string {
+export function kernelId(sourceVersion: string, umlabFragment: string, custom: CustomKernelRequest | null, patches = ""): string {
   const hash = createHash("sha256").update(`v${RECIPE_VERSION}\n${SOURCE_PACKAGE} ${sourceVersion}\n${umlabFragment}`);
+  if (patches) hash.update(`\n### umlab's patches\n${patches}`);
   if (custom) hash.update(`\n### the user's fragment\n${custom.fragment}`);
   return `${custom ? `custom-${custom.name}` : "fast"}-${hash.digest("hex").slice(0, 12)}`;
 }
@@ -83,8 +89,8 @@ export function kernelPlan(root: string, custom: CustomKernelRequest | null = nu
     custom = { name: custom.name, fragment: normalizeFragment(custom.fragment) };
     parseFragment(custom.fragment);
   }
-  const { sourceVersion, fragment } = sourceIdentity();
-  const id = kernelId(sourceVersion, fragment, custom);
+  const { sourceVersion, fragment, patches } = sourceIdentity();
+  const id = kernelId(sourceVersion, fragment, custom, patches);
   const kernels = kernelsDir(root);
   const work = join(kernels, `.build-${id}`);
   return {
@@ -108,6 +114,7 @@ export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)):
   const src = join(plan.work, SOURCE_PACKAGE);
   return [
     { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: plan.work },
+    ...PATCHES.map((p) => ({ label: `patching the source (${basename(p)})`, argv: ["patch", "-p1", "--forward", "-i", p], cwd: src })),
     { label: "default configuration", argv: ["make", "ARCH=um", "defconfig"], cwd: src },
     { label: plan.userFragment ? "merging umlab's configuration and yours" : "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", ...plan.fragments], cwd: src },
     { label: "resolving the configuration", argv: ["make", "ARCH=um", "olddefconfig"], cwd: src },
@@ -155,7 +162,7 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
   if (existsSync(built)) return JSON.parse(readFileSync(built, "utf8")) as KernelMeta;
   const asked: FragmentOptions | null = plan.userFragment === null ? null : parseFragment(plan.userFragment);
   let warnings: string[] = [];
-  for (const tool of ["make", "gcc", "flex", "bison", "bc", "tar", "xz"]) hostProgram(tool);
+  for (const tool of ["make", "gcc", "flex", "bison", "bc", "tar", "xz", "patch"]) hostProgram(tool);
   const t0 = Date.now();
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
