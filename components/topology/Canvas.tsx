@@ -47,7 +47,8 @@ export function Canvas({ onContext, onOpenConsole, readOnly = false }: { onConte
   const running = useTopology((s) => s.running);
   const { screenToFlowPosition, fitView } = useReactFlow();
   /** A disk's device in a node now ("/dev/ubde"), from the node's state; "" when it has not said yet. */
-  const slotOf = useCallback((node: string, disk: string) => states[node]?.disks?.find((p) => p.name === disk)?.device ?? "", [states]);
+  const plugged = useTopology((s) => s.plugged);
+  const slotOf = useCallback((node: string, disk: string) => states[node]?.disks?.find((p) => p.name === disk)?.device ?? plugged[`${node}/${disk}`] ?? "", [states, plugged]);
 
   const derived = useMemo<LabFlowNode[]>(() => {
     const all: LabFlowNode[] = [];

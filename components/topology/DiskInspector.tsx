@@ -28,7 +28,8 @@ export function DiskInspector({ name }: { name: string }) {
   const checked = size.trim() ? parseDiskSize(/^\d+$/.test(size.trim()) ? Number(size.trim()) : size.trim()) : null;
   const sizeProblem = typeof checked === "string" ? checked : null;
 
-  const slots = running ? (live?.in ?? []).map((n) => [n, nodes[n]?.disks?.find((p) => p.name === name)?.device].filter(Boolean).join(" ")) : [];
+  const plugged = useTopology((s) => s.plugged);
+  const slots = running ? (live?.in ?? []).map((n) => [n, nodes[n]?.disks?.find((p) => p.name === name)?.device ?? plugged[`${n}/${name}`]].filter(Boolean).join(" ")) : [];
   const state = !running ? "lab not running" : live?.holder ? `held by ${live.holder}` : "free";
   return (
     <aside className="inspector" aria-label="Inspector" data-inspect={name}>

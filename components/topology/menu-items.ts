@@ -77,6 +77,12 @@ export function menuItems(
       },
     ];
   };
+  // A disk action's answer names the devices, which the disks patch other pages get does not.
+  const diskAction = (n: string, d: string, action: "plug" | "unplug") =>
+    api.diskAction(labId, n, d, action).then((s) => {
+      t.notePlugged(s);
+      return s;
+    });
   // While it runs: the lab's disks it has not got, to plug into its next free slot, and those it has, to unplug.
   const diskItems = (n: string): MenuItem[] => {
     const st = t.nodes[n];
@@ -91,14 +97,14 @@ export function menuItems(
             label: "Plug disk",
             items: others.map((d) => {
               const holder = t.disks[d]?.holder;
-              return { label: d, title: `Into ${n}'s next free slot${holder ? ` (held by ${holder} now: ${n} can open it once ${holder} lets go)` : ""}`, run: () => act(`plugging ${d} into ${n}`, () => api.diskAction(labId, n, d, "plug")) };
+              return { label: d, title: `Into ${n}'s next free slot${holder ? ` (held by ${holder} now: ${n} can open it once ${holder} lets go)` : ""}`, run: () => act(`plugging ${d} into ${n}`, () => diskAction(n, d, "plug")) };
             }),
           },
         ]
       : [];
     const unplugs = has.map((d) => {
-      const device = st.disks?.find((p) => p.name === d)?.device;
-      return { label: `Unplug ${d}${device ? ` (${device})` : ""}`, title: "The guest must not have it mounted", run: () => act(`unplugging ${d} from ${n}`, () => api.diskAction(labId, n, d, "unplug")) };
+      const device = st.disks?.find((p) => p.name === d)?.device ?? t.plugged[`${n}/${d}`];
+      return { label: `Unplug ${d}${device ? ` (${device})` : ""}`, title: "The guest must not have it mounted", run: () => act(`unplugging ${d} from ${n}`, () => diskAction(n, d, "unplug")) };
     });
     return [...plugs, ...unplugs];
   };

@@ -35,6 +35,15 @@ interface TopologyState {
   captures: CaptureInfo[];
   /** The lab's disks as the engine has them: who has each in a slot, who holds it. */
   disks: Record<string, DiskStatus>;
+  /**
+   * Devices of disks plugged in from this page, by "node/disk", from the
+   * plug's answer: a plug is sent to pages as a disks patch, which says who
+   * has a disk but not as which device (the node's own state says that, when
+   * it next changes).
+   */
+  plugged: Record<string, string>;
+  /** Takes the devices a disk action's answer gives. */
+  notePlugged(s: LabStatus): void;
   running: boolean;
   /** Why the server marked the running lab failed (an unexpected error in its code), or null. */
   failure: string | null;
@@ -135,6 +144,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
     cables: {},
     captures: [],
     disks: {},
+    plugged: {},
     running: false,
     failure: null,
     changes: [],
@@ -223,6 +233,7 @@ export const useTopology = create<TopologyState>()((set, get) => {
       if (!el || (el.pos && el.pos[0] === at[0] && el.pos[1] === at[1])) return;
       commit((d) => void ((d.nodes[id] ?? d.switches[id] ?? d.gateways?.[id] ?? d.disks![id]).pos = at));
     },
+    notePlugged: (s) => set({ plugged: Object.fromEntries(s.nodes.flatMap((n) => (n.disks ?? []).map((p) => [`${n.name}/${p.name}`, p.device]))) }),
     setStatus: (s) => {
       if (follower.take(s)) show(s);
     },
