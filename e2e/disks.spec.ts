@@ -95,6 +95,9 @@ test("draw a shared disk and a spare from the palette, connect by dragging, star
   await expect(line(page, "spare", "node02").locator(".react-flow__edge-text")).toHaveText("ubde");
   await expect(page.getByTestId("disk-slots-spare")).toHaveText("node02 /dev/ubde");
   await expect(page.getByTestId("disk-state-spare")).toHaveText("free");
+  // node02, selected by its menu: its inspector lists both.
+  await expect(page.getByTestId("node-disks")).toContainText("/dev/ubdd → shared");
+  await expect(page.getByTestId("node-disks")).toContainText("/dev/ubde → spare (plugged in while it runs)");
   await typeLine(page, "node02", "clear; grep ubd /proc/partitions");
   await expect(screen(page, "node02")).toContainText(/16384\s+ubde/, { timeout: 15000 });
   await page.screenshot({ path: test.info().outputPath("disks-live.png") });

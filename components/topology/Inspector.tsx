@@ -17,6 +17,8 @@ export function Inspector() {
   const selected = useTopology((s) => s.selected);
   const status = useTopology((s) => (selected ? s.nodes[selected] : undefined));
   const edit = useTopology((s) => s.edit);
+  const live = useTopology((s) => s.disks);
+  const plugged = useTopology((s) => s.plugged);
 
   if (selected && doc.nodes[selected]) {
     const n = doc.nodes[selected];
@@ -60,11 +62,11 @@ export function Inspector() {
               </li>
             ))}
             {/* Plugged in from its menu while it runs: not the lab file's. */}
-            {(status?.disks ?? [])
-              .filter((p) => !(n.disks ?? []).includes(p.name))
-              .map((p) => (
-                <li key={p.name}>
-                  {p.device} → {p.name} <small>(plugged in while it runs)</small>
+            {Object.values(live)
+              .filter((d) => d.in.includes(selected) && !(n.disks ?? []).includes(d.name))
+              .map((d) => (
+                <li key={d.name}>
+                  {status?.disks?.find((p) => p.name === d.name)?.device ?? plugged[`${selected}/${d.name}`] ?? "a slot"} → {d.name} <small>(plugged in while it runs)</small>
                 </li>
               ))}
           </ul>
