@@ -103,6 +103,24 @@ describe("labDiagramSvg", () => {
     assert.ok(y("gateway-internet") < y("switch-lan") && y("switch-lan") < y("node-pc1"), "gateways, switches, nodes");
   });
 
+  it("draws disks as cylinders with a dashed line to each node that boots with them, and serial cables between nodes", () => {
+    const g = labDiagramSvg(
+      resolveLab({
+        name: "cluster",
+        nodes: { one: { disks: ["shared"] }, two: { disks: ["shared", "data"] } },
+        disks: { shared: { size: "1G", format: "ext4" }, data: { pos: [500, 300] } },
+        cables: [["one.ttyS2", "two.ttyS3"]],
+      }),
+    );
+    assertWellFormed(g);
+    assert.match(g, /<g class="disk" id="disk-shared">\n<path d="M[^"]+Z"\/>\n<path d="[^"]+"\/>\n<text class="name"[^>]*>shared<\/text>\n<text class="sub"[^>]*>1G · ext4<\/text>/);
+    assert.match(g, /<g class="disk" id="disk-data">\n<path d="M500,307 /, "a placed disk keeps its canvas position");
+    assert.match(g, />256M<\/text>/, "a blank disk says no format");
+    assert.equal(g.match(/<line class="disk-link"/g)?.length, 3, "one line per node and disk");
+    assert.equal(g.match(/<line class="cable"/g)?.length, 1);
+    assert.match(g, />ttyS2–ttyS3<\/text>/);
+  });
+
   it("draws an empty lab", () => {
     const empty = labDiagramSvg(resolveLab({ name: "empty" }));
     assertWellFormed(empty);

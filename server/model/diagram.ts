@@ -1,4 +1,6 @@
+import type { Disk } from "./disk";
 import type { Gateway, Lab, Node, Position, Switch } from "./lab";
+import { formatMemory } from "./memory";
 
 /** Sizes shared with the canvas: a position is the top-left corner of a box about this big. */
 const NODE_W = 120;
@@ -7,6 +9,8 @@ const SWITCH_W = 150;
 const SWITCH_H = 40;
 const GATEWAY_W = 130;
 const GATEWAY_H = 60;
+const DISK_W = 90;
+const DISK_H = 56;
 const GAP_X = 40;
 const GAP_Y = 90;
 const PER_ROW = 8;
@@ -27,7 +31,9 @@ const textWidth = (s: string, px = 13) => (s.length * CHAR_W * px) / 13;
 /**
  * A standalone SVG of a lab's topology: nodes (routers marked apart from
  * hosts), switches and hubs, gateways (clouds, a dashed line to their
- * switch), and one line per plugged interface named at its node's end.
+ * switch), disks (cylinders, a dashed line to each node that boots with
+ * them), serial cables (amber, named at both ends), and one line per
+ * plugged interface named at its node's end.
  * Placed elements keep their canvas position; the others go on a grid below
  * them, gateways first, then switches. Self-contained: no fonts, images or
  * scripts, so it can be saved or embedded as is.
@@ -69,7 +75,21 @@ export function labDiagramSvg(lab: Lab): string {
     edges.push(`<line class="uplink" x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}"/>`);
   }
 
-  const body = [...lab.gateways.map((g) => gatewaySvg(g, boxes.get(g.name)!)), ...lab.switches.map((s) => switchSvg(s, boxes.get(s.name)!)), ...lab.nodes.map((n) => nodeSvg(n, boxes.get(n.name)!))];
+  for (const d of lab.disks)
+    for (const n of lab.nodes.filter((n) => n.disks.includes(d.name))) {
+      const a = center(boxes.get(d.name)!);
+      const b = center(boxes.get(n.name)!);
+      edges.push(`<line class="disk-link" x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}"/>`);
+    }
+  for (const c of lab.cables) {
+    const a = center(boxes.get(c.a.node)!);
+    const b = center(boxes.get(c.b.node)!);
+    edges.push(`<line class="cable" x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}"/>`);
+    const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    labels.push(`<text class="eth" x="${num(mid.x)}" y="${num(mid.y + 4)}">${xml(`ttyS${c.a.line}–ttyS${c.b.line}`)}</text>`);
+  }
+
+  const body = [...lab.disks.map((d) => diskSvg(d, boxes.get(d.name)!)), ...lab.gateways.map((g) => gatewaySvg(g, boxes.get(g.name)!)), ...lab.switches.map((s) => switchSvg(s, boxes.get(s.name)!)), ...lab.nodes.map((n) => nodeSvg(n, boxes.get(n.name)!))];
 
   const content = extents.length ? bounds(extents) : { x: 0, y: 0, w: 0, h: 0 };
   const caption = firstLine(lab.description);
@@ -116,6 +136,9 @@ const STYLE = [
   ".glyph{font-size:10px;font-weight:bold;fill:#ffffff;text-anchor:middle}",
   ".switch rect{fill:#e5e7eb;stroke:#374151;stroke-width:1.5}",
   ".hub rect{fill:#fef9c3;stroke:#a16207;stroke-width:1.5;stroke-dasharray:6 3}",
+  ".disk path{fill:#f3f4f6;stroke:#4b5563;stroke-width:1.5}",
+  ".disk-link{stroke:#9ca3af;stroke-width:1.5;stroke-dasharray:4 3}",
+  ".cable{stroke:#d97706;stroke-width:2}",
 ].join("");
 
 function nodeSvg(n: Node, b: Box): string {
@@ -171,6 +194,25 @@ function gatewaySvg(g: Gateway, b: Box): string {
   ].join("\n");
 }
 
+/** A cylinder: a lab's disk. */
+function diskSvg(d: Disk, b: Box): string {
+  const c = center(b);
+  const rx = b.w / 2;
+  const ry = 7;
+  const top = b.y + ry;
+  const bottom = b.y + b.h - ry;
+  return [
+    `<g class="disk" id="${xml(`disk-${d.name}`)}">`,
+    `<path d="M${num(b.x)},${num(top)} A${num(rx)},${ry} 0 0 1 ${num(b.x + b.w)},${num(top)} V${num(bottom)} A${num(rx)},${ry} 0 0 1 ${num(b.x)},${num(bottom)} Z"/>`,
+    `<path d="M${num(b.x)},${num(top)} A${num(rx)},${ry} 0 0 0 ${num(b.x + b.w)},${num(top)}"/>`,
+    `<text class="name" x="${num(c.x)}" y="${num(b.y + 30)}">${xml(d.name)}</text>`,
+    `<text class="sub" x="${num(c.x)}" y="${num(b.y + 44)}">${xml(diskSub(d))}</text>`,
+    `</g>`,
+  ].join("\n");
+}
+
+const diskSub = (d: Disk) => `${formatMemory(d.sizeMiB)}${d.format === "none" ? "" : ` · ${d.format}`}`;
+
 const gatewaySub = (g: Gateway) => `NAT${g.dhcp ? " · DHCP" : ""}${g.forward.length ? ` · ${g.forward.length} fwd` : ""}`;
 
 /** Every element's box: where the canvas put it, or on a grid below whatever was placed. */
@@ -183,6 +225,8 @@ function layout(lab: Lab): Map<string, Box> {
   for (const g of lab.gateways) place(g.name, g.pos, gatewayW(g), GATEWAY_H);
   for (const s of lab.switches) place(s.name, s.pos, switchW(s), SWITCH_H);
   for (const n of lab.nodes) place(n.name, n.pos, nodeW(n), NODE_H);
+  const diskW = (d: Disk) => Math.max(DISK_W, textWidth(d.name) + 20, textWidth(diskSub(d), 11) + 20);
+  for (const d of lab.disks) place(d.name, d.pos, diskW(d), DISK_H);
 
   const placed = [...boxes.values()];
   const origin = placed.length ? bounds(placed) : { x: 0, y: 0, w: 0, h: 0 };
@@ -202,6 +246,8 @@ function layout(lab: Lab): Map<string, Box> {
   grid(loneGateways, Math.max(GATEWAY_W, ...loneGateways.map(gatewayW)), GATEWAY_H, gatewayW);
   grid(loneSwitches, Math.max(SWITCH_W, ...loneSwitches.map(switchW)), SWITCH_H, switchW);
   grid(loneNodes, Math.max(NODE_W, ...loneNodes.map(nodeW)), NODE_H, nodeW);
+  const loneDisks = lab.disks.filter((d) => !d.pos);
+  grid(loneDisks, Math.max(DISK_W, ...loneDisks.map(diskW)), DISK_H, diskW);
   return boxes;
 }
 

@@ -30,6 +30,8 @@ export interface NodeDisksContext {
   mconsole(cmd: MconsoleCommand): Promise<MconsoleReply>;
   /** The guest failed to open a disk another process holds the lock of (a shared disk in use elsewhere). */
   lockedOut(name: string): void;
+  /** What it has in its slots changed (a plug or an unplug): its state is told again. */
+  changed(): void;
 }
 
 const LOCK_FAILED = /Failed to lock '([^'\n]{1,4096})', err = (\d+)/g;
@@ -96,6 +98,7 @@ export class NodeDisks {
     const reply = await this.ctx.mconsole({ op: "config", device: `ubd${at}`, value: file });
     if (!reply.ok) throw new DiskError(`${this.ctx.node} refused disk ${name} in ubd${at}: ${reply.text || "no reason given"}`);
     this.slots.set(at, name);
+    this.ctx.changed();
     return { name, slot: at, device: slotDevice(at) };
   }
 
@@ -115,6 +118,7 @@ export class NodeDisks {
       throw new DiskError(`${this.ctx.node} kept disk ${name} (${slotDevice(slot)}): ${reply.text || "no reason given"}${busy ? "; unmount it in the guest first" : ""}`);
     }
     this.slots.delete(slot);
+    this.ctx.changed();
   }
 
   /**

@@ -85,6 +85,7 @@ export class UmlNode extends EventEmitter {
       sandbox: ctx.sandbox,
       mconsole: (cmd) => this.sendMconsole(cmd),
       lockedOut: (name) => this.lockedOut(name),
+      changed: () => this.emit("state", this.status()),
     });
   }
 
