@@ -74,7 +74,7 @@ describe("ha-cluster: heartbeat moves the shared disk, the NFS export and the se
         });
       }),
     );
-    // Two deadtimes (5 s) more: a node that believed the other dead would be taking over by now.
+    // Two deadtimes (4 s) more: a node that believed the other dead would be taking over by now.
     await new Promise((r) => setTimeout(r, 10000));
     for (const [i, n] of (["one", "two"] as const).entries()) {
       const v = await heartbeatView(run, n);
