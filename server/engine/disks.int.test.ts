@@ -115,6 +115,14 @@ describe("extra and shared disks, hot-plug and the watchdog (real UML)", () => {
     await assert.rejects(run.node("two").mconsole({ op: "config", device: "ubd8", value: join(run.paths.disks, "one.cow") }), /not one of the lab's disks/);
     await assert.rejects(local.diskAction(lab.name, lab, "two", "shared", "plug"), /already in two/);
     await assert.rejects(local.diskAction(lab.name, lab, "one", "spare", "plug"), /is crashed/);
+
+    // Started again after its crash, it has its machine console where the engine looks (its old umid folder is gone).
+    await run.startNode("one");
+    await run.node("one").waitRunning(60000);
+    assert.equal((await run.node("one").mconsole({ op: "version" })).ok, true);
+    assert.doesNotMatch(run.node("one").console.text(), /already in use/);
+    await local.diskAction(lab.name, lab, "one", "spare", "plug");
+    await local.diskAction(lab.name, lab, "one", "spare", "unplug");
   });
 
   it("reboots a frozen guest whose softdog is armed, and says the watchdog did it", async () => {
@@ -153,8 +161,10 @@ describe("extra and shared disks, hot-plug and the watchdog (real UML)", () => {
   it("keeps the extra disks in snapshots, rollbacks, clones and archives", async () => {
     // Read on the host: the file in the disk's ext4, without a guest.
     const readF = (img: string) => execFileSync("debugfs", ["-R", "cat /f", img], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const write = (text: string) => sh("two", `mount -t ext4 /dev/ubdd /mnt/shared && echo ${text} > /mnt/shared/f && umount /mnt/shared && echo ok`);
-    assert.equal((await write("before-snapshot")).out, "ok");
+    // Made again: the reboot -f before lost what was not written out.
+    const write = (text: string) => sh("two", `mkdir -p /mnt/shared && mount -t ext4 /dev/ubdd /mnt/shared && echo ${text} > /mnt/shared/f && umount /mnt/shared && echo ok`);
+    const first = await write("before-snapshot");
+    assert.equal(first.out, "ok", first.stderr);
     const snap = await local.takeSnapshot(lab.name, lab, "with-disks", null);
     assert.deepEqual(snap.extra?.sort(), ["data", "shared", "spare"]);
     assert.equal((await write("after-snapshot")).out, "ok");

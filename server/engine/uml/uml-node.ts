@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as pty from "node-pty";
 import type { Node } from "../../model/lab";
@@ -167,6 +167,9 @@ export class UmlNode extends EventEmitter {
   private async launch({ image, kernel, shim, modules }: Prepared, stale: () => boolean, release: () => void): Promise<void> {
     const { runDir, disksDir, sandbox, root } = this.ctx;
     mkdirSync(join(runDir, runRel.nodeDir(this.name)), { recursive: true });
+    // A guest that crashed left its umid folder: its pid file names the pid it had in its sandbox
+    // (2, say), alive again in the new one, and UML would take a random umid (no machine console where the engine looks).
+    rmSync(dirname(join(runDir, runRel.mconsole(this.name))), { recursive: true, force: true });
     mkdirSync(disksDir, { recursive: true });
     // The sandbox's user writes the COW file and reads the rest.
     sandbox.own(disksDir);
