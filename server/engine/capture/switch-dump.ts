@@ -40,7 +40,7 @@ export interface DumpedFrame {
 export class PcapFrames {
   private pending: Buffer = Buffer.alloc(0);
   private headerSeen = false;
-  private recent: { frame: Buffer; usec: bigint }[] = [];
+  private recent: { frame: Buffer; usec: bigint; key: number }[] = [];
   private broken: string | null = null;
 
   get error(): string | null {
@@ -75,9 +75,12 @@ export class PcapFrames {
       const usec = BigInt(buf.readUInt32LE(at)) * 1_000_000n + BigInt(buf.readUInt32LE(at + 4));
       const frame = buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
       at += RECORD_HEADER + caplen;
-      const again = this.recent.some((r) => usec - r.usec <= SAME_FRAME_USEC && usec >= r.usec && r.frame.length === frame.length && r.frame.equals(frame));
-      // Every record is remembered, copies too: a long flood's last copy is compared with the one before it.
-      this.recent.push({ frame: Buffer.from(frame), usec });
+      // A number first (its length and last four bytes, where checksums and payloads differ), the bytes only when it matches.
+      const key = caplen * 2 ** 32 + (caplen >= 4 ? frame.readUInt32LE(caplen - 4) : 0);
+      const again = this.recent.some((r) => r.key === key && usec - r.usec <= SAME_FRAME_USEC && usec >= r.usec && r.frame.equals(frame));
+      // Every record is remembered, copies too: a long flood's last copy is compared with the one before it. A view:
+      // a chunk is the socket's own buffer, never reused, and a few of them stay alive at most.
+      this.recent.push({ frame, usec, key });
       if (this.recent.length > RECENT) this.recent.shift();
       if (!again) out.push({ frame, usec });
     }
