@@ -74,7 +74,7 @@ describe("server: custom kernels through the API and the CLI", () => {
       const now = await kernels();
       assert.deepEqual([now.build.state, now.build.kernel], ["building", "apik"]);
       assert.equal(now.kernels.find((k) => k.name === "apik")?.ready, false);
-      assert.match(cli("kernel", "ls").stdout, /^apik\s+not ready\s+building: step \d of 6/m);
+      assert.match(cli("kernel", "ls").stdout, /^apik\s+not ready\s+building: step \d of 7/m);
     } finally {
       const rm = cli("kernel", "rm", "apik");
       assert.equal(rm.status, 0, rm.stderr);

@@ -42,7 +42,8 @@ const POLL_MS = 1000;
  */
 export class LabDiskWatch extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
-  private last = "";
+  /** What was told last: a lab with no disks has nothing to tell. */
+  private last = "[]";
   private current: DiskStatus[] = [];
 
   constructor(private readonly host: DiskWatchHost) {
