@@ -29,9 +29,9 @@ export class DiskCommands implements DiskApi {
     run.takeDisks(saved.disks);
     const node = run.node(nodeName);
     if (!node.isUp) throw new LabRunError(`node ${nodeName} of lab ${saved.name} is ${node.state}: a disk is plugged into a running node`);
+    // The node tells its new state, and the run's disk watch reads the disks again with it.
     if (action === "plug") await node.disks.plug(disk);
     else await node.disks.unplug(disk);
-    run.diskWatch.poke();
     return this.engine.status(run.lab, id);
   }
 
