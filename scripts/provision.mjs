@@ -27,6 +27,8 @@ function run(cmd, args, opts = {}) {
 const PACKAGES = ["user-mode-linux", "uml-utilities", "vde2", "busybox-static", "e2fsprogs", "gcc", "g++", "libc6-dev", "make", "python3",
   // umlab's fast kernel is built from Debian's source with these.
   "linux-source-6.1", "libvdeplug-dev", "flex", "bison", "bc", "kmod", "xz-utils",
+  // Every kernel umlab builds carries its fixes to UML (server/engine/kernel/patches).
+  "patch",
   // Debian guest images (router, host) are built with these, without root.
   "mmdebstrap", "genext2fs", "debian-archive-keyring",
   // A host tap on a switch gets its address and link with ip.
