@@ -1,4 +1,4 @@
-import { diskUsers } from "../model/disk";
+import { ownDisks } from "../model/disk";
 import type { Principal } from "../auth/permissions";
 import type { ImageInfo } from "../engine/build/image-service";
 import type { SnapshotInfo } from "../engine/disk/snapshots";
@@ -56,7 +56,7 @@ export async function reset(svc: LabService, who: Principal, ref: string, node: 
   requireNode(s, node);
   return around(svc, who, s, node, async () => {
     // A node's reset takes its own disks afresh too (those no other node boots with); a shared disk stays.
-    const own = node ? s.lab.disks.filter((d) => { const users = diskUsers(s.lab.nodes, d.name); return users.length > 0 && users.every((u) => u === node); }).map((d) => d.name) : null;
+    const own = node ? ownDisks(s.lab.nodes, s.lab.disks, node) : null;
     await svc.engine.pruneNodeFiles(s.id, node ? s.lab.nodes.map((n) => n.name).filter((n) => n !== node) : [], own ? s.lab.disks.map((d) => d.name).filter((d) => !own.includes(d)) : []);
   });
 }

@@ -93,9 +93,8 @@ export class LabArchives {
       mkdirSync(f.copy, { recursive: true });
       // The lab's extra disks go too; the guests that have one in a slot are frozen with the rest.
       const extra = new ExtraDisks(src).names().filter((d) => lab.disks.some((x) => x.name === d));
-      const holders = [...(this.engine.run(id)?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().length).map((n) => n.name);
       try {
-        const resume = await this.disks.freeze(id, [...new Set([...nodes.map((n) => n.name), ...(extra.length ? holders : [])])]);
+        const resume = await this.disks.freeze(id, [...new Set([...nodes.map((n) => n.name), ...(extra.length ? this.disks.holding(id, extra) : [])])]);
         try {
           for (const n of nodes) await copyNodeDisk(src, f.copy, n.name);
           for (const d of extra) await copyExtraDisk(src, f.copy, d);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { serializeLabYaml } from "../labfile/labyaml";
 import type { Lab } from "../model/lab";
 import { NAME_PATTERN } from "../model/names";
-import { diskUsers } from "../model/disk";
+import { ownDisks } from "../model/disk";
 import { ExtraDisks } from "./disk/extra-disks";
 import { copyExtraDisk, copyNodeDisk, LabSnapshots, type SnapshotInfo } from "./disk/snapshots";
 import { NodeDisk } from "./disk/node-disk";
@@ -46,10 +46,14 @@ export class LabDisks {
    * the node's); and the running nodes that have them in a slot.
    */
   private extra(id: string, lab: Lab, node: string | null): { disks: string[]; in: string[] } {
-    const disks = lab.disks.map((d) => d.name).filter((d) => !node || diskUsers(lab.nodes, d).every((u) => u === node) && diskUsers(lab.nodes, d).length > 0);
+    const disks = node ? ownDisks(lab.nodes, lab.disks, node) : lab.disks.map((d) => d.name);
+    return { disks, in: this.holding(id, disks) };
+  }
+
+  /** The running nodes of a lab that have one of `disks` (any of the lab's extra disks when null) in a slot: frozen with a copy of them. */
+  holding(id: string, disks: string[] | null = null): string[] {
     const run = this.engine.run(id);
-    const inSlot = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().some((p) => disks.includes(p.name))).map((n) => n.name);
-    return { disks, in: inSlot };
+    return [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().some((p) => !disks || disks.includes(p.name))).map((n) => n.name);
   }
 
   restore(id: string, snapshot: string, node: string | null): Promise<{ definition: string; nodes: string[] }> {
@@ -93,9 +97,7 @@ export class LabDisks {
       const have = new Set(NodeDisk.nodesIn(src).filter((n) => nodes.includes(n)));
       // A clone has the lab's extra disks too, as they are; the guests that have them are frozen for the copy.
       const extra = new ExtraDisks(src).names();
-      const run = this.engine.run(from);
-      const holders = [...(run?.nodes.values() ?? [])].filter((n) => n.isUp && n.disks.list().length).map((n) => n.name);
-      const resume = await this.freeze(from, [...new Set([...have, ...(extra.length ? holders : [])])]);
+      const resume = await this.freeze(from, [...new Set([...have, ...(extra.length ? this.holding(from) : [])])]);
       try {
         for (const n of have) {
           new NodeDisk(dst, n).wipe();

@@ -42,6 +42,13 @@ export function parseDiskSize(raw: string | number): number | string {
 /** The nodes that boot with a disk, in the lab's order. */
 export const diskUsers = (nodes: readonly Node[], disk: string) => nodes.filter((n) => n.disks.includes(disk)).map((n) => n.name);
 
+/** The disks only `node` boots with: its own, which a reset or snapshot of the node alone takes (a shared one is the lab's). */
+export const ownDisks = (nodes: readonly Node[], disks: readonly Disk[], node: string) =>
+  disks.map((d) => d.name).filter((d) => {
+    const users = diskUsers(nodes, d);
+    return users.length > 0 && users.every((u) => u === node);
+  });
+
 /** Each node's disks named against the lab's; problems at ["nodes", NODE, "disks", i]. */
 export function checkNodeDisks(nodes: readonly Node[], disks: readonly Disk[], problems: Problem[]): void {
   const names = new Set(disks.map((d) => d.name));

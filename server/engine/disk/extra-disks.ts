@@ -44,17 +44,13 @@ export class ExtraDisks {
 
   /** The disks that have a file, by name. */
   names(): string[] {
-    return existsSync(this.dir) ? readdirSync(this.dir).flatMap((f) => /^([a-z][a-z0-9-]{0,30})\.img$/.exec(f)?.[1] ?? []) : [];
+    return existsSync(this.dir) ? readdirSync(this.dir).flatMap((f) => diskOfFileName(f) ?? []) : [];
   }
+}
 
-  /** Real use of a disk's file in bytes (blocks, not its apparent size), or 0 when it has none. */
-  used(name: string): number {
-    try {
-      return statSync(this.file(name)).blocks * 512;
-    } catch {
-      return 0;
-    }
-  }
+/** The disk a file name (NAME.img) is the file of, or null. */
+export function diskOfFileName(file: string): string | null {
+  return /^([a-z][a-z0-9-]{0,30})\.img$/.exec(file)?.[1] ?? null;
 }
 
 async function make(disk: Disk, file: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { realpathSync } from "node:fs";
 import { FIRST_EXTRA_SLOT, LAST_SLOT, slotDevice, type Disk } from "../../model/disk";
-import type { ExtraDisks } from "../disk/extra-disks";
+import { diskOfFileName, type ExtraDisks } from "../disk/extra-disks";
 import type { Sandbox } from "../sandbox";
 import { MconsoleError, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 
@@ -153,8 +153,8 @@ export class NodeDisks {
     } catch {
       return null;
     }
-    const m = /^([a-z][a-z0-9-]{0,30})\.img$/.exec(basename(real));
-    return dirname(real) === dir && m && this.ctx.disk(m[1]) ? m[1] : null;
+    const name = diskOfFileName(basename(real));
+    return dirname(real) === dir && name && this.ctx.disk(name) ? name : null;
   }
 
   private slotOf(name: string): number | undefined {
