@@ -13,15 +13,13 @@ import { runRel } from "../paths";
 import { endSession, sandboxedPid, sessionMembers, waitFor } from "../procs";
 import { AgentChannel, type ExecResult } from "./agent";
 import { bootGate } from "./boot-gate";
-import { BootWatch } from "./boot-watch";
 import { ConsoleBuffer } from "./console-buffer";
-import { ConsoleLog } from "./console-log";
-import { ConsoleNudger } from "./console-nudger";
+import { GuestWatch } from "./guest-watch";
 import { spawnGuest } from "./guest-process";
 import { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
 import { checkConfigRequest, mconsole, type MconsoleCommand, type MconsoleReply } from "./mconsole";
 import { NodeDisks } from "./node-disks";
-import { RebootWatch, type RebootCause, type RebootInfo } from "./reboot-watch";
+import type { RebootCause, RebootInfo } from "./reboot-watch";
 import { xstateShim } from "./xstate-shim";
 
 /** What start() checked before the node queued for its boot. */
@@ -52,7 +50,6 @@ export class UmlNode extends EventEmitter {
   /** The linux.uml inside its sandbox, once found (proc.pid is the sandbox's bwrap). */
   private program: number | null = null;
   private agent: AgentChannel | null = null;
-  private log: ConsoleLog | null = null;
   private stopping = false;
   /** Frozen by an mconsole `stop` (a person's, or a snapshot's) until its `go`. */
   frozen = false;
@@ -62,9 +59,8 @@ export class UmlNode extends EventEmitter {
   readonly disks: NodeDisks;
   /** Its last reboot from inside since a person started it (a watchdog's, say), or null. */
   lastReboot: RebootInfo | null = null;
-  private rebootWatch: RebootWatch | null = null;
-  private nudger: ConsoleNudger | null = null;
-  private bootWatch: BootWatch | null = null;
+  /** What watches the current launch (console log, nudges, a hung boot, reboots). */
+  private watch: GuestWatch | null = null;
   private hung = false;
   private hungRestarts = 0;
   /** Counts start() calls: a start that waited for its boot slot sees whether a stop or another start came meanwhile. */
@@ -209,32 +205,23 @@ export class UmlNode extends EventEmitter {
     this.agent = agent;
     this.stopping = false;
     this.reason = null;
-    this.log = new ConsoleLog(join(runDir, runRel.consoleLog(this.name)));
-    const program = () => (this.proc === proc ? this.programPid() : null);
-    const nudger = new ConsoleNudger(program, () => this.state === "running");
-    this.nudger = nudger;
-    agent.onActivity = () => nudger.sawOutput();
-    const watch = new BootWatch(
-      program,
-      () => this.state === "booting" && this.proc === proc,
-      () => {
+    const watch = new GuestWatch({ log: join(runDir, runRel.consoleLog(this.name)), mconsole: join(runDir, runRel.mconsole(this.name)) }, agent, {
+      program: () => (this.proc === proc ? this.programPid() : null),
+      running: () => this.state === "running",
+      booting: () => this.state === "booting" && this.proc === proc,
+      hung: () => {
         this.hung = true;
         process.kill(proc.pid, "SIGKILL");
       },
-    );
-    this.bootWatch = watch;
-    const reboots = new RebootWatch(join(runDir, runRel.mconsole(this.name)), (cause, back) => {
-      if (this.proc === proc) this.rebooted(cause, agent, back);
+      rebooted: (cause, back) => {
+        if (this.proc === proc) this.rebooted(cause, agent, back);
+      },
     });
-    this.rebootWatch = reboots;
-    agent.onReady = () => reboots.sawReady();
+    this.watch = watch;
     proc.onData((d) => {
-      nudger.sawOutput();
       watch.sawOutput(d);
-      reboots.sawOutput(d);
       this.disks.sawOutput(d);
       this.console.push(d);
-      this.log?.write(d);
       this.emit("data", d);
     });
     const slotTimer = setTimeout(release, BOOT_SLOT_MAX_MS);
@@ -257,7 +244,7 @@ export class UmlNode extends EventEmitter {
       free();
       if (this.proc === proc && this.state === "booting") {
         this.setState("running");
-        reboots.booted();
+        watch.reboots.booted();
       }
     });
   }
@@ -268,7 +255,7 @@ export class UmlNode extends EventEmitter {
     const who = holder === null ? "another node" : holder === this.name ? "this node already (in another slot?)" : `node ${holder}`;
     const text = `\r\n[umlab: disk ${name} is held by ${who}: a shared disk opens in one node at a time. It opens here once ${holder && holder !== this.name ? holder : "that node"} lets it go (unmounts it, stops or crashes).]\r\n`;
     this.console.push(text);
-    this.log?.write(text);
+    this.watch?.log.write(text);
     this.emit("data", text);
   }
 
@@ -287,7 +274,7 @@ export class UmlNode extends EventEmitter {
     void agent.whenReady().then(() => {
       if (this.agent !== agent || this.state !== "booting") return;
       this.setState("running");
-      this.rebootWatch?.booted();
+      this.watch?.reboots.booted();
     });
   }
 
@@ -301,17 +288,11 @@ export class UmlNode extends EventEmitter {
     // The guest's other host processes may outlive the main one; the pty may
     // still hold the last lines it printed (a panic's reason).
     await Promise.all([endSession(pid, 1000), new Promise((r) => setTimeout(r, 100))]);
-    this.nudger?.stop();
-    this.nudger = null;
-    this.bootWatch?.stop();
-    this.bootWatch = null;
-    this.rebootWatch?.stop();
-    this.rebootWatch = null;
+    this.watch?.stop();
+    this.watch = null;
     this.disks.clear();
     this.agent?.close();
     this.agent = null;
-    this.log?.close();
-    this.log = null;
     this.proc = null;
     this.program = null;
     const hung = this.hung;
@@ -360,7 +341,7 @@ export class UmlNode extends EventEmitter {
 
   /** Its serial line moved bytes: keep the guest from sleeping on a lost wakeup, as for its console. */
   nudge(): void {
-    this.nudger?.sawOutput();
+    this.watch?.nudger.sawOutput();
   }
 
   /** Kills the guest from outside, as a crash would (fault injection). */
@@ -434,7 +415,7 @@ export class UmlNode extends EventEmitter {
       return;
     }
     this.proc?.write(data);
-    this.nudger?.sawInput();
+    this.watch?.nudger.sawInput();
   }
 
   /**
