@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { parseLabYaml } from "../../labfile/labyaml";
 import { Engine } from "../engine";
 import type { LabRun } from "../lab-run";
@@ -42,6 +42,25 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
     run = await engine.start(lab);
     run.on("capture-rows", (id: string, r: PacketRow[]) => rows.set(id, [...(rows.get(id) ?? []), ...r]));
     await run.waitRunning(90000);
+    // The link works before anything is done to it (a guest's network can lag its "running" by a moment).
+    let first = "";
+    for (let i = 0; i < 5 && !/[1-9] packets received/.test(first); i++) first = (await ping(1)).stdout;
+    assert.match(first, /1 packets received/, "a reaches b before any capture");
+  });
+  /** What the switch had in mind, for a failure's message: its ports, VLANs and learned addresses. */
+  const switchState = async () => {
+    const replies = await run.switches.get("sw1")!.mgmt(["port/allprint", "vlan/allprint", "hash/print"]).catch((e) => [{ data: [String(e)] }]);
+    return replies.flatMap((r) => r.data).join("\n");
+  };
+  const pingOk = async (n: number, why: string) => {
+    const out = (await ping(n)).stdout;
+    if (!new RegExp(`${n} packets received`).test(out)) assert.fail(`${why}\n${out}\nswitch:\n${await switchState()}`);
+    return out;
+  };
+  // One test's failure leaves no capture, tap or filter behind to fail the next one.
+  afterEach(async () => {
+    for (const c of run.captures.list()) await run.captures.remove(c.id).catch(() => {});
+    await run.links.clear(lab, "a", 0).catch(() => {});
   });
   after(async () => {
     await engine.stopAll();
@@ -51,16 +70,18 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
   it("keeps an impairment working through a tap: delayed while captured, and the capture sees each frame", async () => {
     await run.links.impair(lab, "a", 0, { lossPct: 0, delayMs: 100, bandwidthKbit: null, dupPct: 0 });
     const c = await run.captures.start({ target: { kind: "link", node: "a", iface: "eth0" } });
-    const out = (await ping(3)).stdout;
-    assert.match(out, /3 packets received/);
-    assert.ok(rtt(out) >= 180, `the 100 ms each way still applies through the tap (rtt ${rtt(out)} ms)`);
-    await waitFor(() => (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").length >= 6, 3000);
-    const seen = (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").map((r) => `${r.dir}:${r.info.split(" ")[2]}`);
-    assert.deepEqual(seen.slice(0, 2), ["out:request", "in:reply"]);
-    await run.links.clear(lab, "a", 0);
-    assert.ok(rtt((await ping(3)).stdout) < 50, "cleared while captured: fast again");
-    await run.captures.remove(c.id);
-    assert.match((await ping()).stdout, /2 packets received/);
+    try {
+      const out = await pingOk(3, "a reaches b through the impaired link's tap");
+      assert.ok(rtt(out) >= 180, `the 100 ms each way still applies through the tap (rtt ${rtt(out)} ms)`);
+      await waitFor(() => (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").length >= 6, 3000);
+      const seen = (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").map((r) => `${r.dir}:${r.info.split(" ")[2]}`);
+      assert.deepEqual(seen.slice(0, 2), ["out:request", "in:reply"]);
+      await run.links.clear(lab, "a", 0);
+      assert.ok(rtt(await pingOk(3, "cleared while captured")) < 50, "cleared while captured: fast again");
+    } finally {
+      await run.captures.remove(c.id);
+    }
+    await pingOk(2, "a reaches b once the capture is gone");
   });
 
   it("captures a switch from inside it, one dump shared by its captures, beside a link's tap; each frame once", async () => {
