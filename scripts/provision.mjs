@@ -4,7 +4,7 @@
 // the Prisma client, the database, the default guest image and, for
 // `npm start` and `npm test`, the production build of the console.
 // Plain JavaScript: it runs before any npm package is there.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -143,7 +143,17 @@ if (!existsSync(buildStamp) || readFileSync(buildStamp, "utf8") !== buildHash) {
 // image under a minute).
 // `npm start` leaves both to the server, which builds them in the background.
 if (forTests) {
-  run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-kernel.mts"), "--test"]);
-  run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-images.mts")]);
+  // Side by side: the kernels keep both cores compiling, the images mostly
+  // wait on dpkg and the disk, so the images' minutes hide in the kernels'.
+  const builds = [["build-kernel.mts", "--test"], ["build-images.mts"]].map(
+    ([script, ...args]) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts", script), ...args], { stdio: "inherit", cwd: ROOT });
+        child.on("error", (e) => resolve(`${script}: ${e.message}`));
+        child.on("exit", (code, signal) => resolve(code === 0 ? null : `${script} failed (exit ${code ?? signal})`));
+      }),
+  );
+  const failed = (await Promise.all(builds)).filter(Boolean);
+  if (failed.length) fail(failed.join("; "));
 }
 say("ready");

@@ -33,10 +33,10 @@ describe("server: custom kernels through the API and the CLI", () => {
     assert.equal(k.kind, "custom");
     assert.equal(k.ready, true);
     assert.match(k.fragment ?? "", /^CONFIG_NET_SCH_CAKE=m$/m);
-    assert.match(k.warnings?.join("\n") ?? "", /CONFIG_IPV6_SIT=m was asked/);
+    assert.match(k.warnings?.join("\n") ?? "", /CONFIG_IP_VS_PROTO_TCP=y was asked/);
     const ls = cli("kernel", "ls");
     assert.equal(ls.status, 0, ls.stderr);
-    assert.match(ls.stdout, new RegExp(`^${TEST_KERNEL.name}\\s+6\\.1\\.\\d+\\s+custom: .*\\n\\s+warning: CONFIG_IPV6_SIT=m was asked`, "m"));
+    assert.match(ls.stdout, new RegExp(`^${TEST_KERNEL.name}\\s+6\\.1\\.\\d+\\s+custom: .*\\n\\s+warning: CONFIG_IP_VS_PROTO_TCP=y was asked`, "m"));
   });
 
   it("refuses a bad name or fragment line with 400, naming the line, in the API and the CLI", async () => {

@@ -49,6 +49,12 @@ describe("kernel builds (fast and custom)", () => {
     assert.ok(steps.slice(1).every((s) => s.cwd === join(custom.work, "linux-source-6.1")));
   });
 
+  it("starts from a tree another build compiled: no unpacking or patching, the configuration made anew, then kbuild's own remake", () => {
+    const steps = buildSteps(custom, 2, true);
+    assert.deepEqual(steps.map((s) => s.argv[0] === "make" ? s.argv.slice(0, 3).join(" ") : s.argv[0]), ["make ARCH=um defconfig", "scripts/kconfig/merge_config.sh", "make ARCH=um olddefconfig", "make ARCH=um -j2", "make ARCH=um modules_install"]);
+    assert.ok(steps.every((s) => s.cwd === join(custom.work, "linux-source-6.1")));
+  });
+
   it("names kernels by what they are built from: fast-<hash>, custom-<name>-<hash>", () => {
     // The fast kernel's id is what it always was: built kernels stay current.
     const fastHash = createHash("sha256").update("v1\nlinux-source-6.1 6.1.192-2\nCONFIG_A=y\n").digest("hex").slice(0, 12);

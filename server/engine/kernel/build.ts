@@ -110,11 +110,15 @@ export function kernelPlan(root: string, custom: CustomKernelRequest | null = nu
  * (and then the user's, whose lines win), resolve the rest, compile the kernel and its modules, install the modules
  * into a staging folder. Each step runs with its argv as given, never a shell.
  */
-export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length)): BuildStep[] {
+export function buildSteps(plan: KernelPlan, jobs = Math.max(1, cpus().length), seeded = false): BuildStep[] {
   const src = join(plan.work, SOURCE_PACKAGE);
   return [
-    { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: plan.work },
-    ...PATCHES.map((p) => ({ label: `patching the source (${basename(p)})`, argv: ["patch", "-p1", "--forward", "-i", p], cwd: src })),
+    ...(seeded
+      ? []
+      : [
+          { label: "unpacking the kernel source", argv: ["tar", "-xJf", SOURCE_TARBALL], cwd: plan.work },
+          ...PATCHES.map((p) => ({ label: `patching the source (${basename(p)})`, argv: ["patch", "-p1", "--forward", "-i", p], cwd: src })),
+        ]),
     { label: "default configuration", argv: ["make", "ARCH=um", "defconfig"], cwd: src },
     { label: plan.userFragment ? "merging umlab's configuration and yours" : "merging umlab's configuration", argv: ["scripts/kconfig/merge_config.sh", "-m", ".config", ...plan.fragments], cwd: src },
     { label: "resolving the configuration", argv: ["make", "ARCH=um", "olddefconfig"], cwd: src },
@@ -147,7 +151,34 @@ export interface BuildKernelOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Aborting ends the running step's processes; the build fails and leaves nothing. */
   signal?: AbortSignal;
+  /**
+   * Where to leave this build's compiled source tree (instead of removing
+   * it), for the next build to start from (`seedTree`).
+   */
+  keepTree?: string;
+  /**
+   * A tree another build of the same source and patches left (`keepTree`):
+   * taken over instead of unpacking, so kbuild remakes only what the new
+   * configuration touches (minutes instead of a whole build). A tree of
+   * another source or patch set is thrown away and the build starts afresh.
+   */
+  seedTree?: string;
 }
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** What a kept tree was unpacked from: a seed must match it. */
+const TREE_STAMP = ".umlab-tree";
+const treeIdentity = () => {
+  const { sourceVersion, patches } = sourceIdentity();
+  return `${sourceVersion}\n${patches}\n${RECIPE_VERSION}\n`;
+};
 
 /**
  * Builds the fast kernel, or a custom one, into the plan's folder. Nothing
@@ -166,9 +197,17 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
   const t0 = Date.now();
   rmSync(plan.work, { recursive: true, force: true });
   mkdirSync(plan.work, { recursive: true });
+  const src = join(plan.work, SOURCE_PACKAGE);
+  let seeded = false;
+  if (o.seedTree && existsSync(o.seedTree)) {
+    if (readText(join(o.seedTree, TREE_STAMP)) === treeIdentity()) {
+      renameSync(o.seedTree, src);
+      seeded = true;
+    } else rmSync(o.seedTree, { recursive: true, force: true });
+  }
   try {
     if (plan.userFragment !== null) writeFileSync(plan.fragments[1], plan.userFragment);
-    await runSteps(buildSteps(plan), {
+    await runSteps(buildSteps(plan, undefined, seeded), {
       log: plan.log,
       env: { ARCH: "um" },
       onProgress: o.onProgress,
@@ -181,7 +220,6 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
       },
     });
     if (o.signal?.aborted) throw new KernelBuildError("the build was cancelled");
-    const src = join(plan.work, SOURCE_PACKAGE);
     const release = readFileSync(join(src, "include", "config", "kernel.release"), "utf8").trim();
     const stage = join(plan.work, "stage");
     const modules = join(stage, "modules");
@@ -206,6 +244,11 @@ export async function buildKernel(root: string, o: BuildKernelOptions = {}): Pro
     rmSync(join(stage, "lib"), { recursive: true, force: true });
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(stage, plan.dir);
+    if (o.keepTree) {
+      rmSync(o.keepTree, { recursive: true, force: true });
+      writeFileSync(join(src, TREE_STAMP), treeIdentity());
+      renameSync(src, o.keepTree);
+    }
     return kernel;
   } finally {
     rmSync(plan.work, { recursive: true, force: true });
