@@ -74,8 +74,8 @@ describe("ha-cluster: heartbeat moves the shared disk, the NFS export and the se
         });
       }),
     );
-    // Two deadtimes (4 s) more: a node that believed the other dead would be taking over by now.
-    await new Promise((r) => setTimeout(r, 10000));
+    // Three deadtimes (3 s) more: a node that believed the other dead would be taking over by now.
+    await new Promise((r) => setTimeout(r, 9000));
     for (const [i, n] of (["one", "two"] as const).entries()) {
       const v = await heartbeatView(run, n);
       console.log(`ha-cluster: serial cable cut, ${n} sees ${JSON.stringify(v)}`);
