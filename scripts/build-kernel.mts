@@ -44,7 +44,7 @@ function built(dir: string): string | null {
 }
 
 // The test kernel differs from the fast one by a few options: built from the
-// fast kernel's compiled tree, kbuild remakes only what they touch (minutes, not a whole build).
+// fast kernel's compiled tree, kbuild remakes only what they touch (under a minute, not a whole build).
 const tree = join(kernelsDir(root), ".tree-for-test-kernel");
 const testKernel = process.argv.includes("--test") && built(kernelPlan(root, TEST_KERNEL).dir) !== kernelPlan(root, TEST_KERNEL).id;
 try {
