@@ -18,6 +18,7 @@ const PACKAGE_OF: Record<string, string> = {
   uml_moo: "uml-utilities",
   cp: "coreutils",
   mkfifo: "coreutils",
+  nice: "coreutils",
   patch: "patch",
   vde_switch: "vde2",
   vde_plug: "vde2",

@@ -9,6 +9,7 @@ import { Engine } from "./engine";
 import type { LabRun } from "./lab-run";
 import { processesIn, sessionMembers } from "./procs";
 import { SANDBOX_USER, sandboxHost } from "./sandbox";
+import { GUEST_NICE } from "./uml/guest-process";
 
 // Guests cannot touch the host: guest root on umlab's kernel (no hostfs) and
 // on Debian's (hostfs built in) tries to mount the host's root, to read the
@@ -84,6 +85,16 @@ describe("guests cannot touch the host (sandboxed host processes, real guests on
     assert.ok(pids.every((p) => p > 0));
     for (const p of pids) assert.equal(uidOf(p), expected, `linux.uml ${p} runs as ${SANDBOX_USER}`);
     for (const p of processesIn(run.paths.run)) if (readFileSync(`/proc/${p}/comm`, "utf8").trim() !== "bwrap") assert.equal(uidOf(p), expected, `${p} runs as ${SANDBOX_USER}`);
+  });
+
+  it("runs guests below the engine and the switches (nice 10), every process of theirs", () => {
+    const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[16]);
+    const guests = processesIn(run.paths.run).filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim().startsWith("linux"));
+    assert.ok(guests.length >= 2, `the guests' processes (${guests.length})`);
+    for (const p of guests) assert.equal(niceOf(p), GUEST_NICE, `linux process ${p}`);
+    const switches = processesIn(run.paths.run).filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() === "vde_switch");
+    assert.ok(switches.length >= 1);
+    for (const p of switches) assert.equal(niceOf(p), 0, `vde_switch ${p}`);
   });
 
   it("fast kernel: hostfs is not even known to the guest", async () => {

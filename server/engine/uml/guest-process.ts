@@ -45,13 +45,22 @@ function usesUmlSwitch(interfaces: { switch: string | null }[], switches: Readon
 }
 
 /**
+ * How much guests yield to the rest (nice(1)): busy guests must not slow the
+ * engine, the switches, the web server and the browser that show them (a
+ * keystroke's echo, a capture's rows, a teacher's board, the API while a
+ * class of 120 routers boots). Among themselves guests share as before; on
+ * an idle host it changes nothing.
+ */
+export const GUEST_NICE = 10;
+
+/**
  * Starts a guest's linux.uml on a pty of its own, the node's console, in its
  * sandbox: without address-space randomisation (see ARCHITECTURE.md), with
  * the preloaded helper, which also makes the host side of the pty raw, and
  * with UML's memory files on tmpfs.
  */
 export function spawnGuest(launch: UmlLaunch, t: GuestTerminal): pty.IPty {
-  const argv = withoutAslr(buildUmlArgv(launch), hostProgram("setarch"), machine());
+  const argv = [hostProgram("nice"), "-n", String(GUEST_NICE), ...withoutAslr(buildUmlArgv(launch), hostProgram("setarch"), machine())];
   const spec = guestSandbox(launch, t, argv);
   // Outside a sandbox (the bench's comparison only), the memory file goes where it always did.
   if (!t.sandbox.enabled) spec.env.TMPDIR = umlTmpDir();
