@@ -164,7 +164,7 @@ async function classRun(students: number, samples: number, capS: number): Promis
     const memDuring = memAvailableKiB() / 1024;
     const statuses = await Promise.all(running.map((s) => c.ok<LabStatus>(c.as(s, "GET", `/api/labs/${inst[s].labId}/status`, undefined, AbortSignal.timeout(60_000))).catch(() => null)));
     const routers = statuses.reduce((n, st) => n + (st?.nodes.filter((x) => x.state === "running").length ?? 0), 0);
-    const mem = guestMemory(server.data, seen);
+    const mem = guestMemory(server.data, seen, green.length === students);
 
     // The rest asks a held class only.
     const all = green.length === students;
@@ -198,7 +198,7 @@ async function classRun(students: number, samples: number, capS: number): Promis
       chromium: browser.version(),
     };
   } finally {
-    guestMemory(server.data, seen); // the nodes restarted since, for the leftover check
+    guestMemory(server.data, seen, false); // the nodes restarted since, for the leftover check
     log(`classroom: stopping the class of ${students} (browser, server, engine)`);
     // An overloaded machine must not keep the smaller classes from being tried: each part of the stop is bounded, and a stop's problems are reported, not thrown.
     await within(browser.close(), 30_000).catch(() => {});
@@ -285,7 +285,7 @@ export function classroomRows({ asked, held, tried }: ClassroomResults): Row[] {
     [
       `real memory per running router (PSS of the linux processes, ${m.routers} routers of a class of ${m.students}, mem=128M)`,
       `${m.pssPerRouterMiB.toFixed(1)} MiB`,
-      `memory file + anonymous (as the rows above count a node): ${m.ownedPerRouterMiB.toFixed(1)} MiB; MemAvailable ${(m.memBeforeMiB / 1024).toFixed(1)} GiB before, ${(m.memDuringMiB / 1024).toFixed(1)} GiB at the end of the start${m === asked ? "" : `; with ${asked.students} students: ${asked.pssPerRouterMiB.toFixed(1)} MiB over ${asked.routers} routers running`}${leftovers.length ? `; **${leftovers.length} processes left after a server stopped** (ended by pid): ${leftovers[0]}` : ""}`,
+      `memory file + anonymous (as the rows above count a node): ${m.ownedPerRouterMiB.toFixed(1)} MiB; MemAvailable ${(m.memBeforeMiB / 1024).toFixed(1)} GiB before, ${(m.memDuringMiB / 1024).toFixed(1)} GiB at the end of the start${m === asked ? "" : `; with ${asked.students} students ${asked.routers} routers were running (not measured: only a held class is)`}${leftovers.length ? `; **${leftovers.length} processes left after a server stopped** (ended by pid): ${leftovers[0]}` : ""}`,
     ],
     [
       `teacher console: a node's state change (crash) → shown on the teacher's page, p95 (p50) of ${m.console.length}${m === asked ? "" : `, in the class of ${m.students}`}`,
