@@ -16,7 +16,7 @@ import { endProcess, isAlive, readStat, waitFor } from "../server/engine/procs";
 import { percentile } from "./bench-browser";
 import { log, memAvailableKiB, median, sleep } from "./bench-lib";
 import { client, consoleLatency, guestMemory, ROUTERS, type Client } from "./bench-classroom-probes";
-import { startLabServer } from "./lab-server";
+import { startLabServer, within } from "./lab-server";
 
 type Row = [string, string, string];
 const launch = playwrightConfig.use?.launchOptions ?? {};
@@ -96,10 +96,6 @@ async function settle(): Promise<void> {
   while (load() > 1.5 && Date.now() < until) await sleep(5000);
 }
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`not done within ${ms / 1000} s`)), ms).unref())]);
-}
-
 async function classRun(students: number, samples: number, capS: number): Promise<ClassRun> {
   const memBefore = memAvailableKiB() / 1024;
   const serverLog = join(tmpdir(), "umlab-bench-classroom.log");
@@ -164,10 +160,9 @@ async function classRun(students: number, samples: number, capS: number): Promis
     const memDuring = memAvailableKiB() / 1024;
     const statuses = await Promise.all(running.map((s) => c.ok<LabStatus>(c.as(s, "GET", `/api/labs/${inst[s].labId}/status`, undefined, AbortSignal.timeout(60_000))).catch(() => null)));
     const routers = statuses.reduce((n, st) => n + (st?.nodes.filter((x) => x.state === "running").length ?? 0), 0);
-    const mem = guestMemory(server.data, seen, green.length === students);
-
     // The rest asks a held class only.
     const all = green.length === students;
+    const mem = guestMemory(server.data, seen, all);
     const checked = all ? await c.as(T, "POST", `/api/assignments/${asg.id}/check`).catch(() => null) : null;
     let boardGreen: number | null = null;
     if (checked?.ok) {
@@ -201,7 +196,7 @@ async function classRun(students: number, samples: number, capS: number): Promis
     guestMemory(server.data, seen, false); // the nodes restarted since, for the leftover check
     log(`classroom: stopping the class of ${students} (browser, server, engine)`);
     // An overloaded machine must not keep the smaller classes from being tried: each part of the stop is bounded, and a stop's problems are reported, not thrown.
-    await within(browser.close(), 30_000).catch(() => {});
+    await within(browser.close().catch(() => {}), 30_000);
     stopProblem = await server.stop().then(
       () => null,
       (e: Error) => e.message.split("\n")[0],

@@ -192,7 +192,8 @@ export const freePort = () =>
       });
   });
 
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+/** Whether `p` settled well within `ms` (it is not cancelled). */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
   const done = await Promise.race([p.then(() => true as const), timeout]);
