@@ -44,7 +44,7 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
     await run.waitRunning(90000);
     // The link works before anything is done to it (a guest's network can lag its "running" by a moment).
     let first = "";
-    for (let i = 0; i < 5 && !/[1-9] packets received/.test(first); i++) first = (await ping(1)).stdout;
+    for (let i = 0; i < 5 && !/1 packets received/.test(first); i++) first = (await ping(1)).stdout;
     assert.match(first, /1 packets received/, "a reaches b before any capture");
   });
   /** What the switch had in mind, for a failure's message: its ports, VLANs and learned addresses. */
@@ -70,17 +70,14 @@ describe("link taps: captures beside pulls and impairments, and a tap that dies"
   it("keeps an impairment working through a tap: delayed while captured, and the capture sees each frame", async () => {
     await run.links.impair(lab, "a", 0, { lossPct: 0, delayMs: 100, bandwidthKbit: null, dupPct: 0 });
     const c = await run.captures.start({ target: { kind: "link", node: "a", iface: "eth0" } });
-    try {
-      const out = await pingOk(3, "a reaches b through the impaired link's tap");
-      assert.ok(rtt(out) >= 180, `the 100 ms each way still applies through the tap (rtt ${rtt(out)} ms)`);
-      await waitFor(() => (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").length >= 6, 3000);
-      const seen = (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").map((r) => `${r.dir}:${r.info.split(" ")[2]}`);
-      assert.deepEqual(seen.slice(0, 2), ["out:request", "in:reply"]);
-      await run.links.clear(lab, "a", 0);
-      assert.ok(rtt(await pingOk(3, "cleared while captured")) < 50, "cleared while captured: fast again");
-    } finally {
-      await run.captures.remove(c.id);
-    }
+    const out = await pingOk(3, "a reaches b through the impaired link's tap");
+    assert.ok(rtt(out) >= 180, `the 100 ms each way still applies through the tap (rtt ${rtt(out)} ms)`);
+    await waitFor(() => (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").length >= 6, 3000);
+    const seen = (rows.get(c.id) ?? []).filter((r) => r.protocol === "ICMP").map((r) => `${r.dir}:${r.info.split(" ")[2]}`);
+    assert.deepEqual(seen.slice(0, 2), ["out:request", "in:reply"]);
+    await run.links.clear(lab, "a", 0);
+    assert.ok(rtt(await pingOk(3, "cleared while captured")) < 50, "cleared while captured: fast again");
+    await run.captures.remove(c.id);
     await pingOk(2, "a reaches b once the capture is gone");
   });
 
