@@ -89,10 +89,11 @@ describe("guests cannot touch the host (sandboxed host processes, real guests on
 
   it("runs guests below the engine and the switches (nice 10), every process of theirs", () => {
     const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[16]);
-    const guests = processesIn(run.paths.run).filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim().startsWith("linux"));
+    const comms = processesIn(run.paths.run).map((p) => [p, readFileSync(`/proc/${p}/comm`, "utf8").trim()] as const);
+    const guests = comms.filter(([, c]) => c.startsWith("linux")).map(([p]) => p);
     assert.ok(guests.length >= 2, `the guests' processes (${guests.length})`);
     for (const p of guests) assert.equal(niceOf(p), GUEST_NICE, `linux process ${p}`);
-    const switches = processesIn(run.paths.run).filter((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() === "vde_switch");
+    const switches = comms.filter(([, c]) => c === "vde_switch").map(([p]) => p);
     assert.ok(switches.length >= 1);
     for (const p of switches) assert.equal(niceOf(p), 0, `vde_switch ${p}`);
   });
