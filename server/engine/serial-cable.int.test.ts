@@ -43,11 +43,17 @@ describe("serial cables: a null-modem cable between two guests' lines, and a ter
 
   /**
    * Starts a reader of `line` on `node` (raw, no echo: the far end must get back nothing it sent) into a
-   * fresh file, the node's only reader (two would share the bytes); returns the file.
+   * fresh file, the node's only reader (two would share the bytes); returns the file once the reader holds
+   * the line open: bytes that reach a serial line nobody in the guest has open are lost, as on a real one.
    */
   async function listen(node: string, line = "ttyS2"): Promise<string> {
     const file = `/tmp/got-${++n}`;
-    const r = await run.node(node).exec(`for p in $(pidof cat); do kill $p; done; stty -F /dev/${line} raw -echo && (cat /dev/${line} > ${file} 2>/dev/null </dev/null &) && echo ok`, 20);
+    const r = await run.node(node).exec(
+      `holding() { for f in /proc/$(pidof cat)/fd/*; do [ "$(readlink $f)" = /dev/${line} ] && return 0; done; return 1; }; ` +
+        `for p in $(pidof cat); do kill $p; done; stty -F /dev/${line} raw -echo && (cat /dev/${line} > ${file} 2>/dev/null </dev/null &) && ` +
+        `for i in $(seq 100); do holding && echo ok && break; sleep 0.1; done`,
+      20,
+    );
     assert.equal(r.stdout.trim(), "ok", r.stderr);
     return file;
   }
