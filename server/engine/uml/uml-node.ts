@@ -34,6 +34,8 @@ const TYPE_AHEAD_LIMIT = 64 * 1024;
 const MAX_HUNG_RESTARTS = 2;
 /** A boot slot is held at most this long (a guest starved or hung past it boots on without one). */
 const BOOT_SLOT_MAX_MS = 10000;
+/** A pty this long without output after its guest exited has given all it had. */
+const QUIET_MS = 20;
 
 export { NodeError, type NodeContext, type NodeState, type NodeStatus } from "./node-types";
 
@@ -54,6 +56,8 @@ export class UmlNode extends EventEmitter {
   /** Frozen by an mconsole `stop` (a person's, or a snapshot's) until its `go`. */
   frozen = false;
   private typedAhead = "";
+  /** When the console last printed (performance.now()). */
+  private lastOutput = 0;
 
   /** The lab's disks in its slots while it runs. */
   readonly disks: NodeDisks;
@@ -219,6 +223,7 @@ export class UmlNode extends EventEmitter {
     });
     this.watch = watch;
     proc.onData((d) => {
+      this.lastOutput = performance.now();
       watch.sawOutput(d);
       this.disks.sawOutput(d);
       this.console.push(d);
@@ -286,8 +291,11 @@ export class UmlNode extends EventEmitter {
 
   private async onExit(pid: number, exitCode: number, signal?: number): Promise<void> {
     // The guest's other host processes may outlive the main one; the pty may
-    // still hold the last lines it printed (a panic's reason).
-    await Promise.all([endSession(pid, 1000), new Promise((r) => setTimeout(r, 100))]);
+    // still hold the last lines it printed (a panic's reason), and has them
+    // once it has been quiet a moment. A guest killed from outside was quiet
+    // long before: its state shows at once (a teacher's board waits on it).
+    await endSession(pid, 1000);
+    await waitFor(() => performance.now() - this.lastOutput >= QUIET_MS, 100, 10);
     this.watch?.stop();
     this.watch = null;
     this.disks.clear();
