@@ -100,6 +100,34 @@ describe("a web server drives an engine reached over TCP, as if on another host 
       c.close();
     }
 
+    // A capture's rows are made while any web server watches it, and one that goes stops watching.
+    const labId = ((await (await request(url, "GET", "/api/labs/faraway")).json()) as { id: string }).id;
+    const cap = (await (await request(url, "POST", "/api/labs/faraway/captures", { target: { kind: "switch", name: "sw1" } })).json()) as { id: string };
+    const [a, b] = [new RemoteEngine({ host: "127.0.0.1", port }, SECRET), new RemoteEngine({ host: "127.0.0.1", port }, SECRET)];
+    try {
+      await Promise.all([a.connect(), b.connect()]);
+      let rows = 0;
+      b.on("capture-rows", (lab: string, capture: string, r: unknown[]) => lab === labId && capture === cap.id && (rows += r.length));
+      const pingThrough = () => umlab(url, ["exec", "faraway", "n1", "--", "ping", "-c", "2", "-i", "0.2", "10.0.10.2"]);
+      pingThrough();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rows, 0, "nobody watches: no rows");
+      await a.watchCapture(labId, cap.id, true);
+      await b.watchCapture(labId, cap.id, true);
+      await b.watchCapture(labId, cap.id, false);
+      pingThrough();
+      await until("rows while a watches", 5000, async () => rows >= 4);
+      a.close();
+      await new Promise((r) => setTimeout(r, 300));
+      const before = rows;
+      pingThrough();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rows, before, "the client that watched went: no rows");
+    } finally {
+      a.close();
+      b.close();
+    }
+
     const stop = umlab(url, ["stop", "faraway"]);
     assert.equal(stop.status, 0, stop.stderr);
     assert.deepEqual(processesIn(engineData), []);

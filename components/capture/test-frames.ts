@@ -32,5 +32,5 @@ export function echoFrame(request: boolean, seq: number, a = [10, 0, 0, 1], b = 
 
 /** A pcapng of `frames`, the first at `startUsec`, one every `stepUsec`. */
 export function pcapngOf(frames: Buffer[], startUsec = 1_800_000_000_000_000, stepUsec = 1000): Buffer {
-  return Buffer.concat([pcapngHeader("sw1", "switch sw1"), ...frames.map((f, i) => pcapngPacket(f, BigInt(startUsec + i * stepUsec)))]);
+  return Buffer.concat([pcapngHeader("sw1", "switch sw1"), ...frames.map((f, i) => pcapngPacket(f, startUsec + i * stepUsec))]);
 }

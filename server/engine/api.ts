@@ -168,6 +168,8 @@ export interface EngineApi extends Pick<EventEmitter, "on" | "off"> {
   startCapture(id: string, req: CaptureRequest): Promise<CaptureInfo>;
   stopCapture(id: string, capture: string): Promise<CaptureInfo>;
   removeCapture(id: string, capture: string): Promise<void>;
+  /** Whether someone views a capture's rows: "capture-rows" come only while one does (a capture nobody watches costs only its ring). */
+  watchCapture(id: string, capture: string, on: boolean): Promise<void>;
   /** A capture and its newest rows, for a viewer that joins. */
   captureRecent(id: string, capture: string): Promise<{ info: CaptureInfo; rows: PacketRow[] }>;
   /** Writes what a capture holds under the transfer folder: TOKEN.pcapng, or TOKEN.txt for a cable's. */

@@ -7,7 +7,7 @@ import { LabRunError } from "./lab-run";
 import { dataRoot, transferDir } from "./paths";
 import type { CaptureInfo, CaptureRequest, PacketRow } from "./capture/types";
 
-type CaptureApi = Pick<EngineApi, "startCapture" | "stopCapture" | "removeCapture" | "captureRecent" | "exportCapture">;
+type CaptureApi = Pick<EngineApi, "startCapture" | "stopCapture" | "removeCapture" | "watchCapture" | "captureRecent" | "exportCapture">;
 
 /**
  * The engine commands about a running lab's captures (capture/captures.ts).
@@ -30,6 +30,11 @@ export class CaptureCommands implements CaptureApi {
 
   removeCapture(id: string, capture: string): Promise<void> {
     return this.up(id).captures.remove(capture);
+  }
+
+  watchCapture(id: string, capture: string, on: boolean): Promise<void> {
+    this.up(id).captures.watch(capture, on);
+    return Promise.resolve();
   }
 
   captureRecent(id: string, capture: string): Promise<{ info: CaptureInfo; rows: PacketRow[] }> {

@@ -322,6 +322,7 @@ export class LocalEngine extends EventEmitter implements EngineApi {
   startCapture: EngineApi["startCapture"] = (...a) => this.captureCommands.startCapture(...a);
   stopCapture: EngineApi["stopCapture"] = (...a) => this.captureCommands.stopCapture(...a);
   removeCapture: EngineApi["removeCapture"] = (...a) => this.captureCommands.removeCapture(...a);
+  watchCapture: EngineApi["watchCapture"] = (...a) => this.captureCommands.watchCapture(...a);
   captureRecent: EngineApi["captureRecent"] = (...a) => this.captureCommands.captureRecent(...a);
   exportCapture: EngineApi["exportCapture"] = (...a) => this.captureCommands.exportCapture(...a);
 

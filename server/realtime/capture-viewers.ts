@@ -39,6 +39,8 @@ export class CaptureViewers {
         if (!s) return reply({ ok: false, error: `no lab "${ref.lab.slice(0, 60)}"` });
         const key = `${s.id}\n${ref.capture}`;
         // Watching before the recent rows are read: a row after the read comes as an event, the page drops those it has by number.
+        // The engine is told each time (it makes rows only for a watched capture): a capture of a lab started again has the old one's id.
+        await this.engine.watchCapture(s.id, ref.capture, true);
         if (!this.viewers.has(key)) this.viewers.set(key, new Map());
         this.viewers.get(key)!.set(socket, 0);
         mine.add(key);
@@ -63,7 +65,11 @@ export class CaptureViewers {
   private drop(socket: IoSocket, key: string): void {
     const v = this.viewers.get(key);
     v?.delete(socket);
-    if (v?.size === 0) this.viewers.delete(key);
+    if (v?.size !== 0) return;
+    this.viewers.delete(key);
+    const [lab, capture] = key.split("\n");
+    // A capture that ended with its lab has nobody to tell.
+    this.engine.watchCapture(lab, capture, false).catch(() => {});
   }
 
   private rows(lab: string, capture: string, rows: PacketRow[], missedUpstream: number): void {

@@ -39,7 +39,7 @@ export function cableRow(f: CapturedFrame, cable: Cable, ref: LineRef, undeliver
   const here = sameLine(cable.a, ref) ? cable.a : cable.b;
   const there = sameLine(cable.a, ref) ? cable.b : cable.a;
   const lost = undelivered.has(f.no) ? "(not delivered) " : "";
-  return { no: f.no, usec: Number(f.usec), dir: out ? "out" : "in", src: lineName(out ? here : there), dst: lineName(out ? there : here), protocol: "Serial", length: f.frame.length, info: lost + escapeBytes(f.frame), malformed: false };
+  return { no: f.no, usec: f.usec, dir: out ? "out" : "in", src: lineName(out ? here : there), dst: lineName(out ? there : here), protocol: "Serial", length: f.frame.length, info: lost + escapeBytes(f.frame), malformed: false };
 }
 
 /** A cable's capture as text: one line per chunk, with its time (UTC, µs), direction and bytes. */
@@ -47,8 +47,7 @@ export function cableText(label: string, frames: readonly CapturedFrame[], cable
   const lines = [`# umlab capture of ${label}: time (UTC), from → to, bytes, what was written (\\r \\n \\t \\xNN escaped)`];
   for (const f of frames) {
     const r = cableRow(f, cable, ref, undelivered);
-    const usec = BigInt(r.usec);
-    const when = `${new Date(Number(usec / 1000n)).toISOString().slice(0, 19)}.${String(usec % 1000000n).padStart(6, "0")}Z`;
+    const when = `${new Date(Math.floor(r.usec / 1000)).toISOString().slice(0, 19)}.${String(r.usec % 1_000_000).padStart(6, "0")}Z`;
     lines.push(`${when} ${r.src} → ${r.dst} ${r.length} ${undelivered.has(f.no) ? "(not delivered) " : ""}${escapeBytes(f.frame, Infinity)}`);
   }
   return `${lines.join("\n")}\n`;

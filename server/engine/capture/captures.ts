@@ -1,16 +1,16 @@
 import { EventEmitter } from "node:events";
-import { open, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import type { Lab } from "../../model/lab";
 import type { LinkFaults, TapListener } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
 import { lineName, sameLine } from "../../model/serial";
 import { macAddress } from "../uml/argv";
 import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
-import { pcapngHeader, pcapngPacket } from "./pcapng";
-import { CaptureRing, type CapturedFrame } from "./ring";
+import { writePcapng } from "./pcapng";
+import { CaptureRing, copies, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
-import { SwitchDump, type DumpedFrame } from "./switch-dump";
+import { SwitchDumps } from "./switch-dump";
 import { VdePlug } from "./vde-plug";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
@@ -30,6 +30,8 @@ const COUNTS_EVERY_MS = 1000;
 interface Capture {
   info: CaptureInfo;
   ring: CaptureRing;
+  /** Someone views its rows (watch): else none are made, and a flood costs the engine only the ring. */
+  watched: boolean;
   /** Frames not yet sent as rows: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
   pending: CapturedFrame[];
   skipped: number;
@@ -50,10 +52,10 @@ export interface CaptureHost {
   readonly paths: { readonly run: string };
 }
 
-const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: Number(f.usec), ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
+const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: f.usec, ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
 // The wall clock at µs resolution that never steps back within a run: the monotonic clock from a start read off the wall clock.
-const CLOCK_BASE = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
-const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
+const CLOCK_BASE = Date.now() * 1000 - Math.floor(performance.now() * 1000);
+const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
 
 /**
  * The captures of one running lab, rootless: a link of a vde switch through
@@ -61,15 +63,14 @@ const nowUsec = () => CLOCK_BASE + process.hrtime.bigint() / 1000n;
  * plugin inside it (switch-dump.ts; one feed a switch, shared), a hub
  * through one vde_plug on it (it floods every frame to every port).
  * Each holds its frames in a ring of the size its user chose. Events:
- * "rows" (capture id, PacketRow[], skipped: every 25 ms while frames come,
+ * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 25 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
  * for the counts).
  */
 export class Captures extends EventEmitter {
   private readonly all = new Map<string, Capture>();
-  /** A switch's dump and the captures it feeds. */
-  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<(frames: DumpedFrame[]) => void>; ended: Set<(why: string) => void> }>();
+  private readonly dumps = new SwitchDumps();
   private next = 1;
   private rowsTimer: NodeJS.Timeout | null = null;
   private countsTimer: NodeJS.Timeout | null = null;
@@ -91,6 +92,7 @@ export class Captures extends EventEmitter {
     const c: Capture = {
       info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
       ring: new CaptureRing(ringMiB * 1024 * 1024),
+      watched: false,
       pending: [],
       skipped: 0,
       rowOf: frameRow,
@@ -98,11 +100,16 @@ export class Captures extends EventEmitter {
       detach: async () => {},
     };
     // Frames come as views into the stream: the ring keeps copies. Rows are made at the batch, of its newest frames only.
-    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: bigint[]) => {
+    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: number[]) => {
       if (c.info.state !== "running" || !frames.length) return;
       const usec = nowUsec();
       const inbound = dir === undefined ? undefined : dir === "in";
-      frames.forEach((f, i) => c.pending.push(c.ring.push(Buffer.from(f), usecs?.[i] ?? usec, inbound)));
+      const kept = copies(frames);
+      for (let i = 0; i < kept.length; i++) {
+        const f = c.ring.push(kept[i], usecs?.[i] ?? usec, inbound);
+        if (c.watched) c.pending.push(f);
+      }
+      if (!c.watched) return this.scheduleCounts();
       if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
         const over = c.pending.length - MAX_ROWS_PER_BATCH;
         c.pending.splice(0, over);
@@ -115,6 +122,20 @@ export class Captures extends EventEmitter {
     this.all.set(id, c);
     this.changed();
     return this.info(id);
+  }
+
+  /**
+   * Whether rows of a capture are made ("rows" events): from a viewer's
+   * joining (before its `recent`, so no row falls between) until the last
+   * one leaves. Its frames are kept either way.
+   */
+  watch(id: string, on: boolean): void {
+    const c = this.get(id);
+    c.watched = on;
+    if (!on) {
+      c.pending = [];
+      c.skipped = 0;
+    }
   }
 
   /** The newest rows of a capture (a viewer joining), at most `limit`. */
@@ -149,28 +170,7 @@ export class Captures extends EventEmitter {
       await writeFile(file, text, { flag: "wx", mode: 0o600 });
       return text.length;
     }
-    const fh = await open(file, "wx", 0o600);
-    let bytes = 0;
-    try {
-      const put = async (b: Buffer) => {
-        await fh.write(b);
-        bytes += b.length;
-      };
-      await put(pcapngHeader(`umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label));
-      // Written in slices: a ring of a few hundred MiB is never copied whole.
-      let chunk: Buffer[] = [];
-      for (const f of c.ring.since()) {
-        chunk.push(pcapngPacket(f.frame, f.usec, f.inbound));
-        if (chunk.length >= 1024) {
-          await put(Buffer.concat(chunk));
-          chunk = [];
-        }
-      }
-      if (chunk.length) await put(Buffer.concat(chunk));
-    } finally {
-      await fh.close();
-    }
-    return bytes;
+    return writePcapng(file, `umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label, c.ring.since());
   }
 
   /** The lab stops: every capture ends and is forgotten with it. */
@@ -230,7 +230,7 @@ export class Captures extends EventEmitter {
   private async attach(
     t: Exclude<CaptureTarget, { kind: "cable" }>,
     id: string,
-    record: (frames: Buffer[], dir?: "in" | "out", usecs?: bigint[]) => void,
+    record: (frames: Buffer[], dir?: "in" | "out", usecs?: number[]) => void,
     ended: (why: string) => void,
   ): Promise<() => Promise<void>> {
     const lab = this.host.lab;
@@ -256,42 +256,11 @@ export class Captures extends EventEmitter {
     }
     const sw = this.switchOf(t.name);
     if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
-    return this.switchDump(sw, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec)), ended);
-  }
-
-  /** A switch's every frame, once, at the switch's time of it: its dump, started by its first capture, stopped with its last. */
-  private async switchDump(sw: SwitchProcess, feed: (frames: DumpedFrame[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
-    const name = sw.sw.name;
-    let entry = this.dumps.get(name);
-    if (!entry) {
-      const dump = new SwitchDump(sw, this.host.paths.run);
-      const made = { dump: dump.start().then(() => dump), feeds: new Set<(frames: DumpedFrame[]) => void>(), ended: new Set<(why: string) => void>() };
-      dump.on("frames", (frames: DumpedFrame[]) => made.feeds.forEach((f) => f(frames)));
-      dump.on("exit", (why: string) => {
-        this.dumps.delete(name);
-        made.ended.forEach((e) => e(why));
+    return this.dumps
+      .join(sw, this.host.paths.run, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec)), ended)
+      .catch((e: Error) => {
+        throw new CaptureError(e.message);
       });
-      entry = made;
-      this.dumps.set(name, entry);
-      made.dump.catch(() => this.dumps.get(name) === made && this.dumps.delete(name));
-    }
-    const own = entry;
-    own.feeds.add(feed);
-    own.ended.add(ended);
-    const leave = async () => {
-      own.feeds.delete(feed);
-      own.ended.delete(ended);
-      if (own.feeds.size || this.dumps.get(name) !== own) return;
-      this.dumps.delete(name);
-      await (await own.dump.catch(() => null))?.stop();
-    };
-    try {
-      await own.dump;
-    } catch (e) {
-      await leave();
-      throw new CaptureError(`cannot capture switch ${name}: ${(e as Error).message}`);
-    }
-    return leave;
   }
 
   private async hubPlug(sw: SwitchProcess, id: string, onFrames: (frames: Buffer[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
@@ -326,6 +295,10 @@ export class Captures extends EventEmitter {
 
   private schedule(): void {
     this.rowsTimer ??= setTimeout(() => this.flushRows(), ROWS_EVERY_MS);
+    this.scheduleCounts();
+  }
+
+  private scheduleCounts(): void {
     this.countsTimer ??= setTimeout(() => this.changed(), COUNTS_EVERY_MS);
   }
 

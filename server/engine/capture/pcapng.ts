@@ -1,3 +1,5 @@
+import { open } from "node:fs/promises";
+import type { CapturedFrame } from "./ring";
 /**
  * pcapng (the format Wireshark and tshark read by default): a section
  * header, one interface (Ethernet, microsecond timestamps), and each frame
@@ -52,11 +54,12 @@ export function pcapngHeader(name: string, description: string): Buffer {
 }
 
 /** One frame at `usec` microseconds since the epoch; `inbound`: toward the node (an epb_flags direction), when known. */
-export function pcapngPacket(frame: Buffer, usec: bigint, inbound?: boolean): Buffer {
+export function pcapngPacket(frame: Buffer, usec: number, inbound?: boolean): Buffer {
   const head = Buffer.alloc(20);
   head.writeUInt32LE(0, 0); // interface 0
-  head.writeUInt32LE(Number(usec >> 32n), 4);
-  head.writeUInt32LE(Number(usec & 0xffffffffn), 8);
+  const high = Math.floor(usec / 2 ** 32);
+  head.writeUInt32LE(high, 4);
+  head.writeUInt32LE(usec - high * 2 ** 32, 8);
   head.writeUInt32LE(frame.length, 12); // captured
   head.writeUInt32LE(frame.length, 16); // on the wire
   const data = Buffer.concat([frame, Buffer.alloc(pad4(frame.length))]);
@@ -66,15 +69,15 @@ export function pcapngPacket(frame: Buffer, usec: bigint, inbound?: boolean): Bu
 }
 
 /** Reads back what pcapngHeader and pcapngPacket write (tests, and a check of a download): each packet's frame and time. */
-export function readPcapng(file: Buffer): { frames: { usec: bigint; frame: Buffer }[] } {
-  const frames: { usec: bigint; frame: Buffer }[] = [];
+export function readPcapng(file: Buffer): { frames: { usec: number; frame: Buffer }[] } {
+  const frames: { usec: number; frame: Buffer }[] = [];
   let at = 0;
   while (at + 12 <= file.length) {
     const type = file.readUInt32LE(at);
     const total = file.readUInt32LE(at + 4);
     if (total < 12 || total % 4 !== 0 || at + total > file.length || file.readUInt32LE(at + total - 4) !== total) throw new Error(`a damaged block at byte ${at}`);
     if (type === 6) {
-      const usec = (BigInt(file.readUInt32LE(at + 12)) << 32n) | BigInt(file.readUInt32LE(at + 16));
+      const usec = file.readUInt32LE(at + 12) * 2 ** 32 + file.readUInt32LE(at + 16);
       const len = file.readUInt32LE(at + 20);
       if (28 + len > total) throw new Error(`a packet longer than its block at byte ${at}`);
       frames.push({ usec, frame: Buffer.from(file.subarray(at + 28, at + 28 + len)) });
@@ -83,4 +86,29 @@ export function readPcapng(file: Buffer): { frames: { usec: bigint; frame: Buffe
   }
   if (at !== file.length) throw new Error(`${file.length - at} bytes after the last block`);
   return { frames };
+}
+
+/** Writes `frames` as a pcapng to a new `file` (0600), in slices: a ring of a few hundred MiB is never copied whole. Answers its size. */
+export async function writePcapng(file: string, name: string, description: string, frames: Iterable<CapturedFrame>): Promise<number> {
+  const fh = await open(file, "wx", 0o600);
+  let bytes = 0;
+  try {
+    const put = async (b: Buffer) => {
+      await fh.write(b);
+      bytes += b.length;
+    };
+    await put(pcapngHeader(name, description));
+    let chunk: Buffer[] = [];
+    for (const f of frames) {
+      chunk.push(pcapngPacket(f.frame, f.usec, f.inbound));
+      if (chunk.length >= 1024) {
+        await put(Buffer.concat(chunk));
+        chunk = [];
+      }
+    }
+    if (chunk.length) await put(Buffer.concat(chunk));
+  } finally {
+    await fh.close();
+  }
+  return bytes;
 }

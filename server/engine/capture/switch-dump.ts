@@ -16,14 +16,14 @@ const RECORD_HEADER = 16;
  * frame across a tapped link (capture/link-tap.ts) passes through the switch
  * twice, a relay apart.
  */
-const SAME_FRAME_USEC = 50_000n;
+const SAME_FRAME_USEC = 50_000;
 /** Records compared with: a flood's copies and a tapped link's second pass are among the last few. */
 const RECENT = 32;
 
 /** One frame as the switch saw it: its bytes (a view: copy what is kept) and the switch's time of it, µs since the epoch. */
 export interface DumpedFrame {
   frame: Buffer;
-  usec: bigint;
+  usec: number;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface DumpedFrame {
 export class PcapFrames {
   private pending: Buffer = Buffer.alloc(0);
   private headerSeen = false;
-  private recent: { frame: Buffer; usec: bigint; key: number }[] = [];
+  private recent: { frame: Buffer; usec: number; key: number }[] = [];
   private broken: string | null = null;
 
   get error(): string | null {
@@ -72,7 +72,7 @@ export class PcapFrames {
         break;
       }
       if (buf.length - at < RECORD_HEADER + caplen) break;
-      const usec = BigInt(buf.readUInt32LE(at)) * 1_000_000n + BigInt(buf.readUInt32LE(at + 4));
+      const usec = buf.readUInt32LE(at) * 1_000_000 + buf.readUInt32LE(at + 4);
       const frame = buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + caplen);
       at += RECORD_HEADER + caplen;
       // A number first (its length and last four bytes, where checksums and payloads differ), the bytes only when it matches.
@@ -151,5 +151,48 @@ export class SwitchDump extends EventEmitter {
   private fail(why: string): void {
     if (!this.socket) return;
     void this.stop().then(() => this.emit("exit", why));
+  }
+}
+
+/**
+ * The dumps of a lab's switches, each shared by the captures it feeds:
+ * started by a switch's first capture, stopped with its last.
+ */
+export class SwitchDumps {
+  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<(frames: DumpedFrame[]) => void>; ended: Set<(why: string) => void> }>();
+
+  /** Feeds a capture a switch's every frame, once, at the switch's time of it; answers how it leaves. */
+  async join(sw: SwitchProcess, runDir: string, feed: (frames: DumpedFrame[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+    const name = sw.sw.name;
+    let entry = this.dumps.get(name);
+    if (!entry) {
+      const dump = new SwitchDump(sw, runDir);
+      const made = { dump: dump.start().then(() => dump), feeds: new Set<(frames: DumpedFrame[]) => void>(), ended: new Set<(why: string) => void>() };
+      dump.on("frames", (frames: DumpedFrame[]) => made.feeds.forEach((f) => f(frames)));
+      dump.on("exit", (why: string) => {
+        this.dumps.delete(name);
+        made.ended.forEach((e) => e(why));
+      });
+      entry = made;
+      this.dumps.set(name, entry);
+      made.dump.catch(() => this.dumps.get(name) === made && this.dumps.delete(name));
+    }
+    const own = entry;
+    own.feeds.add(feed);
+    own.ended.add(ended);
+    const leave = async () => {
+      own.feeds.delete(feed);
+      own.ended.delete(ended);
+      if (own.feeds.size || this.dumps.get(name) !== own) return;
+      this.dumps.delete(name);
+      await (await own.dump.catch(() => null))?.stop();
+    };
+    try {
+      await own.dump;
+    } catch (e) {
+      await leave();
+      throw new Error(`cannot capture switch ${name}: ${(e as Error).message}`);
+    }
+    return leave;
   }
 }

@@ -52,8 +52,12 @@ export interface PacketRow extends FrameSummary {
   dir?: "in" | "out";
 }
 
-/** Rows the engine sends a viewer at most per batch: one that falls behind gets the newest and a count of what it missed. */
-export const MAX_ROWS_PER_BATCH = 500;
+/**
+ * Rows the engine sends a viewer at most per batch (a batch every 25 ms: 8,000 rows a second, more than a
+ * list can show; a flood's other frames are in the ring and the pcapng, counted as missed in the list).
+ * One that falls behind gets the newest and a count of what it missed.
+ */
+export const MAX_ROWS_PER_BATCH = 200;
 
 /** A batch of rows of one capture (socket "capture:rows"). `missed`: rows skipped before these (the viewer fell behind). */
 export interface CaptureRows {

@@ -93,6 +93,7 @@ export const COMMANDS: { [M in Methods]: Spec<M> } = {
   startCapture: { args: [id, plain(captureRequestSchema)], answer: trusted() },
   stopCapture: { args: [id, captureId], answer: trusted() },
   removeCapture: { args: [id, captureId], answer: trusted() },
+  watchCapture: { args: [id, captureId, bool] },
   captureRecent: { args: [id, captureId], answer: trusted() },
   exportCapture: { args: [id, captureId, token], answer: trusted() },
 };

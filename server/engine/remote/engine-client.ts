@@ -200,6 +200,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   startCapture: EngineApi["startCapture"] = (...a) => this.call("startCapture", a);
   stopCapture: EngineApi["stopCapture"] = (...a) => this.call("stopCapture", a);
   removeCapture: EngineApi["removeCapture"] = (...a) => this.call("removeCapture", a);
+  watchCapture: EngineApi["watchCapture"] = (...a) => this.call("watchCapture", a);
   captureRecent: EngineApi["captureRecent"] = (...a) => this.call("captureRecent", a);
   exportCapture: EngineApi["exportCapture"] = (...a) => this.call("exportCapture", a);
 }

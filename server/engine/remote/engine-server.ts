@@ -24,6 +24,8 @@ export class EngineServer {
   private readonly gaps = new Map<Socket, Set<string>>();
   /** Per slow client, the rows of each capture it missed. */
   private readonly missedRows = new Map<Socket, Map<string, number>>();
+  /** Per client, the captures it watches ("LAB\nCAPTURE"): one is watched while any client does, and a client that goes watches none. */
+  private readonly watching = new Map<Socket, Set<string>>();
 
   constructor(
     private readonly engine: EngineApi,
@@ -63,6 +65,12 @@ export class EngineServer {
       clearTimeout(timer);
       this.clients.delete(socket);
       this.missedRows.delete(socket);
+      const keys = this.watching.get(socket) ?? [];
+      this.watching.delete(socket);
+      for (const key of keys) {
+        const [lab, capture] = key.split("\n");
+        void this.watch(socket, lab, capture, false).catch(() => {});
+      }
     });
     readFrames(
       socket,
@@ -96,11 +104,20 @@ export class EngineServer {
     try {
       const decoded = spec.args.map((codec, i) => codec.decode(args[i]));
       const method = this.engine[cmd] as (...a: unknown[]) => unknown;
-      const value = await method.apply(this.engine, decoded);
+      const value = cmd === "watchCapture" ? await this.watch(socket, ...(decoded as [string, string, boolean])) : await method.apply(this.engine, decoded);
       if (id !== undefined) answer({ id, ok: true, value: spec.answer ? (spec.answer.encode as (v: unknown) => unknown)(value) : null });
     } catch (e) {
       answer({ id: id!, ok: false, error: toWire(e) });
     }
+  }
+
+  private watch(socket: Socket, lab: string, capture: string, on: boolean): Promise<void> {
+    const key = `${lab}\n${capture}`;
+    let mine = this.watching.get(socket);
+    if (on && !mine && this.clients.has(socket)) this.watching.set(socket, (mine = new Set()));
+    if (on) mine?.add(key);
+    else mine?.delete(key);
+    return this.engine.watchCapture(lab, capture, [...this.watching.values()].some((keys) => keys.has(key)));
   }
 
   private broadcast(ev: EngineEvent): void {
