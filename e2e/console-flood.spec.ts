@@ -19,17 +19,23 @@ test("a flood of output does not freeze the page, and the console still answers 
   await typeLine(page, "pc1", "yes flood-line");
   await expect(screen(page, "pc1")).toContainText("flood-line");
   // While it floods, the page keeps answering: a frame round trip into the page
-  // stays short (a lone slow one can be the 2-core host being busy, not the page).
-  const trips: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    const t0 = Date.now();
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-    trips.push(Date.now() - t0);
-    await page.waitForTimeout(300);
+  // stays short. A lone slow one, or a slow window of them, can be the 2-core
+  // host busy with something else (the last test's guests ending): a frozen
+  // page is slow in every window.
+  const windows: number[][] = [];
+  for (let w = 0; w < 3 && !(windows.length && windows[windows.length - 1][4] < 250); w++) {
+    const trips: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const t0 = Date.now();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      trips.push(Date.now() - t0);
+      await page.waitForTimeout(300);
+    }
+    windows.push(trips.sort((x, y) => x - y));
   }
-  trips.sort((x, y) => x - y);
-  expect(trips[trips.length - 1], `frame round trips ${trips.join(", ")} ms`).toBeLessThan(3000);
-  expect(trips[trips.length >> 1], `frame round trips ${trips.join(", ")} ms`).toBeLessThan(250);
+  const said = `frame round trips ${windows.map((t) => t.join(", ")).join(" | ")} ms`;
+  for (const trips of windows) expect(trips[trips.length - 1], said).toBeLessThan(3000);
+  expect(Math.min(...windows.map((t) => t[t.length >> 1])), said).toBeLessThan(250);
   await page.locator('[data-terminal="pc1"] .xterm-screen').click();
   await page.keyboard.press("Control+C");
   await typeLine(page, "pc1", "clear; echo after-$((40+2))");
