@@ -108,23 +108,25 @@ export function PacketList({
         <span role="columnheader">Length</span>
         <span role="columnheader">Info</span>
       </div>
-      <div
-        className="packet-scroll"
-        ref={ref}
-        tabIndex={0}
-        onKeyDown={onKey}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          if (follow && el.scrollTop >= placed.current - ROW_HEIGHT) return;
-          setView({ top: el.scrollTop, height: el.clientHeight });
-          if (follow) onUnfollow();
-        }}
-      >
-        <div style={{ height: count * ROW_HEIGHT, position: "relative" }}>
-          {shown.map((r, i) => (
-            // Keyed by slot: as rows scroll by, their elements are reused with new text rather than made and thrown away.
-            <Row key={(first + i) % (last - first)} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
-          ))}
+      <div className="packet-scroll-box">
+        <div
+          className="packet-scroll"
+          ref={ref}
+          tabIndex={0}
+          onKeyDown={onKey}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            if (follow && el.scrollTop >= placed.current - ROW_HEIGHT) return;
+            setView({ top: el.scrollTop, height: el.clientHeight });
+            if (follow) onUnfollow();
+          }}
+        >
+          <div style={{ height: count * ROW_HEIGHT, position: "relative" }}>
+            {shown.map((r, i) => (
+              // Keyed by slot: as rows scroll by, their elements are reused with new text rather than made and thrown away.
+              <Row key={(first + i) % (last - first)} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
+            ))}
+          </div>
         </div>
       </div>
     </div>
