@@ -16,8 +16,24 @@ const bearer = (url: string): Record<string, string> => {
   return t ? { authorization: `Bearer ${t}` } : {};
 };
 
+/**
+ * fetch, sent once more when the kept-alive connection it took turned out
+ * closed. `umlab()` below blocks this process (spawnSync) for as long as a
+ * command runs, longer than the server keeps an idle connection open, so
+ * the pool can hand out one the server closed while nothing here could
+ * read its end ("other side closed"): that request never reached the server.
+ */
+async function fetchAgain(input: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (e) {
+    if ((e as { cause?: { code?: string } }).cause?.code !== "UND_ERR_SOCKET") throw e;
+    return fetch(input, init);
+  }
+}
+
 /** fetch, as the test server's admin (its CLI token); headers given win. */
-export const authed = (input: string, init: RequestInit = {}) => fetch(input, { ...init, headers: { ...bearer(input), ...(init.headers as Record<string, string> | undefined) } });
+export const authed = (input: string, init: RequestInit = {}) => fetchAgain(input, { ...init, headers: { ...bearer(input), ...(init.headers as Record<string, string> | undefined) } });
 
 /** A request to the server at `url` as its admin: a string body is sent as `type`, any other as JSON. */
 export const request = (url: string, method: string, path: string, body?: unknown, type = "application/json") =>
@@ -77,7 +93,7 @@ export async function signInPeople(server: { url: string; data: string }, users:
   const { url } = server;
   const cookies: Record<string, string> = {};
   const as = (user: string | null, method: string, path: string, body?: unknown) =>
-    fetch(`${url}${path}`, {
+    fetchAgain(`${url}${path}`, {
       method,
       headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
