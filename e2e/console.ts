@@ -23,11 +23,27 @@ export async function dropOnCanvas(page: Page, kind: "host" | "router" | "switch
 }
 
 /** Drags a wire from one element's handle to another's, with the mouse. */
+/**
+ * Where an element is once it stays put: the canvas fits its view again when
+ * it is resized or given a node, and a drag aimed at a handle before that
+ * lands beside it (the full run once wired nothing that way).
+ */
+async function stableBox(page: Page, el: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  let box = (await el.boundingBox())!;
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(100);
+    const now = (await el.boundingBox())!;
+    if (now.x === box.x && now.y === box.y && now.width === box.width && now.height === box.height) return now;
+    box = now;
+  }
+  return box;
+}
+
 export async function wire(page: Page, from: string, to: string): Promise<void> {
   const a = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle-top`);
   const b = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle-bottom`);
-  const pa = (await a.boundingBox())!;
-  const pb = (await b.boundingBox())!;
+  const pa = await stableBox(page, a);
+  const pb = await stableBox(page, b);
   await page.mouse.move(pa.x + pa.width / 2, pa.y + pa.height / 2);
   await page.mouse.down();
   await page.mouse.move((pa.x + pb.x) / 2, (pa.y + pb.y) / 2, { steps: 5 });
