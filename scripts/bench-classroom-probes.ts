@@ -7,6 +7,7 @@ import type { Page } from "@playwright/test";
 import { umlTmpDir } from "../server/engine/host";
 import { processesIn, readStat } from "../server/engine/procs";
 import { log, sleep } from "./bench-lib";
+import { fetchAgain } from "../server/test-support";
 import type { LabServer } from "./lab-server";
 
 /** Routers of the OSPF ring, each student's instance. */
@@ -16,15 +17,11 @@ export function client(server: LabServer) {
   const url = server.url;
   const cookies: Record<string, string> = {};
   const as = (user: string | null, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> =>
-    fetch(`${url}${path}`, {
+    fetchAgain(`${url}${path}`, {
       method,
       signal,
       headers: { origin: url, ...(user ? { cookie: cookies[user] } : {}), ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "application/yaml" : "application/json" }) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    }).catch((e: Error & { cause?: { code?: string } }) => {
-      // A keep-alive connection the server closed as the request went out: a read is sent again.
-      if (method === "GET" && e.cause?.code === "UND_ERR_SOCKET") return as(user, method, path, body, signal);
-      throw e;
     });
   const ok = async <T>(r: Response | Promise<Response>, status = 200): Promise<T> => {
     const res = await r;

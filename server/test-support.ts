@@ -18,12 +18,12 @@ const bearer = (url: string): Record<string, string> => {
 
 /**
  * fetch, sent once more when the kept-alive connection it took turned out
- * closed. `umlab()` below blocks this process (spawnSync) for as long as a
- * command runs, longer than the server keeps an idle connection open, so
- * the pool can hand out one the server closed while nothing here could
- * read its end ("other side closed"): that request never reached the server.
+ * closed ("other side closed"): the pool handed out one the server closed
+ * while nothing here could read its end, so the request never reached the
+ * server. `umlab()` below blocks this process (spawnSync) longer than the
+ * server keeps an idle connection; a loaded bench host does the same.
  */
-async function fetchAgain(input: string, init?: RequestInit): Promise<Response> {
+export async function fetchAgain(input: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(input, init);
   } catch (e) {
