@@ -15,9 +15,10 @@ const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
 const FRAGMENT = join(import.meta.dirname, "umlab.config");
 /**
  * Fixes to UML's own drivers, applied (patch -p1, in this order) to every kernel umlab builds. Debian's
- * linux.uml has none of them: um-line-throttle.patch is why a bulk transfer over a serial cable stalls there.
+ * linux.uml has none of them: um-line-throttle.patch is why a bulk transfer over a serial cable stalls there,
+ * um-line-read-irqsave.patch why one that goes on arrives in order (it applies over the first).
  */
-export const PATCHES = ["um-line-throttle.patch"].map((p) => join(import.meta.dirname, "patches", p));
+export const PATCHES = ["um-line-throttle.patch", "um-line-read-irqsave.patch"].map((p) => join(import.meta.dirname, "patches", p));
 /** Bump when the way the kernel is built changes (not its configuration: that is hashed). */
 const RECIPE_VERSION = 1;
 
