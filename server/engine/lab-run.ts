@@ -92,7 +92,7 @@ export class LabRun extends EventEmitter {
     /** The lab's id: its folder (paths.ts) and its key in the engine. */
     readonly id: string,
     lab: Lab,
-    private readonly root: string,
+    readonly root: string,
     /** How the lab's host processes are confined: always sandboxed, but for the bench's comparison. */
     private readonly sandbox: Sandbox = Sandbox.host(),
   ) {

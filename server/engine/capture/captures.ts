@@ -50,6 +50,8 @@ export interface CaptureHost {
   readonly switches: ReadonlyMap<string, SwitchProcess>;
   readonly links: LinkFaults;
   readonly paths: { readonly run: string };
+  /** The data root (built helpers). */
+  readonly root: string;
 }
 
 const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: f.usec, ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
@@ -99,12 +101,13 @@ export class Captures extends EventEmitter {
       text: null,
       detach: async () => {},
     };
-    // Frames come as views into the stream: the ring keeps copies. Rows are made at the batch, of its newest frames only.
-    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: number[]) => {
+    // Frames come as views into the stream (the ring keeps copies) or as copies already (`owned`). Rows are made at the batch,
+    // of its newest frames only.
+    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: number[], owned = false) => {
       if (c.info.state !== "running" || !frames.length) return;
       const usec = nowUsec();
       const inbound = dir === undefined ? undefined : dir === "in";
-      const kept = copies(frames);
+      const kept = owned ? frames : copies(frames);
       for (let i = 0; i < kept.length; i++) {
         const f = c.ring.push(kept[i], usecs?.[i] ?? usec, inbound);
         if (c.watched) c.pending.push(f);
@@ -230,7 +233,7 @@ export class Captures extends EventEmitter {
   private async attach(
     t: Exclude<CaptureTarget, { kind: "cable" }>,
     id: string,
-    record: (frames: Buffer[], dir?: "in" | "out", usecs?: number[]) => void,
+    record: (frames: Buffer[], dir?: "in" | "out", usecs?: number[], owned?: boolean) => void,
     ended: (why: string) => void,
   ): Promise<() => Promise<void>> {
     const lab = this.host.lab;
@@ -257,7 +260,7 @@ export class Captures extends EventEmitter {
     const sw = this.switchOf(t.name);
     if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
     return this.dumps
-      .join(sw, this.host.paths.run, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec)), ended)
+      .join(sw, this.host.paths.run, this.host.root, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec), true), ended)
       .catch((e: Error) => {
         throw new CaptureError(e.message);
       });

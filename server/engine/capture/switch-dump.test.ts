@@ -50,6 +50,26 @@ describe("the switch's pcap dump", () => {
     );
   });
 
+  it("reads a chunk in place: what it gave stays as it was when the chunk is reused, and so does the twin check", () => {
+    const stream = Buffer.concat([header(), ...Array.from({ length: 30 }, (_, i) => [record(frame(i % 5), 100 + i, 1), record(frame(i % 5), 100 + i, 2)]).flat()]);
+    const whole = new PcapFrames().push(stream).map((f) => f.frame.toString("hex") + f.usec);
+    assert.equal(whole.length, 30, "each frame once, its second record a twin");
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }), (cuts) => {
+        const r = new PcapFrames();
+        const scratch = Buffer.alloc(stream.length);
+        const at = [0, ...[...new Set(cuts)].sort((a, b) => a - b), stream.length];
+        const got = at.slice(1).flatMap((end, i) => {
+          const n = stream.copy(scratch, 0, at[i], end);
+          const frames = r.push(scratch.subarray(0, n));
+          scratch.fill(0xee);
+          return frames;
+        });
+        assert.deepEqual(got.map((f) => f.frame.toString("hex") + f.usec), whole);
+      }),
+    );
+  });
+
   it("stops at what is not its pcap: another header, a record of 0 bytes or past the largest frame", () => {
     const bad = header();
     bad.writeUInt32LE(0xa1b23c4d, 0);
