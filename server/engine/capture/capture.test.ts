@@ -66,6 +66,57 @@ describe("capture: vde_plug's frame stream, pcapng, the ring, the light parse", 
     assert.equal(big.since().length, 1, "a frame larger than the ring is kept alone, not lost");
   });
 
+  it("keeps every frame it holds as pushed, round its buffer many times, with its time and direction", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 200, max: 5000 }),
+        fc.array(fc.record({ len: fc.integer({ min: 1, max: 1500 }), dir: fc.constantFrom(undefined, true, false) }), { minLength: 1, maxLength: 400 }),
+        (limit, pushes) => {
+          const ring = new CaptureRing(limit);
+          const sent: Buffer[] = [];
+          pushes.forEach(({ len, dir }, i) => {
+            const bytes = Buffer.alloc(len, i % 251);
+            if (len >= 4) bytes.writeUInt32LE(i, 0);
+            sent.push(bytes);
+            // From inside a larger buffer, as a stream's chunk gives it.
+            const chunk = Buffer.concat([Buffer.alloc(7, 0xee), bytes, Buffer.alloc(5, 0xee)]);
+            assert.equal(ring.push(chunk, 1000 + i, dir, 7, len), i + 1);
+            chunk.fill(0); // the ring copied it
+          });
+          const held = ring.since();
+          assert.ok(held.length >= 1, "the newest frame is always held");
+          assert.equal(held.at(-1)!.no, pushes.length);
+          assert.equal(held[0].no, ring.dropped + 1, "the frames held are the newest, none missing");
+          assert.ok(ring.size <= Math.max(limit, 1500));
+          assert.equal(ring.size, held.reduce((n, f) => n + f.frame.length, 0));
+          for (const f of held) {
+            assert.ok(f.frame.equals(sent[f.no - 1]), `frame ${f.no}`);
+            assert.equal(f.usec, 1000 + f.no - 1);
+            assert.equal(f.inbound, pushes[f.no - 1].dir);
+          }
+          assert.equal(ring.get(ring.dropped), null);
+          assert.equal(ring.get(pushes.length + 1), null);
+        },
+      ),
+    );
+  });
+
+  it("hands a writer that waits between frames those held when it asked, still intact, and none after", () => {
+    const ring = new CaptureRing(6_000);
+    for (let i = 0; i < 50; i++) ring.push(Buffer.alloc(100, i), i);
+    const out: number[] = [];
+    for (const f of ring.frames()) {
+      assert.ok(f.frame.equals(Buffer.alloc(100, f.no - 1)), `frame ${f.no} intact`);
+      out.push(f.no);
+      // Meanwhile a flood: the oldest leave, faster than the writer goes.
+      ring.push(Buffer.alloc(100, 200), 0);
+      ring.push(Buffer.alloc(100, 200), 0);
+    }
+    assert.ok(out.length < 50 && out.length > 0);
+    assert.ok(out.every((no, i) => i === 0 || no > out[i - 1]));
+    assert.ok(out.at(-1)! <= 50, "frames that came after the writer asked are not its");
+  });
+
   it("summarizes a ping, ARP and TCP; a cut or lying frame is malformed, never a crash", () => {
     assert.deepEqual(summarize(ECHO), { src: "10.0.0.1", dst: "10.0.0.2", protocol: "ICMP", length: 98, info: "Echo (ping) request id=0x002a, seq=1", malformed: false });
     const arp = hex("ff ff ff ff ff ff 02 00 00 00 00 01 08 06 0001 0800 06 04 0001 020000000001 0a000001 000000000000 0a000002");

@@ -7,10 +7,10 @@ import { lineName, sameLine } from "../../model/serial";
 import { macAddress } from "../uml/argv";
 import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
 import { writePcapng } from "./pcapng";
-import { CaptureRing, copies, type CapturedFrame } from "./ring";
+import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
-import { SwitchDumps } from "./switch-dump";
+import { SwitchDumps, type SwitchFeed } from "./switch-dump";
 import { VdePlug } from "./vde-plug";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
@@ -32,8 +32,8 @@ interface Capture {
   ring: CaptureRing;
   /** Someone views its rows (watch): else none are made, and a flood costs the engine only the ring. */
   watched: boolean;
-  /** Frames not yet sent as rows: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
-  pending: CapturedFrame[];
+  /** Frames not yet sent as rows, by number: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
+  pending: number[];
   skipped: number;
   /** Its frames as rows: Ethernet's light parse, or a cable's bytes. */
   rowOf: (f: CapturedFrame) => PacketRow;
@@ -53,6 +53,9 @@ export interface CaptureHost {
   /** The data root (built helpers). */
   readonly root: string;
 }
+
+/** Keeps one frame (`len` bytes of `buf` from `start`) in a capture: its direction when known, its time (now unless given). */
+type FrameKeeper = (buf: Buffer, dir?: "in" | "out", usec?: number, start?: number, len?: number) => void;
 
 const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: f.usec, ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
 // The wall clock at µs resolution that never steps back within a run: the monotonic clock from a start read off the wall clock.
@@ -101,17 +104,15 @@ export class Captures extends EventEmitter {
       text: null,
       detach: async () => {},
     };
-    // Frames come as views into the stream (the ring keeps copies) or as copies already (`owned`). Rows are made at the batch,
-    // of its newest frames only.
-    const record = (frames: Buffer[], dir?: "in" | "out", usecs?: number[], owned = false) => {
-      if (c.info.state !== "running" || !frames.length) return;
-      const usec = nowUsec();
-      const inbound = dir === undefined ? undefined : dir === "in";
-      const kept = owned ? frames : copies(frames);
-      for (let i = 0; i < kept.length; i++) {
-        const f = c.ring.push(kept[i], usecs?.[i] ?? usec, inbound);
-        if (c.watched) c.pending.push(f);
-      }
+    // Each frame is copied into the ring as it comes (from a view into a stream), and noted for its row when someone
+    // views the capture; rows are made at the batch, of its newest frames only.
+    const keep: FrameKeeper = (buf, dir, usec = nowUsec(), start = 0, len = buf.length - start) => {
+      if (c.info.state !== "running") return;
+      const no = c.ring.push(buf, usec, dir === undefined ? undefined : dir === "in", start, len);
+      if (c.watched) c.pending.push(no);
+    };
+    /** A batch of frames has been kept. */
+    const kept = () => {
       if (!c.watched) return this.scheduleCounts();
       if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
         const over = c.pending.length - MAX_ROWS_PER_BATCH;
@@ -120,8 +121,14 @@ export class Captures extends EventEmitter {
       }
       this.schedule();
     };
+    const record = (frames: Buffer[], dir?: "in" | "out") => {
+      if (!frames.length) return;
+      const usec = nowUsec();
+      for (const f of frames) keep(f, dir, usec);
+      kept();
+    };
     const ended = (why: string) => void this.end(c, why);
-    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, id, record, ended);
+    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, id, record, { frame: (b, start, len, usec) => keep(b, undefined, usec, start, len), read: kept }, ended);
     this.all.set(id, c);
     this.changed();
     return this.info(id);
@@ -173,7 +180,8 @@ export class Captures extends EventEmitter {
       await writeFile(file, text, { flag: "wx", mode: 0o600 });
       return text.length;
     }
-    return writePcapng(file, `umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label, c.ring.since());
+    // Frame by frame as the file is written: the ring goes on taking frames meanwhile, and its bytes are reused.
+    return writePcapng(file, `umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label, c.ring.frames());
   }
 
   /** The lab stops: every capture ends and is forgotten with it. */
@@ -233,7 +241,8 @@ export class Captures extends EventEmitter {
   private async attach(
     t: Exclude<CaptureTarget, { kind: "cable" }>,
     id: string,
-    record: (frames: Buffer[], dir?: "in" | "out", usecs?: number[], owned?: boolean) => void,
+    record: (frames: Buffer[], dir?: "in" | "out") => void,
+    dump: SwitchFeed,
     ended: (why: string) => void,
   ): Promise<() => Promise<void>> {
     const lab = this.host.lab;
@@ -260,7 +269,7 @@ export class Captures extends EventEmitter {
     const sw = this.switchOf(t.name);
     if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
     return this.dumps
-      .join(sw, this.host.paths.run, this.host.root, (frames) => record(frames.map((f) => f.frame), undefined, frames.map((f) => f.usec), true), ended)
+      .join(sw, this.host.paths.run, this.host.root, dump, ended)
       .catch((e: Error) => {
         throw new CaptureError(e.message);
       });
@@ -310,7 +319,9 @@ export class Captures extends EventEmitter {
     this.rowsTimer = null;
     for (const c of this.all.values())
       if (c.pending.length) {
-        const frames = c.pending.slice(-MAX_ROWS_PER_BATCH);
+        const nos = c.pending.slice(-MAX_ROWS_PER_BATCH);
+        // A frame that left the ring before its row was made (a tiny ring, a flood) counts as skipped.
+        const frames = nos.map((no) => c.ring.get(no)).filter((f) => f !== null);
         const skipped = c.skipped + c.pending.length - frames.length;
         c.pending = [];
         c.skipped = 0;

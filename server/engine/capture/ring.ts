@@ -1,19 +1,4 @@
-/**
- * Frames copied out of the stream they came in, into one buffer: one
- * allocation a read, not one a frame (at a flood, per-frame copies were a
- * fifth of what a capture cost the engine). The ring holds views of it; the
- * buffer goes once its last frame has left the ring, and it holds nothing
- * the ring does not (a switch's second copy of a frame is not in it).
- */
-export function copies(frames: Buffer[]): Buffer[] {
-  const slab = Buffer.allocUnsafe(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  return frames.map((f) => {
-    f.copy(slab, at);
-    at += f.length;
-    return slab.subarray(at - f.length, at);
-  });
-}
+import { MAX_FRAME } from "./frames";
 
 /** A captured frame: when, which way (toward the node or from it, when known), its bytes. */
 export interface CapturedFrame {
@@ -25,18 +10,44 @@ export interface CapturedFrame {
   frame: Buffer;
 }
 
+/** Index entries a byte of ring may need: a frame is at least this long on average before the index, not the bytes, runs out. */
+const BYTES_PER_ENTRY = 64;
+const FIRST_ENTRIES = 1024;
+const NO_DIR = 0;
+const IN = 1;
+const OUT = 2;
+
 /**
  * The frames of one capture, at most `limitBytes` of them: the oldest go
  * first. A capture never holds more than its user allowed, however long it
  * runs or however fast its wire is.
+ *
+ * The bytes sit one after another in one buffer, reused round and round,
+ * and each frame's place, length, time and direction in typed arrays: a
+ * flood of tens of thousands of frames a second makes no object and no
+ * garbage a frame (an object and a buffer a frame were most of what a
+ * capture cost the engine, and the memory churn the host's). A frame that
+ * does not fit before the buffer's end goes to its start, and the oldest
+ * frames whose bytes it takes leave. Frames are handed out as views,
+ * valid until the next push: use them at once, or copy them.
  */
 export class CaptureRing {
-  private readonly frames: CapturedFrame[] = [];
-  private head = 0;
+  private data: Buffer | null = null;
+  private starts = new Uint32Array(FIRST_ENTRIES);
+  private lengths = new Uint32Array(FIRST_ENTRIES);
+  private usecs = new Float64Array(FIRST_ENTRIES);
+  private dirs = new Uint8Array(FIRST_ENTRIES);
+  /** Index slot of the oldest frame held, and how many are held. */
+  private first = 0;
+  private held = 0;
+  private writeAt = 0;
   private bytes = 0;
   private seen = 0;
+  private readonly maxEntries: number;
 
-  constructor(readonly limitBytes: number) {}
+  constructor(readonly limitBytes: number) {
+    this.maxEntries = Math.max(FIRST_ENTRIES, Math.ceil(limitBytes / BYTES_PER_ENTRY));
+  }
 
   /** Frames seen in all; `dropped` of them left the ring. */
   get count(): number {
@@ -44,29 +55,109 @@ export class CaptureRing {
   }
 
   get dropped(): number {
-    return this.seen - (this.frames.length - this.head);
+    return this.seen - this.held;
   }
 
   get size(): number {
     return this.bytes;
   }
 
-  push(frame: Buffer, usec: number, inbound?: boolean): CapturedFrame {
-    const f: CapturedFrame = { no: ++this.seen, usec, frame, ...(inbound === undefined ? {} : { inbound }) };
-    this.frames.push(f);
-    this.bytes += frame.length;
-    while (this.bytes > this.limitBytes && this.head < this.frames.length - 1) this.bytes -= this.frames[this.head++].frame.length;
-    // Drop what left the ring from the array now and then, not on every frame.
-    if (this.head > 4096 && this.head * 2 > this.frames.length) {
-      this.frames.splice(0, this.head);
-      this.head = 0;
+  /** Keeps a copy of `len` bytes of `src` from `start` as the next frame; answers its number. */
+  push(src: Buffer, usec: number, inbound?: boolean, start = 0, len = src.length - start): number {
+    // The buffer is made at the first frame, as large as the ring may be (its pages are taken as they are written);
+    // a frame larger than a tiny ring still fits, alone.
+    const data = (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, Math.min(MAX_FRAME, len))));
+    if (len > data.length) {
+      this.data = null;
+      this.clear();
+      return this.push(src, usec, inbound, start, len);
     }
-    return f;
+    let at = this.writeAt;
+    // The stretch of the buffer this frame takes from where the last one ended: past the end, the rest of it too.
+    let taken = len;
+    if (at + len > data.length) {
+      taken = data.length - at + len;
+      at = 0;
+    }
+    while (this.held && this.distanceAfterWrite(this.starts[this.first]) < taken) this.dropOldest();
+    while (this.held && this.bytes + len > this.limitBytes) this.dropOldest();
+    if (this.held === this.starts.length) {
+      if (this.held < this.maxEntries) this.grow();
+      else this.dropOldest();
+    }
+    src.copy(data, at, start, start + len);
+    const slot = (this.first + this.held) % this.starts.length;
+    this.starts[slot] = at;
+    this.lengths[slot] = len;
+    this.usecs[slot] = usec;
+    this.dirs[slot] = inbound === undefined ? NO_DIR : inbound ? IN : OUT;
+    this.held++;
+    this.bytes += len;
+    this.writeAt = at + len;
+    return ++this.seen;
   }
 
-  /** The frames held, oldest first; after `afterNo`, only the newer ones. */
+  /** Frame `no` as a view, or null when it left the ring (or never was). */
+  get(no: number): CapturedFrame | null {
+    const back = this.seen - no;
+    if (no < 1 || back < 0 || back >= this.held) return null;
+    const slot = (this.first + this.held - 1 - back) % this.starts.length;
+    const start = this.starts[slot];
+    const dir = this.dirs[slot];
+    return { no, usec: this.usecs[slot], ...(dir === NO_DIR ? {} : { inbound: dir === IN }), frame: this.data!.subarray(start, start + this.lengths[slot]) };
+  }
+
+  /** The frames held, oldest first; after `afterNo`, only the newer ones. Views: use them before the next push. */
   since(afterNo = 0): CapturedFrame[] {
-    const held = this.frames.slice(this.head);
-    return afterNo ? held.filter((f) => f.no > afterNo) : held;
+    return [...this.frames(afterNo)];
+  }
+
+  /**
+   * The frames held after `afterNo` when asked, oldest first, each looked
+   * up as it is asked for: a writer that waits between frames gets those
+   * still held, intact (a view used before the next push is).
+   */
+  *frames(afterNo = 0): Generator<CapturedFrame> {
+    // Those held when asked: frames pushed while a writer waits are not its (a flood would never let it end).
+    const last = this.seen;
+    for (let no = Math.max(afterNo + 1, this.dropped + 1); no <= last; no++) {
+      const f = this.get(no);
+      if (f) yield f;
+      else no = this.dropped;
+    }
+  }
+
+  /** How far ahead of the write position a byte offset lies, round the buffer. */
+  private distanceAfterWrite(offset: number): number {
+    const n = this.data!.length;
+    return (offset - this.writeAt + n) % n;
+  }
+
+  private dropOldest(): void {
+    this.bytes -= this.lengths[this.first];
+    this.first = (this.first + 1) % this.starts.length;
+    this.held--;
+    if (!this.held) {
+      this.first = 0;
+      this.writeAt = 0;
+    }
+  }
+
+  private clear(): void {
+    while (this.held) this.dropOldest();
+  }
+
+  /** Twice the index, the held entries moved to its start in order. */
+  private grow(): void {
+    const cap = Math.min(this.maxEntries, this.starts.length * 2);
+    const order = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
+      for (let i = 0; i < this.held; i++) b[i] = a[(this.first + i) % a.length];
+      return b;
+    };
+    this.starts = order(this.starts, new Uint32Array(cap));
+    this.lengths = order(this.lengths, new Uint32Array(cap));
+    this.usecs = order(this.usecs, new Float64Array(cap));
+    this.dirs = order(this.dirs, new Uint8Array(cap));
+    this.first = 0;
   }
 }

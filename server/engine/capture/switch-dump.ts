@@ -39,19 +39,14 @@ const READ_EVERY_MS = 4;
 /** Records compared with: a flood's copies and a tapped link's second pass are among the last few. */
 const RECENT = 32;
 
-/** A record to keep, where it is in the chunk being read. */
-interface Kept {
-  buf: Buffer;
-  start: number;
-  len: number;
-  usec: number;
-}
+/**
+ * Where a frame of the dump goes: `len` bytes of `buf` from `start`, the switch's time of it (µs since the
+ * epoch). The bytes are valid during the call only: copy what is kept.
+ */
+export type FrameSink = (buf: Buffer, start: number, len: number, usec: number) => void;
 
-/** One frame as the switch saw it: its bytes (its own copy, to keep) and the switch's time of it, µs since the epoch. */
-export interface DumpedFrame {
-  frame: Buffer;
-  usec: number;
-}
+/** A remembered record's bytes: most frames fit a slot of this size; a longer one is copied on its own. */
+const SLOT = 2048;
 
 /**
  * The pcap stream vde2's pdump plugin writes, read as frames, each once.
@@ -66,30 +61,40 @@ export interface DumpedFrame {
  *
  * A flood through a captured switch is tens of thousands of records a
  * second, so a chunk is read in place (the caller may reuse it once `push`
- * returns) with no object a record: the frames kept are copied into one
- * buffer a chunk, and the last few records are remembered in typed arrays,
- * each by where its bytes are kept (a copy by its original's).
+ * returns), each frame kept goes to the sink from there, and the last few
+ * frames kept are remembered in fixed slots and the records in typed
+ * arrays: no object and no allocation a record, one copy a frame kept.
  */
 export class PcapFrames {
   private headerSeen = false;
   /** A record (or the stream's header) cut by the end of a chunk: its bytes so far. */
   private carry: Buffer | null = null;
   private broken: string | null = null;
-  // The last RECENT records, a ring: a number of each (its length and last four bytes), its time, where its bytes are kept.
+  // The last RECENT records, round: a number of each (its length and last four bytes), its time, where its bytes are.
   private readonly keys = new Float64Array(RECENT);
   private readonly usecs = new Float64Array(RECENT);
-  private readonly starts = new Int32Array(RECENT);
-  private readonly bufs: (Buffer | null)[] = new Array<Buffer | null>(RECENT).fill(null);
+  private readonly slotOf = new Int32Array(RECENT);
+  private readonly slotUse = new Float64Array(RECENT);
   private recentNext = 0;
+  private filled = 0;
+  // The bytes of the last RECENT frames kept, round: a copy is remembered by its original's, not copied again.
+  // A slot's use counts its rewrites, so a record whose bytes were rewritten since is not compared with.
+  private readonly store = Buffer.alloc(RECENT * SLOT);
+  private readonly long: (Buffer | null)[] = new Array<Buffer | null>(RECENT).fill(null);
+  private readonly uses = new Float64Array(RECENT);
+  private storeNext = 0;
+
+  constructor(private readonly sink: FrameSink) {}
 
   get error(): string | null {
     return this.broken;
   }
 
-  push(chunk: Buffer): DumpedFrame[] {
-    if (this.broken) return [];
+  /** Reads a chunk of the stream (the caller may reuse it once this returns); answers how many frames went to the sink. */
+  push(chunk: Buffer): number {
+    if (this.broken) return 0;
     let at = 0;
-    const kept: Kept[] = [];
+    let kept = 0;
     // First complete what the last chunk cut (the stream's header, a record's header, then its frame), from the head of this one.
     while (this.carry && at < chunk.length) {
       const carry = this.carry;
@@ -97,31 +102,32 @@ export class PcapFrames {
       const take = Math.min(want - carry.length, chunk.length - at);
       this.carry = Buffer.concat([carry, chunk.subarray(at, at + take)]);
       at += take;
-      if (this.carry.length < want) return [];
+      if (this.carry.length < want) return kept;
       const whole = this.carry;
       if (!this.headerSeen) {
         this.carry = null;
-        if (!this.readHeader(whole)) return [];
+        if (!this.readHeader(whole)) return kept;
       } else if (whole.length === RECORD_HEADER && want === RECORD_HEADER) {
         // Its header is whole: past the largest frame, the stream is broken; else its frame comes next.
-        if (this.scan(whole, 0, whole.length, kept) === 0 && this.broken) return this.finish(kept);
+        this.scan(whole, 0, whole.length);
+        if (this.broken) return kept;
       } else {
         this.carry = null;
-        this.scan(whole, 0, whole.length, kept);
+        kept += this.scan(whole, 0, whole.length).kept;
       }
     }
-    if (this.carry) return this.finish(kept);
+    if (this.carry) return kept;
     if (!this.headerSeen) {
       if (chunk.length - at < PCAP_HEADER) {
         this.carry = Buffer.from(chunk.subarray(at));
-        return [];
+        return kept;
       }
-      if (!this.readHeader(chunk.subarray(at, at + PCAP_HEADER))) return [];
+      if (!this.readHeader(chunk.subarray(at, at + PCAP_HEADER))) return kept;
       at += PCAP_HEADER;
     }
-    const end = this.scan(chunk, at, chunk.length, kept);
+    const { end, kept: more } = this.scan(chunk, at, chunk.length);
     if (!this.broken && end < chunk.length) this.carry = Buffer.from(chunk.subarray(end));
-    return this.finish(kept);
+    return kept + more;
   }
 
   /** Little-endian µs pcap, Ethernet: what libpcap writes on this host. */
@@ -134,16 +140,14 @@ export class PcapFrames {
     return true;
   }
 
-  /**
-   * Reads whole records of `buf` from `at` to `end`, noting those to keep; answers where the first cut one
-   * begins (or the broken one).
-   */
-  private scan(buf: Buffer, at: number, end: number, kept: Kept[]): number {
+  /** Reads the whole records of `buf` from `at` to `end`; answers where the first cut (or broken) one begins, and how many went to the sink. */
+  private scan(buf: Buffer, at: number, end: number): { end: number; kept: number } {
+    let kept = 0;
     while (end - at >= RECORD_HEADER) {
       const caplen = buf.readUInt32LE(at + 8);
       if (caplen === 0 || caplen > MAX_FRAME) {
         this.broken = `a record of ${caplen} bytes`;
-        return at;
+        break;
       }
       if (end - at < RECORD_HEADER + caplen) break;
       const usec = buf.readUInt32LE(at) * 1_000_000 + buf.readUInt32LE(at + 4);
@@ -152,49 +156,37 @@ export class PcapFrames {
       // A number first (its length and last four bytes, where checksums and payloads differ), the bytes only when it matches.
       const key = caplen * 2 ** 32 + (caplen >= 4 ? buf.readUInt32LE(start + caplen - 4) : 0);
       let twin = -1;
-      for (let i = 0; i < RECENT; i++) {
-        const b = this.bufs[i];
-        if (b && this.keys[i] === key && usec >= this.usecs[i] && usec - this.usecs[i] <= SAME_FRAME_USEC && buf.compare(b, this.starts[i], this.starts[i] + caplen, start, start + caplen) === 0) {
-          twin = i;
-          break;
-        }
+      for (let i = 0; i < this.filled && twin < 0; i++) {
+        if (this.keys[i] !== key || usec < this.usecs[i] || usec - this.usecs[i] > SAME_FRAME_USEC) continue;
+        const slot = this.slotOf[i];
+        if (this.uses[slot] !== this.slotUse[i]) continue;
+        const long = this.long[slot];
+        if (long ? buf.compare(long, 0, caplen, start, at) === 0 : buf.compare(this.store, slot * SLOT, slot * SLOT + caplen, start, at) === 0) twin = i;
       }
-      // Every record is remembered, copies too (a long flood's last copy is compared with the one before it),
-      // a copy by where its original is kept.
-      const slot = this.recentNext;
-      this.recentNext = (slot + 1) % RECENT;
-      this.keys[slot] = key;
-      this.usecs[slot] = usec;
+      // Every record is remembered, copies too: a long flood's last copy is compared with the one before it.
+      const entry = this.recentNext;
+      this.recentNext = (entry + 1) % RECENT;
+      this.filled = Math.max(this.filled, entry + 1);
+      this.keys[entry] = key;
+      this.usecs[entry] = usec;
       if (twin >= 0) {
-        this.bufs[slot] = this.bufs[twin];
-        this.starts[slot] = this.starts[twin];
-      } else {
-        this.bufs[slot] = buf;
-        this.starts[slot] = start;
-        kept.push({ buf, start, len: caplen, usec });
+        this.slotOf[entry] = this.slotOf[twin];
+        this.slotUse[entry] = this.slotUse[twin];
+        continue;
       }
+      const slot = this.storeNext;
+      this.storeNext = (slot + 1) % RECENT;
+      this.uses[slot]++;
+      if (caplen <= SLOT) {
+        buf.copy(this.store, slot * SLOT, start, at);
+        this.long[slot] = null;
+      } else this.long[slot] = Buffer.from(buf.subarray(start, at));
+      this.slotOf[entry] = slot;
+      this.slotUse[entry] = this.uses[slot];
+      this.sink(buf, start, caplen, usec);
+      kept++;
     }
-    return at;
-  }
-
-  /** Copies the frames kept out of the chunk, into one buffer, and remembers them there: the chunk may be reused. */
-  private finish(kept: Kept[]): DumpedFrame[] {
-    if (!kept.length) return [];
-    const slab = Buffer.allocUnsafe(kept.reduce((n, k) => n + k.len, 0));
-    const out: DumpedFrame[] = [];
-    let to = 0;
-    for (const k of kept) {
-      k.buf.copy(slab, to, k.start, k.start + k.len);
-      for (let i = 0; i < RECENT; i++) {
-        if (this.bufs[i] === k.buf && this.starts[i] === k.start) {
-          this.bufs[i] = slab;
-          this.starts[i] = to;
-        }
-      }
-      out.push({ frame: slab.subarray(to, to + k.len), usec: k.usec });
-      to += k.len;
-    }
-    return out;
+    return { end: at, kept };
   }
 }
 
@@ -203,13 +195,14 @@ export class PcapFrames {
  * pcap into a FIFO the engine reads: inside the switch, so no frame takes a
  * detour through another process (a tap on each port did, and cost the
  * switch half its frame rate). One feed a switch (the plugin has one dump
- * file); captures of the switch share it. Events: "frames" (DumpedFrame[]),
+ * file); captures of the switch share it. Its frames go to `feed` as they
+ * are read, and `read` is called after each read that had any. Event:
  * "exit" (why it ended by itself).
  */
 export class SwitchDump extends EventEmitter {
   private socket: Socket | null = null;
   private readonly fifo: string;
-  private readonly reader = new PcapFrames();
+  private readonly reader: PcapFrames;
   private resting: NodeJS.Timeout | null = null;
 
   constructor(
@@ -217,9 +210,12 @@ export class SwitchDump extends EventEmitter {
     private readonly runDir: string,
     /** The data root: its tools (pipe-size.c). */
     private readonly root: string,
+    feed: FrameSink,
+    private readonly read: () => void,
   ) {
     super();
     this.fifo = `sw/${sw.sw.name}.dump`;
+    this.reader = new PcapFrames(feed);
   }
 
   async start(): Promise<void> {
@@ -248,8 +244,7 @@ export class SwitchDump extends EventEmitter {
       onread: {
         buffer: into,
         callback: (n: number) => {
-          const frames = this.reader.push(into.subarray(0, n));
-          if (frames.length) this.emit("frames", frames);
+          if (this.reader.push(into.subarray(0, n))) this.read();
           if (this.reader.error) this.fail(`the switch's dump broke: ${this.reader.error}`);
           // A read that filled the buffer left more behind: on at once. Else rest, and take what came meanwhile in one read.
           if (!roomy || n === READ_BUFFER || !this.socket) return true;
@@ -293,21 +288,35 @@ export class SwitchDump extends EventEmitter {
   }
 }
 
+/** A capture fed by a switch's dump: each frame (valid during the call), then the end of each read that had any. */
+export interface SwitchFeed {
+  frame: FrameSink;
+  read: () => void;
+}
+
 /**
  * The dumps of a lab's switches, each shared by the captures it feeds:
  * started by a switch's first capture, stopped with its last.
  */
 export class SwitchDumps {
-  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<(frames: DumpedFrame[]) => void>; ended: Set<(why: string) => void> }>();
+  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<SwitchFeed>; ended: Set<(why: string) => void> }>();
 
   /** Feeds a capture a switch's every frame, once, at the switch's time of it; answers how it leaves. */
-  async join(sw: SwitchProcess, runDir: string, root: string, feed: (frames: DumpedFrame[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
+  async join(sw: SwitchProcess, runDir: string, root: string, feed: SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
     const name = sw.sw.name;
     let entry = this.dumps.get(name);
     if (!entry) {
-      const dump = new SwitchDump(sw, runDir, root);
-      const made = { dump: dump.start().then(() => dump), feeds: new Set<(frames: DumpedFrame[]) => void>(), ended: new Set<(why: string) => void>() };
-      dump.on("frames", (frames: DumpedFrame[]) => made.feeds.forEach((f) => f(frames)));
+      const feeds = new Set<SwitchFeed>();
+      const dump = new SwitchDump(
+        sw,
+        runDir,
+        root,
+        (buf, start, len, usec) => {
+          for (const f of feeds) f.frame(buf, start, len, usec);
+        },
+        () => feeds.forEach((f) => f.read()),
+      );
+      const made = { dump: dump.start().then(() => dump), feeds, ended: new Set<(why: string) => void>() };
       dump.on("exit", (why: string) => {
         this.dumps.delete(name);
         made.ended.forEach((e) => e(why));
