@@ -5,12 +5,13 @@
 // docs/BENCHMARKS.md. Real guests, real switches, a real browser, nothing mocked.
 //
 // Environment: BENCH_ONLY=engine|browser runs one half only (capture: only
-// the capture view's rows, scripts/bench-capture.ts; sandbox: only
+// the capture rows, what a capture costs a switch (scripts/bench-capture-wire.ts)
+// and the capture view's (scripts/bench-capture.ts); sandbox: only
 // the sandbox's row, node start inside vs outside it; classroom: only the
 // classroom's rows, scripts/bench-classroom.ts); BENCH_RUNS (boot
 // runs, 10), BENCH_SANDBOX_RUNS (paired runs of the sandbox row, 20), BENCH_CAP_MAX (capacity limit, 300), BENCH_KEYS (keystrokes, 200),
 // BENCH_START_RUNS (runs per sample lab, 3), BENCH_ROUTER_RUNS (ospf-ring
-// runs, 3), BENCH_CLASS_STUDENTS (students of the classroom run, 30),
+// runs, 3), BENCH_CAPTURE_RUNS (rounds of the capture cost, 5), BENCH_CLASS_STUDENTS (students of the classroom run, 30),
 // BENCH_CLASS_SAMPLES (teacher console samples, 20), BENCH_CLASS_FALLBACK
 // (smaller classes tried when that one is not held, "20,10"). docs/BENCHMARKS.md is written only by a full run: both halves, at
 // least the default counts.
@@ -27,6 +28,7 @@ import { bootGate } from "../server/engine/uml/boot-gate";
 import { xstateShim } from "../server/engine/uml/xstate-shim";
 import { browserBench, PHASE_MS, type BrowserResults } from "./bench-browser";
 import { captureBench, captureRows } from "./bench-capture";
+import { captureWireBench, captureWireRows } from "./bench-capture-wire";
 import { CLEAR_EVERY } from "./bench-engine";
 import { chainLab, log, median, memAvailableKiB, nodeBoot, ownedBytes, sleep, waitPrompts } from "./bench-lib";
 import { kernelBench, sandboxBench, type KernelResults, type SandboxResults } from "./bench-kernel";
@@ -48,6 +50,7 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 200);
 const SANDBOX_RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 20);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const ROUTER_RUNS = Number(process.env.BENCH_ROUTER_RUNS ?? 3);
+const CAPTURE_RUNS = Number(process.env.BENCH_CAPTURE_RUNS ?? 5);
 const CLASS_STUDENTS = Number(process.env.BENCH_CLASS_STUDENTS ?? 30);
 const CLASS_SAMPLES = Number(process.env.BENCH_CLASS_SAMPLES ?? 20);
 const ONLY = process.env.BENCH_ONLY;
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
   if (ONLY === "sandbox") {
     rows.push(sandboxRow(await sandboxBench(root, SANDBOX_RUNS)));
   } else if (ONLY === "capture") {
+    rows.push(...captureWireRows(await captureWireBench(engine, CAPTURE_RUNS)));
     rows.push(...captureRows(await captureBench()));
   } else if (ONLY === "classroom") {
     rows.push(...classroomRun(await classroomBench(CLASS_STUDENTS, CLASS_SAMPLES, 600, classFallback()), notes));
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
     // A stalled transfer (a known fault: guest reads stop past about 100 KiB of bulk data) is a row, not the end of the bench.
     rows.push(...(await serialBench(engine, 3).then(serialRows, (e: Error) => [["serial cable throughput", "stalled", e.message.slice(0, 200)] as Row])));
     rows.push(...clusterRows(await clusterBench(engine, 3)));
+    rows.push(...captureWireRows(await captureWireBench(engine, CAPTURE_RUNS)));
     if (ONLY === undefined) rows.push(...browserRows(await browserBench(KEYS, START_RUNS), notes));
     if (ONLY === undefined) rows.push(...captureRows(await captureBench()));
     if (ONLY === undefined) rows.push(...classroomRun(await classroomBench(CLASS_STUDENTS, CLASS_SAMPLES, 600, classFallback()), notes));
@@ -234,6 +239,7 @@ How each is measured:
 - **ha-cluster failover**: the bundled ha-cluster lab (heartbeat on nodes one and two, a shared ext4 disk, an NFS export, a client appending a line to a file on the export every second over a hard NFSv3 mount), started; then 3 times: the node holding the service killed (the engine's crash fault, SIGKILL), and the time from the kill to the end of the client's next successful write (its log line's end time, the guest's clock being the host's), which waited while the other node's heartbeat declared it dead (deadtime 4 s) and took the disk, the export and the IP over; the killed node is then started again as the standby and the next run kills the node that now holds the service (scripts/bench-cluster.ts).
 - **keystroke echo**: the real server (\`server/main.ts\`, production build, on 127.0.0.1, a fresh data directory) with a one-node lab idle at its busybox shell prompt, its terminal open in Debian's Chromium (headless, the flags of playwright.config.ts) driven by Playwright. ${KEYS} letters typed one at a time, each only once the previous one was drawn, after a random pause of up to ${PHASE_MS.toFixed(0)} ms so that keydowns fall anywhere in the page's frame (Ctrl+U every ${CLEAR_EVERY} keystrokes, unmeasured, so the line never wraps). Both clocks are the page's \`performance.now()\` and start at the keydown (a capturing listener on window), so Playwright's own delays are outside them: *arrives* stops when the \`console:data\` carrying the echoed letter reaches the page (\`probe("data")\` in NodeTerminal), *drawn* at xterm's next render after writing it (\`probe("rendered")\`, xterm's onRender). *drawn − arrived* is per keystroke; *at the first frame after arrival* counts the keystrokes xterm drew before a second frame began (frames marked by requestAnimationFrame callbacks queued from the arrival), which is what "within one frame" asks. *keydown → next frame* is the first requestAnimationFrame callback after the keydown: after a discrete input event Chromium defers the page's other tasks until it has produced a frame (its DeferRendererTasksAfterInput scheduling), so an echo that is back sooner still waits for that frame; the note counts the keystrokes where that was so. For context: the same keystrokes from a socket.io client in Node (the browser taken away: socket.io, server, pty, guest; sent back to back, each once the previous echo is in). *The engine hop*: that echo again on two more servers taking turns (two rounds each, after the bench's server stopped), one with the engine its own process as \`npm start\` runs it, one with the engine inside the web server (UMLAB_ENGINE=inprocess); each round first sends at least 1,000 unmeasured keystrokes, as a long-running engine has its echo path compiled; and a node-pty echo on this host with no server and no guest, by \`cat\` (the kernel's line discipline echoes) and by \`busybox sh\` (a shell's line editor echoes, as the guest's shell does). Percentiles are nearest-rank.
 - **classroom**: the real server as for the keystroke echo, an admin made with the setup code, a teacher and ${CLASS_STUDENTS} students made through the API and signed in (cookies). The teacher imports the sample ospf-ring as their own lab (\`kernel: fast\`, and four checks: node01 reaches 10.10.10.3 with one ping, has a route to 10.10.10.3/32, and has OSPF neighbours 10.10.10.2 and 10.10.10.4 Full, each retried for up to 20 s), makes a class and publishes the lab; every student joins with the code and opens their instance (a fork of the published state). The teacher's console page is open in Chromium (signed in as the teacher) throughout. *All start*: every student's \`POST /api/labs/LAB/start\` sent at once, each with the student's cookie; then, per instance, its status polled until its four nodes run, and its checks run as the student's Check my work does (\`POST /api/labs/LAB/checks/run\`) until all four pass; the time is from the starts sent to the last instance green, capped at 10 minutes. An instance whose start is refused (a quota, memory) or one of whose nodes crashes counts as not held, and the row then says how many were. The teacher's Run checks (\`POST /api/assignments/ID/check\`) is pressed once afterwards and the board's green rows counted. *Memory*: with the class converged, the PSS (/proc/PID/smaps_rollup) of every linux process working in the server's data directory, summed, over the routers running; PSS shares each guest's memory file out among its host processes, so each page is counted once. *Teacher console*: ${CLASS_SAMPLES} times, a random node of a random green student's instance crashed (\`POST /api/labs/LAB/nodes/NODE/crash\`, the student's cookie), from just before the request (wall clock) until that student's row on the teacher's page (\`tr[data-student] [data-testid="nodes"]\`) no longer reads "4/4 running" (a MutationObserver in the page, same clock); then the node started again and the row back at 4/4 before the next sample. Every process the run saw is checked to be gone, by pid, once the server stopped. When the machine does not hold the class (an instance not green within the 10 minutes, a start refused, a node crashed), smaller classes (BENCH_CLASS_FALLBACK: ${classFallback().join(", ")} students) are run the same way, each capped at 5 minutes on a fresh server once the load of the run before fell (up to 2 minutes), until one is held: the row says which, and the memory and console rows are that class's.
+- **capture (engine)**: two busybox guests on a vde switch, \`wget\` of a 40 MB file from busybox's httpd (a TCP stream the guests' kernels pace, taking both cores), frames a second counted on the sender's interface; rounds of three transfers, plain, with the switch captured, with the sender's link captured, each capture started just before its transfer with the ring a user gets (16 MiB) and deleted after it (\`scripts/bench-capture-wire.ts\`). Medians of ${CAPTURE_RUNS} rounds. The ping round trip through the switch, plain and captured, is the median of 20.
 - **capture (browser)**: the real server as for the keystroke echo, two Debian hosts on a vde switch captured whole (a 64 MiB ring, so nothing leaves it), the capture panel open in Chromium. \`ping -i 0.002\` from one host to the other (500 requests a second and their replies) for about 10 s; for every row the list draws, the engine's time stamp of its frame (when the tap read it) against the wall clock at the page's next frame after React committed the row (\`__umlabCaptureProbe\` in components/capture/PacketList.tsx; page and engine share the host's clock). Then the same capture opened in a fresh page: "Show capture" clicked → its first row drawn (the newest 2,000 rows come with the subscribe), and → the newest packet's tree drawn (the decoder worker fetches and starts wiregasm, the pcapng is fetched and loaded whole).
 - **Start clicked → all prompts**: each sample lab (server/samples) imported through the API, its workspace opened with every node's terminal open side by side (the dock's localStorage entry), the toolbar's Start clicked; from the click (a capturing listener, page clock) until every terminal shows a \`<node>:<cwd>#\` row (checked on every DOM change). This adds to the engine's lab start what a person waits for too: the page's request, the API, the console stream and xterm. Stopped through the API between runs, the page loaded afresh for each.
 `;
