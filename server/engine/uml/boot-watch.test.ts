@@ -27,6 +27,13 @@ describe("boot watch", () => {
     assert.equal(await watchFor([process.execPath, "-e", "process.on('SIGIO', () => {}); setInterval(() => {}, 1000)"], 600), false);
   });
 
+  it("gives a silent guest that runs all the while (a starved boot) longer, up to five silences, but not for good", async () => {
+    // A shell working and blocking (no spin), never nudged (a shell dies of SIGIO); silence counts past 0.9 s.
+    const busy = (ms: number) => watchFor(["sh", "-c", "while :; do cat /proc/uptime >/dev/null; done"], ms, 900, 60000, 60000);
+    assert.equal(await busy(2500), false, "silent 2.5 s of a 0.9 s limit, but it ran");
+    assert.equal(await busy(6000), true, "silent past five limits");
+  });
+
   // Quiet for a minute before a silent guest counts as hung (and no nudges: a shell dies of SIGIO), but half a second for one that spins.
   const watchSpin = (argv: string[], ms: number) => watchFor(argv, ms, 60000, 500, 60000);
 
