@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { PcapFrames } from "./switch-dump";
+import { PcapFrames } from "./pcap-frames";
 
 const header = () => {
   const h = Buffer.alloc(24);
