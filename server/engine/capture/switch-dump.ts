@@ -4,7 +4,7 @@ import { constants, openSync, rmSync } from "node:fs";
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from "node:net";
 import { join } from "node:path";
 import { runHostProgram } from "../host";
-import { builtHelper } from "../preload";
+import { builtHelper } from "../built-helper";
 import type { SwitchProcess } from "../switch/switch-process";
 import { PcapFrames, type FrameSink } from "./pcap-frames";
 

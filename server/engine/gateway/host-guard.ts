@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { preloadLibrary } from "../preload";
+import { preloadLibrary } from "../built-helper";
 
 const SOURCE = join(import.meta.dirname, "host-guard.c");
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { builtHelper } from "../preload";
+import { builtHelper } from "../built-helper";
 
 const SOURCE = join(import.meta.dirname, "guest", "umlab-init.c");
 
