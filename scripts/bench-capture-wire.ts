@@ -1,6 +1,6 @@
 // The engine half of the capture rows of `npm run bench`: frames per second
 // through a vde switch between two busybox guests, plain and while the
-// switch is captured (dumped from inside it by vde2's pdump plugin, read by
+// switch is captured (handed over from inside it by umlab's plugin, read by
 // the engine from a FIFO), so the cost of a capture reads as one number.
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,9 +15,9 @@ export interface CaptureWireResults {
   /** Frames per second crossing the switch (both ways), per run. */
   plain: number[];
   captured: number[];
-  /** The same with one link captured (the sender's): each frame crosses one tap, not two. */
+  /** The same with one link captured (the sender's port, by the same plugin). */
   link: number[];
-  /** Frames the capture took in its runs, and frames the taps dropped (their pipes full). */
+  /** Frames the switch captures took in their runs. */
   capturedFrames: number;
   /** Round trip of a ping through the switch, ms (median of 20): plain, captured. */
   rttPlain: number;

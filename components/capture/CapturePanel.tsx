@@ -66,10 +66,15 @@ function CaptureView({ labId, id, act }: { labId: string; id: string; act: Act }
 
   // A serial cable's capture is text (what each end wrote), not frames: no dissectors, no filters.
   const cable = info?.target.kind === "cable";
-  const choose = (no: number) => {
-    setSelected(no);
-    if (!cable) void d.select(no);
-  };
+  // Stable across renders: the list's rows are memoised, and a new function would draw every row again at every batch.
+  const select = d.select;
+  const choose = useCallback(
+    (no: number) => {
+      setSelected(no);
+      if (!cable) void select(no);
+    },
+    [cable, select],
+  );
   const selectedRow = cable && selected !== null ? feed.store.rows.find((r) => r.no === selected) : undefined;
   const others = useMemo(() => captures.filter((c) => c.id !== id), [captures, id]);
   const remove = () => {

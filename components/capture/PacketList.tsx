@@ -123,8 +123,10 @@ export function PacketList({
         >
           <div style={{ height: count * ROW_HEIGHT, position: "relative" }}>
             {shown.map((r, i) => (
-              // Keyed by slot: as rows scroll by, their elements are reused with new text rather than made and thrown away.
-              <Row key={(first + i) % (last - first)} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
+              // Keyed by number: while the list follows a capture, a row in view keeps its element, place and text,
+              // and a batch makes elements for its new rows only (reusing elements by slot gave every row in view
+              // new text at every batch: the browser shaped and laid out them all again, 40 times a second).
+              <Row key={r.no} row={r} top={(first + i) * ROW_HEIGHT} startMs={startMs} selected={r.no === selected} onSelect={onSelect} />
             ))}
           </div>
         </div>

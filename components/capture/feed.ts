@@ -32,10 +32,16 @@ export function useCaptureFeed(labId: string, captureId: string | null): Feed {
     setError(null);
     const socket = umlabSocket();
     const ref = { lab: labId, capture: captureId };
-    // Batches come about every 25 ms: each is drawn at the next frame (React
-    // batches what arrives together; waiting for an animation frame first
-    // would only add one).
-    const redraw = () => setVersion(rows.version);
+    // Batches come about every 25 ms, each its own task: drawn at the next
+    // animation frame, all that came before it at once (a render each was
+    // more than a busy page could draw, and it fell behind).
+    let frame: number | null = null;
+    const redraw = () => {
+      frame ??= requestAnimationFrame(() => {
+        frame = null;
+        setVersion(rows.version);
+      });
+    };
     const subscribe = () =>
       socket.emit("capture:subscribe", ref, (r) => {
         if (!r.ok) return setError(r.error);
@@ -56,6 +62,7 @@ export function useCaptureFeed(labId: string, captureId: string | null): Feed {
     socket.on("connect", subscribe);
     subscribe();
     return () => {
+      if (frame !== null) cancelAnimationFrame(frame);
       socket.off("capture:rows", onRows);
       socket.off("connect", subscribe);
       socket.emit("capture:unsubscribe", ref);

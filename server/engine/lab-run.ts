@@ -7,6 +7,7 @@ import { resolveKernel } from "./kernel/kernels";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { GatewayProcess } from "./gateway/gateway-process";
 import { Sandbox } from "./sandbox";
+import { switchTapPlugin } from "./capture/switch-dump";
 import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
 import { Captures } from "./capture/captures";
 import type { CaptureInfo, PacketRow } from "./capture/types";
@@ -120,7 +121,7 @@ export class LabRun extends EventEmitter {
     this.serial = new SerialLines(lab.cables, { running: (n) => this.nodes.get(n)?.state === "running", nudge: (n) => this.nodes.get(n)?.nudge() });
     this.serial.on("data", (line: string, d: string) => this.emit("console", line, d));
     this.serial.on("cable", (c: CableStatus) => this.emit("cable-state", c));
-    for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run, sandbox));
+    for (const s of lab.switches) this.switches.set(s.name, new SwitchProcess(s, this.paths.run, sandbox, () => switchTapPlugin(root)));
     this.links = new LinkFaults(this.switches, this.paths.run);
     this.links.on("change", (l: LinkStatus) => {
       this.writeState();

@@ -1,17 +1,15 @@
 import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { Lab } from "../../model/lab";
-import type { LinkFaults, TapListener } from "../switch/link-faults";
+import { linkName } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
 import { lineName, sameLine } from "../../model/serial";
-import { macAddress } from "../uml/argv";
 import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
 import { writePcapng } from "./pcapng";
 import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
 import { SwitchDumps, type SwitchFeed } from "./switch-dump";
-import { VdePlug } from "./vde-plug";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
 export class CaptureError extends Error {
@@ -48,7 +46,6 @@ export interface CaptureHost {
   /** The lab's serial lines: "cable-bytes" events (CableListener). */
   readonly serial: EventEmitter;
   readonly switches: ReadonlyMap<string, SwitchProcess>;
-  readonly links: LinkFaults;
   readonly paths: { readonly run: string };
   /** The data root (built helpers). */
   readonly root: string;
@@ -63,11 +60,10 @@ const CLOCK_BASE = Date.now() * 1000 - Math.floor(performance.now() * 1000);
 const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
 
 /**
- * The captures of one running lab, rootless: a link of a vde switch through
- * a tap on its port (LinkFaults.tap), a vde switch through vde2's pdump
- * plugin inside it (switch-dump.ts; one feed a switch, shared), a hub
- * through one vde_plug on it (it floods every frame to every port).
- * Each holds its frames in a ring of the size its user chose. Events:
+ * The captures of one running lab, rootless: a vde switch or hub, and a
+ * link (the node's port on its switch), through umlab's plugin inside the
+ * switch (switch-dump.ts; one dump a switch, shared by its captures), and a
+ * serial cable, through the engine that carries its bytes. Each holds its frames in a ring of the size its user chose. Events:
  * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 25 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
@@ -128,7 +124,8 @@ export class Captures extends EventEmitter {
       kept();
     };
     const ended = (why: string) => void this.end(c, why);
-    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, id, record, { frame: (b, start, len, usec) => keep(b, undefined, usec, start, len), read: kept }, ended);
+    const fed = (port: number | null): SwitchFeed => ({ port, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept });
+    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, fed, ended);
     this.all.set(id, c);
     this.changed();
     return this.info(id);
@@ -237,15 +234,15 @@ export class Captures extends EventEmitter {
     return sw;
   }
 
-  /** Starts what feeds a capture; answers how to stop it. */
-  private async attach(
-    t: Exclude<CaptureTarget, { kind: "cable" }>,
-    id: string,
-    record: (frames: Buffer[], dir?: "in" | "out") => void,
-    dump: SwitchFeed,
-    ended: (why: string) => void,
-  ): Promise<() => Promise<void>> {
+  /**
+   * Starts what feeds a capture (the switch's plugin: the whole switch or
+   * hub, or the port of a link, where it enters the switch); answers how to
+   * stop it.
+   */
+  private async attach(t: Exclude<CaptureTarget, { kind: "cable" }>, fed: (port: number | null) => SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
     const lab = this.host.lab;
+    let sw: SwitchProcess;
+    let port: number | null = null;
     if (t.kind === "link") {
       const node = lab.nodes.find((n) => n.name === t.node);
       if (!node) throw new CaptureError(`lab ${lab.name} has no node "${t.node}"`);
@@ -253,46 +250,13 @@ export class Captures extends EventEmitter {
       const iface = node.interfaces.find((i) => i.index === index);
       if (!iface) throw new CaptureError(`node ${t.node} has no ${t.iface}`);
       if (iface.switch === null) throw new CaptureError(`${t.node}.${t.iface} is not plugged into a switch`);
-      const sw = this.switchOf(iface.switch);
-      if (sw.sw.mode === "hub") {
-        // A hub floods every frame: the node's are those from or to its address, and what it floods to all.
-        const mac = Buffer.from(macAddress(lab.name, node.name, index).replace(/:/g, ""), "hex");
-        return this.hubPlug(sw, id, (frames) => {
-          record(frames.filter((f) => f.length >= 14 && f.subarray(6, 12).equals(mac)), "out");
-          record(frames.filter((f) => f.length >= 14 && !f.subarray(6, 12).equals(mac) && (f.subarray(0, 6).equals(mac) || f[0] & 1)), "in");
-        }, ended);
-      }
-      const listener: TapListener = { frames: (f, dir) => record(f, dir), ended };
-      await this.host.links.tap(lab, node.name, index, listener);
-      return () => this.host.links.untap(lab, node.name, index, listener);
-    }
-    const sw = this.switchOf(t.name);
-    if (sw.sw.mode === "hub") return this.hubPlug(sw, id, (frames) => record(frames), ended);
-    return this.dumps
-      .join(sw, this.host.paths.run, this.host.root, dump, ended)
-      .catch((e: Error) => {
-        throw new CaptureError(e.message);
-      });
-  }
-
-  private async hubPlug(sw: SwitchProcess, id: string, onFrames: (frames: Buffer[]) => void, ended: (why: string) => void): Promise<() => Promise<void>> {
-    const name = `capture:${id}`;
-    const port = sw.ports.allocate(name);
-    await sw.fitPorts();
-    const plug = new VdePlug(this.host.paths.run, sw, port, sw.sandbox);
-    plug.on("frames", (_wire: Buffer, frames: Buffer[]) => onFrames(frames));
-    plug.on("exit", ended);
-    try {
-      await plug.start();
-    } catch (e) {
-      sw.ports.release(name);
-      throw e;
-    }
-    return async () => {
-      plug.removeAllListeners("exit");
-      await plug.stop();
-      sw.ports.release(name);
-    };
+      sw = this.switchOf(iface.switch);
+      port = sw.ports.get(linkName(node.name, index));
+      if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${iface.switch}`);
+    } else sw = this.switchOf(t.name);
+    return this.dumps.join(sw, this.host.paths.run, this.host.root, fed(port), ended).catch((e: Error) => {
+      throw new CaptureError(e.message);
+    });
   }
 
   /** Stops what feeds a capture; its frames stay. `why`: it ended by itself. */

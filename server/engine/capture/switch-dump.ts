@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { runHostProgram } from "../host";
 import { builtHelper } from "../built-helper";
 import type { SwitchProcess } from "../switch/switch-process";
-import { PcapFrames, type FrameSink } from "./pcap-frames";
+import { TapFrames, type FrameSink } from "./tap-frames";
 
 const PIPE_SIZE_SOURCE = join(import.meta.dirname, "pipe-size.c");
 
@@ -19,41 +19,51 @@ function pipeSize(root: string, fifo: string, bytes: number): Promise<number> {
   });
 }
 
-/** vde2's packet dump plugin, loaded into a running vde_switch by its management console. */
-export const PDUMP_PLUGIN = "/usr/lib/vde2/plugins/pdump.so";
+/** The plugin's source: built on a data root's first vde switch (built-helper.ts) and bound read-only into every vde switch's sandbox. */
+const PLUGIN_SOURCE = join(import.meta.dirname, "switch-tap.c");
+
+/** umlab's capture plugin for vde_switch, as built for a data root. */
+export function switchTapPlugin(root: string): string {
+  return builtHelper(root, PLUGIN_SOURCE, "switch-tap", ".so", ["-O2", "-Wall", "-shared", "-fPIC", "-pthread"]);
+}
+
 /** The dump's pipe (Linux's most for a user, pipe-max-size): 12 ms of the fastest flood measured here (80 MB/s of records). */
 const PIPE_BYTES = 1024 * 1024;
 /** A read of the dump: as much as its pipe holds, so one read empties it. */
 const READ_BUFFER = PIPE_BYTES;
-/** How long the reader rests after a read that emptied the pipe: a flood's records are then read a few hundred at a time. */
-const READ_EVERY_MS = 4;
+/** How long the reader rests after a read that emptied the pipe: a flood's frames are then read a few hundred at a time. */
+const READ_EVERY_MS = 8;
 
 /**
- * A running vde switch's every frame, through vde2's pdump plugin writing
- * pcap into a FIFO the engine reads: inside the switch, so no frame takes a
- * detour through another process (a tap on each port did, and cost the
- * switch half its frame rate). One feed a switch (the plugin has one dump
- * file); captures of the switch share it. Its frames go to `feed` as they
- * are read, and `read` is called after each read that had any. Event:
- * "exit" (why it ended by itself).
+ * A running vde switch's frames, through umlab's plugin (switch-tap.c)
+ * inside it, writing into a FIFO the engine reads: no frame takes a detour
+ * through another process (a tap on each port did, and cost the switch half
+ * its frame rate), and the switch itself only copies each frame into memory
+ * (vde2's pdump plugin wrote each frame twice or more, a write(2) each, and
+ * cost it 27-29 %). One dump a switch, for every capture of it: the whole
+ * switch (each frame once, as it enters) and single ports (in and out).
+ * Frames go to `feed` as they are read, and `read` is called after each read
+ * that had any. Event: "exit" (why it ended by itself).
  */
 export class SwitchDump extends EventEmitter {
   private socket: Socket | null = null;
   private readonly fifo: string;
-  private readonly reader: PcapFrames;
+  private readonly reader: TapFrames;
   private resting: NodeJS.Timeout | null = null;
+  /** The ports the plugin hands over in and out. */
+  private ports = new Set<number>();
 
   constructor(
     private readonly sw: SwitchProcess,
     private readonly runDir: string,
-    /** The data root: its tools (pipe-size.c). */
+    /** The data root: its tools (the plugin, pipe-size.c). */
     private readonly root: string,
     feed: FrameSink,
     private readonly read: () => void,
   ) {
     super();
     this.fifo = `sw/${sw.sw.name}.dump`;
-    this.reader = new PcapFrames(feed);
+    this.reader = new TapFrames(feed);
   }
 
   async start(): Promise<void> {
@@ -99,13 +109,24 @@ export class SwitchDump extends EventEmitter {
     socket.on("error", (e) => this.fail(`the switch's dump failed: ${e.message}`));
     socket.on("end", () => this.fail("the switch stopped writing its dump"));
     try {
+      const plugin = this.sw.plugin;
+      if (!("path" in plugin)) throw new Error(plugin.error);
       // Loaded once a switch: a second load answers EEXIST (1017).
-      await this.sw.mgmt([`plugin/add ${PDUMP_PLUGIN}`], { 0: [1017] });
-      await this.sw.mgmt(["pdump/buffered 0", `pdump/filename ${this.fifo}`, "pdump/active 1"]);
+      await this.sw.mgmt([`plugin/add ${plugin.path}`], { 0: [1017] });
+      await this.sw.mgmt([`switchtap/open ${this.fifo}`]);
     } catch (e) {
       await this.stop();
       throw e;
     }
+  }
+
+  /** What the plugin hands over: every frame entering the switch (`all`), and every frame in and out of `ports`. */
+  async watch(all: boolean, ports: ReadonlySet<number>): Promise<void> {
+    const commands = [`switchtap/all ${all ? 1 : 0}`];
+    for (const p of ports) if (!this.ports.has(p)) commands.push(`switchtap/port ${p} 1`);
+    for (const p of this.ports) if (!ports.has(p)) commands.push(`switchtap/port ${p} 0`);
+    await this.sw.mgmt(commands);
+    this.ports = new Set(ports);
   }
 
   async stop(): Promise<void> {
@@ -114,8 +135,7 @@ export class SwitchDump extends EventEmitter {
     this.socket = null;
     if (this.resting) clearTimeout(this.resting);
     socket.removeAllListeners("end");
-    // The plugin closes the FIFO when given another file; /dev/null is in every sandbox.
-    await this.sw.mgmt(["pdump/active 0", "pdump/filename /dev/null"]).catch(() => null);
+    await this.sw.mgmt(["switchtap/close"]).catch(() => null);
     socket.destroy();
     rmSync(join(this.runDir, this.fifo), { force: true });
   }
@@ -126,10 +146,23 @@ export class SwitchDump extends EventEmitter {
   }
 }
 
-/** A capture fed by a switch's dump: each frame (valid during the call), then the end of each read that had any. */
+/**
+ * A capture fed by a switch's dump: each frame (valid during the call), then the end of each read that had any.
+ * `port` null: the whole switch, each frame once as it enters; a port: the frames in and out of it, with their
+ * direction as the node on that port sees them ("out": it sent the frame).
+ */
 export interface SwitchFeed {
-  frame: FrameSink;
+  port: number | null;
+  frame: (buf: Buffer, start: number, len: number, usec: number, dir?: "in" | "out") => void;
   read: () => void;
+}
+
+interface DumpEntry {
+  dump: Promise<SwitchDump>;
+  feeds: Set<SwitchFeed>;
+  ended: Set<(why: string) => void>;
+  /** The plugin told what the feeds want, one change after the other. */
+  synced: Promise<void>;
 }
 
 /**
@@ -137,9 +170,9 @@ export interface SwitchFeed {
  * started by a switch's first capture, stopped with its last.
  */
 export class SwitchDumps {
-  private readonly dumps = new Map<string, { dump: Promise<SwitchDump>; feeds: Set<SwitchFeed>; ended: Set<(why: string) => void> }>();
+  private readonly dumps = new Map<string, DumpEntry>();
 
-  /** Feeds a capture a switch's every frame, once, at the switch's time of it; answers how it leaves. */
+  /** Feeds a capture a switch's frames (all, or a port's), at the switch's time of each; answers how it leaves. */
   async join(sw: SwitchProcess, runDir: string, root: string, feed: SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
     const name = sw.sw.name;
     let entry = this.dumps.get(name);
@@ -149,12 +182,15 @@ export class SwitchDumps {
         sw,
         runDir,
         root,
-        (buf, start, len, usec) => {
-          for (const f of feeds) f.frame(buf, start, len, usec);
+        (buf, start, len, usec, port, out) => {
+          for (const f of feeds)
+            if (f.port === null) {
+              if (!out) f.frame(buf, start, len, usec);
+            } else if (f.port === port) f.frame(buf, start, len, usec, out ? "in" : "out");
         },
         () => feeds.forEach((f) => f.read()),
       );
-      const made = { dump: dump.start().then(() => dump), feeds, ended: new Set<(why: string) => void>() };
+      const made: DumpEntry = { dump: dump.start().then(() => dump), feeds, ended: new Set<(why: string) => void>(), synced: Promise.resolve() };
       dump.on("exit", (why: string) => {
         this.dumps.delete(name);
         made.ended.forEach((e) => e(why));
@@ -167,18 +203,35 @@ export class SwitchDumps {
     own.feeds.add(feed);
     own.ended.add(ended);
     const leave = async () => {
-      own.feeds.delete(feed);
+      if (!own.feeds.delete(feed)) return;
       own.ended.delete(ended);
-      if (own.feeds.size || this.dumps.get(name) !== own) return;
+      if (own.feeds.size) return this.sync(own).catch(() => {});
+      if (this.dumps.get(name) !== own) return;
       this.dumps.delete(name);
       await (await own.dump.catch(() => null))?.stop();
     };
     try {
-      await own.dump;
+      await this.sync(own);
     } catch (e) {
       await leave();
       throw new Error(`cannot capture switch ${name}: ${(e as Error).message}`);
     }
     return leave;
+  }
+
+  /** Tells a dump's plugin what its feeds want now. */
+  private sync(own: DumpEntry): Promise<void> {
+    const next = own.synced
+      .catch(() => {})
+      .then(async () => {
+        const dump = await own.dump;
+        const feeds = [...own.feeds];
+        await dump.watch(
+          feeds.some((f) => f.port === null),
+          new Set(feeds.flatMap((f) => (f.port === null ? [] : [f.port]))),
+        );
+      });
+    own.synced = next;
+    return next;
   }
 }

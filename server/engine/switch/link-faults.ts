@@ -3,7 +3,6 @@ import type { Lab } from "../../model/lab";
 import { impairmentProblem, type Impairment } from "../../model/link";
 import type { SwitchProcess } from "./switch-process";
 import { Wirefilter } from "./wirefilter";
-import { LinkTap } from "../capture/link-tap";
 
 export type { Impairment } from "../../model/link";
 
@@ -27,38 +26,23 @@ export interface LinkStatus {
   impair: Impairment | null;
 }
 
-/** Who listens to a tapped link: each frame with its direction, and the end of the tap when a plug of it died. */
-export interface TapListener {
-  /** Views of frames in the stream: copy what is kept. */
-  frames(frames: Buffer[], dir: "in" | "out"): void;
-  ended(why: string): void;
-}
-
 interface Fault {
   port: number;
   pulled: boolean;
   impair: Impairment | null;
   filter: Wirefilter | null;
-  tap: { tap: LinkTap; listeners: Set<TapListener> } | null;
 }
 
 export const linkName = (node: string, index: number) => `${node}.eth${index}`;
 
 // In switch mode vde_switch passes untagged frames only between ports of one
 // VLAN: a port alone in a VLAN of its own is cut off. Two VLANs per port, so
-// a link can be impaired (node port + wirefilter's near end) and pulled. A
-// tapped link's node port shares the pull VLAN of the tap's near port (never
-// pulled itself), and the tap's far port stands for the node in the faults.
+// a link can be impaired (node port + wirefilter's near end) and pulled.
 const pullVlan = (port: number) => 2 * port;
 const impairVlan = (port: number) => 2 * port + 1;
 const MAX_PORT = 2046; // VLAN tags end at 4094
 const EXISTS = 1017;
-const NO_PORT = 1006;
 
-/** The port that stands for the node on the rest of the switch: its own, or a tap's far end. */
-const face = (f: Fault) => (f.tap ? f.tap.tap.far.port : f.port);
-/** The VLAN that port is in: alone when pulled, with the wirefilter's near end when impaired, else the switch's. */
-const faceVlan = (f: Fault) => (f.pulled ? pullVlan(f.port) : f.filter ? impairVlan(f.port) : 0);
 
 /** Every link of a lab, with nothing done to it (a lab that does not run). */
 export function idleLinks(lab: Lab): LinkStatus[] {
@@ -95,7 +79,7 @@ export class LinkFaults extends EventEmitter {
     return this.serial(lab, node, index, async (sw, f) => {
       if (f.pulled) return;
       const v = pullVlan(f.port);
-      await sw.mgmt([`vlan/create ${v}`, `port/create ${face(f)}`, `port/setvlan ${face(f)} ${v}`], { 0: [EXISTS], 1: [EXISTS] });
+      await sw.mgmt([`vlan/create ${v}`, `port/create ${f.port}`, `port/setvlan ${f.port} ${v}`], { 0: [EXISTS], 1: [EXISTS] });
       f.pulled = true;
     });
   }
@@ -103,7 +87,7 @@ export class LinkFaults extends EventEmitter {
   async plug(lab: Lab, node: string, index: number): Promise<LinkStatus> {
     return this.serial(lab, node, index, async (sw, f) => {
       if (!f.pulled) return;
-      await sw.mgmt([`port/setvlan ${face(f)} ${f.filter ? impairVlan(f.port) : 0}`]);
+      await sw.mgmt([`port/setvlan ${f.port} ${f.filter ? impairVlan(f.port) : 0}`]);
       f.pulled = false;
     });
   }
@@ -122,83 +106,21 @@ export class LinkFaults extends EventEmitter {
     return this.serial(lab, node, index, async (sw, f, name) => {
       if (!f.filter) return;
       // The node's frames go straight to the switch first, then the filter goes.
-      if (!f.pulled) await sw.mgmt([`port/setvlan ${face(f)} 0`]);
+      if (!f.pulled) await sw.mgmt([`port/setvlan ${f.port} 0`]);
       await this.endFilter(sw, f.filter, name);
       f.filter = null;
       f.impair = null;
     });
   }
 
-  /**
-   * Taps a link for `listener` (captures): the first listener of a link
-   * starts its tap, the last to go (untap) ends it. Works on a link pulled
-   * or impaired, and the link can be pulled or impaired while tapped.
-   */
-  async tap(lab: Lab, node: string, index: number, listener: TapListener): Promise<void> {
-    await this.serial(lab, node, index, async (sw, f, name) => {
-      if (f.tap) return void f.tap.listeners.add(listener);
-      const near = sw.ports.allocate(`${name}~tapn`);
-      const far = sw.ports.allocate(`${name}~tapf`);
-      const tap = new LinkTap(this.runDir, sw, near, far, sw.sandbox);
-      const cv = pullVlan(near);
-      try {
-        if (near > MAX_PORT) throw new LinkFaultError(`${name}'s tap would be on port ${near} of ${sw.sw.name}: taps work on ports up to ${MAX_PORT}`);
-        await sw.fitPorts();
-        // Both ends in their VLANs before they plug in, and the node moves over last: nothing leaks, little is lost.
-        await sw.mgmt([`vlan/create ${cv}`, `port/create ${near}`, `port/setvlan ${near} ${cv}`, `port/create ${far}`, `port/setvlan ${far} ${faceVlan(f)}`], { 0: [EXISTS], 1: [EXISTS], 3: [EXISTS] });
-        await tap.start();
-        await sw.mgmt([`port/create ${f.port}`, `port/setvlan ${f.port} ${cv}`], { 0: [EXISTS] });
-      } catch (e) {
-        await tap.stop();
-        await this.freeTapPorts(sw, name, near, far).catch(() => {});
-        throw e;
-      }
-      const t = { tap, listeners: new Set([listener]) };
-      f.tap = t;
-      tap.on("frames", (frames: Buffer[], dir: "in" | "out") => {
-        for (const l of t.listeners) l.frames(frames, dir);
-      });
-      // A plug died: the node goes back to its own port at once (else it would be cut off), and its listeners are told.
-      tap.once("exit", (why: string) => void this.serialKey(sw, name, node, index, (sw2, f2) => this.endTap(sw2, f2, name, why)).catch(() => {}));
-    });
-  }
-
-  /** `listener` stops listening to the link; the tap ends with its last listener. */
-  async untap(lab: Lab, node: string, index: number, listener: TapListener): Promise<void> {
-    const sw = [...this.switches.values()].find((s) => this.faults.get(`${s.sw.name}/${linkName(node, index)}`)?.tap?.listeners.has(listener));
-    if (!sw) return;
-    await this.serialKey(sw, linkName(node, index), node, index, async (s, f, name) => {
-      if (!f.tap?.listeners.delete(listener) || f.tap.listeners.size) return;
-      await this.endTap(s, f, name, null);
-    });
-  }
-
-  private async endTap(sw: SwitchProcess, f: Fault, name: string, why: string | null): Promise<void> {
-    const t = f.tap;
-    if (!t) return;
-    f.tap = null;
-    await sw.mgmt([`port/setvlan ${f.port} ${faceVlan(f)}`]).catch(() => {});
-    await t.tap.stop();
-    await this.freeTapPorts(sw, name, t.tap.near.port, t.tap.far.port).catch(() => {});
-    if (why !== null) for (const l of t.listeners) l.ended(why);
-  }
-
-  private async freeTapPorts(sw: SwitchProcess, name: string, near: number, far: number): Promise<void> {
-    sw.ports.release(`${name}~tapn`);
-    sw.ports.release(`${name}~tapf`);
-    await sw.mgmt([`port/setvlan ${near} 0`, `port/setvlan ${far} 0`], { 0: [NO_PORT], 1: [NO_PORT] });
-  }
-
-  /** The lab stops: every wirefilter and tap ends (the switches go next, with their VLANs). */
+  /** The lab stops: every wirefilter ends (the switches go next, with their VLANs). */
   async stop(): Promise<void> {
     await this.queue;
-    await Promise.all([...this.faults.values()].flatMap((f) => [f.filter?.stop(), f.tap?.tap.stop()]));
+    await Promise.all([...this.faults.values()].map((f) => f.filter?.stop()));
     for (const [key, f] of this.faults) {
       const name = key.slice(key.indexOf("/") + 1);
       const sw = this.switches.get(key.slice(0, key.indexOf("/")));
       if (f.filter) for (const end of ["near", "far"]) sw?.ports.release(`${name}~${end}`);
-      if (f.tap) for (const end of ["tapn", "tapf"]) sw?.ports.release(`${name}~${end}`);
-      if (f.tap) for (const l of f.tap.listeners) l.ended("the lab stopped");
     }
     this.faults.clear();
   }
@@ -213,7 +135,7 @@ export class LinkFaults extends EventEmitter {
       // The filter's ends get their VLANs before it plugs in: nothing leaks meanwhile.
       await sw.mgmt([`vlan/create ${v}`, `port/create ${near}`, `port/setvlan ${near} ${v}`, `port/create ${far}`, `port/setvlan ${far} 0`], { 0: [EXISTS], 1: [EXISTS], 3: [EXISTS] });
       await filter.start(imp);
-      if (!f.pulled) await sw.mgmt([`port/create ${face(f)}`, `port/setvlan ${face(f)} ${v}`], { 0: [EXISTS] });
+      if (!f.pulled) await sw.mgmt([`port/create ${f.port}`, `port/setvlan ${f.port} ${v}`], { 0: [EXISTS] });
       return filter;
     } catch (e) {
       await this.endFilter(sw, filter, name).catch(() => {});
@@ -242,17 +164,17 @@ export class LinkFaults extends EventEmitter {
     return this.serialKey(sw, name, node, index, fn);
   }
 
-  /** As `serial`, on a link known to be on `sw` (a tap's end: the node may have left the definition since). */
+  /** As `serial`, on a link known to be on `sw`. */
   private serialKey(sw: SwitchProcess, name: string, node: string, index: number, fn: (sw: SwitchProcess, f: Fault, name: string) => Promise<void>): Promise<LinkStatus> {
     const key = `${sw.sw.name}/${name}`;
     const run = async () => {
       const port = sw.ports.get(name) ?? sw.ports.allocate(name);
-      const f = this.faults.get(key) ?? { port, pulled: false, impair: null, filter: null, tap: null };
+      const f = this.faults.get(key) ?? { port, pulled: false, impair: null, filter: null };
       const before = JSON.stringify(this.linkStatus(sw.sw.name, node, index));
       try {
         await fn(sw, f, name);
       } finally {
-        if (f.pulled || f.filter || f.tap) this.faults.set(key, f);
+        if (f.pulled || f.filter) this.faults.set(key, f);
         else this.faults.delete(key);
       }
       const after = this.linkStatus(sw.sw.name, node, index);

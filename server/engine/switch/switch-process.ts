@@ -28,10 +28,15 @@ export class SwitchProcess {
   /** How many ports the running vde switch has (valid ports: 0…numports-1). */
   numports = 0;
 
+  /** A vde switch's capture plugin (capture/switch-tap.c), bound into its sandbox; or why it is missing. */
+  plugin: { path: string } | { error: string } = { error: "the switch has not started" };
+
   constructor(
     readonly sw: Switch,
     private readonly runDir: string,
     readonly sandbox: Sandbox = Sandbox.host(),
+    /** Builds (or finds built) the capture plugin: for vde switches. */
+    private readonly buildPlugin: (() => string) | null = null,
   ) {}
 
   get pid(): number | null {
@@ -51,7 +56,15 @@ export class SwitchProcess {
     const argv = buildSwitchArgv(this.sw, { vde_switch: hostProgram("vde_switch"), uml_switch: hostProgram("uml_switch") }, this.numports);
     // uml_switch talks to its guests over abstract unix sockets, which belong to a network namespace: it shares the guests' (the host's, see uml/guest-process.ts).
     const net = this.sw.tap ? "host-tap" : this.sw.kind === "uml_switch" ? "host" : "none";
-    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir, { net })), this.runDir, join(this.runDir, switchReadyPath(this.sw)));
+    // A switch without the plugin runs all the same: only its captures fail, and say why.
+    if (this.sw.kind === "vde" && this.buildPlugin)
+      try {
+        this.plugin = { path: this.buildPlugin() };
+      } catch (e) {
+        this.plugin = { error: `umlab's capture plugin could not be built: ${(e as Error).message.split("\n")[0]}` };
+      }
+    const readOnly = "path" in this.plugin ? [this.plugin.path] : [];
+    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir, { net, readOnly })), this.runDir, join(this.runDir, switchReadyPath(this.sw)));
     this.child = helper.child;
     this.helperStderr = helper.stderr;
     if (helper.failure) {

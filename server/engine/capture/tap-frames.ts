@@ -1,0 +1,107 @@
+import { MAX_FRAME } from "./frames";
+
+/** What switch-tap.c writes first. */
+export const TAP_MAGIC = Buffer.from("UMLTAP01");
+const RECORD_HEADER = 16;
+
+/**
+ * Where a frame of the tap goes: `len` bytes of `buf` from `start`, the switch's time of it (µs since the epoch),
+ * the switch port, and whether it left the switch by that port (else it entered there). The bytes are valid
+ * during the call only: copy what is kept.
+ */
+export type FrameSink = (buf: Buffer, start: number, len: number, usec: number, port: number, out: boolean) => void;
+
+/**
+ * The stream umlab's switch plugin (switch-tap.c) writes, read as frames:
+ * "UMLTAP01", then each frame after a 16-byte header (seconds, microseconds,
+ * length, port, direction). Whatever comes is hostile, as the switch runs in
+ * the guests' sandbox: another header, or a record longer than the largest
+ * frame, ends the stream.
+ *
+ * A flood is tens of thousands of frames a second, so a chunk is read in
+ * place (the caller may reuse it once `push` returns) and each frame goes to
+ * the sink from there: no object and no allocation a frame. Only a record
+ * cut by the end of a chunk is copied, to be completed by the next.
+ */
+export class TapFrames {
+  private headerSeen = false;
+  /** A record (or the stream's header) cut by the end of a chunk: its bytes so far. */
+  private carry: Buffer | null = null;
+  private broken: string | null = null;
+
+  constructor(private readonly sink: FrameSink) {}
+
+  get error(): string | null {
+    return this.broken;
+  }
+
+  /** Reads a chunk of the stream (the caller may reuse it once this returns); answers how many frames went to the sink. */
+  push(chunk: Buffer): number {
+    if (this.broken) return 0;
+    let at = 0;
+    let kept = 0;
+    // First complete what the last chunk cut (the stream's header, a record's header, then its frame), from the head of this one.
+    while (this.carry && at < chunk.length) {
+      const carry = this.carry;
+      const want = !this.headerSeen ? TAP_MAGIC.length : carry.length < RECORD_HEADER ? RECORD_HEADER : RECORD_HEADER + carry.readUInt32LE(8);
+      const take = Math.min(want - carry.length, chunk.length - at);
+      this.carry = Buffer.concat([carry, chunk.subarray(at, at + take)]);
+      at += take;
+      if (this.carry.length < want) return kept;
+      const whole = this.carry;
+      if (!this.headerSeen) {
+        this.carry = null;
+        if (!this.readHeader(whole)) return kept;
+      } else if (whole.length === RECORD_HEADER && want === RECORD_HEADER) {
+        // Its header is whole: past the largest frame, the stream is broken; else its frame comes next.
+        this.scan(whole, 0, whole.length);
+        if (this.broken) return kept;
+      } else {
+        this.carry = null;
+        kept += this.scan(whole, 0, whole.length).kept;
+      }
+    }
+    if (this.carry) return kept;
+    if (!this.headerSeen) {
+      if (chunk.length - at < TAP_MAGIC.length) {
+        this.carry = Buffer.from(chunk.subarray(at));
+        return kept;
+      }
+      if (!this.readHeader(chunk.subarray(at, at + TAP_MAGIC.length))) return kept;
+      at += TAP_MAGIC.length;
+    }
+    const { end, kept: more } = this.scan(chunk, at, chunk.length);
+    if (!this.broken && end < chunk.length) this.carry = Buffer.from(chunk.subarray(end));
+    return kept + more;
+  }
+
+  private readHeader(h: Buffer): boolean {
+    if (!h.equals(TAP_MAGIC)) {
+      this.broken = "not the stream of umlab's switch plugin";
+      return false;
+    }
+    this.headerSeen = true;
+    return true;
+  }
+
+  /** Reads the whole records of `buf` from `at` to `end`; answers where the first cut (or broken) one begins, and how many went to the sink. */
+  private scan(buf: Buffer, at: number, end: number): { end: number; kept: number } {
+    let kept = 0;
+    while (end - at >= RECORD_HEADER) {
+      const len = buf.readUInt32LE(at + 8);
+      const dir = buf[at + 14];
+      if (len === 0 || len > MAX_FRAME || dir > 1) {
+        this.broken = len === 0 || len > MAX_FRAME ? `a record of ${len} bytes` : `a record with direction ${dir}`;
+        break;
+      }
+      if (end - at < RECORD_HEADER + len) break;
+      const usec = buf.readUInt32LE(at) * 1_000_000 + Math.min(999_999, buf.readUInt32LE(at + 4));
+      const port = buf.readUInt16LE(at + 12);
+      const start = at + RECORD_HEADER;
+      at = start + len;
+      this.sink(buf, start, len, usec, port, dir === 1);
+      kept++;
+    }
+    return { end: at, kept };
+  }
+}
