@@ -92,6 +92,27 @@ export function guestMemory(data: string, seen: Map<number, { start: number; cmd
 }
 
 /**
+ * What the data directory's processes (the guests and their switches) take
+ * of the host's CPU over `ms`, in cores (1 = one core's whole time).
+ */
+export async function labCpu(data: string, ms: number): Promise<number> {
+  const ticks = (pids: number[]) =>
+    pids.reduce((n, pid) => {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return n + Number(f[11]) + Number(f[12]);
+      } catch {
+        return n; // a process that just ended
+      }
+    }, 0);
+  const pids = processesIn(data);
+  const before = ticks(pids);
+  const t0 = performance.now();
+  await sleep(ms);
+  return (ticks(pids) - before) / 100 / ((performance.now() - t0) / 1000);
+}
+
+/**
  * A node of a random student's instance crashed (with the student's
  * cookie), until the teacher's page shows that row's nodes change from
  * "4/4 running"; then started again, until the row shows 4/4 once more.
