@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,9 @@ describe("guests cannot touch the host (sandboxed host processes, real guests on
     const switches = comms.filter(([, c]) => c === "vde_switch").map(([p]) => p);
     assert.ok(switches.length >= 1);
     for (const p of switches) assert.equal(niceOf(p), 0, `vde_switch ${p}`);
+    // Each guest is a session, and so a scheduling group of its own where the kernel groups sessions: the group yields too.
+    if (existsSync("/proc/self/autogroup"))
+      for (const p of guests) assert.match(readFileSync(`/proc/${p}/autogroup`, "utf8"), new RegExp(`nice ${GUEST_NICE}\\b`), `linux process ${p}'s group`);
   });
 
   it("fast kernel: hostfs is not even known to the guest", async () => {

@@ -1,7 +1,9 @@
+import { writeFileSync } from "node:fs";
 import { machine } from "node:os";
 import * as pty from "node-pty";
 import type { Switch } from "../../model/lab";
 import { hostProgram, umlTmpDir } from "../host";
+import { descendants, readStat } from "../procs";
 import { SANDBOX_PATH, type Sandbox, type SandboxSpec } from "../sandbox";
 import { buildUmlArgv, withoutAslr, type UmlLaunch } from "./argv";
 
@@ -65,5 +67,36 @@ export function spawnGuest(launch: UmlLaunch, t: GuestTerminal): pty.IPty {
   // Outside a sandbox (the bench's comparison only), the memory file goes where it always did.
   if (!t.sandbox.enabled) spec.env.TMPDIR = umlTmpDir();
   const run = t.sandbox.wrap(spec);
-  return pty.spawn(run.argv[0], run.argv.slice(1), { name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: t.cwd, env: run.env });
+  const p = pty.spawn(run.argv[0], run.argv.slice(1), { name: "xterm-256color", cols: t.cols, rows: t.rows, cwd: t.cwd, env: run.env });
+  yieldGroups(p.pid);
+  return p;
 }
+
+/**
+ * A guest is a session of its own (UML leads a session of its own, below its
+ * pty's), and so, where the kernel groups sessions (sched_autogroup, on in
+ * Debian's and Ubuntu's kernels), a scheduling group of its own that gets as
+ * much of the CPU as the engine's whole session, whatever the guest's nice:
+ * measured here, four busy sessions at nice 10 left a busy process at nice 0
+ * 40 % of a core, not all of it. So each session of the guest's is given the
+ * guests' nice too, as it appears (UML makes its own early in its boot);
+ * before its setsid a child's group is still the engine's, so only a process
+ * that leads its session is touched. Where there are no such groups, or this
+ * is not allowed, nice alone does what it can.
+ */
+function yieldGroups(pid: number, until = Date.now() + GROUP_WATCH_MS, done = new Set<number>()): void {
+  for (const p of [pid, ...descendants(pid)]) {
+    if (done.has(p) || readStat(p)?.sid !== p) continue;
+    done.add(p);
+    try {
+      writeFileSync(`/proc/${p}/autogroup`, String(GUEST_NICE));
+    } catch {
+      // no autogroups in this kernel, or not ours to change
+    }
+  }
+  // The pty's session and UML's: both seen, or the guest is gone, or long enough.
+  if (done.size < 2 && readStat(pid) && Date.now() < until) setTimeout(() => yieldGroups(pid, until, done), 20).unref();
+}
+
+/** How long a starting guest is watched for the sessions it makes. */
+const GROUP_WATCH_MS = 10_000;
