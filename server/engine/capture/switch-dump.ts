@@ -32,7 +32,7 @@ const PIPE_BYTES = 1024 * 1024;
 /** A read of the dump: as much as its pipe holds, so one read empties it. */
 const READ_BUFFER = PIPE_BYTES;
 /** How long the reader rests after a read that emptied the pipe: a flood's frames are then read a few hundred at a time. */
-const READ_EVERY_MS = 8;
+const READ_EVERY_MS = 4;
 
 /**
  * A running vde switch's frames, through umlab's plugin (switch-tap.c)
