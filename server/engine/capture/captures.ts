@@ -63,7 +63,8 @@ const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
  * The captures of one running lab, rootless: a vde switch or hub, and a
  * link (the node's port on its switch), through umlab's plugin inside the
  * switch (switch-dump.ts; one dump a switch, shared by its captures), and a
- * serial cable, through the engine that carries its bytes. Each holds its frames in a ring of the size its user chose. Events:
+ * serial cable, through the engine that carries its bytes. Each holds its
+ * frames in a ring of the size its user chose. Events:
  * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 25 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second

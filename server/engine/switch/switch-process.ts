@@ -57,9 +57,9 @@ export class SwitchProcess {
     // uml_switch talks to its guests over abstract unix sockets, which belong to a network namespace: it shares the guests' (the host's, see uml/guest-process.ts).
     const net = this.sw.tap ? "host-tap" : this.sw.kind === "uml_switch" ? "host" : "none";
     // A switch without the plugin runs all the same: only its captures fail, and say why.
-    if (this.sw.kind === "vde" && this.buildPlugin)
+    if (this.sw.kind === "vde")
       try {
-        this.plugin = { path: this.buildPlugin() };
+        this.plugin = this.buildPlugin ? { path: this.buildPlugin() } : { error: "the switch was started without umlab's capture plugin" };
       } catch (e) {
         this.plugin = { error: `umlab's capture plugin could not be built: ${(e as Error).message.split("\n")[0]}` };
       }
