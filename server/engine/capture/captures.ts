@@ -47,8 +47,6 @@ export interface CaptureHost {
   readonly serial: EventEmitter;
   readonly switches: ReadonlyMap<string, SwitchProcess>;
   readonly paths: { readonly run: string };
-  /** The data root (built helpers). */
-  readonly root: string;
 }
 
 /** Keeps one frame (`len` bytes of `buf` from `start`) in a capture: its direction when known, its time (now unless given). */
@@ -255,7 +253,7 @@ export class Captures extends EventEmitter {
       port = sw.ports.get(linkName(node.name, index));
       if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${iface.switch}`);
     } else sw = this.switchOf(t.name);
-    return this.dumps.join(sw, this.host.paths.run, this.host.root, fed(port), ended).catch((e: Error) => {
+    return this.dumps.join(sw, this.host.paths.run, fed(port), ended).catch((e: Error) => {
       throw new CaptureError(e.message);
     });
   }

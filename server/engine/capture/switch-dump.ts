@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { constants, openSync, rmSync } from "node:fs";
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from "node:net";
@@ -8,17 +7,6 @@ import { builtHelper } from "../built-helper";
 import type { SwitchProcess } from "../switch/switch-process";
 import { TapFrames, type FrameSink } from "./tap-frames";
 
-const PIPE_SIZE_SOURCE = join(import.meta.dirname, "pipe-size.c");
-
-/** Sets the buffer of the pipe of a FIFO this process holds open; answers the size it got. */
-function pipeSize(root: string, fifo: string, bytes: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(builtHelper(root, PIPE_SIZE_SOURCE, "pipe-size", "", ["-O2", "-Wall"]), [fifo, String(bytes)], { timeout: 10_000, maxBuffer: 4096 }, (err, out) =>
-      err ? reject(err) : resolve(Number(out.trim())),
-    );
-  });
-}
-
 /** The plugin's source: built on a data root's first vde switch (built-helper.ts) and bound read-only into every vde switch's sandbox. */
 const PLUGIN_SOURCE = join(import.meta.dirname, "switch-tap.c");
 
@@ -27,7 +15,7 @@ export function switchTapPlugin(root: string): string {
   return builtHelper(root, PLUGIN_SOURCE, "switch-tap", ".so", ["-O2", "-Wall", "-shared", "-fPIC", "-pthread"]);
 }
 
-/** The dump's pipe (Linux's most for a user, pipe-max-size): 12 ms of the fastest flood measured here (80 MB/s of records). */
+/** The dump's pipe, as the plugin makes it (switch-tap.c PIPE_BYTES): 12 ms of the fastest flood measured here. */
 const PIPE_BYTES = 1024 * 1024;
 /** A read of the dump: as much as its pipe holds, so one read empties it. */
 const READ_BUFFER = PIPE_BYTES;
@@ -56,8 +44,6 @@ export class SwitchDump extends EventEmitter {
   constructor(
     private readonly sw: SwitchProcess,
     private readonly runDir: string,
-    /** The data root: its tools (the plugin, pipe-size.c). */
-    private readonly root: string,
     feed: FrameSink,
     private readonly read: () => void,
   ) {
@@ -75,12 +61,9 @@ export class SwitchDump extends EventEmitter {
     // Opened for reading first (not blocking), so the switch's open for writing finds a reader.
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     // A pipe that holds what a flood writes between two reads lets the engine read every few ms, all at once,
-    // instead of waking at each of tens of thousands of writes a second. Without it (a host that refuses the
-    // size), every write is read as it comes, as a full pipe would hold the switch up.
-    const roomy = await pipeSize(this.root, path, PIPE_BYTES).then(
-      (n) => n >= PIPE_BYTES,
-      () => false,
-    );
+    // instead of waking at each write. The plugin sizes it as it opens the FIFO and says what it got; until then,
+    // or on a host that refuses the size, every write is read as it comes, as a full pipe would hold the switch up.
+    let roomy = false;
     // Read into one buffer, again and again: a stream's read allocates and zeroes 64 KiB each time, which at a
     // flood was most of what a capture cost the engine.
     const into = Buffer.allocUnsafe(READ_BUFFER);
@@ -113,7 +96,8 @@ export class SwitchDump extends EventEmitter {
       if (!("path" in plugin)) throw new Error(plugin.error);
       // Loaded once a switch: a second load answers EEXIST (1017).
       await this.sw.mgmt([`plugin/add ${plugin.path}`], { 0: [1017] });
-      await this.sw.mgmt([`switchtap/open ${this.fifo}`]);
+      const [opened] = await this.sw.mgmt([`switchtap/open ${this.fifo}`]);
+      roomy = Number(/^pipe=(\d+)$/.exec(opened.data[0] ?? "")?.[1] ?? 0) >= PIPE_BYTES;
     } catch (e) {
       await this.stop();
       throw e;
@@ -173,7 +157,7 @@ export class SwitchDumps {
   private readonly dumps = new Map<string, DumpEntry>();
 
   /** Feeds a capture a switch's frames (all, or a port's), at the switch's time of each; answers how it leaves. */
-  async join(sw: SwitchProcess, runDir: string, root: string, feed: SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
+  async join(sw: SwitchProcess, runDir: string, feed: SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
     const name = sw.sw.name;
     let entry = this.dumps.get(name);
     if (!entry) {
@@ -181,7 +165,6 @@ export class SwitchDumps {
       const dump = new SwitchDump(
         sw,
         runDir,
-        root,
         (buf, start, len, usec, port, out) => {
           for (const f of feeds)
             if (f.port === null) {

@@ -4,7 +4,8 @@
  * frames of a switch through a FIFO, for the switch's captures and for the
  * captures of single links (ports):
  *
- *   switchtap/open FIFO    write to FIFO (opened non-blocking; the engine reads it)
+ *   switchtap/open FIFO    write to FIFO (opened non-blocking; the engine reads it),
+ *                          its pipe made 1 MiB (answers "pipe=BYTES", the size it got)
  *   switchtap/all 0|1      every frame that enters the switch, once (a switch or hub capture)
  *   switchtap/port N 0|1   every frame in and out of port N (a link capture)
  *   switchtap/close        stop and close
@@ -78,6 +79,8 @@ struct plugin vde_plugin_data = {
 #define BUF (4 * 1024 * 1024)
 #define HEADER 16
 #define MAX_PORTS 1024
+/* The FIFO's pipe: what a flood writes while the engine rests between two reads (Linux's most for a user, pipe-max-size). */
+#define PIPE_BYTES (1024 * 1024)
 /* How long the writer lets frames gather before it writes them, unless this much gathered sooner. */
 #define GATHER_NS 2000000L
 #define WRITE_AT (256 * 1024)
@@ -236,7 +239,7 @@ static int tap_close(void)
 	return 0;
 }
 
-static int tap_open(char *path)
+static int tap_open(FILE *out, char *path)
 {
 	static const unsigned char magic[8] = { 'U', 'M', 'L', 'T', 'A', 'P', '0', '1' };
 	if (fd >= 0)
@@ -253,6 +256,9 @@ static int tap_open(char *path)
 		close(f);
 		return e;
 	}
+	/* Refused (a lower pipe-max-size), it stays as it was: the engine then reads each write as it comes. */
+	fcntl(f, F_SETPIPE_SZ, PIPE_BYTES);
+	printoutc(out, "pipe=%d", fcntl(f, F_GETPIPE_SZ));
 	fd = f;
 	used[0] = used[1] = 0;
 	filling = 0;
@@ -298,7 +304,7 @@ static int tap_stats(FILE *f)
 
 static struct comlist commands[] = {
 	{ "switchtap", "============", "umlab's capture tap", NULL, 0 },
-	{ "switchtap/open", "FIFO", "write frames to FIFO", tap_open, STRARG },
+	{ "switchtap/open", "FIFO", "write frames to FIFO", tap_open, STRARG | WITHFILE },
 	{ "switchtap/all", "0/1", "every frame entering the switch", tap_all, STRARG },
 	{ "switchtap/port", "N 0/1", "every frame in and out of port N", tap_port, STRARG },
 	{ "switchtap/stats", "", "frames written, dropped", tap_stats, WITHFILE },

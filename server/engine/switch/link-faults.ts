@@ -43,7 +43,6 @@ const impairVlan = (port: number) => 2 * port + 1;
 const MAX_PORT = 2046; // VLAN tags end at 4094
 const EXISTS = 1017;
 
-
 /** Every link of a lab, with nothing done to it (a lab that does not run). */
 export function idleLinks(lab: Lab): LinkStatus[] {
   return lab.nodes.flatMap((n) =>
@@ -161,11 +160,6 @@ export class LinkFaults extends EventEmitter {
   /** One change at a time per lab, on a link checked first; "change" after it. */
   private serial(lab: Lab, node: string, index: number, fn: (sw: SwitchProcess, f: Fault, name: string) => Promise<void>): Promise<LinkStatus> {
     const { sw, name } = this.target(lab, node, index);
-    return this.serialKey(sw, name, node, index, fn);
-  }
-
-  /** As `serial`, on a link known to be on `sw`. */
-  private serialKey(sw: SwitchProcess, name: string, node: string, index: number, fn: (sw: SwitchProcess, f: Fault, name: string) => Promise<void>): Promise<LinkStatus> {
     const key = `${sw.sw.name}/${name}`;
     const run = async () => {
       const port = sw.ports.get(name) ?? sw.ports.allocate(name);
