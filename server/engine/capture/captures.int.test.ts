@@ -100,6 +100,30 @@ describe("switch and link captures beside pulls and impairments", () => {
     await waitFor(() => (rows.get(c.id) ?? []).some((r) => r.dir === "in" && r.protocol === "ICMP"), 3000);
   });
 
+  it("hands frames over every 2 ms while someone watches a capture's rows, every 10 ms while they only go to its ring", async () => {
+    const gather = async () => {
+      const [stats] = await run.switches.get("sw1")!.mgmt(["switchtap/stats"]);
+      return /gather-ms=(\d+)/.exec(stats.data.join("\n"))?.[1];
+    };
+    // A watch is told to the switch in the background: its answer within 2 s.
+    const becomes = async (ms: string, why: string) => {
+      let now = await gather();
+      for (let i = 0; i < 40 && now !== ms; i++) now = await new Promise((r) => setTimeout(r, 50)).then(gather);
+      assert.equal(now, ms, why);
+    };
+    const ring = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
+    assert.equal(await gather(), "10", "nobody watches");
+    const link = await watched({ target: { kind: "link", node: "a", iface: "eth0" } });
+    await becomes("2", "a link's rows are watched");
+    run.captures.watch(link.id, false);
+    await becomes("10", "no longer");
+    run.captures.watch(ring.id, true);
+    await becomes("2", "the switch's rows are watched");
+    await run.captures.remove(ring.id);
+    await becomes("10", "the watched capture is gone");
+    await run.captures.remove(link.id);
+  });
+
   it("captures a switch and a link from inside the switch, one dump shared by its captures; each frame once; a link's with their direction", async () => {
     const before = processes();
     const link = await watched({ target: { kind: "link", node: "b", iface: "eth0" } });

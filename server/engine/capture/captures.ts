@@ -39,6 +39,8 @@ interface Capture {
   text: ((frames: CapturedFrame[]) => string) | null;
   /** Ends what feeds it (taps, a plug on a hub). */
   detach: () => Promise<void>;
+  /** Tells what feeds it whether its rows are watched (a switch's plugin then hands frames over sooner). */
+  liven: (on: boolean) => void;
 }
 
 export interface CaptureHost {
@@ -98,6 +100,7 @@ export class Captures extends EventEmitter {
       rowOf: frameRow,
       text: null,
       detach: async () => {},
+      liven: () => {},
     };
     // Each frame is copied into the ring as it comes (from a view into a stream), and noted for its row when someone
     // views the capture; rows are made at the batch, of its newest frames only.
@@ -123,7 +126,15 @@ export class Captures extends EventEmitter {
       kept();
     };
     const ended = (why: string) => void this.end(c, why);
-    const fed = (port: number | null): SwitchFeed => ({ port, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept });
+    const fed = (port: number | null): SwitchFeed => {
+      const feed: SwitchFeed = { port, live: false, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept };
+      c.liven = (on) => {
+        feed.live = on;
+        // A switch that cannot be told has ended, and its capture with it ("exit").
+        this.dumps.liven(feed).catch(() => {});
+      };
+      return feed;
+    };
     c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, fed, ended);
     this.all.set(id, c);
     this.changed();
@@ -137,6 +148,7 @@ export class Captures extends EventEmitter {
    */
   watch(id: string, on: boolean): void {
     const c = this.get(id);
+    if (c.watched !== on) c.liven(on);
     c.watched = on;
     if (!on) {
       c.pending = [];

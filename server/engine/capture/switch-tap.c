@@ -8,13 +8,18 @@
  *                          its pipe made 1 MiB (answers "pipe=BYTES", the size it got)
  *   switchtap/all 0|1      every frame that enters the switch, once (a switch or hub capture)
  *   switchtap/port N 0|1   every frame in and out of port N (a link capture)
+ *   switchtap/gather MS    how long frames gather before they are written (1-50 ms, 10 at first)
  *   switchtap/close        stop and close
  *
  * Why not vde2's own pdump plugin: it writes each frame once as it enters
  * and once more for every port it leaves by, with a write(2) each time, and
  * that cost the switch 27-29 % of its frame rate. Here the switch thread
  * only copies a frame into memory; a thread of the plugin's writes what
- * gathered every 2 ms (or each 256 KiB), in one write.
+ * gathered every few ms (or each 256 KiB), in one write. The engine says
+ * how long: 2 ms while someone watches the packet list live, 10 ms while
+ * the frames only go to a ring (each of the writer's wake-ups, and each of
+ * the engine's that it causes, takes a turn from the switch and the guests,
+ * and at 2 ms they cost a flood about twice what the copying did).
  *
  * Stream: "UMLTAP01", then per frame a 16-byte header (little-endian u32
  * seconds, u32 microseconds, u32 length; u16 port; u8 direction, 0 = into
@@ -81,8 +86,9 @@ struct plugin vde_plugin_data = {
 #define MAX_PORTS 1024
 /* The FIFO's pipe: what a flood writes while the engine rests between two reads (Linux's most for a user, pipe-max-size). */
 #define PIPE_BYTES (1024 * 1024)
-/* How long the writer lets frames gather before it writes them, unless this much gathered sooner. */
-#define GATHER_NS 2000000L
+/* How long the writer lets frames gather before it writes them (switchtap/gather), unless WRITE_AT gathered sooner. */
+#define GATHER_MS_FIRST 10
+#define GATHER_MS_MAX 50
 #define WRITE_AT (256 * 1024)
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -95,6 +101,7 @@ static int running;
 static pthread_t writer;
 static unsigned long long frames, dropped, lost;
 static int all;
+static long gather_ns = GATHER_MS_FIRST * 1000000L;
 static unsigned char ports[MAX_PORTS];
 static int subscribed;
 
@@ -133,7 +140,7 @@ static void *write_loop(void *arg)
 			break;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += GATHER_NS;
+		until.tv_nsec += gather_ns;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
@@ -235,6 +242,7 @@ static int tap_close(void)
 	fd = -1;
 	used[0] = used[1] = 0;
 	all = 0;
+	gather_ns = GATHER_MS_FIRST * 1000000L;
 	memset(ports, 0, sizeof ports);
 	return 0;
 }
@@ -293,12 +301,24 @@ static int tap_port(char *arg)
 	return 0;
 }
 
+static int tap_gather(char *arg)
+{
+	int ms;
+	if (sscanf(arg, "%i", &ms) != 1 || ms < 1 || ms > GATHER_MS_MAX)
+		return EINVAL;
+	pthread_mutex_lock(&mu);
+	gather_ns = ms * 1000000L;
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
 static int tap_stats(FILE *f)
 {
 	pthread_mutex_lock(&mu);
 	unsigned long long n = frames, d = dropped, l = lost;
+	long g = gather_ns / 1000000L;
 	pthread_mutex_unlock(&mu);
-	printoutc(f, "frames=%llu dropped=%llu lost-writes=%llu", n, d, l);
+	printoutc(f, "frames=%llu dropped=%llu lost-writes=%llu gather-ms=%ld", n, d, l, g);
 	return 0;
 }
 
@@ -307,7 +327,8 @@ static struct comlist commands[] = {
 	{ "switchtap/open", "FIFO", "write frames to FIFO", tap_open, STRARG | WITHFILE },
 	{ "switchtap/all", "0/1", "every frame entering the switch", tap_all, STRARG },
 	{ "switchtap/port", "N 0/1", "every frame in and out of port N", tap_port, STRARG },
-	{ "switchtap/stats", "", "frames written, dropped", tap_stats, WITHFILE },
+	{ "switchtap/gather", "MS", "how long frames gather before a write", tap_gather, STRARG },
+	{ "switchtap/stats", "", "frames written, dropped; the gather time", tap_stats, WITHFILE },
 	{ "switchtap/close", "", "stop and close", tap_close, 0 },
 };
 
