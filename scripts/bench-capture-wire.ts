@@ -1,7 +1,9 @@
 // The engine half of the capture rows of `npm run bench`: frames per second
 // through a vde switch between two busybox guests, plain and while the
 // switch is captured (handed over from inside it by umlab's plugin, read by
-// the engine from a FIFO), so the cost of a capture reads as one number.
+// the engine from a FIFO), so the cost of a capture reads as one number;
+// beside it the host's CPU a frame, and a control (plain again) that says
+// how much two like transfers differ on this host.
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +13,24 @@ import { descendants } from "../server/engine/procs";
 import { log, median, waitPrompts } from "./bench-lib";
 
 type Row = [string, string, string];
-type Kind = "plain" | "captured" | "watched" | "link";
+/** A round's transfers: plain, the switch captured, that with its rows watched, the sender's link captured, and plain again (the control). */
+const KINDS = ["plain", "captured", "watched", "link", "control"] as const;
+type Kind = (typeof KINDS)[number];
+
+export interface CaptureWireResults {
+  /** Per kind, per round: frames a second crossing the switch (both ways). */
+  fps: Record<Kind, number[]>;
+  /** Per kind, per round: the host's busy CPU (all processes, the kernel's included, not idle or stolen time) per frame, µs. */
+  hostUs: Record<Kind, number[]>;
+  /** Per kind, per round: CPU ms the transfer took of the engine (this process) and of the switch (its sandbox's processes). */
+  engineMs: Record<Kind, number[]>;
+  switchMs: Record<Kind, number[]>;
+  /** Frames the switch captures took in their runs. */
+  capturedFrames: number;
+  /** Round trip of a ping through the switch, ms (median of 20): plain, captured. */
+  rttPlain: number;
+  rttCaptured: number;
+}
 
 /** CPU time a process has taken, ms (utime + stime; the kernel's clock ticks are 10 ms on Debian's kernels). */
 function cpuMs(pid: number): number {
@@ -24,21 +43,10 @@ function cpuMs(pid: number): number {
   }
 }
 
-export interface CaptureWireResults {
-  /** Frames per second crossing the switch (both ways), per run. */
-  plain: number[];
-  captured: number[];
-  /** Captured, its rows made as for a viewer of the live list. */
-  watched: number[];
-  /** The same with one link captured (the sender's port, by the same plugin). */
-  link: number[];
-  /** CPU ms each transfer took of the engine (this process) and of the switch (its sandbox's processes), by kind. */
-  cpu: Record<Kind, { engine: number[]; switch: number[] }>;
-  /** Frames the switch captures took in their runs. */
-  capturedFrames: number;
-  /** Round trip of a ping through the switch, ms (median of 20): plain, captured. */
-  rttPlain: number;
-  rttCaptured: number;
+/** The host's busy CPU so far, ms: user, nice, system, irq and softirq of /proc/stat (idle, iowait and steal left out). */
+function hostBusyMs(): number {
+  const [user, nice, system, , , irq, softirq] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq) * 10;
 }
 
 const LAB = `
@@ -59,8 +67,8 @@ const MB = 40;
 
 export async function captureWireBench(engine: Engine, runs: number): Promise<CaptureWireResults> {
   const lab = parseLabYaml(LAB);
-  const cpu = () => ({ engine: [], switch: [] });
-  const res: CaptureWireResults = { plain: [], captured: [], watched: [], link: [], cpu: { plain: cpu(), captured: cpu(), watched: cpu(), link: cpu() }, capturedFrames: 0, rttPlain: 0, rttCaptured: 0 };
+  const perKind = () => Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const res: CaptureWireResults = { fps: perKind(), hostUs: perKind(), engineMs: perKind(), switchMs: perKind(), capturedFrames: 0, rttPlain: 0, rttCaptured: 0 };
   log(`capture cost: ${MB} MB over HTTP between two guests through a vde switch, ${runs} runs plain and ${runs} captured`);
   try {
     const run = await engine.start(lab);
@@ -70,24 +78,25 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
     await run.node("rx").exec(`dd if=/dev/zero of=/root/big bs=64k count=${(MB * 1024) / 64} 2>/dev/null; httpd -p 80 -h /root`, 60);
     const sw = run.switches.get("sw1")!;
     const switchMs = () => [sw.pid!, ...descendants(sw.pid!)].reduce((a, p) => a + cpuMs(p), 0);
-    /** One transfer: frames per second through the switch (data and acks), from the sender's interface counters; its CPU noted as `kind`'s. */
-    const transfer = async (kind?: Kind): Promise<number> => {
+    /** One transfer: frames through the switch (data and acks, the sender's interface counters) a second and what they took, noted as `kind`'s. */
+    const transfer = async (kind?: Kind): Promise<void> => {
       const frames = async () => {
         const out = (await tx.exec("cat /sys/class/net/eth0/statistics/tx_packets /sys/class/net/eth0/statistics/rx_packets", 10)).stdout;
         return out.trim().split(/\s+/).reduce((a, b) => a + Number(b), 0);
       };
       const before = await frames();
-      const [engine0, switch0] = [process.cpuUsage(), switchMs()];
+      const [engine0, switch0, host0] = [process.cpuUsage(), switchMs(), hostBusyMs()];
       const t0 = performance.now();
       const got = await tx.exec("wget -q -O /dev/null http://10.0.5.2/big", 120);
       if (got.exitCode !== 0) throw new Error(`wget through the switch failed: ${got.stdout}${got.stderr}`);
       const s = (performance.now() - t0) / 1000;
-      if (kind) {
-        const used = process.cpuUsage(engine0);
-        res.cpu[kind].engine.push((used.user + used.system) / 1000);
-        res.cpu[kind].switch.push(switchMs() - switch0);
-      }
-      return ((await frames()) - before) / s;
+      const [used, switched, host] = [process.cpuUsage(engine0), switchMs() - switch0, hostBusyMs() - host0];
+      const n = (await frames()) - before;
+      if (!kind) return;
+      res.fps[kind].push(n / s);
+      res.hostUs[kind].push((host * 1000) / n);
+      res.engineMs[kind].push((used.user + used.system) / 1000);
+      res.switchMs[kind].push(switched);
     };
     const rtt = async () => {
       const out = (await tx.exec("ping -c 20 -i 0.05 10.0.5.2", 60)).stdout;
@@ -96,22 +105,23 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
     await transfer();
     res.rttPlain = await rtt();
     // Interleaved, one of each a round: the host's own drift (another process, the CPU's clock) falls on all alike.
+    // The control is plain again, at a round's end: how far two transfers with nothing between them differ here.
     for (let i = 0; i < runs; i++) {
-      res.plain.push(await transfer("plain"));
-      // The ring a user gets (16 MiB): on this VM a page the engine touches for the first time costs a fault of about
-      // 30 µs, so a larger ring costs more until it has gone round once (64 MiB: 38-42 % here, against 27 %).
+      await transfer("plain");
+      // The ring a user gets (16 MiB).
       const c = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-      res.captured.push(await transfer("captured"));
+      await transfer("captured");
       if (i === runs - 1) res.rttCaptured = await rtt();
       res.capturedFrames += run.captures.list().find((x) => x.id === c.id)!.packets;
       await run.captures.remove(c.id);
       const w = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
       run.captures.watch(w.id, true);
-      res.watched.push(await transfer("watched"));
+      await transfer("watched");
       await run.captures.remove(w.id);
       const l = await run.captures.start({ target: { kind: "link", node: "tx", iface: "eth0" } });
-      res.link.push(await transfer("link"));
+      await transfer("link");
       await run.captures.remove(l.id);
+      await transfer("control");
     }
   } finally {
     await engine.stop(lab.name).catch(() => {});
@@ -120,21 +130,33 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
 }
 
 export function captureWireRows(r: CaptureWireResults): Row[] {
-  // Each round's cost against its own plain transfer, then their median: this host's frame rate moves by a third
+  // Each round's change against its own plain transfer, then their median: this host's frame rate moves by a third
   // from one transfer to the next, and a ratio of medians taken across rounds carries that in.
-  const paired = (xs: number[]) => xs.map((x, i) => (1 - x / r.plain[i]) * 100);
-  const cost = (xs: number[]) => `cost ${median(paired(xs)).toFixed(1)} %, the median of the rounds' (${paired(xs).map((c) => c.toFixed(1)).join(", ")} %)`;
-  const runs = (xs: number[]) => `runs: ${xs.map((x) => x.toFixed(0)).join(", ")}`;
+  const paired = (xs: number[], sign: 1 | -1) => xs.map((x, i) => sign * (1 - x / (sign === 1 ? r.fps.plain[i] : r.hostUs.plain[i])) * 100);
+  const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
+  const fpsCost = (k: Kind) => `${pct(median(paired(r.fps[k], 1)))} (rounds: ${paired(r.fps[k], 1).map((c) => c.toFixed(0)).join(", ")})`;
+  const cpuCost = (k: Kind) => `${pct(median(paired(r.hostUs[k], -1)))} (rounds: ${paired(r.hostUs[k], -1).map((c) => c.toFixed(0)).join(", ")})`;
+  const label: Record<Kind, string> = {
+    plain: "plain",
+    captured: "the switch captured",
+    watched: "the switch captured, its packet list watched live (rows made, frames handed over every 2 ms)",
+    link: "the sender's link captured",
+    control: "plain again (the control: nothing differs)",
+  };
+  const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms`;
   return [
-    [`frames/s through a vde switch, ${MB} MB over HTTP between two busybox guests (plain)`, median(r.plain).toFixed(0), runs(r.plain)],
-    ["frames/s through the same switch while it is captured", median(r.captured).toFixed(0), `${cost(r.captured)} (goal ≤ 10 %); ${runs(r.captured)}; ${r.capturedFrames} frames captured`],
-    ["the same while the capture's packet list is watched live (its rows made, frames handed over every 2 ms)", median(r.watched).toFixed(0), `${cost(r.watched)}; ${runs(r.watched)}`],
-    ["frames/s through the same switch while the sender's link is captured", median(r.link).toFixed(0), `${cost(r.link)}; ${runs(r.link)}`],
-    [
-      "CPU a transfer took: the engine / the switch, median",
-      (["plain", "captured", "watched", "link"] as const).map((k) => `${median(r.cpu[k].engine).toFixed(0)} / ${median(r.cpu[k].switch).toFixed(0)} ms`).join("; "),
-      "plain; switch captured; watched live; link captured. The engine's includes the bench's own exec calls, as plain's shows",
-    ],
+    ...KINDS.map((k): Row => [
+      `frames/s through a vde switch, ${MB} MB over HTTP between two busybox guests: ${label[k]}`,
+      median(r.fps[k]).toFixed(0),
+      k === "plain"
+        ? `runs: ${r.fps.plain.map((x) => x.toFixed(0)).join(", ")}`
+        : `${fpsCost(k)} fewer a second${k === "captured" ? ` (goal ≤ 10 %); ${r.capturedFrames} frames captured` : ""}`,
+    ]),
+    ...KINDS.map((k): Row => [
+      `host CPU a frame (all processes and the kernel; not idle or stolen time): ${label[k]}`,
+      `${median(r.hostUs[k]).toFixed(1)} µs`,
+      `${k === "plain" ? "" : `${cpuCost(k)} more; `}engine ${ms(r.engineMs[k])}, switch ${ms(r.switchMs[k])} a transfer`,
+    ]),
     ["ping round trip through the switch, plain / captured", `${r.rttPlain.toFixed(2)} / ${r.rttCaptured.toFixed(2)} ms`, "median of 20"],
   ];
 }

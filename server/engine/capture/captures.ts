@@ -22,7 +22,7 @@ export class CaptureError extends Error {
 /** Captures a lab may hold at once, running or stopped: each holds up to its ring of memory. */
 export const MAX_CAPTURES = 16;
 // A row waits at most this long in the engine: the live list's frame-to-row time is mostly this and the page's next frame.
-const ROWS_EVERY_MS = 25;
+const ROWS_EVERY_MS = 15;
 const COUNTS_EVERY_MS = 1000;
 
 interface Capture {
@@ -65,7 +65,7 @@ const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
  * switch (switch-dump.ts; one dump a switch, shared by its captures), and a
  * serial cable, through the engine that carries its bytes. Each holds its
  * frames in a ring of the size its user chose. Events:
- * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 25 ms while frames come,
+ * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 15 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
  * for the counts).
