@@ -8,18 +8,17 @@
  *                          its pipe made 1 MiB (answers "pipe=BYTES", the size it got)
  *   switchtap/all 0|1      every frame that enters the switch, once (a switch or hub capture)
  *   switchtap/port N 0|1   every frame in and out of port N (a link capture)
- *   switchtap/gather MS    how long frames gather before they are written (1-50 ms, 10 at first)
+ *   switchtap/gather MS    how long frames gather before they are written (1-50 ms, 20 at first)
  *   switchtap/close        stop and close
  *
  * Why not vde2's own pdump plugin: it writes each frame once as it enters
  * and once more for every port it leaves by, with a write(2) each time, and
  * that cost the switch 27-29 % of its frame rate. Here the switch thread
  * only copies a frame into memory; a thread of the plugin's writes what
- * gathered every few ms (or each 256 KiB), in one write. The engine says
- * how long: 2 ms while someone watches the packet list live, 10 ms while
+ * gathered every few ms (or each 512 KiB), in one write. The engine says
+ * how long: 2 ms while someone watches the packet list live, 20 ms while
  * the frames only go to a ring (each of the writer's wake-ups, and each of
- * the engine's that it causes, takes a turn from the switch and the guests,
- * and at 2 ms they cost a flood about twice what the copying did).
+ * the engine's that it causes, takes a turn from the switch and the guests).
  *
  * Stream: "UMLTAP01", then per frame a 16-byte header (little-endian u32
  * seconds, u32 microseconds, u32 length; u16 port; u8 direction, 0 = into
@@ -87,9 +86,9 @@ struct plugin vde_plugin_data = {
 /* The FIFO's pipe: what a flood writes while the engine rests between two reads (Linux's most for a user, pipe-max-size). */
 #define PIPE_BYTES (1024 * 1024)
 /* How long the writer lets frames gather before it writes them (switchtap/gather), unless WRITE_AT gathered sooner. */
-#define GATHER_MS_FIRST 10
+#define GATHER_MS_FIRST 20
 #define GATHER_MS_MAX 50
-#define WRITE_AT (256 * 1024)
+#define WRITE_AT (512 * 1024)
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
