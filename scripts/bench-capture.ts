@@ -39,8 +39,12 @@ switches:
   sw1: {}
 `;
 
-/** Each of two guests pings the other every 4 ms: about 1,000 frames a second (requests and replies), for `seconds`. */
-const PING_INTERVAL = 0.004;
+/**
+ * Each of two guests pings the other every 2.5 ms, for `seconds`: requests and replies, about 1,000 frames a
+ * second, as the goal is stated (asked for every 4 ms, the guests here sent about 700: a guest's ping sleeps
+ * longer than it asks).
+ */
+const PING_INTERVAL = 0.0025;
 
 async function api<T>(server: LabServer, method: string, path: string, body?: { yaml?: string; json?: unknown }): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${server.token}` };
@@ -160,6 +164,7 @@ export async function captureBench(seconds = 10): Promise<CaptureBenchResults> {
       const missedText = await page.getByTestId("capture-missed").textContent({ timeout: 100 }).catch(() => null);
       const missed = Number(/(\d+) rows skipped/.exec(missedText ?? "")?.[1] ?? 0);
       const lat = drawn.map((r) => r.drawnMs - r.usec / 1000);
+      const onWire = drawn.length > 1 ? (drawn.reduce((m, r) => Math.max(m, r.usec), 0) - drawn.reduce((m, r) => Math.min(m, r.usec), Infinity)) / 1e6 : elapsed;
       const arrived = await page.evaluate(() => (window as ProbeWindow).__arrived!);
       const { long, gaps } = await page.evaluate(() => ({ long: (window as ProbeWindow).__long!, gaps: (window as ProbeWindow).__gaps! }));
       log(`capture: the page's long tasks ${long.length} (${long.reduce((a, b) => a + b, 0).toFixed(0)} ms in all); frame gaps p50 ${percentile(gaps, 50).toFixed(0)} / p95 ${percentile(gaps, 95).toFixed(0)} / max ${Math.max(...gaps).toFixed(0)} ms`);
@@ -176,7 +181,9 @@ export async function captureBench(seconds = 10): Promise<CaptureBenchResults> {
       await fresh.context().close();
       return {
         chromium: browser.version(),
-        rate: { fps: info.packets / elapsed, seconds: elapsed, packets: info.packets },
+        // The rate on the wire: the frames over the time from the first to the last by the switch's own clock
+        // (the pings' requests through the API and their start and end in the guests are outside it).
+        rate: { fps: info.packets / onWire, seconds: onWire, packets: info.packets },
         rowLatency: { p50: percentile(lat, 50), p95: percentile(lat, 95), n: lat.length },
         arrival: { p50: percentile(arrived, 50), p95: percentile(arrived, 95), n: arrived.length },
         missed,
@@ -198,7 +205,7 @@ export function captureRows(r: CaptureBenchResults): Row[] {
     [
       `capture: frame on the wire → its row drawn in the packet list, at ${Math.round(r.rate.fps)} packets/s for ${r.rate.seconds.toFixed(0)} s, p50 / p95 of ${r.rowLatency.n}`,
       `${r.rowLatency.p50.toFixed(0)} ms / ${r.rowLatency.p95.toFixed(0)} ms`,
-      `goal p95 ≤ 100 ms at 1,000 packets/s: ${met(r.rowLatency.p95 <= 100 && r.rate.fps >= 900)}; the rows' batch reached the page after ${r.arrival.p50.toFixed(0)} / ${r.arrival.p95.toFixed(0)} ms (p50 / p95); rows the page missed: ${r.missed}`,
+      `goal p95 ≤ 100 ms at 1,000 packets/s: ${met(r.rowLatency.p95 <= 100 && r.rate.fps >= 1000)}; the rows' batch reached the page after ${r.arrival.p50.toFixed(0)} / ${r.arrival.p95.toFixed(0)} ms (p50 / p95); rows the page missed: ${r.missed}`,
     ],
     [
       `capture: a ${r.open.packets.toLocaleString("en")}-packet capture opened in a fresh page → first row drawn`,
