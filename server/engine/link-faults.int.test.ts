@@ -123,6 +123,24 @@ describe("link faults: pull, plug, impair, clear (real UML, vde_switch, wirefilt
     assert.ok(rtt(r.stdout)! < 50, `cleared: ${rtt(r.stdout)} ms`);
   });
 
+  it("impairs a link while its node broadcasts, and frames reach the node at once (the switch learns no wrong port for it)", async () => {
+    const sent = async () => Number((await run.node("node1").exec("cat /sys/class/net/eth0/statistics/tx_packets", 10)).stdout.trim());
+    const before = await sent();
+    const t0 = Date.now();
+    // In the background in the guest, for 4 s: a broadcast every 25 ms, a little longer than the filter's delay. One
+    // that met the filter in the default VLAN as it plugged in would come out of its near end before node1's next,
+    // and vde_switch would take node1 to be there for 3 s (its hash's minimum persistence), dropping its frames.
+    await run.node("node1").exec("(ping -q -i 0.025 -w 4 10.0.7.255 >/dev/null 2>&1 &)", 10);
+    await new Promise((r) => setTimeout(r, 200));
+    await run.links.impair(lab, "node1", 0, { lossPct: 0, delayMs: 20, bandwidthKbit: null, dupPct: 0 });
+    const out = (await ping("node1", "10.0.7.2", 3)).stdout;
+    await new Promise((r) => setTimeout(r, Math.max(0, 4500 - (Date.now() - t0))));
+    assert.ok((await sent()) - before > 100, "node1 did broadcast while its link was impaired");
+    await run.links.clear(lab, "node1", 0);
+    assert.match(out, /3 packets received/, out);
+    assert.ok((rtt(out) ?? 0) >= 35, `through the filter (rtt ${rtt(out)} ms)`);
+  });
+
   it("loss 100 % lets nothing through", async () => {
     await run.links.impair(run.lab, "node1", 0, { lossPct: 100, delayMs: 0, bandwidthKbit: null, dupPct: 0 });
     const r = await ping();

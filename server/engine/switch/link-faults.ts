@@ -131,13 +131,17 @@ export class LinkFaults extends EventEmitter {
     const v = impairVlan(f.port);
     try {
       await sw.fitPorts();
-      // The filter's ends get their VLANs before it plugs in: nothing leaks meanwhile.
+      // The filter's ends get their VLANs, and the node's port its own, before the filter plugs in. A frame of the
+      // node's that met the filter's far end in the default VLAN would come out of its near end later, and the
+      // switch would take the node to be there: vde_switch keeps where it learnt an address for at least 3 s (its
+      // hash's minimum persistence), and every frame to the node was dropped meanwhile.
       await sw.mgmt([`vlan/create ${v}`, `port/create ${near}`, `port/setvlan ${near} ${v}`, `port/create ${far}`, `port/setvlan ${far} 0`], { 0: [EXISTS], 1: [EXISTS], 3: [EXISTS] });
-      await filter.start(imp);
       if (!f.pulled) await sw.mgmt([`port/create ${f.port}`, `port/setvlan ${f.port} ${v}`], { 0: [EXISTS] });
+      await filter.start(imp);
       return filter;
     } catch (e) {
       await this.endFilter(sw, filter, name).catch(() => {});
+      if (!f.pulled) await sw.mgmt([`port/setvlan ${f.port} 0`]).catch(() => {});
       throw e;
     }
   }
