@@ -58,6 +58,11 @@ export class RebootWatch {
     if (watchdog || RESTART.test(text)) this.confirm(false);
   }
 
+  /** softdog said it is rebooting the guest, lately enough for the reboot to be its. */
+  watchdogFired(): boolean {
+    return Date.now() - this.watchdogAt < WATCHDOG_WINDOW_MS + CONFIRM_MS;
+  }
+
   /** The exec agent said it is up, again. */
   sawReady(): void {
     if (this.confirming) this.readySeen = true;
@@ -83,7 +88,7 @@ export class RebootWatch {
         this.confirming = false;
         this.socketId = null;
         this.tail = "";
-        this.onReboot(Date.now() - this.watchdogAt < WATCHDOG_WINDOW_MS + CONFIRM_MS ? "watchdog" : "guest", this.readySeen);
+        this.onReboot(this.watchdogFired() ? "watchdog" : "guest", this.readySeen);
         this.watchdogAt = 0;
         return;
       }

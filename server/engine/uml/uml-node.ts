@@ -32,6 +32,9 @@ interface Prepared {
 
 const TYPE_AHEAD_LIMIT = 64 * 1024;
 const MAX_HUNG_RESTARTS = 2;
+/** A guest that died in its watchdog's reboot is started again this many times in WATCHDOG_RESTARTS_WINDOW_MS, then left crashed. */
+const MAX_WATCHDOG_RESTARTS = 3;
+const WATCHDOG_RESTARTS_WINDOW_MS = 10 * 60_000;
 /** A boot slot is held at most this long (a guest starved or hung past it boots on without one). */
 const BOOT_SLOT_MAX_MS = 10000;
 /** A pty this long without output after its guest exited has given all it had. */
@@ -67,6 +70,8 @@ export class UmlNode extends EventEmitter {
   private watch: GuestWatch | null = null;
   private hung = false;
   private hungRestarts = 0;
+  /** When the engine last started the guest again after it died in its watchdog's reboot: a few, not a loop. */
+  private watchdogRestarts: number[] = [];
   /** Counts start() calls: a start that waited for its boot slot sees whether a stop or another start came meanwhile. */
   private attempt = 0;
   private exited: Promise<void> = Promise.resolve();
@@ -296,6 +301,7 @@ export class UmlNode extends EventEmitter {
     // long before: its state shows at once (a teacher's board waits on it).
     await endSession(pid, 1000);
     await waitFor(() => performance.now() - this.lastOutput >= QUIET_MS, 100, 10);
+    const watchdog = this.watch?.reboots.watchdogFired() ?? false;
     this.watch?.stop();
     this.watch = null;
     this.disks.clear();
@@ -321,6 +327,22 @@ export class UmlNode extends EventEmitter {
       this.setState("crashed");
     } else if (!signal && exitCode === 0) {
       this.setState("halted");
+    } else if (watchdog && this.watchdogRestarts.filter((t) => Date.now() - t < WATCHDOG_RESTARTS_WINDOW_MS).length < MAX_WATCHDOG_RESTARTS) {
+      // softdog fired and UML died on its way down (it restarts from the watchdog's timer interrupt, and its cleanup
+      // there can abort): the watchdog asked for a reboot, and the node gets one, from outside.
+      const reboot = { cause: "watchdog" as const, at: Date.now(), count: (this.lastReboot?.count ?? 0) + 1 };
+      this.watchdogRestarts = [...this.watchdogRestarts.slice(-MAX_WATCHDOG_RESTARTS), Date.now()];
+      this.console.push("\r\n[umlab: the guest died as its watchdog rebooted it; starting it again]\r\n");
+      this.state = "stopped";
+      await this.start().then(
+        () => {
+          this.lastReboot = reboot;
+        },
+        (e: Error) => {
+          this.reason = e.message;
+          this.setState("crashed");
+        },
+      );
     } else {
       const how = signal ? `killed by signal ${signal}` : `exited with code ${exitCode}`;
       this.reason = `linux.uml ${how}. Last console lines:\n${this.console.tail(15)}`;
