@@ -132,10 +132,12 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
 export function captureWireRows(r: CaptureWireResults): Row[] {
   // Each round's change against its own plain transfer, then their median: this host's frame rate moves by a third
   // from one transfer to the next, and a ratio of medians taken across rounds carries that in.
-  const paired = (xs: number[], sign: 1 | -1) => xs.map((x, i) => sign * (1 - x / (sign === 1 ? r.fps.plain[i] : r.hostUs.plain[i])) * 100);
+  /** Each round's change of `of` against the same round's plain transfer, % (positive: larger). */
+  const change = (of: Record<Kind, number[]>, k: Kind) => of[k].map((x, i) => (x / of.plain[i] - 1) * 100);
+  const summary = (xs: number[]) => `${pct(median(xs))} (rounds: ${xs.map((c) => c.toFixed(0)).join(", ")})`;
   const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
-  const fpsCost = (k: Kind) => `${pct(median(paired(r.fps[k], 1)))} (rounds: ${paired(r.fps[k], 1).map((c) => c.toFixed(0)).join(", ")})`;
-  const cpuCost = (k: Kind) => `${pct(median(paired(r.hostUs[k], -1)))} (rounds: ${paired(r.hostUs[k], -1).map((c) => c.toFixed(0)).join(", ")})`;
+  const fpsCost = (k: Kind) => summary(change(r.fps, k).map((c) => -c));
+  const cpuCost = (k: Kind) => summary(change(r.hostUs, k));
   const label: Record<Kind, string> = {
     plain: "plain",
     captured: "the switch captured",
