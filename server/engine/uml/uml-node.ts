@@ -316,12 +316,7 @@ export class UmlNode extends EventEmitter {
     } else if (hung && this.hungRestarts < MAX_HUNG_RESTARTS) {
       // Started again as if nothing happened: the node is still booting.
       this.hungRestarts++;
-      this.console.push("\r\n[umlab: the guest hung while booting; starting it again]\r\n");
-      this.state = "stopped";
-      await this.start().catch((e: Error) => {
-        this.reason = e.message;
-        this.setState("crashed");
-      });
+      await this.startAgain("the guest hung while booting");
     } else if (hung) {
       this.reason = `the guest hung while booting ${MAX_HUNG_RESTARTS + 1} times (no output for 60 s). Last console lines:\n${this.console.tail(15)}`;
       this.setState("crashed");
@@ -332,21 +327,25 @@ export class UmlNode extends EventEmitter {
       // there can abort): the watchdog asked for a reboot, and the node gets one, from outside.
       const reboot = { cause: "watchdog" as const, at: Date.now(), count: (this.lastReboot?.count ?? 0) + 1 };
       this.watchdogRestarts = [...this.watchdogRestarts.slice(-MAX_WATCHDOG_RESTARTS), Date.now()];
-      this.console.push("\r\n[umlab: the guest died as its watchdog rebooted it; starting it again]\r\n");
-      this.state = "stopped";
-      await this.start().then(
-        () => {
-          this.lastReboot = reboot;
-        },
-        (e: Error) => {
-          this.reason = e.message;
-          this.setState("crashed");
-        },
-      );
+      if (await this.startAgain("the guest died as its watchdog rebooted it")) this.lastReboot = reboot;
     } else {
       const how = signal ? `killed by signal ${signal}` : `exited with code ${exitCode}`;
       this.reason = `linux.uml ${how}. Last console lines:\n${this.console.tail(15)}`;
       this.setState("crashed");
+    }
+  }
+
+  /** The engine starts a guest that ended again, saying why on its console; false (the node crashed) if it cannot. */
+  private async startAgain(why: string): Promise<boolean> {
+    this.console.push(`\r\n[umlab: ${why}; starting it again]\r\n`);
+    this.state = "stopped";
+    try {
+      await this.start();
+      return true;
+    } catch (e) {
+      this.reason = (e as Error).message;
+      this.setState("crashed");
+      return false;
     }
   }
 
