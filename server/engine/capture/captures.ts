@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { Lab } from "../../model/lab";
-import { linkName } from "../switch/link-faults";
+import { linkName, pluggedInto } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
 import { lineName, sameLine } from "../../model/serial";
 import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
@@ -39,8 +39,8 @@ interface Capture {
   text: ((frames: CapturedFrame[]) => string) | null;
   /** Ends what feeds it (taps, a plug on a hub). */
   detach: () => Promise<void>;
-  /** Tells what feeds it whether its rows are watched (a switch's plugin then hands frames over sooner). */
-  liven: (on: boolean) => void;
+  /** What a switch's dump feeds it (null for a cable): told whether its rows are watched, the plugin hands frames over sooner. */
+  feed: SwitchFeed | null;
 }
 
 export interface CaptureHost {
@@ -100,7 +100,7 @@ export class Captures extends EventEmitter {
       rowOf: frameRow,
       text: null,
       detach: async () => {},
-      liven: () => {},
+      feed: null,
     };
     // Each frame is copied into the ring as it comes (from a view into a stream), and noted for its row when someone
     // views the capture; rows are made at the batch, of its newest frames only.
@@ -126,15 +126,7 @@ export class Captures extends EventEmitter {
       kept();
     };
     const ended = (why: string) => void this.end(c, why);
-    const fed = (port: number | null): SwitchFeed => {
-      const feed: SwitchFeed = { port, live: false, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept };
-      c.liven = (on) => {
-        feed.live = on;
-        // A switch that cannot be told has ended, and its capture with it ("exit").
-        this.dumps.liven(feed).catch(() => {});
-      };
-      return feed;
-    };
+    const fed = (port: number | null): SwitchFeed => (c.feed = { port, live: false, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept });
     c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, fed, ended);
     this.all.set(id, c);
     this.changed();
@@ -148,7 +140,11 @@ export class Captures extends EventEmitter {
    */
   watch(id: string, on: boolean): void {
     const c = this.get(id);
-    if (c.watched !== on) c.liven(on);
+    if (c.feed && c.feed.live !== on) {
+      c.feed.live = on;
+      // A switch that cannot be told has ended, and its capture with it ("exit").
+      this.dumps.liven(c.feed).catch(() => {});
+    }
     c.watched = on;
     if (!on) {
       c.pending = [];
@@ -255,15 +251,12 @@ export class Captures extends EventEmitter {
     let sw: SwitchProcess;
     let port: number | null = null;
     if (t.kind === "link") {
-      const node = lab.nodes.find((n) => n.name === t.node);
-      if (!node) throw new CaptureError(`lab ${lab.name} has no node "${t.node}"`);
       const index = Number(t.iface.slice(3));
-      const iface = node.interfaces.find((i) => i.index === index);
-      if (!iface) throw new CaptureError(`node ${t.node} has no ${t.iface}`);
-      if (iface.switch === null) throw new CaptureError(`${t.node}.${t.iface} is not plugged into a switch`);
-      sw = this.switchOf(iface.switch);
-      port = sw.ports.get(linkName(node.name, index));
-      if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${iface.switch}`);
+      const plugged = pluggedInto(lab, t.node, index);
+      if ("error" in plugged) throw new CaptureError(plugged.error);
+      sw = this.switchOf(plugged.switch);
+      port = sw.ports.get(linkName(t.node, index));
+      if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${plugged.switch}`);
     } else sw = this.switchOf(t.name);
     return this.dumps.join(sw, this.host.paths.run, fed(port), ended).catch((e: Error) => {
       throw new CaptureError(e.message);

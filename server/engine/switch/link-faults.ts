@@ -35,6 +35,16 @@ interface Fault {
 
 export const linkName = (node: string, index: number) => `${node}.eth${index}`;
 
+/** The switch a node's ethINDEX is plugged into, or why there is none (for link faults and link captures alike). */
+export function pluggedInto(lab: Lab, node: string, index: number): { switch: string } | { error: string } {
+  const def = lab.nodes.find((n) => n.name === node);
+  if (!def) return { error: `lab ${lab.name} has no node "${node}"` };
+  const iface = def.interfaces.find((i) => i.index === index);
+  if (!iface) return { error: `node ${node} has no eth${index}` };
+  if (iface.switch === null) return { error: `${node}.eth${index} is not plugged into a switch` };
+  return { switch: iface.switch };
+}
+
 // In switch mode vde_switch passes untagged frames only between ports of one
 // VLAN: a port alone in a VLAN of its own is cut off. Two VLANs per port, so
 // a link can be impaired (node port + wirefilter's near end) and pulled.
@@ -185,13 +195,10 @@ export class LinkFaults extends EventEmitter {
   }
 
   private target(lab: Lab, node: string, index: number): { sw: SwitchProcess; port: number; name: string } {
-    const def = lab.nodes.find((n) => n.name === node);
-    if (!def) throw new LinkFaultError(`lab ${lab.name} has no node "${node}"`);
-    const iface = def.interfaces.find((i) => i.index === index);
-    if (!iface) throw new LinkFaultError(`node ${node} has no eth${index}`);
-    if (iface.switch === null) throw new LinkFaultError(`${node}.eth${index} is not plugged into a switch`);
-    const sw = this.switches.get(iface.switch);
-    if (!sw) throw new LinkFaultError(`${node}.eth${index} is plugged into "${iface.switch}", which the running lab was not started with: restart the lab`);
+    const plugged = pluggedInto(lab, node, index);
+    if ("error" in plugged) throw new LinkFaultError(plugged.error);
+    const sw = this.switches.get(plugged.switch);
+    if (!sw) throw new LinkFaultError(`${node}.eth${index} is plugged into "${plugged.switch}", which the running lab was not started with: restart the lab`);
     if (sw.sw.kind !== "vde" || sw.sw.mode !== "switch")
       throw new LinkFaultError(`link faults need a vde switch in switch mode; ${sw.sw.name} is ${sw.sw.kind === "vde" ? "a hub" : sw.sw.mode === "hub" ? "a uml_switch hub" : "a uml_switch"}`);
     if (!sw.pid) throw new LinkFaultError(`switch ${sw.sw.name} is not running: start the lab`);
