@@ -57,6 +57,17 @@ function nodeDirs(run: string): string[] {
  * the labs a test imported (so one spec's labs never show in another's page).
  */
 export const test = base.extend<{ labs: Labs }>({
+  // The page records the live state it took and refused (components/topology/store.ts), printed when a test fails.
+  page: async ({ page }, use, info) => {
+    await page.addInitScript(() => void ((globalThis as { __umlabLive?: unknown[] }).__umlabLive = []));
+    await use(page);
+    if (info.status === info.expectedStatus) return;
+    const log = await page.evaluate(() => (globalThis as { __umlabLive?: unknown[] }).__umlabLive ?? []).catch(() => []);
+    if (!log.length) return;
+    const body = `the page's live state (last ${Math.min(log.length, 100)} of ${log.length}):\n${log.slice(-100).map((e) => JSON.stringify(e)).join("\n")}`;
+    console.error(body);
+    await info.attach("live state", { body, contentType: "text/plain" });
+  },
   labs: async ({}, use, info) => {
     const created = new Set<string>();
     await use({

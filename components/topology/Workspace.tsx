@@ -26,9 +26,12 @@ import { AssignmentPane } from "../classes/AssignmentPane";
 import { CapturePanel } from "../capture/CapturePanel";
 import { SharePanel } from "./Shares";
 import { SnapshotPanel } from "./Snapshots";
-import { useTopology } from "./store";
+import { trace, useTopology } from "./store";
 
 const SAVE_DELAY_MS = 300;
+/** A refused subscribe is asked again this much later, this many times (a lab deleted meanwhile is refused for good). */
+const RESUBSCRIBE_MS = 1000;
+const RESUBSCRIBE_TRIES = 10;
 
 /** The lab workspace: palette, canvas, inspector, live state, and the terminal dock. */
 export function Workspace({ labId }: { labId: string }) {
@@ -68,9 +71,19 @@ export function Workspace({ labId }: { labId: string }) {
     socket.on("lab:patch", onPatch);
     // Live events come only to the lab's room: join it (again after a
     // reconnect); the answer holds the state they follow from.
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    let tries = 0;
     const subscribe = () =>
       socket.emit("lab:subscribe", { lab: labId }, (r) => {
-        if (r.ok) useTopology.getState().setStatus(r.state);
+        if (r.ok) {
+          tries = 0;
+          return useTopology.getState().setStatus(r.state);
+        }
+        // The room may be joined with no state read (the engine did not answer): events since the
+        // page's last state would be missing for good, so the state is asked for again.
+        trace({ what: "subscribe failed", error: r.error });
+        if (retry) clearTimeout(retry);
+        if (++tries <= RESUBSCRIBE_TRIES) retry = setTimeout(subscribe, RESUBSCRIBE_MS);
       });
     socket.on("connect", subscribe);
     socket.on("live:resync", subscribe);
@@ -79,6 +92,7 @@ export function Workspace({ labId }: { labId: string }) {
       socket.off("lab:patch", onPatch);
       socket.off("connect", subscribe);
       socket.off("live:resync", subscribe);
+      if (retry) clearTimeout(retry);
       socket.emit("lab:unsubscribe", { lab: labId });
     };
   }, [name, labId]);

@@ -82,6 +82,16 @@ interface TopologyState {
 }
 
 const clone = (d: Doc): Doc => structuredClone(d);
+
+/**
+ * The live state the page took and refused, for a failed end-to-end test to
+ * show (e2e/fixtures.ts sets `__umlabLive` to an array); nothing is kept
+ * when no one asked for it.
+ */
+export function trace(entry: { rev?: number; what: string; running?: boolean; taken?: boolean; error?: string }): void {
+  const log = (globalThis as { __umlabLive?: unknown[] }).__umlabLive;
+  if (Array.isArray(log) && log.length < 2000) log.push({ t: Math.round(performance.now()), ...entry });
+}
 /** A wire's id on the canvas: its node and interface. */
 export const wireId = (l: { node: string; iface: string }) => `${l.node}:${l.iface}`;
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -235,10 +245,15 @@ export const useTopology = create<TopologyState>()((set, get) => {
     },
     notePlugged: (s) => set({ plugged: Object.fromEntries(s.nodes.flatMap((n) => (n.disks ?? []).map((p) => [`${n.name}/${p.name}`, p.device]))) }),
     setStatus: (s) => {
-      if (follower.take(s)) show(s);
+      const taken = follower.take(s);
+      trace({ rev: s.rev, what: "snapshot", running: s.running, taken });
+      // What the follower holds: the snapshot with any newer event that came before it.
+      if (taken) show(follower.state!);
     },
     applyPatch: (ev) => {
-      if (!follower.apply(ev)) return;
+      const taken = follower.apply(ev);
+      trace({ rev: ev.rev, what: ev.patch.kind, running: ev.patch.kind === "lab" ? ev.patch.state.running : undefined, taken });
+      if (!taken) return;
       // Capture counts change every second while one runs: the rest of the state is left as it is (no redraw of the canvas for them).
       if (ev.patch.kind === "captures") set({ rev: follower.state!.rev, captures: follower.state!.captures ?? [] });
       else show(follower.state!);

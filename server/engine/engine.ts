@@ -32,6 +32,9 @@ export class Engine extends EventEmitter {
   /** Starts and stops of one lab wait for each other; those of different labs do not. */
   private readonly locks = new KeyedLock();
   private readonly revs = new Revisions();
+  /** Committed events not yet sent (see `commit`), and whether they are being sent. */
+  private readonly outbox: LiveEvent[] = [];
+  private sending = false;
   private readonly sandbox: Sandbox;
 
   /**
@@ -93,7 +96,18 @@ export class Engine extends EventEmitter {
   commit(id: string, patch: LivePatch): LiveEvent {
     const rev = this.revs.next(id);
     const ev: LiveEvent = { lab: id, rev, patch: patch.kind === "lab" ? { kind: "lab", state: { ...patch.state, rev } } : patch };
-    this.emit("patch", ev);
+    // A listener may commit while an event is being sent (a lab going down ends its scenario): that
+    // event waits for this one, or the later listeners (the servers) would send the newer revision
+    // first and a follower would drop the older one as stale.
+    this.outbox.push(ev);
+    if (!this.sending) {
+      this.sending = true;
+      try {
+        for (let next = this.outbox.shift(); next; next = this.outbox.shift()) this.emit("patch", next);
+      } finally {
+        this.sending = false;
+      }
+    }
     return ev;
   }
 

@@ -26,3 +26,22 @@ describe("the engine's builds are live state too", () => {
     assert.equal((await local.imageList()).rev, seen[1].rev, "a list read now is as new as the last change");
   });
 });
+
+describe("a lab's events leave in the order of their revisions", () => {
+  const root = mkdtempSync(join(tmpdir(), "umlab-local-engine-"));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("sends an event committed by a listener after the event that listener was told of", () => {
+    const engine = new Engine(root);
+    // As LocalEngine does when a lab goes down (its scenario ends, which commits): a listener before the servers'.
+    engine.on("patch", (ev: LiveEvent) => {
+      if (ev.patch.kind === "failure") engine.commit(ev.lab, { kind: "captures", captures: [] });
+    });
+    const local = new LocalEngine(engine);
+    const seen: LiveEvent[] = [];
+    local.on("patch", (ev: LiveEvent) => seen.push(ev));
+    engine.commit("lab1", { kind: "failure", failure: "gone" });
+    assert.deepEqual(seen.map((e) => e.patch.kind), ["failure", "captures"]);
+    assert.ok(seen[1].rev > seen[0].rev);
+  });
+});
