@@ -61,8 +61,10 @@ export class LocalEngine extends EventEmitter implements EngineApi {
       const k = `${id}\n${node}`;
       const seq = (this.seqs.get(k) ?? 0) + 1;
       this.seqs.set(k, seq);
-      this.screens.write(id, node, data);
+      // Out first, then into the screen: the echo of a keystroke waits for nothing it does not need
+      // (an attach reads the screen in another turn, so the two stay in step).
       this.emit("console", id, node, data, seq);
+      this.screens.write(id, node, data);
     });
     engine.on("patch", (ev: LiveEvent) => {
       if (ev.patch.kind === "lab" && !ev.patch.state.running) {

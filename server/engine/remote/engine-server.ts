@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { sameSecret } from "../../secret-file";
 import type { EngineApi } from "../api";
 import type { LiveEvent } from "../live";
-import { COMMANDS, isCommand } from "./commands";
+import { COMMANDS, isCommand, keystroke } from "./commands";
 import { helloFromClient, PROTOCOL_VERSION, readFrames, request, toWire, writeFrame, type Answer, type EngineEvent, type HelloFromEngine } from "./wire";
 
 /** Console output queued for a slow client beyond this is dropped (and the client told), never buffered without end. */
@@ -86,6 +86,15 @@ export class EngineServer {
           const reply: HelloFromEngine = { hello: { v: PROTOCOL_VERSION, engine: this.instance, pid: process.pid } };
           writeFrame(socket, reply);
           this.clients.add(socket);
+          return;
+        }
+        const keys = keystroke(frame);
+        if (keys) {
+          try {
+            this.engine.input(...keys);
+          } catch {
+            // as serve() does with a keystroke: no answer was asked for
+          }
           return;
         }
         void this.serve(socket, frame);

@@ -3,7 +3,9 @@ import { PassThrough } from "node:stream";
 import type { Socket } from "node:net";
 import { describe, it } from "node:test";
 import { LabDefinitionError } from "../../model/errors";
-import { fromWire, MAX_FRAME, readFrames, toWire } from "./wire";
+import fc from "fast-check";
+import { COMMANDS, keystroke } from "./commands";
+import { fromWire, MAX_FRAME, readFrames, request, toWire } from "./wire";
 
 /** A stream standing in for a socket: what readFrames needs of one. */
 function fakeSocket(): Socket & PassThrough {
@@ -46,5 +48,54 @@ describe("engine wire", () => {
     assert.equal(back.name, "LabDefinitionError");
     assert.deepEqual((back as unknown as { problems: unknown }).problems, e.problems);
     assert.deepEqual(toWire("plain"), { name: "Error", message: "plain" });
+  });
+});
+
+describe("a keystroke frame's quick check", () => {
+  const viaCodecs = (frame: unknown): boolean => {
+    const parsed = request.safeParse(frame);
+    if (!parsed.success || parsed.data.cmd !== "input" || parsed.data.id !== undefined) return false;
+    try {
+      COMMANDS.input.args.forEach((codec, i) => codec.decode(parsed.data.args[i]));
+      return parsed.data.args.length === 3;
+    } catch {
+      return false;
+    }
+  };
+
+  it("takes a keystroke, and leaves anything else to the general way", () => {
+    assert.deepEqual(keystroke({ cmd: "input", args: ["lab-1", "pc1", "l"] }), ["lab-1", "pc1", "l"]);
+    for (const frame of [
+      { id: 3, cmd: "input", args: ["lab-1", "pc1", "l"] },
+      { cmd: "resize", args: ["lab-1", "pc1", 80, 24] },
+      { cmd: "input", args: ["Lab", "pc1", "l"] },
+      { cmd: "input", args: ["lab-1", "", "l"] },
+      { cmd: "input", args: ["lab-1", "pc1", "x".repeat(64 * 1024 + 1)] },
+      { cmd: "input", args: ["lab-1", "pc1", 7] },
+      { cmd: "input", args: ["lab-1", "pc1", "l"], more: 1 },
+      { cmd: "input", args: ["lab-1", "pc1"] },
+      null,
+      "input",
+    ])
+      assert.equal(keystroke(frame), null, JSON.stringify(frame)?.slice(0, 80));
+  });
+
+  it("never takes a frame the codecs refuse", () => {
+    const lab = fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,43}$/), fc.string({ maxLength: 45 }), fc.integer());
+    const node = fc.oneof(fc.string({ maxLength: 70 }), fc.constant(null));
+    const data = fc.oneof(fc.string({ maxLength: 20 }), fc.constant("x".repeat(64 * 1024 + 1)), fc.integer());
+    const args = fc.oneof(fc.tuple(lab, node, data), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 4 }));
+    const cmd = fc.constantFrom("input", "resize");
+    const frame = fc.oneof(fc.record({ cmd, args }), fc.record({ cmd, args, id: fc.nat() }));
+    let taken = 0;
+    fc.assert(
+      fc.property(frame, (f) => {
+        if (keystroke(f) === null) return;
+        taken++;
+        assert.ok(viaCodecs(f), JSON.stringify(f));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(taken > 0, "some frames were keystrokes");
   });
 });
