@@ -54,18 +54,15 @@ export function PacketList({
   }, []);
 
   // Following: the newest rows are drawn from the count alone, and the
-  // scroll is moved at the next frame, where the browser lays the page out
-  // anyway (moving it now would lay it out twice for every batch).
+  // scroll moves with the commit that adds them, before the browser paints
+  // it: one layout and one paint a batch (moved at the next frame, each batch
+  // was painted twice, and its rows came into view a frame late).
   const top = follow ? Math.max(0, count * ROW_HEIGHT - view.height) : view.top;
-  useEffect(() => {
-    if (!follow) return;
-    const id = requestAnimationFrame(() => {
-      const el = ref.current;
-      if (!el) return;
-      placed.current = Math.max(0, count * ROW_HEIGHT - el.clientHeight);
-      el.scrollTop = placed.current;
-    });
-    return () => cancelAnimationFrame(id);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!follow || !el) return;
+    placed.current = Math.max(0, count * ROW_HEIGHT - el.clientHeight);
+    el.scrollTop = placed.current;
   }, [count, version, follow]);
 
   // Before the browser paints this commit: the animation frame asked for here is the one that draws it.
