@@ -92,6 +92,7 @@ export function trace(entry: { rev?: number; what: string; running?: boolean; ta
   const log = (globalThis as { __umlabLive?: unknown[] }).__umlabLive;
   if (Array.isArray(log) && log.length < 2000) log.push({ t: Math.round(performance.now()), ...entry });
 }
+
 /** A wire's id on the canvas: its node and interface. */
 export const wireId = (l: { node: string; iface: string }) => `${l.node}:${l.iface}`;
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
