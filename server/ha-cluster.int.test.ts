@@ -25,6 +25,26 @@ describe("ha-cluster: heartbeat moves the shared disk, the NFS export and the se
   const holder = () => engine.status(lab).disks?.find((d) => d.name === "shared")?.holder ?? null;
   /** Cuts or mends the heartbeat cable; says whether it is cut now. */
   const cable = async (action: "cut" | "mend") => (await local.cableAction(lab.name, "one.ttyS2", action)).cables?.[0]?.cut;
+  /** What each cluster node holds and what its heartbeat believes, for a failure to say. */
+  const clusterState = async () =>
+    (
+      await Promise.all(
+        (["one", "two"] as const).map(async (n) => {
+          const h = await holds(run, n).catch((e: Error) => e.message);
+          const v = await heartbeatView(run, n).catch((e: Error) => e.message);
+          const tail = run.node(n).console.tail(2000).replace(/\r/g, "").split("\n").slice(-15).join("\n");
+          return `${n}: holds ${JSON.stringify(h)}; heartbeat ${JSON.stringify(v)}; holder of the disk's lock: ${holder()}\n--- ${n}'s console ---\n${tail}`;
+        }),
+      )
+    ).join("\n");
+  /** `until`, and on a timeout the cluster's state with the error. */
+  const untilOrTell = async <T>(...a: Parameters<typeof until<T>>): Promise<T> => {
+    try {
+      return await until(...a);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${await clusterState()}`);
+    }
+  };
   /** Waits for the client to write again (a write that ended after now), and returns when it did. */
   const clientWritesAgain = (what: string, timeoutMs = 30000) => {
     const since = Date.now();
@@ -42,7 +62,7 @@ describe("ha-cluster: heartbeat moves the shared disk, the NFS export and the se
   });
 
   it("one takes the disk, the export and the IP at start; the client writes to the export and reads it back", async () => {
-    assert.equal(await until("one holding the whole resource group", 90000, () => activeNode(run)), "one");
+    assert.equal(await untilOrTell("one holding the whole resource group", 90000, () => activeNode(run)), "one");
     assert.equal(holder(), "one");
     await clientWritesAgain("the client's writer, once its mount is up", 60000);
     const text = `written-by-the-client-${process.pid}`;
@@ -99,7 +119,7 @@ describe("ha-cluster: heartbeat moves the shared disk, the NFS export and the se
   it("crashing one moves the disk, the export and the IP to two, and the client's next write succeeds", async () => {
     const ms = await crashAndMeasure(run, "one");
     console.log(`ha-cluster: one crashed → the client's next write succeeded after ${(ms / 1000).toFixed(1)} s (goal ≤ 10 s)`);
-    assert.equal(await until("two holding the whole resource group", 30000, () => activeNode(run, ["two"])), "two");
+    assert.equal(await untilOrTell("two holding the whole resource group", 30000, () => activeNode(run, ["two"])), "two");
     assert.equal(holder(), "two", "two's guest holds the shared disk's host lock");
     const v = await heartbeatView(run, "two");
     assert.equal(v.one, "dead", JSON.stringify(v));
