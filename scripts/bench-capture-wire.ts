@@ -11,6 +11,7 @@ import { Engine } from "../server/engine/engine";
 import { parseLabYaml } from "../server/labfile/labyaml";
 import { descendants } from "../server/engine/procs";
 import { log, median, waitPrompts } from "./bench-lib";
+import type { CaptureTarget } from "../server/engine/capture/types";
 
 type Row = [string, string, string];
 /** A round's transfers: plain, the switch captured, that with its rows watched, the sender's link captured, and plain again (the control). */
@@ -104,24 +105,32 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
     };
     await transfer();
     res.rttPlain = await rtt();
-    // Interleaved, one of each a round: the host's own drift (another process, the CPU's clock) falls on all alike.
-    // The control is plain again, at a round's end: how far two transfers with nothing between them differ here.
-    for (let i = 0; i < runs; i++) {
-      await transfer("plain");
+    /** Each kind's transfer, with its capture made before and removed after it. */
+    const captured = async (kind: Kind, target: CaptureTarget, watched: boolean, last: boolean) => {
       // The ring a user gets (16 MiB).
-      const c = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-      await transfer("captured");
-      if (i === runs - 1) res.rttCaptured = await rtt();
-      res.capturedFrames += run.captures.list().find((x) => x.id === c.id)!.packets;
+      const c = await run.captures.start({ target });
+      if (watched) run.captures.watch(c.id, true);
+      await transfer(kind);
+      if (kind === "captured") {
+        if (last) res.rttCaptured = await rtt();
+        res.capturedFrames += run.captures.list().find((x) => x.id === c.id)!.packets;
+      }
       await run.captures.remove(c.id);
-      const w = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-      run.captures.watch(w.id, true);
-      await transfer("watched");
-      await run.captures.remove(w.id);
-      const l = await run.captures.start({ target: { kind: "link", node: "tx", iface: "eth0" } });
-      await transfer("link");
-      await run.captures.remove(l.id);
-      await transfer("control");
+    };
+    const step: Record<Kind, (last: boolean) => Promise<void>> = {
+      plain: () => transfer("plain"),
+      captured: (last) => captured("captured", { kind: "switch", name: "sw1" }, false, last),
+      watched: (last) => captured("watched", { kind: "switch", name: "sw1" }, true, last),
+      link: (last) => captured("link", { kind: "link", node: "tx", iface: "eth0" }, false, last),
+      control: () => transfer("control"),
+    };
+    // Interleaved, one of each a round, every other round in the reverse order: the host's own drift (another
+    // process, the CPU's clock) falls on all alike, and a kind's place in a round on none. A round's two plain
+    // transfers (plain and the control) open and close it, and their mean is what the round's others are weighed
+    // against; how far the two differ says how far two transfers with nothing between them differ here.
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 === 0 ? KINDS : [...KINDS].reverse();
+      for (const kind of order) await step[kind](i === runs - 1);
     }
   } finally {
     await engine.stop(lab.name).catch(() => {});
@@ -130,10 +139,11 @@ export async function captureWireBench(engine: Engine, runs: number): Promise<Ca
 }
 
 export function captureWireRows(r: CaptureWireResults): Row[] {
-  // Each round's change against its own plain transfer, then their median: this host's frame rate moves by a third
-  // from one transfer to the next, and a ratio of medians taken across rounds carries that in.
-  /** Each round's change of `of` against the same round's plain transfer, % (positive: larger). */
-  const change = (of: Record<Kind, number[]>, k: Kind) => of[k].map((x, i) => (x / of.plain[i] - 1) * 100);
+  // Each round's change against its own two plain transfers, then their median: this host's frame rate moves by a
+  // third from one transfer to the next, and a ratio of medians taken across rounds carries that in.
+  /** Each round's change of `of` against the mean of the same round's two plain transfers, % (positive: larger); the control's against the plain one. */
+  const change = (of: Record<Kind, number[]>, k: Kind) =>
+    of[k].map((x, i) => (x / (k === "control" ? of.plain[i] : (of.plain[i] + of.control[i]) / 2) - 1) * 100);
   const summary = (xs: number[]) => `${pct(median(xs))} (rounds: ${xs.map((c) => c.toFixed(0)).join(", ")})`;
   const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} %`;
   const fpsCost = (k: Kind) => summary(change(r.fps, k).map((c) => -c));
@@ -143,7 +153,7 @@ export function captureWireRows(r: CaptureWireResults): Row[] {
     captured: "the switch captured",
     watched: "the switch captured, its packet list watched live (rows made, frames handed over every 2 ms)",
     link: "the sender's link captured",
-    control: "plain again (the control: nothing differs)",
+    control: "plain again (the control: nothing differs; against the other plain transfer)",
   };
   const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms`;
   return [

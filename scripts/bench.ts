@@ -11,7 +11,7 @@
 // classroom's rows, scripts/bench-classroom.ts); BENCH_RUNS (boot
 // runs, 10), BENCH_SANDBOX_RUNS (paired runs of the sandbox row, 20), BENCH_CAP_MAX (capacity limit, 300), BENCH_KEYS (keystrokes, 200),
 // BENCH_START_RUNS (runs per sample lab, 3), BENCH_ROUTER_RUNS (ospf-ring
-// runs, 3), BENCH_CAPTURE_RUNS (rounds of the capture cost, 5), BENCH_CLASS_STUDENTS (students of the classroom run, 30),
+// runs, 3), BENCH_CAPTURE_RUNS (rounds of the capture cost, 12), BENCH_CLASS_STUDENTS (students of the classroom run, 30),
 // BENCH_CLASS_SAMPLES (teacher console samples, 20), BENCH_CLASS_FALLBACK
 // (smaller classes tried when that one is not held, "20,10"). docs/BENCHMARKS.md is written only by a full run: both halves, at
 // least the default counts.
@@ -50,7 +50,7 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 200);
 const SANDBOX_RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 20);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const ROUTER_RUNS = Number(process.env.BENCH_ROUTER_RUNS ?? 3);
-const CAPTURE_RUNS = Number(process.env.BENCH_CAPTURE_RUNS ?? 5);
+const CAPTURE_RUNS = Number(process.env.BENCH_CAPTURE_RUNS ?? 12);
 const CLASS_STUDENTS = Number(process.env.BENCH_CLASS_STUDENTS ?? 30);
 const CLASS_SAMPLES = Number(process.env.BENCH_CLASS_SAMPLES ?? 20);
 const ONLY = process.env.BENCH_ONLY;
