@@ -53,7 +53,8 @@ export function readFrames(socket: Socket, onFrame: (frame: unknown) => void, on
   socket.on("data", (chunk: Buffer) => {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const line = Buffer.concat([...buffered, chunk.subarray(start, nl)]).toString("utf8");
+      // Most frames lie within one chunk (a keystroke, an echo): read in place, not copied out first.
+      const line = buffered.length ? Buffer.concat([...buffered, chunk.subarray(start, nl)]).toString("utf8") : chunk.toString("utf8", start, nl);
       buffered = [];
       size = 0;
       start = nl + 1;
