@@ -119,7 +119,7 @@ static int wait_room(void)
  * Hands all of p[0..n) to the FIFO; 0 when the reader went away. The pages
  * are spliced into the pipe, not copied: the engine's read is then the only
  * copy a frame takes after the switch's own (a write's copy into the pipe was
- * a third of what a capture cost the switch). The pipe refers to the buffer
+ * most of what a capture cost the switch). The pipe refers to the buffer
  * until the engine has read it, so the buffer is not filled again before
  * (drained()). Where vmsplice is refused, a plain write.
  */
