@@ -121,7 +121,8 @@ static int wait_room(void)
  * copy a frame takes after the switch's own (a write's copy into the pipe was
  * most of what a capture cost the switch). The pipe refers to the buffer
  * until the engine has read it, so the buffer is not filled again before
- * (drained()). Where vmsplice is refused, a plain write.
+ * (drained(), just before the switch is given it). Where vmsplice is
+ * refused, a plain write.
  */
 static int write_all(const unsigned char *p, size_t n)
 {
@@ -185,11 +186,19 @@ static void *write_loop(void *arg)
 		while (running && used[filling] < WRITE_AT)
 			if (pthread_cond_timedwait(&more, &mu, &until) == ETIMEDOUT)
 				break;
+		/*
+		 * The other buffer, which the switch fills next, must be back from
+		 * the pipe: the engine has read it meanwhile as a rule (it rests
+		 * about as long as frames gather), so this seldom waits.
+		 */
+		pthread_mutex_unlock(&mu);
+		int back = drained();
+		pthread_mutex_lock(&mu);
 		int b = filling;
 		filling ^= 1;
 		size_t n = used[b];
 		pthread_mutex_unlock(&mu);
-		if (!write_all(bufs[b], n) || !drained()) {
+		if (!back || !write_all(bufs[b], n)) {
 			pthread_mutex_lock(&mu);
 			lost += n ? 1 : 0;
 			pthread_mutex_unlock(&mu);
