@@ -107,11 +107,11 @@ static long gather_ns = GATHER_MS_FIRST * 1000000L;
 static unsigned char ports[MAX_PORTS];
 static int subscribed;
 
-/* Waits while the pipe is full; 0 when the reader went away or the tap closes. */
-static int wait_room(void)
+/* Waits up to `ms` for room in the pipe; 0 when the reader went away or the tap closes. */
+static int still_read(int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	poll(&pfd, 1, 10);
+	poll(&pfd, 1, ms);
 	return __atomic_load_n(&running, __ATOMIC_RELAXED) && !(pfd.revents & (POLLERR | POLLHUP));
 }
 
@@ -138,7 +138,7 @@ static int write_all(const unsigned char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
-			if (!wait_room())
+			if (!still_read(10))
 				return 0;
 			continue;
 		}
@@ -158,8 +158,7 @@ static int drained(void)
 		int queued = 0;
 		if (ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0)
 			return 1;
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		if (!__atomic_load_n(&running, __ATOMIC_RELAXED) || (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR)))
+		if (!still_read(0))
 			return 0;
 		/* The engine reads every few ms (2 to 22): look again in a while, not at each of its reads. */
 		struct timespec nap = { 0, 2 * 1000000L };
