@@ -16,6 +16,8 @@ test("two browsers see the same console, and a reload shows the recent screen", 
     await page.locator('.react-flow__node[data-id="pc1"]').dblclick();
     await waitPrompt(page, "pc1");
   }
+  // Straight to the engine, through its console door.
+  await expect(a.locator('[data-terminal="pc1"]')).toHaveAttribute("data-console-via", "door");
   await typeLine(a, "pc1", "echo from-a-$((6*7))");
   await expect(screen(a, "pc1")).toContainText("from-a-42");
   await expect(screen(b, "pc1")).toContainText("from-a-42");
@@ -27,6 +29,20 @@ test("two browsers see the same console, and a reload shows the recent screen", 
   await c.locator('.react-flow__node[data-id="pc1"]').dblclick();
   await expect(screen(c, "pc1")).toContainText("from-b-48");
   for (const p of [a, b, c]) await p.context().close();
+});
+
+test("a page that cannot reach the engine's console door gets its terminal through the web server", async ({ page, labs }) => {
+  const name = labs.name("nodoor");
+  const { id } = await labs.import(lab(name, ["pc1"]));
+  await startLab(name);
+  // The door's websocket is refused, as a firewall or a proxy in between would.
+  await page.routeWebSocket((url) => url.pathname.startsWith("/umlab-console"), (ws) => ws.close());
+  await page.goto(`/labs/${id}`);
+  await page.locator('.react-flow__node[data-id="pc1"]').dblclick();
+  await waitPrompt(page, "pc1");
+  await expect(page.locator('[data-terminal="pc1"]')).toHaveAttribute("data-console-via", "web");
+  await typeLine(page, "pc1", "echo via-web-$((6*7))");
+  await expect(screen(page, "pc1")).toContainText("via-web-42");
 });
 
 test("broadcast input: a line typed once runs on every selected node, not on the others", async ({ page, labs }) => {

@@ -61,8 +61,8 @@ export interface BrowserResults {
   events: EventsResult;
   /** The web server killed and started again: every terminal of a 10-node lab back (bench-engine.ts). */
   restart: RestartResult;
-  /** Keystroke echo from a socket.io client in Node, with the engine its own process and inside the web server. */
-  hop: { engine: Spread; inProcess: Spread };
+  /** Keystroke echo from a socket.io client in Node, with the engine its own process (through its console door, and through the web server) and inside the web server. */
+  hop: { door: Spread; engine: Spread; inProcess: Spread };
 }
 
 export async function browserBench(keys: number, startRuns: number): Promise<BrowserResults> {
@@ -95,9 +95,9 @@ export async function browserBench(keys: number, startRuns: number): Promise<Bro
     await server.stop();
   }
   // After the main server has stopped, on a quiet machine: two more servers, taking turns.
-  log(`keystroke echo from a socket.io client in Node, through the engine process and with the engine in the web server, ${keys} keystrokes × 2 each`);
+  log(`keystroke echo from a socket.io client in Node, through the engine process (its door, the web server) and with the engine in the web server, ${keys} keystrokes × 2 each`);
   const hop = await echoHop(keys);
-  return { ...results, hop: { engine: spread(hop.engine), inProcess: spread(hop.inProcess) } };
+  return { ...results, hop: { door: spread(hop.door), engine: spread(hop.engine), inProcess: spread(hop.inProcess) } };
 }
 
 const launch = playwrightConfig.use?.launchOptions ?? {};
@@ -278,8 +278,8 @@ async function keystrokeEcho(server: LabServer, browser: Browser, n: number): Pr
   } finally {
     await context.close();
   }
-  log(`keystroke echo from a socket.io client in Node (no browser), ${n} keystrokes`);
-  const socketOnly = await socketEcho(server, detail.name, "pc1", n);
+  log(`keystroke echo from a socket.io client in Node (no browser), through the console door as the page's terminal, ${n} keystrokes`);
+  const socketOnly = await socketEcho(server, detail.name, "pc1", n, "door");
   await api(server, "POST", `/api/labs/${detail.name}/stop`);
   await waitNodes(server, detail.name, "stopped");
   return {

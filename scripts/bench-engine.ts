@@ -3,7 +3,7 @@
 // server is killed and started again, and how many live events a client gets
 // for one node start.
 import { io, type Socket } from "socket.io-client";
-import { SOCKET_PATH, type ClientToServer, type ServerToClient, type SubscribeReply } from "../server/realtime/protocol";
+import { DOOR_PATH, SOCKET_PATH, type ClientToDoor, type ClientToServer, type DoorReply, type DoorToClient, type ServerToClient, type SubscribeReply } from "../server/realtime/protocol";
 import { UMLAB_SOCKET_OPTIONS } from "../components/client/socket-options";
 import { startLabServer, type LabServer } from "./lab-server";
 
@@ -125,23 +125,38 @@ export async function eventsPerStart(server: LabServer): Promise<EventsResult> {
 }
 
 /** The browser's part taken away: console:input from Node until the echo's console:data. */
-export async function socketEcho(server: LabServer, lab: string, node: string, n: number): Promise<number[]> {
+export async function socketEcho(server: LabServer, lab: string, node: string, n: number, via: "web" | "door" = "web"): Promise<number[]> {
   const socket: Socket<ServerToClient, ClientToServer> = io(server.url, { path: SOCKET_PATH, transports: ["websocket"], extraHeaders: { authorization: `Bearer ${server.token}` } });
+  let door: Socket<DoorToClient, ClientToDoor> | null = null;
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("connect_error", reject);
     });
-    await new Promise<void>((resolve, reject) => socket.emit("console:attach", { lab, node }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
+    if (via === "door") {
+      // As a page's terminal does (components/client/console-line.ts): a ticket from the web server, then the engine's door.
+      const r = await new Promise<DoorReply>((resolve) => socket.emit("console:door", { lab, node }, resolve));
+      if (!r.ok || !r.door) throw new Error(`no console door: ${JSON.stringify(r)}`);
+      const url = "url" in r.door ? r.door.url : `ws://${new URL(server.url).hostname}:${r.door.port}`;
+      const d: Socket<DoorToClient, ClientToDoor> = io(url, { path: DOOR_PATH, transports: ["websocket"], reconnection: false, auth: { ticket: r.ticket } });
+      door = d;
+      await new Promise<void>((resolve, reject) => {
+        d.once("connect", resolve);
+        d.once("connect_error", reject);
+      });
+    }
+    // The console's way: the door, or the web server's socket (the same events either way).
+    const line = (door ?? socket) as unknown as Socket<ServerToClient, ClientToServer>;
+    await new Promise<void>((resolve, reject) => line.emit("console:attach", { lab, node }, (r) => (r.ok ? resolve() : reject(new Error(r.error)))));
     let out = "";
     let acked = 0;
-    socket.on("console:data", (m) => {
+    line.on("console:data", (m) => {
       if (m.node !== node) return;
       out += m.data;
       acked += m.data.length;
       // flow control, as the page does
       if (acked > 4096) {
-        socket.emit("console:ack", { lab, node, chars: acked });
+        line.emit("console:ack", { lab, node, chars: acked });
         acked = 0;
       }
     });
@@ -149,7 +164,7 @@ export async function socketEcho(server: LabServer, lab: string, node: string, n
     const ms: number[] = [];
     for (let i = 0; i < n; i++) {
       if (i > 0 && i % CLEAR_EVERY === 0) {
-        socket.emit("console:input", { lab, node, data: "\x15" });
+        line.emit("console:input", { lab, node, data: "\x15" });
         await sleep(150);
       }
       const ch = LETTERS[i % LETTERS.length];
@@ -160,24 +175,27 @@ export async function socketEcho(server: LabServer, lab: string, node: string, n
         const on = () => {
           if (!out.includes(ch)) return;
           clearTimeout(timer);
-          socket.off("console:data", on);
+          line.off("console:data", on);
           resolve(performance.now() - t0);
         };
-        socket.on("console:data", on);
-        socket.emit("console:input", { lab, node, data: ch });
+        line.on("console:data", on);
+        line.emit("console:input", { lab, node, data: ch });
       });
       ms.push(await back);
     }
-    socket.emit("console:input", { lab, node, data: "\x15" });
+    line.emit("console:input", { lab, node, data: "\x15" });
     await sleep(100);
     return ms;
   } finally {
+    door?.close();
     socket.close();
   }
 }
 
 export interface EchoHopResult {
-  /** Keystroke echo round trips (ms) from a socket.io client in Node, the engine its own process. */
+  /** Keystroke echo round trips (ms) from a socket.io client in Node, the engine its own process: through its console door, as the page's terminals go. */
+  door: number[];
+  /** The same through the web server's socket (the way when the door cannot be reached; the CLI's). */
   engine: number[];
   /** The same with the engine inside the web server (UMLAB_ENGINE=inprocess): no hop. */
   inProcess: number[];
@@ -192,7 +210,7 @@ export interface EchoHopResult {
  * to 1.5 ms at p95 on the bench's host).
  */
 export async function echoHop(keys: number, rounds = 2): Promise<EchoHopResult> {
-  const out: EchoHopResult = { engine: [], inProcess: [] };
+  const out: EchoHopResult = { door: [], engine: [], inProcess: [] };
   for (let r = 0; r < rounds; r++) {
     for (const inProcess of [false, true]) {
       const server = await startLabServer({ samples: false, name: inProcess ? "bench-inprocess" : "bench-hop", inProcess });
@@ -201,7 +219,13 @@ export async function echoHop(keys: number, rounds = 2): Promise<EchoHopResult> 
         await api(server, "POST", "/api/labs/bench-hop/start");
         await waitAllRunning(server, "bench-hop", 1);
         await socketEcho(server, "bench-hop", "pc1", Math.max(keys, 1000));
-        (inProcess ? out.inProcess : out.engine).push(...(await socketEcho(server, "bench-hop", "pc1", keys)));
+        if (inProcess) out.inProcess.push(...(await socketEcho(server, "bench-hop", "pc1", keys)));
+        else {
+          await socketEcho(server, "bench-hop", "pc1", Math.max(keys, 1000), "door");
+          // Both ways on the one server, in turn, so neither always comes first.
+          for (const via of r % 2 ? (["door", "web"] as const) : (["web", "door"] as const))
+            (via === "door" ? out.door : out.engine).push(...(await socketEcho(server, "bench-hop", "pc1", keys, via)));
+        }
       } finally {
         await server.stop();
       }

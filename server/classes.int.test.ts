@@ -5,7 +5,7 @@ import { startLabServer, type LabServer } from "../scripts/lab-server";
 import type { AssignmentView, Board, ClassDetail } from "./api/class-service";
 import type { LabStatus } from "./engine/lab-run";
 import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
-import { expectJson, signInPeople, umlab, until, type People } from "./test-support";
+import { doorTicket, expectJson, openDoor, signInPeople, umlab, until, type People } from "./test-support";
 
 const LAB = `umlab: 1
 name: ring
@@ -101,6 +101,7 @@ describe("classes: a teacher, two students, own instances of a published lab (re
     assert.equal(sub.ok, false);
     const att = await new Promise<{ ok: boolean }>((r) => bob.emit("console:attach", { lab: amyLab, node: "pc1" }, r));
     assert.equal(att.ok, false);
+    assert.equal((await doorTicket(bob, amyLab, "pc1")).ok, false, "no ticket to the console door of another's lab");
     bob.emit("console:input", { lab: amyLab, node: "pc1", data: "touch /tmp/pwned\n" });
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await ok<{ exitCode: number }>(await as("amy", "POST", `/api/labs/${amyLab}/nodes/pc1/exec`, { argv: ["test", "-e", "/tmp/pwned"] }))).exitCode, 1);
@@ -129,6 +130,20 @@ describe("classes: a teacher, two students, own instances of a published lab (re
     assert.equal(control.length, 0, "watching alone tells the student nothing");
     tom.emit("console:input", { lab: amyLab, node: "pc1", data: "echo teacher-here\n" });
     await until("amy is told her teacher types", 10_000, async () => control.includes("tom@pc1"));
+
+    // The same through the engine's console door, as the teacher's page goes: a ticket for amy's console, from tom's page's origin.
+    control.length = 0;
+    const reply = await doorTicket(tom, amyLab, "pc1");
+    assert.ok(reply.ok && reply.door, JSON.stringify(reply));
+    await assert.rejects(openDoor(url, reply), /another origin/, "the ticket opens the door for tom's page only");
+    const door = await openDoor(url, await doorTicket(tom, amyLab, "pc1"), url);
+    try {
+      door.emit("console:input", { lab: amyLab, node: "pc1", data: "echo through-the-door\n" });
+      await until("amy is told her teacher types through the door", 10_000, async () => control.includes("tom@pc1"));
+      await until("the keystrokes reached amy's node", 10_000, async () => seen.join("").includes("through-the-door"));
+    } finally {
+      door.close();
+    }
   });
 
   it("resets a student's instance to the published state, and sends the class a message", async () => {

@@ -13,6 +13,8 @@ import { dataRoot } from "./engine/paths";
 import { engineFiles, engineSecret } from "./engine/remote/engine-files";
 import { engineAnswers, releaseEngineLock, takeEngineLock } from "./engine/remote/engine-lock";
 import { EngineServer } from "./engine/remote/engine-server";
+import { ConsoleDoor } from "./engine/console-door";
+import { ticketKey } from "./engine/remote/console-ticket";
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     if (ev.patch.kind === "node" && ev.patch.node?.state === "crashed") log(`engine: lab ${ev.lab}: ${ev.patch.node.name} crashed: ${ev.patch.node.reason}`);
   });
   const server = new EngineServer(local, secret, log);
+  // Open before the first hello, which tells where it is.
+  const door = await openDoor(local, secret, server);
   rmSync(files.socket, { force: true });
   await server.listen({ path: files.socket });
   chmodSync(files.socket, 0o600);
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
     closing = true;
     log(`engine: ${signal}: stopping every running lab`);
     await server.close();
+    await door?.close();
     await endServing(local);
     rmSync(files.socket, { force: true });
     rmSync(files.pid, { force: true });
@@ -65,6 +70,28 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/**
+ * The console door (console-door.ts): UMLAB_CONSOLE_LISTEN=HOST:PORT, or
+ * "off"; by default any free port on the host the engine's TCP listener or
+ * the web server (HOST) is on, else on loopback. UMLAB_CONSOLE_URL is its
+ * address as browsers reach it, when a proxy stands between (wss://…).
+ */
+async function openDoor(local: LocalEngine, secret: string, server: EngineServer): Promise<ConsoleDoor | null> {
+  const at = process.env.UMLAB_CONSOLE_LISTEN ?? "";
+  if (at === "off") return null;
+  const m = /^(.+):(\d{1,5})$/.exec(at);
+  if (at && !m) throw new Error(`UMLAB_CONSOLE_LISTEN must be HOST:PORT or off, not ${JSON.stringify(at)}`);
+  const tcpHost = /^(.+):\d{1,5}$/.exec(process.env.UMLAB_ENGINE_LISTEN ?? "")?.[1];
+  const webHost = process.env.HOST && process.env.HOST !== "localhost" ? process.env.HOST : undefined;
+  const host = m?.[1] ?? tcpHost ?? webHost ?? "127.0.0.1";
+  const door = new ConsoleDoor(local, ticketKey(secret), (typed) => server.broadcast({ ev: "typed", data: typed }), log);
+  const port = await door.listen(host.replace(/^\[|\]$/g, ""), Number(m?.[2] ?? 0));
+  const url = process.env.UMLAB_CONSOLE_URL;
+  server.door = { port, ...(url ? { url } : {}) };
+  log(`engine: console door on ${host}:${port}${url ? ` (browsers reach it at ${url})` : ""}`);
+  return door;
 }
 
 main().catch((e) => {

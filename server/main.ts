@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   // unless UMLAB_ENGINE=inprocess asks for one process.
   const log = (line: string) => console.log(line);
   const inProcess = process.env.UMLAB_ENGINE === "inprocess" ? await InProcessEngine.open(root, log) : null;
-  const engine = inProcess ?? (await engineForServer(root, log));
+  const remote = inProcess ? null : await engineForServer(root, log);
+  const engine = inProcess ?? remote!;
   installCrashGuard((lab, reason) => (inProcess ? inProcess.fail(lab, reason) : console.error(`umlab: lab ${lab}: ${reason}`)));
   const quotas = new QuotaSettings(db);
   const service = new LabService(new LabStore(db), engine, quotas);
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   const shares = new ShareService(service, new ShareStore(db), (id) => accounts.nameOf(id));
   const classes = new ClassService(service, new ClassStore(db));
   classes.policy.startSweeping();
-  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes, captures: new CaptureService(service) };
+  const all = { labs: service, accounts, quotas, owners: new Owners(db), site, shares, classes, captures: new CaptureService(service), door: remote };
   registerServices(all);
   const authHandler = toNodeHandler(accounts.auth);
 

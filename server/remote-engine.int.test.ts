@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { freePort, startLabServer, type LabServer } from "../scripts/lab-server";
 import { isAlive, processesIn, waitFor } from "./engine/procs";
 import { RemoteEngine } from "./engine/remote/engine-client";
-import { connect, request, umlab, until } from "./test-support";
+import { connect, doorTicket, openDoor, request, umlab, until } from "./test-support";
 
 const ROOT = join(import.meta.dirname, "..");
 const SECRET = "a-secret-shared-by-the-two-hosts-0123456789";
@@ -96,6 +96,19 @@ describe("a web server drives an engine reached over TCP, as if on another host 
       assert.match(replay, /n2:/, "the screen comes over from the engine");
       c.emit("console:input", { lab: "faraway", node: "n2", data: "echo far-$((6*7))\r" });
       await until("the echo", 10_000, async () => text.includes("far-42"));
+
+      // The same console through the engine's own console door, with a ticket the web server signed under the shared secret.
+      const door = await openDoor(url, await doorTicket(c, "faraway", "n2"));
+      try {
+        let far = "";
+        door.on("console:data", (m) => (far += m.data));
+        const att = await new Promise<{ ok: boolean }>((ok) => door.emit("console:attach", { lab: "faraway", node: "n2" }, ok));
+        assert.equal(att.ok, true);
+        door.emit("console:input", { lab: "faraway", node: "n2", data: "echo door-$((6*8))\r" });
+        await until("the echo through the door", 10_000, async () => far.includes("door-48"));
+      } finally {
+        door.close();
+      }
     } finally {
       c.close();
     }

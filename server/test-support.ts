@@ -4,7 +4,7 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
-import { SOCKET_PATH, type ClientToServer, type ServerToClient } from "./realtime/protocol";
+import { DOOR_PATH, SOCKET_PATH, type ClientToDoor, type ClientToServer, type DoorReply, type DoorToClient, type ServerToClient } from "./realtime/protocol";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -120,4 +120,28 @@ export async function expectJson<T>(res: Response, status = 200): Promise<T> {
   const text = await res.text();
   if (res.status !== status) throw new Error(`${res.status} (expected ${status}): ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
+}
+
+export type DoorClient = Socket<DoorToClient, ClientToDoor>;
+
+/** A ticket to a console's door, asked through `main` (a socket of the web server). */
+export const doorTicket = (main: Socket<ServerToClient, ClientToServer>, lab: string, node: string) =>
+  new Promise<DoorReply>((resolve) => main.emit("console:door", { lab, node }, resolve));
+
+/**
+ * A console's door opened with a ticket (`origin`: the page's, as `main`
+ * was opened with; none for a client that is no browser), connected, or
+ * rejected with the door's reason.
+ */
+export async function openDoor(url: string, reply: DoorReply, origin?: string): Promise<DoorClient> {
+  if (!reply.ok || !reply.door) throw new Error(`no door: ${JSON.stringify(reply)}`);
+  const where = "url" in reply.door ? reply.door.url : `ws://${new URL(url).hostname}:${reply.door.port}`;
+  const door: DoorClient = io(where, { path: DOOR_PATH, transports: ["websocket"], forceNew: true, reconnection: false, auth: { ticket: reply.ticket }, extraHeaders: origin ? { origin } : {} });
+  return new Promise((resolve, reject) => {
+    door.once("connect", () => resolve(door));
+    door.once("connect_error", (e) => {
+      door.close();
+      reject(e);
+    });
+  });
 }

@@ -1,7 +1,7 @@
 "use client";
 import "@xterm/xterm/css/xterm.css";
 import { useState } from "react";
-import { umlabSocket } from "../client/socket";
+import { consoleInput } from "../client/console-line";
 import { NodeTerminal } from "../terminal/NodeTerminal";
 
 /**
@@ -44,7 +44,7 @@ export function ConsoleViewer({ labId, lab, student, nodes, onClose }: { labId: 
             visible
             resizes={false}
             send={(data) => {
-              if (control) umlabSocket().emit("console:input", { lab: labId, node, data });
+              if (control) consoleInput(labId, node, data);
             }}
           />
         </div>

@@ -1,6 +1,6 @@
 "use client";
 import { useCallback } from "react";
-import { umlabSocket } from "../client/socket";
+import { consoleInput } from "../client/console-line";
 import { useDock } from "./dock-store";
 import { NodeTerminal } from "./NodeTerminal";
 
@@ -16,8 +16,7 @@ export function Dock({ lab, states }: { lab: string; states: Record<string, stri
     (from: string) => (data: string) => {
       const { broadcast, targets } = dock();
       const to = broadcast && targets.includes(from) ? targets : [from];
-      const socket = umlabSocket();
-      for (const node of to) socket.emit("console:input", { lab, node, data });
+      for (const node of to) consoleInput(lab, node, data);
     },
     [lab, dock],
   );

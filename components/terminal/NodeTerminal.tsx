@@ -2,7 +2,8 @@
 import type { FitAddon } from "@xterm/addon-fit";
 import type { Terminal } from "@xterm/xterm";
 import { useEffect, useRef } from "react";
-import { probe, umlabSocket } from "../client/socket";
+import { ConsoleLine, type ConsoleData } from "../client/console-line";
+import { probe } from "../client/socket";
 
 // Acknowledge rendered output in batches: one small message per 8 KiB or 50 ms.
 const ACK_BYTES = 8192;
@@ -14,7 +15,8 @@ export interface TerminalHandle {
 }
 
 /**
- * One node's console: xterm in the browser, attached over socket.io. It
+ * One node's console: xterm in the browser, attached over socket.io (the
+ * engine's console door, or the web server: ConsoleLine). It
  * replays the recent screen on attach and again after a reconnect, follows
  * its pane's size, and acknowledges what it has drawn so a flood never
  * outruns the page. Typed input goes to `send` (the dock decides where:
@@ -44,7 +46,6 @@ export function NodeTerminal({
 
   useEffect(() => {
     let disposed = false;
-    const socket = umlabSocket();
     const cleanups: (() => void)[] = [];
     void (async () => {
       const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
@@ -68,7 +69,7 @@ export function NodeTerminal({
       const flush = () => {
         if (timer) clearTimeout(timer);
         timer = null;
-        if (unacked > 0) socket.emit("console:ack", { lab, node, chars: unacked });
+        if (unacked > 0) line.ack(unacked);
         unacked = 0;
       };
       // Acknowledged once a frame has been drawn, never sooner: the server then sends
@@ -99,7 +100,7 @@ export function NodeTerminal({
       };
 
       const attach = () =>
-        socket.emit("console:attach", { lab, node }, (r) => {
+        line.attach((r) => {
           if (disposed) return;
           t.reset();
           if (!r.ok) {
@@ -110,8 +111,7 @@ export function NodeTerminal({
           else if (r.state === "stopped" || r.state === "halted") t.write(`\x1b[2m[${node} is ${r.state}: start it and its console shows here]\x1b[0m\r\n`);
           resize();
         });
-      const onData = (m: { lab: string; node: string; data: string; reset?: boolean }) => {
-        if (m.lab !== lab || m.node !== node) return;
+      const onData = (m: ConsoleData) => {
         probe("data", node, m.data);
         if (m.reset) t.reset();
         write(m.data);
@@ -123,12 +123,9 @@ export function NodeTerminal({
         } catch {
           return;
         }
-        if (resizes) socket.emit("console:resize", { lab, node, cols: t.cols, rows: t.rows });
+        if (resizes) line.resize(t.cols, t.rows);
       };
-      socket.on("console:data", onData);
-      socket.on("connect", attach);
-      socket.on("live:resync", attach);
-      if (socket.connected) attach();
+      const line = new ConsoleLine(lab, node, { data: onData, ready: attach, via: (via) => host.current?.setAttribute("data-console-via", via) });
       const input = t.onData((d) => sendRef.current(d));
       t.attachCustomKeyEventHandler((e) => {
         // Ctrl+Shift+C / Ctrl+Shift+V copy and paste, as in desktop terminals.
@@ -147,11 +144,8 @@ export function NodeTerminal({
       cleanups.push(() => {
         observer.disconnect();
         input.dispose();
-        socket.off("console:data", onData);
-        socket.off("connect", attach);
-        socket.off("live:resync", attach);
-        socket.emit("console:detach", { lab, node });
         flush();
+        line.close();
         t.dispose();
       });
     })();

@@ -6,6 +6,8 @@ import type { LabService } from "./lab-service";
 import type { ShareService } from "./share-service";
 import type { ClassService } from "./class-service";
 import type { CaptureService } from "./capture-service";
+import type { ConsoleDoor } from "../realtime/protocol";
+import type { TicketClaims } from "../engine/remote/console-ticket";
 
 /** Everything a route handler may use, made once by server/main.ts. */
 export interface Services {
@@ -17,6 +19,14 @@ export interface Services {
   shares: ShareService;
   classes: ClassService;
   captures: CaptureService;
+  /** Tickets to the engine's console door (an engine process has one; one inside this server needs none). */
+  door?: ConsoleDoorIssuer | null;
+}
+
+/** What signs tickets to the engine's console door and says where it is (RemoteEngine). */
+export interface ConsoleDoorIssuer {
+  consoleDoor(): ConsoleDoor | null;
+  consoleTicket(claims: Omit<TicketClaims, "exp" | "nonce">): string;
 }
 
 /**

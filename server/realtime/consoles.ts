@@ -71,6 +71,14 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       to.emit("labs:changed", { lab: ev.lab, running });
     });
   });
+  // Someone typed through the engine's console door: activity that keeps an instance from the idle sweep, and
+  // someone else at a student's keyboard is shown to the student once, as a keystroke through this server is.
+  engine.on("typed", (raw: unknown) => {
+    const t = raw as { lab?: unknown; node?: unknown; name?: unknown; supervised?: unknown; first?: unknown } | null;
+    if (typeof t?.lab !== "string" || typeof t.node !== "string") return;
+    if (!t.supervised) return svc.touch(t.lab);
+    if (t.first) io.to(rooms.lab(t.lab)).emit("lab:control", { lab: t.lab, node: t.node, by: String(t.name) });
+  });
   // Console output the engine could not send (this server fell behind): its viewers get the screen again.
   engine.on("console-gap", (id: string, node: string) => {
     for (const stream of viewers.get(keyOf({ lab: id, node }))?.values() ?? []) stream.resync();
@@ -166,6 +174,26 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
         const snap = await engine.attach(canonical.lab, canonical.node);
         reply({ ok: true, lab: s.id, replay: snap.screen, state: snap.state });
         stream.start(snap);
+      } catch (e) {
+        reply({ ok: false, error: (e as Error).message });
+      }
+    });
+    socket.on("console:door", async (ref, ack) => {
+      const reply = typeof ack === "function" ? ack : () => {};
+      if (!validRef(ref)) return reply({ ok: false, error: "expected { lab, node }" });
+      try {
+        const s = await visible(who, ref.lab);
+        if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
+        const problem = consoleProblem(s.lab, ref.node);
+        if (problem) return reply({ ok: false, error: problem });
+        // The terminal may still come this way (a door it cannot reach): allowed as an attach is.
+        allow(ref.lab, s);
+        const door = all.door?.consoleDoor() ?? null;
+        // A page over https cannot open a plain door (mixed content): only one behind the same proxy (a url).
+        if (!door || ("port" in door && all.site.publicUrl?.protocol === "https:")) return reply({ ok: true, lab: s.id, door: null });
+        const origin = socket.request.headers.origin ?? null;
+        const ticket = all.door!.consoleTicket({ lab: s.id, node: ref.node, user: who.id, name: who.name, supervised: s.owner !== who.id, origin });
+        reply({ ok: true, lab: s.id, door, ticket });
       } catch (e) {
         reply({ ok: false, error: (e as Error).message });
       }

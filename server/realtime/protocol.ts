@@ -8,12 +8,23 @@ import type { NodeStatus } from "../engine/uml/node-types";
 /** socket.io path, beside Next's own HMR socket. */
 export const SOCKET_PATH = "/api/socket";
 
+/** socket.io path of the engine's console door (server/engine/console-door.ts): a browser's terminal straight to the engine. */
+export const DOOR_PATH = "/umlab-console";
+
 export interface ConsoleRef {
   /** The lab's id (attach and subscribe take its name too, and answer with the id every event carries). */
   lab: string;
   /** A node's console, or the terminal of its serial line with no cable: NODE.ttySN. */
   node: string;
 }
+
+/**
+ * Where a console's door is: `url`, or this page's host name at `port`;
+ * null when this server offers none (an engine in the web server, a page
+ * over https without a door behind the same proxy): use this socket.
+ */
+export type ConsoleDoor = { url: string } | { port: number };
+export type DoorReply = { ok: true; lab: string; door: ConsoleDoor; ticket: string } | { ok: true; lab: string; door: null } | { ok: false; error: string };
 
 export type AttachReply = { ok: true; lab: string; replay: string; state: NodeStatus["state"] } | { ok: false; error: string };
 
@@ -34,6 +45,12 @@ export interface ClientToServer {
    */
   "console:attach": (ref: ConsoleRef, ack: (r: AttachReply) => void) => void;
   "console:detach": (ref: ConsoleRef) => void;
+  /**
+   * A ticket to a console's door: the terminal talks to the engine
+   * straight, without this server in between (docs/ARCHITECTURE.md).
+   * Checked as an attach is.
+   */
+  "console:door": (ref: ConsoleRef, ack: (r: DoorReply) => void) => void;
   /** Keystrokes; typed while the node boots, they are kept until it runs. */
   "console:input": (ref: ConsoleRef & { data: string }) => void;
   "console:resize": (ref: ConsoleRef & { cols: number; rows: number }) => void;
@@ -75,3 +92,7 @@ export interface ServerToClient {
   /** A batch of a capture's rows, to its viewers; `missed`: rows skipped before these because this viewer fell behind. */
   "capture:rows": (batch: CaptureRows) => void;
 }
+
+/** What a terminal says on its door (one console, named by its ticket): the console events of this socket, nothing else. */
+export type ClientToDoor = Pick<ClientToServer, "console:attach" | "console:input" | "console:resize" | "console:ack">;
+export type DoorToClient = Pick<ServerToClient, "console:data">;

@@ -3,6 +3,8 @@ import { connect, type Socket } from "node:net";
 import type { EngineApi } from "../api";
 import { HostError } from "../host";
 import { COMMANDS, type Command } from "./commands";
+import { signTicket, ticketKey, type TicketClaims } from "./console-ticket";
+import type { ConsoleDoor } from "../../realtime/protocol";
 import { fromWire, PROTOCOL_VERSION, readFrames, writeFrame, type Answer, type EngineEvent, type HelloFromEngine } from "./wire";
 
 /** Where an engine listens: its unix socket, or a host and port (another host). */
@@ -36,12 +38,35 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; cmd: Command; timer: NodeJS.Timeout }>();
   private closed = false;
   enginePid: number | null = null;
+  /** The engine's console door, as its hello told (null: it has none). */
+  private door: { port: number; url?: string } | null = null;
+  private readonly ticketKey: Buffer;
 
   constructor(
     private readonly address: EngineAddress,
     private readonly secret: string,
   ) {
     super();
+    this.ticketKey = ticketKey(secret);
+  }
+
+  /**
+   * Where browsers find the engine's console door: the address it was given
+   * (UMLAB_CONSOLE_URL), an engine on another host by that host's name, or
+   * the page's own host name at the door's port (null: no door).
+   */
+  consoleDoor(): ConsoleDoor | null {
+    const d = this.door;
+    if (!d || !this.socket) return null;
+    if (d.url) return { url: d.url };
+    const a = this.address;
+    if ("host" in a && !/^(localhost|127\.[\d.]+|::1)$/.test(a.host)) return { url: `ws://${a.host.includes(":") ? `[${a.host}]` : a.host}:${d.port}` };
+    return { port: d.port };
+  }
+
+  /** A ticket to the door for one console (console-ticket.ts), signed with the key the engine derives from the same secret. */
+  consoleTicket(claims: Omit<TicketClaims, "exp" | "nonce">): string {
+    return signTicket(this.ticketKey, claims);
   }
 
   /** Connects (once); resolves at the engine's hello, rejects when it cannot be reached. */
@@ -72,6 +97,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
             greeted = true;
             this.socket = socket;
             this.enginePid = hello.pid;
+            this.door = hello.door && Number.isInteger(hello.door.port) ? hello.door : null;
             this.emit("engine", hello.engine);
             return resolve();
           }
@@ -88,6 +114,7 @@ export class RemoteEngine extends EventEmitter implements EngineApi {
       else if (f.ev === "console") this.emit("console", f.lab, f.node, f.data, f.seq);
       else if (f.ev === "console-gap") this.emit("console-gap", f.lab, f.node);
       else if (f.ev === "capture-rows") this.emit("capture-rows", f.lab, f.capture, f.rows, f.missed);
+      else if (f.ev === "typed") this.emit("typed", f.data);
       return;
     }
     const p = this.pending.get(f.id);

@@ -26,6 +26,8 @@ export class EngineServer {
   private readonly missedRows = new Map<Socket, Map<string, number>>();
   /** Per client, the captures it watches ("LAB\nCAPTURE"): one is watched while any client does, and a client that goes watches none. */
   private readonly watching = new Map<Socket, Set<string>>();
+  /** The engine's console door, told in the hello. */
+  door: { port: number; url?: string } | null = null;
 
   constructor(
     private readonly engine: EngineApi,
@@ -83,7 +85,7 @@ export class EngineServer {
           }
           greeted = true;
           clearTimeout(timer);
-          const reply: HelloFromEngine = { hello: { v: PROTOCOL_VERSION, engine: this.instance, pid: process.pid } };
+          const reply: HelloFromEngine = { hello: { v: PROTOCOL_VERSION, engine: this.instance, pid: process.pid, ...(this.door ? { door: this.door } : {}) } };
           writeFrame(socket, reply);
           this.clients.add(socket);
           return;
@@ -129,7 +131,8 @@ export class EngineServer {
     return this.engine.watchCapture(lab, capture, [...this.watching.values()].some((keys) => keys.has(key)));
   }
 
-  private broadcast(ev: EngineEvent): void {
+  /** An event to every client. */
+  broadcast(ev: EngineEvent): void {
     for (const c of this.clients) writeFrame(c, ev);
   }
 

@@ -22,7 +22,8 @@ export const request = z.strictObject({ id: z.number().int().nonnegative().optio
 export type Request = z.infer<typeof request>;
 
 export interface HelloFromEngine {
-  hello: { v: number; engine: string; pid: number };
+  /** `door`: the engine's console door (console-door.ts), when it has one: its port, and its address as browsers reach it when set (UMLAB_CONSOLE_URL). */
+  hello: { v: number; engine: string; pid: number; door?: { port: number; url?: string } };
 }
 
 export interface WireError {
@@ -41,7 +42,9 @@ export type EngineEvent =
   /** Console output of a node was dropped for this client (it fell behind): its viewers need the screen again. */
   | { ev: "console-gap"; lab: string; node: string }
   /** A batch of a capture's rows; `missed`: rows this client did not get before these (it fell behind). */
-  | { ev: "capture-rows"; lab: string; capture: string; rows: unknown[]; missed: number };
+  | { ev: "capture-rows"; lab: string; capture: string; rows: unknown[]; missed: number }
+  /** Someone typed into a console through the engine's door (ConsoleTyped). */
+  | { ev: "typed"; data: unknown };
 
 /**
  * Reads newline-delimited JSON frames from a socket. A frame that is not
