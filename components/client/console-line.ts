@@ -1,7 +1,7 @@
 "use client";
 import { io, type Socket } from "socket.io-client";
 import { DOOR_PATH, type AttachReply, type ClientToDoor, type DoorReply, type DoorToClient } from "@/server/realtime/protocol";
-import { umlabSocket } from "./socket";
+import { umlabSocket, type UmlabSocket } from "./socket";
 
 type DoorSocket = Socket<DoorToClient, ClientToDoor>;
 export type ConsoleData = { lab: string; node: string; data: string; reset?: boolean };
@@ -53,23 +53,19 @@ export class ConsoleLine {
   }
 
   attach(done: (r: AttachReply) => void): void {
-    if (this.door?.connected) this.door.emit("console:attach", this.ref(), done);
-    else this.main.emit("console:attach", this.ref(), done);
+    this.way().emit("console:attach", this.ref(), done);
   }
 
   input(data: string): void {
-    if (this.door?.connected) this.door.emit("console:input", { ...this.ref(), data });
-    else this.main.emit("console:input", { ...this.ref(), data });
+    this.way().emit("console:input", { ...this.ref(), data });
   }
 
   resize(cols: number, rows: number): void {
-    if (this.door?.connected) this.door.emit("console:resize", { ...this.ref(), cols, rows });
-    else this.main.emit("console:resize", { ...this.ref(), cols, rows });
+    this.way().emit("console:resize", { ...this.ref(), cols, rows });
   }
 
   ack(chars: number): void {
-    if (this.door?.connected) this.door.emit("console:ack", { ...this.ref(), chars });
-    else this.main.emit("console:ack", { ...this.ref(), chars });
+    this.way().emit("console:ack", { ...this.ref(), chars });
   }
 
   close(): void {
@@ -81,6 +77,11 @@ export class ConsoleLine {
     this.door?.close();
     this.door = null;
     this.main.emit("console:detach", this.ref());
+  }
+
+  /** The open door, else the web server's socket: the door's events are the web server's console events. */
+  private way(): UmlabSocket {
+    return this.door?.connected ? (this.door as unknown as UmlabSocket) : this.main;
   }
 
   private ref() {

@@ -134,6 +134,18 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
       const id = allowed.get(ref.lab);
       return id ? { lab: id, node: ref.node } : null;
     };
+    /**
+     * A console this socket's user may use (a node's, or the terminal of one of its serial lines, NODE.ttySN), its
+     * lab now allowed to this socket; else why not.
+     */
+    const openable = async (ref: unknown) => {
+      if (!validRef(ref)) return { error: "expected { lab, node }" } as const;
+      const s = await visible(who, ref.lab);
+      if (!s) return { error: `no lab "${ref.lab}"` } as const;
+      allow(ref.lab, s);
+      const problem = consoleProblem(s.lab, ref.node);
+      return problem ? { error: problem } : { s, node: ref.node, error: undefined };
+    };
     socket.on("lab:subscribe", async (ref, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
       if (!ref || typeof ref.lab !== "string") return reply({ ok: false, error: "expected { lab }" });
@@ -153,15 +165,11 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     });
     socket.on("console:attach", async (ref, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
-      if (!validRef(ref)) return reply({ ok: false, error: "expected { lab, node }" });
       try {
-        const s = await visible(who, ref.lab);
-        if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-        allow(ref.lab, s);
-        // A node's console, or the terminal of one of its serial lines (NODE.ttySN).
-        const problem = consoleProblem(s.lab, ref.node);
-        if (problem) return reply({ ok: false, error: problem });
-        const canonical = { lab: s.id, node: ref.node };
+        const open = await openable(ref);
+        if (open.error !== undefined) return reply({ ok: false, error: open.error });
+        const { s } = open;
+        const canonical = { lab: s.id, node: open.node };
         const key = keyOf(canonical);
         const stream = new ConsoleStream(
           (data, reset) => socket.emit("console:data", reset ? { ...canonical, data, reset } : { ...canonical, data }),
@@ -180,19 +188,16 @@ export function attachRealtime(http: HttpServer, all: Services): Server<ClientTo
     });
     socket.on("console:door", async (ref, ack) => {
       const reply = typeof ack === "function" ? ack : () => {};
-      if (!validRef(ref)) return reply({ ok: false, error: "expected { lab, node }" });
       try {
-        const s = await visible(who, ref.lab);
-        if (!s) return reply({ ok: false, error: `no lab "${ref.lab}"` });
-        const problem = consoleProblem(s.lab, ref.node);
-        if (problem) return reply({ ok: false, error: problem });
-        // The terminal may still come this way (a door it cannot reach): allowed as an attach is.
-        allow(ref.lab, s);
+        // Allowed as an attach is: the terminal may still come this way (a door it cannot reach).
+        const open = await openable(ref);
+        if (open.error !== undefined) return reply({ ok: false, error: open.error });
+        const { s } = open;
         const door = all.door?.consoleDoor() ?? null;
         // A page over https cannot open a plain door (mixed content): only one behind the same proxy (a url).
         if (!door || ("port" in door && all.site.publicUrl?.protocol === "https:")) return reply({ ok: true, lab: s.id, door: null });
         const origin = socket.request.headers.origin ?? null;
-        const ticket = all.door!.consoleTicket({ lab: s.id, node: ref.node, user: who.id, name: who.name, supervised: s.owner !== who.id, origin });
+        const ticket = all.door!.consoleTicket({ lab: s.id, node: open.node, user: who.id, name: who.name, supervised: s.owner !== who.id, origin });
         reply({ ok: true, lab: s.id, door, ticket });
       } catch (e) {
         reply({ ok: false, error: (e as Error).message });
