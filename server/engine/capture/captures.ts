@@ -51,9 +51,6 @@ export interface CaptureHost {
   readonly paths: { readonly run: string };
 }
 
-/** Keeps one frame (`len` bytes of `buf` from `start`) in a capture: its direction when known, its time (now unless given). */
-type FrameKeeper = (buf: Buffer, dir?: "in" | "out", usec?: number, start?: number, len?: number) => void;
-
 const frameRow = (f: CapturedFrame): PacketRow => ({ no: f.no, usec: f.usec, ...summarize(f.frame), ...(f.inbound === undefined ? {} : { dir: f.inbound ? "in" : "out" }) });
 // The wall clock at µs resolution that never steps back within a run: the monotonic clock from a start read off the wall clock.
 const CLOCK_BASE = Date.now() * 1000 - Math.floor(performance.now() * 1000);
@@ -102,11 +99,11 @@ export class Captures extends EventEmitter {
       detach: async () => {},
       feed: null,
     };
-    // Each frame is copied into the ring as it comes (from a view into a stream), and noted for its row when someone
-    // views the capture; rows are made at the batch, of its newest frames only.
-    const keep: FrameKeeper = (buf, dir, usec = nowUsec(), start = 0, len = buf.length - start) => {
+    // Each frame is copied into the ring as it comes (a cable's a chunk at a time, a switch's a run of records at a
+    // time), and noted for its row when someone views the capture; rows are made at the batch, of its newest frames only.
+    const keep = (buf: Buffer, usec: number, dir?: "in" | "out") => {
       if (c.info.state !== "running") return;
-      const no = c.ring.push(buf, usec, dir === undefined ? undefined : dir === "in", start, len);
+      const no = c.ring.push(buf, usec, dir === undefined ? undefined : dir === "in");
       if (c.watched) c.pending.push(no);
     };
     /** A batch of frames has been kept. */
@@ -122,11 +119,22 @@ export class Captures extends EventEmitter {
     const record = (frames: Buffer[], dir?: "in" | "out") => {
       if (!frames.length) return;
       const usec = nowUsec();
-      for (const f of frames) keep(f, dir, usec);
+      for (const f of frames) keep(f, usec, dir);
       kept();
     };
     const ended = (why: string) => void this.end(c, why);
-    const fed = (port: number | null): SwitchFeed => (c.feed = { port, live: false, frame: (b, start, len, usec, dir) => keep(b, dir, usec, start, len), read: kept });
+    const fed = (port: number | null): SwitchFeed =>
+      (c.feed = {
+        port,
+        live: false,
+        records: (b, from, to) => {
+          if (c.info.state !== "running") return;
+          const before = c.ring.count;
+          c.ring.pushRecords(b, from, to, port);
+          if (c.watched) for (let no = before + 1; no <= c.ring.count; no++) c.pending.push(no);
+        },
+        read: kept,
+      });
     c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, fed, ended);
     this.all.set(id, c);
     this.changed();

@@ -10,6 +10,11 @@ export interface CapturedFrame {
   frame: Buffer;
 }
 
+/** The header of a record of umlab's switch plugin (switch-tap.c): seconds, microseconds, length (u32 each), port (u16), direction (u8, 1 = out of the switch), 0. */
+export const TAP_HEADER = 16;
+/** A record's time, µs since the epoch. */
+const recordUsec = (b: Buffer, at: number) => b.readUInt32LE(at) * 1_000_000 + Math.min(999_999, b.readUInt32LE(at + 4));
+
 /** Index entries a byte of ring may need: a frame is at least this long on average before the index, not the bytes, runs out. */
 const BYTES_PER_ENTRY = 64;
 const FIRST_ENTRIES = 1024;
@@ -95,6 +100,93 @@ export class CaptureRing {
     this.bytes += len;
     this.writeAt = at + len;
     return ++this.seen;
+  }
+
+  /**
+   * Keeps the frames of whole records of umlab's switch plugin, `src` from
+   * `from` to `to` (tap-frames.ts: a 16-byte header, then the frame; checked
+   * there): those that entered the switch (`port` null: a switch's capture,
+   * no direction), or those in and out of `port` (inbound: out of the switch,
+   * toward the node). A run of them is copied in one go, headers and all, and
+   * indexed in place: a copy a frame (a native call and a closure or two each,
+   * tens of thousands a second) was most of what a capture cost the engine,
+   * and the engine's CPU is the guests'. Answers how many were kept.
+   */
+  pushRecords(src: Buffer, from: number, to: number, port: number | null): number {
+    let kept = 0;
+    // The run being gathered: its records, their frames' bytes, and how much of the buffer it may take.
+    let runStart = -1;
+    let runEnd = -1;
+    let runFrames = 0;
+    let runBytes = 0;
+    let room = 0;
+    const flush = () => {
+      if (runFrames) this.keepRun(src, runStart, runEnd, runBytes, port);
+      kept += runFrames;
+      runFrames = runBytes = 0;
+    };
+    for (let at = from; at < to; ) {
+      const len = src.readUInt32LE(at + 8);
+      const end = at + TAP_HEADER + len;
+      if (port === null ? src[at + 14] !== 0 : src.readUInt16LE(at + 12) !== port) {
+        flush();
+        at = end;
+        continue;
+      }
+      const data = (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, MAX_FRAME)));
+      if (TAP_HEADER + len > data.length || len > this.limitBytes) {
+        // Larger than a tiny ring: alone, as push keeps it.
+        flush();
+        this.push(src, recordUsec(src, at), port === null ? undefined : src[at + 14] === 1, at + TAP_HEADER, len);
+        kept++;
+        at = end;
+        continue;
+      }
+      if (runFrames && (end - runStart > room || runBytes + len > this.limitBytes)) flush();
+      if (!runFrames) {
+        runStart = at;
+        // From where the last frame ended if it fits there, else from the buffer's start.
+        room = TAP_HEADER + len <= data.length - this.writeAt ? data.length - this.writeAt : data.length;
+      }
+      runEnd = end;
+      runFrames++;
+      runBytes += len;
+      at = end;
+    }
+    flush();
+    return kept;
+  }
+
+  /** Copies a run of wanted records into the buffer (room made as push makes it) and indexes their frames. */
+  private keepRun(src: Buffer, start: number, end: number, frameBytes: number, port: number | null): void {
+    const data = this.data!;
+    const size = end - start;
+    let at = this.writeAt;
+    let taken = size;
+    if (at + size > data.length) {
+      taken = data.length - at + size;
+      at = 0;
+    }
+    while (this.held && this.distanceAfterWrite(this.starts[this.first]) < taken) this.dropOldest();
+    while (this.held && this.bytes + frameBytes > this.limitBytes) this.dropOldest();
+    src.copy(data, at, start, end);
+    for (let r = start; r < end; ) {
+      const len = src.readUInt32LE(r + 8);
+      if (this.held === this.starts.length) {
+        if (this.held < this.maxEntries) this.grow();
+        else this.dropOldest();
+      }
+      const slot = (this.first + this.held) % this.starts.length;
+      this.starts[slot] = at + (r - start) + TAP_HEADER;
+      this.lengths[slot] = len;
+      this.usecs[slot] = recordUsec(src, r);
+      this.dirs[slot] = port === null ? NO_DIR : src[r + 14] === 1 ? IN : OUT;
+      this.held++;
+      this.bytes += len;
+      this.seen++;
+      r += TAP_HEADER + len;
+    }
+    this.writeAt = at + size;
   }
 
   /** Frame `no` as a view, or null when it left the ring (or never was). */

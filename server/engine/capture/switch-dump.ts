@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runHostProgram } from "../host";
 import { builtHelper } from "../built-helper";
 import type { SwitchProcess } from "../switch/switch-process";
-import { TapFrames, type FrameSink } from "./tap-frames";
+import { TapFrames, type RecordSink } from "./tap-frames";
 
 /** The plugin's source: built on a data root's first vde switch (built-helper.ts) and bound read-only into every vde switch's sandbox. */
 const PLUGIN_SOURCE = join(import.meta.dirname, "switch-tap.c");
@@ -36,8 +36,8 @@ const PACE = { live: { gatherMs: 2, restMs: 4 }, ring: { gatherMs: 20, restMs: 2
  * (vde2's pdump plugin wrote each frame twice or more, a write(2) each, and
  * cost it 27-29 %). One dump a switch, for every capture of it: the whole
  * switch (each frame once, as it enters) and single ports (in and out).
- * Frames go to `feed` as they are read, and `read` is called after each read
- * that had any. Event: "exit" (why it ended by itself).
+ * Records go to `feed` a run at a time as they are read, and `read` is
+ * called after each read that had any. Event: "exit" (why it ended by itself).
  */
 export class SwitchDump extends EventEmitter {
   private socket: Socket | null = null;
@@ -51,7 +51,7 @@ export class SwitchDump extends EventEmitter {
   constructor(
     private readonly sw: SwitchProcess,
     private readonly runDir: string,
-    feed: FrameSink,
+    feed: RecordSink,
     private readonly read: () => void,
   ) {
     super();
@@ -144,15 +144,15 @@ export class SwitchDump extends EventEmitter {
 }
 
 /**
- * A capture fed by a switch's dump: each frame (valid during the call), then the end of each read that had any.
- * `port` null: the whole switch, each frame once as it enters; a port: the frames in and out of it, with their
- * direction as the node on that port sees them ("out": it sent the frame).
+ * A capture fed by a switch's dump: runs of the plugin's records (valid during the call; CaptureRing.pushRecords
+ * takes the feed's own), then the end of each read that had any. `port` null: the whole switch, each frame once as
+ * it enters; a port: the frames in and out of it.
  */
 export interface SwitchFeed {
   port: number | null;
   /** Someone watches its rows live (SwitchDumps.liven after a change). */
   live: boolean;
-  frame: (buf: Buffer, start: number, len: number, usec: number, dir?: "in" | "out") => void;
+  records: (buf: Buffer, from: number, to: number) => void;
   read: () => void;
 }
 
@@ -180,12 +180,7 @@ export class SwitchDumps {
       const dump = new SwitchDump(
         sw,
         runDir,
-        (buf, start, len, usec, port, out) => {
-          for (const f of feeds)
-            if (f.port === null) {
-              if (!out) f.frame(buf, start, len, usec);
-            } else if (f.port === port) f.frame(buf, start, len, usec, out ? "in" : "out");
-        },
+        (buf, from, to) => feeds.forEach((f) => f.records(buf, from, to)),
         () => feeds.forEach((f) => f.read()),
       );
       const made: DumpEntry = { dump: dump.start().then(() => dump), feeds, ended: new Set<(why: string) => void>(), synced: Promise.resolve() };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { TAP_MAGIC, TapFrames } from "./tap-frames";
+import { TAP_MAGIC, TapFrames, eachRecord } from "./tap-frames";
 
 const record = (frame: Buffer, sec: number, usec: number, port = 1, dir = 0) => {
   const h = Buffer.alloc(16);
@@ -16,7 +16,11 @@ type Got = { frame: Buffer; usec: number; port: number; out: boolean };
 /** A reader whose frames are copied out as they come: `push` answers those of its chunk. */
 const reader = () => {
   const got: Got[] = [];
-  const r = new TapFrames((buf, start, len, usec, port, out) => got.push({ frame: Buffer.from(buf.subarray(start, start + len)), usec, port, out }));
+  const r = new TapFrames((buf, from, to, frames) => {
+    const before = got.length;
+    eachRecord(buf, from, to, (start, len, usec, port, out) => got.push({ frame: Buffer.from(buf.subarray(start, start + len)), usec, port, out }));
+    assert.equal(got.length - before, frames, "a run's count is its records'");
+  });
   return {
     push(chunk: Buffer) {
       const before = got.length;

@@ -5,11 +5,20 @@ export const TAP_MAGIC = Buffer.from("UMLTAP01");
 const RECORD_HEADER = 16;
 
 /**
- * Where a frame of the tap goes: `len` bytes of `buf` from `start`, the switch's time of it (µs since the epoch),
- * the switch port, and whether it left the switch by that port (else it entered there). The bytes are valid
- * during the call only: copy what is kept.
+ * Where the tap's records go, a run at a time: the whole records of `buf` from `from` to `to`, each a 16-byte header
+ * (seconds, microseconds, length, port, direction) and its frame, checked (a length within MAX_FRAME, a direction
+ * of 0 or 1), `frames` of them. The bytes are valid during the call only: copy what is kept (CaptureRing.pushRecords).
  */
-export type FrameSink = (buf: Buffer, start: number, len: number, usec: number, port: number, out: boolean) => void;
+export type RecordSink = (buf: Buffer, from: number, to: number, frames: number) => void;
+
+/** Each record of a run as a frame (tests, and a reader that wants them one by one): where it is, its time, port and direction. */
+export function eachRecord(buf: Buffer, from: number, to: number, fn: (start: number, len: number, usec: number, port: number, out: boolean) => void): void {
+  for (let at = from; at < to; ) {
+    const len = buf.readUInt32LE(at + 8);
+    fn(at + RECORD_HEADER, len, buf.readUInt32LE(at) * 1_000_000 + Math.min(999_999, buf.readUInt32LE(at + 4)), buf.readUInt16LE(at + 12), buf[at + 14] === 1);
+    at += RECORD_HEADER + len;
+  }
+}
 
 /**
  * The stream umlab's switch plugin (switch-tap.c) writes, read as frames:
@@ -19,9 +28,10 @@ export type FrameSink = (buf: Buffer, start: number, len: number, usec: number, 
  * frame, ends the stream.
  *
  * A flood is tens of thousands of frames a second, so a chunk is read in
- * place (the caller may reuse it once `push` returns) and each frame goes to
- * the sink from there: no object and no allocation a frame. Only a record
- * cut by the end of a chunk is copied, to be completed by the next.
+ * place (the caller may reuse it once `push` returns) and its whole records
+ * go to the sink from there, as one run: no object, no allocation and no
+ * call a frame. Only a record cut by the end of a chunk is copied, to be
+ * completed by the next.
  */
 export class TapFrames {
   private headerSeen = false;
@@ -29,13 +39,13 @@ export class TapFrames {
   private carry: Buffer | null = null;
   private broken: string | null = null;
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(private readonly sink: RecordSink) {}
 
   get error(): string | null {
     return this.broken;
   }
 
-  /** Reads a chunk of the stream (the caller may reuse it once this returns); answers how many frames went to the sink. */
+  /** Reads a chunk of the stream (the caller may reuse it once this returns); answers how many records went to the sink. */
   push(chunk: Buffer): number {
     if (this.broken) return 0;
     let at = 0;
@@ -84,8 +94,9 @@ export class TapFrames {
     return true;
   }
 
-  /** Reads the whole records of `buf` from `at` to `end`; answers where the first cut (or broken) one begins, and how many went to the sink. */
+  /** Hands the sink the whole records of `buf` from `at` to `end`, as one run; answers where the first cut (or broken) one begins, and how many went. */
   private scan(buf: Buffer, at: number, end: number): { end: number; kept: number } {
+    const from = at;
     let kept = 0;
     while (end - at >= RECORD_HEADER) {
       const len = buf.readUInt32LE(at + 8);
@@ -95,13 +106,10 @@ export class TapFrames {
         break;
       }
       if (end - at < RECORD_HEADER + len) break;
-      const usec = buf.readUInt32LE(at) * 1_000_000 + Math.min(999_999, buf.readUInt32LE(at + 4));
-      const port = buf.readUInt16LE(at + 12);
-      const start = at + RECORD_HEADER;
-      at = start + len;
-      this.sink(buf, start, len, usec, port, dir === 1);
+      at += RECORD_HEADER + len;
       kept++;
     }
+    if (kept) this.sink(buf, from, at, kept);
     return { end: at, kept };
   }
 }
