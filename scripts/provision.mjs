@@ -63,6 +63,37 @@ if (process.getuid?.() === 0 && spawnSync("id", ["-u", "umlab"], { stdio: "ignor
   run("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "umlab"]);
 }
 
+// 1b. Host ptys: each running node holds 6 (server/engine/uml/host-ptys.ts), and Debian's kernel.pty.max of
+// 4096 holds about 680 nodes. Raised as packages are installed: as root, or through sudo.
+{
+  const PTY_MAX = 65536;
+  const file = "/proc/sys/kernel/pty/max";
+  const now = existsSync(file) ? Number(readFileSync(file, "utf8")) : PTY_MAX;
+  if (now < PTY_MAX) {
+    const conf = `# umlab: each running node holds 6 host ptys (console, exec line, serial lines)\nkernel.pty.max = ${PTY_MAX}\n`;
+    let raised = false;
+    if (process.getuid?.() === 0) {
+      try {
+        writeFileSync(file, String(PTY_MAX));
+        mkdirSync("/etc/sysctl.d", { recursive: true });
+        writeFileSync("/etc/sysctl.d/60-umlab.conf", conf);
+        raised = true;
+      } catch (e) {
+        say(`cannot raise kernel.pty.max here (${e.message})`);
+      }
+    } else if (spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0) {
+      raised =
+        spawnSync("sudo", ["-n", "sysctl", "-q", "-w", `kernel.pty.max=${PTY_MAX}`], { stdio: "ignore" }).status === 0 &&
+        spawnSync("sudo", ["-n", "tee", "/etc/sysctl.d/60-umlab.conf"], { input: conf, stdio: ["pipe", "ignore", "ignore"] }).status === 0;
+    }
+    say(
+      raised
+        ? `raised kernel.pty.max from ${now} to ${PTY_MAX} (/etc/sysctl.d/60-umlab.conf): room for about ${Math.floor(PTY_MAX / 6)} running nodes`
+        : `kernel.pty.max is ${now}: room for about ${Math.floor(now / 6)} running nodes; for more, as root: sysctl -w kernel.pty.max=${PTY_MAX}`,
+    );
+  }
+}
+
 // 2. npm packages -------------------------------------------------------------
 const lock = join(ROOT, "package-lock.json");
 const stamp = join(ROOT, "node_modules", ".package-lock.json");

@@ -14,6 +14,7 @@ import type { CaptureInfo, PacketRow } from "./capture/types";
 import { SwitchProcess } from "./switch/switch-process";
 import { SerialLines, type CableStatus } from "./serial/serial-lines";
 import { UmlNode, type NodeContext, type NodeStatus } from "./uml/uml-node";
+import { ptyShortage } from "./uml/host-ptys";
 import { LabDiskWatch, type DiskStatus } from "./disk/lab-disk-watch";
 import { ExtraDisks } from "./disk/extra-disks";
 import type { Disk } from "../model/disk";
@@ -248,6 +249,9 @@ export class LabRun extends EventEmitter {
     for (const image of new Set(this.lab.nodes.map((n) => n.image))) resolveImage(this.nodeContext.root, image);
     // Likewise a kernel not built (a custom one, or fast when chosen before it is).
     for (const kernel of new Set(this.lab.nodes.map((n) => n.kernel))) resolveKernel(this.nodeContext.root, kernel);
+    // And a host short of ptys for every node, before minutes of booting the others.
+    const shortage = ptyShortage(this.nodes.size);
+    if (shortage) throw new LabRunError(`lab ${this.lab.name} cannot start: ${shortage}`);
     await this.bringUpSwitches();
     try {
       await this.startInOrder();

@@ -21,6 +21,7 @@ import { checkConfigRequest, mconsole, type MconsoleCommand, type MconsoleReply 
 import { NodeDisks } from "./node-disks";
 import type { RebootCause, RebootInfo } from "./reboot-watch";
 import { xstateShim } from "./xstate-shim";
+import { explainPtyFailure } from "./host-ptys";
 
 /** What start() checked before the node queued for its boot. */
 interface Prepared {
@@ -164,7 +165,7 @@ export class UmlNode extends EventEmitter {
     } catch (e) {
       release();
       if (stale()) return;
-      this.reason = (e as Error).message;
+      this.reason = (explainPtyFailure(e) as Error).message;
       this.setState("crashed");
     }
   }
