@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { FrameSplitter, frameOut } from "./frames";
 import { pcapngHeader, pcapngPacket, readPcapng } from "./pcapng";
-import { CaptureRing, TAP_HEADER } from "./ring";
-import { eachRecord } from "./tap-frames";
+import { CaptureRing } from "./ring";
+import { TAP_HEADER, eachRecord } from "./tap-frames";
 import { summarize } from "./summary";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -1,4 +1,5 @@
 import { MAX_FRAME } from "./frames";
+import { TAP_HEADER, recordUsec } from "./tap-frames";
 
 /** A captured frame: when, which way (toward the node or from it, when known), its bytes. */
 export interface CapturedFrame {
@@ -9,11 +10,6 @@ export interface CapturedFrame {
   inbound?: boolean;
   frame: Buffer;
 }
-
-/** The header of a record of umlab's switch plugin (switch-tap.c): seconds, microseconds, length (u32 each), port (u16), direction (u8, 1 = out of the switch), 0. */
-export const TAP_HEADER = 16;
-/** A record's time, µs since the epoch. */
-const recordUsec = (b: Buffer, at: number) => b.readUInt32LE(at) * 1_000_000 + Math.min(999_999, b.readUInt32LE(at + 4));
 
 /** Index entries a byte of ring may need: a frame is at least this long on average before the index, not the bytes, runs out. */
 const BYTES_PER_ENTRY = 64;

@@ -2,7 +2,10 @@ import { MAX_FRAME } from "./frames";
 
 /** What switch-tap.c writes first. */
 export const TAP_MAGIC = Buffer.from("UMLTAP01");
-const RECORD_HEADER = 16;
+/** A record's header (switch-tap.c): seconds, microseconds, length (u32 each), port (u16), direction (u8, 1 = out of the switch), 0. */
+export const TAP_HEADER = 16;
+/** A record's time, µs since the epoch. */
+export const recordUsec = (b: Buffer, at: number) => b.readUInt32LE(at) * 1_000_000 + Math.min(999_999, b.readUInt32LE(at + 4));
 
 /**
  * Where the tap's records go, a run at a time: the whole records of `buf` from `from` to `to`, each a 16-byte header
@@ -15,8 +18,8 @@ export type RecordSink = (buf: Buffer, from: number, to: number, frames: number)
 export function eachRecord(buf: Buffer, from: number, to: number, fn: (start: number, len: number, usec: number, port: number, out: boolean) => void): void {
   for (let at = from; at < to; ) {
     const len = buf.readUInt32LE(at + 8);
-    fn(at + RECORD_HEADER, len, buf.readUInt32LE(at) * 1_000_000 + Math.min(999_999, buf.readUInt32LE(at + 4)), buf.readUInt16LE(at + 12), buf[at + 14] === 1);
-    at += RECORD_HEADER + len;
+    fn(at + TAP_HEADER, len, recordUsec(buf, at), buf.readUInt16LE(at + 12), buf[at + 14] === 1);
+    at += TAP_HEADER + len;
   }
 }
 
@@ -53,7 +56,7 @@ export class TapFrames {
     // First complete what the last chunk cut (the stream's header, a record's header, then its frame), from the head of this one.
     while (this.carry && at < chunk.length) {
       const carry = this.carry;
-      const want = !this.headerSeen ? TAP_MAGIC.length : carry.length < RECORD_HEADER ? RECORD_HEADER : RECORD_HEADER + carry.readUInt32LE(8);
+      const want = !this.headerSeen ? TAP_MAGIC.length : carry.length < TAP_HEADER ? TAP_HEADER : TAP_HEADER + carry.readUInt32LE(8);
       const take = Math.min(want - carry.length, chunk.length - at);
       this.carry = Buffer.concat([carry, chunk.subarray(at, at + take)]);
       at += take;
@@ -62,7 +65,7 @@ export class TapFrames {
       if (!this.headerSeen) {
         this.carry = null;
         if (!this.readHeader(whole)) return kept;
-      } else if (whole.length === RECORD_HEADER && want === RECORD_HEADER) {
+      } else if (whole.length === TAP_HEADER && want === TAP_HEADER) {
         // Its header is whole: past the largest frame, the stream is broken; else its frame comes next.
         this.scan(whole, 0, whole.length);
         if (this.broken) return kept;
@@ -98,15 +101,15 @@ export class TapFrames {
   private scan(buf: Buffer, at: number, end: number): { end: number; kept: number } {
     const from = at;
     let kept = 0;
-    while (end - at >= RECORD_HEADER) {
+    while (end - at >= TAP_HEADER) {
       const len = buf.readUInt32LE(at + 8);
       const dir = buf[at + 14];
       if (len === 0 || len > MAX_FRAME || dir > 1) {
         this.broken = len === 0 || len > MAX_FRAME ? `a record of ${len} bytes` : `a record with direction ${dir}`;
         break;
       }
-      if (end - at < RECORD_HEADER + len) break;
-      at += RECORD_HEADER + len;
+      if (end - at < TAP_HEADER + len) break;
+      at += TAP_HEADER + len;
       kept++;
     }
     if (kept) this.sink(buf, from, at, kept);
