@@ -73,29 +73,11 @@ export class CaptureRing {
       this.clear();
       return this.push(src, usec, inbound, start, len);
     }
-    let at = this.writeAt;
-    // The stretch of the buffer this frame takes from where the last one ended: past the end, the rest of it too.
-    let taken = len;
-    if (at + len > data.length) {
-      taken = data.length - at + len;
-      at = 0;
-    }
-    while (this.held && this.distanceAfterWrite(this.starts[this.first]) < taken) this.dropOldest();
-    while (this.held && this.bytes + len > this.limitBytes) this.dropOldest();
-    if (this.held === this.starts.length) {
-      if (this.held < this.maxEntries) this.grow();
-      else this.dropOldest();
-    }
+    const at = this.makeRoom(len, len);
     src.copy(data, at, start, start + len);
-    const slot = (this.first + this.held) % this.starts.length;
-    this.starts[slot] = at;
-    this.lengths[slot] = len;
-    this.usecs[slot] = usec;
-    this.dirs[slot] = inbound === undefined ? NO_DIR : inbound ? IN : OUT;
-    this.held++;
-    this.bytes += len;
+    const no = this.index(at, len, usec, inbound === undefined ? NO_DIR : inbound ? IN : OUT);
     this.writeAt = at + len;
-    return ++this.seen;
+    return no;
   }
 
   /**
@@ -155,34 +137,49 @@ export class CaptureRing {
 
   /** Copies a run of wanted records into the buffer (room made as push makes it) and indexes their frames. */
   private keepRun(src: Buffer, start: number, end: number, frameBytes: number, port: number | null): void {
-    const data = this.data!;
-    const size = end - start;
+    const at = this.makeRoom(end - start, frameBytes);
+    src.copy(this.data!, at, start, end);
+    for (let r = start; r < end; ) {
+      const len = src.readUInt32LE(r + 8);
+      this.index(at + (r - start) + TAP_HEADER, len, recordUsec(src, r), port === null ? NO_DIR : src[r + 14] === 1 ? IN : OUT);
+      r += TAP_HEADER + len;
+    }
+    this.writeAt = at + end - start;
+  }
+
+  /**
+   * Where `size` bytes holding `frameBytes` of frames go: from where the
+   * last frame ended, or from the buffer's start when they do not fit
+   * before its end; the oldest frames in their way, or over the ring's
+   * size, leave.
+   */
+  private makeRoom(size: number, frameBytes: number): number {
     let at = this.writeAt;
+    // The stretch of the buffer this takes from where the last frame ended: past the end, the rest of it too.
     let taken = size;
-    if (at + size > data.length) {
-      taken = data.length - at + size;
+    if (at + size > this.data!.length) {
+      taken = this.data!.length - at + size;
       at = 0;
     }
     while (this.held && this.distanceAfterWrite(this.starts[this.first]) < taken) this.dropOldest();
     while (this.held && this.bytes + frameBytes > this.limitBytes) this.dropOldest();
-    src.copy(data, at, start, end);
-    for (let r = start; r < end; ) {
-      const len = src.readUInt32LE(r + 8);
-      if (this.held === this.starts.length) {
-        if (this.held < this.maxEntries) this.grow();
-        else this.dropOldest();
-      }
-      const slot = (this.first + this.held) % this.starts.length;
-      this.starts[slot] = at + (r - start) + TAP_HEADER;
-      this.lengths[slot] = len;
-      this.usecs[slot] = recordUsec(src, r);
-      this.dirs[slot] = port === null ? NO_DIR : src[r + 14] === 1 ? IN : OUT;
-      this.held++;
-      this.bytes += len;
-      this.seen++;
-      r += TAP_HEADER + len;
+    return at;
+  }
+
+  /** Indexes a frame whose bytes are at `at` in the buffer; answers its number. */
+  private index(at: number, len: number, usec: number, dir: number): number {
+    if (this.held === this.starts.length) {
+      if (this.held < this.maxEntries) this.grow();
+      else this.dropOldest();
     }
-    this.writeAt = at + size;
+    const slot = (this.first + this.held) % this.starts.length;
+    this.starts[slot] = at;
+    this.lengths[slot] = len;
+    this.usecs[slot] = usec;
+    this.dirs[slot] = dir;
+    this.held++;
+    this.bytes += len;
+    return ++this.seen;
   }
 
   /** Frame `no` as a view, or null when it left the ring (or never was). */
