@@ -67,10 +67,11 @@ if (process.getuid?.() === 0 && spawnSync("id", ["-u", "umlab"], { stdio: "ignor
 // 4096 holds about 680 nodes. Raised as packages are installed: as root, or through sudo.
 {
   const PTY_MAX = 65536;
+  const PER_NODE = 6;
   const file = "/proc/sys/kernel/pty/max";
   const now = existsSync(file) ? Number(readFileSync(file, "utf8")) : PTY_MAX;
   if (now < PTY_MAX) {
-    const conf = `# umlab: each running node holds 6 host ptys (console, exec line, serial lines)\nkernel.pty.max = ${PTY_MAX}\n`;
+    const conf = `# umlab: each running node holds ${PER_NODE} host ptys (console, exec line, serial lines)\nkernel.pty.max = ${PTY_MAX}\n`;
     let raised = false;
     if (process.getuid?.() === 0) {
       try {
@@ -88,8 +89,8 @@ if (process.getuid?.() === 0 && spawnSync("id", ["-u", "umlab"], { stdio: "ignor
     }
     say(
       raised
-        ? `raised kernel.pty.max from ${now} to ${PTY_MAX} (/etc/sysctl.d/60-umlab.conf): room for about ${Math.floor(PTY_MAX / 6)} running nodes`
-        : `kernel.pty.max is ${now}: room for about ${Math.floor(now / 6)} running nodes; for more, as root: sysctl -w kernel.pty.max=${PTY_MAX}`,
+        ? `raised kernel.pty.max from ${now} to ${PTY_MAX} (/etc/sysctl.d/60-umlab.conf): room for about ${Math.floor(PTY_MAX / PER_NODE)} running nodes`
+        : `kernel.pty.max is ${now}: room for about ${Math.floor(now / PER_NODE)} running nodes; for more, as root: sysctl -w kernel.pty.max=${PTY_MAX}`,
     );
   }
 }

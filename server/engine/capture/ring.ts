@@ -65,9 +65,8 @@ export class CaptureRing {
 
   /** Keeps a copy of `len` bytes of `src` from `start` as the next frame; answers its number. */
   push(src: Buffer, usec: number, inbound?: boolean, start = 0, len = src.length - start): number {
-    // The buffer is made at the first frame, as large as the ring may be (its pages are taken as they are written);
-    // a frame larger than a tiny ring still fits, alone.
-    const data = (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, Math.min(MAX_FRAME, len))));
+    // A frame larger than a tiny ring still fits, alone.
+    const data = this.buffer(len);
     if (len > data.length) {
       this.data = null;
       this.clear();
@@ -86,9 +85,10 @@ export class CaptureRing {
    * there): those that entered the switch (`port` null: a switch's capture,
    * no direction), or those in and out of `port` (inbound: out of the switch,
    * toward the node). A run of them is copied in one go, headers and all, and
-   * indexed in place: a copy a frame (a native call and a closure or two each,
-   * tens of thousands a second) was most of what a capture cost the engine,
-   * and the engine's CPU is the guests'. Answers how many were kept.
+   * indexed in place, not a copy a frame (a native call and a closure or two
+   * each, tens of thousands a second): half the JavaScript time a frame, though
+   * a transfer's frame rate showed no difference through this host's noise
+   * (ARCHITECTURE.md). Answers how many were kept.
    */
   pushRecords(src: Buffer, from: number, to: number, port: number | null): number {
     let kept = 0;
@@ -111,7 +111,7 @@ export class CaptureRing {
         at = end;
         continue;
       }
-      const data = (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, MAX_FRAME)));
+      const data = this.buffer(MAX_FRAME);
       if (TAP_HEADER + len > data.length || len > this.limitBytes) {
         // Larger than a tiny ring: alone, as push keeps it.
         flush();
@@ -133,6 +133,11 @@ export class CaptureRing {
     }
     flush();
     return kept;
+  }
+
+  /** The ring's buffer, made at the first frame as large as the ring may be (its pages are taken as they are written), and never smaller than a frame of `len`. */
+  private buffer(len: number): Buffer {
+    return (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, Math.min(MAX_FRAME, len))));
   }
 
   /** Copies a run of wanted records into the buffer (room made as push makes it) and indexes their frames. */
