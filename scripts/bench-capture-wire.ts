@@ -1,7 +1,7 @@
 // The engine half of the capture rows of `npm run bench`: frames per second
 // through a vde switch between two busybox guests, plain and while the
-// switch is captured (handed over from inside it by umlab's plugin, read by
-// the engine from a FIFO), so the cost of a capture reads as one number;
+// switch is captured (copied inside it by umlab's plugin into a ring on
+// tmpfs, read by the engine when asked), so the cost of a capture reads as one number;
 // beside it the host's CPU a frame, and a control (plain again) that says
 // how much two like transfers differ on this host.
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -151,7 +151,7 @@ export function captureWireRows(r: CaptureWireResults): Row[] {
   const label: Record<Kind, string> = {
     plain: "plain",
     captured: "the switch captured",
-    watched: "the switch captured, its packet list watched live (rows made, frames handed over every 2 ms)",
+    watched: "the switch captured, its packet list watched live (its ring read and rows made every 15 ms)",
     link: "the sender's link captured",
     control: "plain again (the control: nothing differs; against the other plain transfer)",
   };

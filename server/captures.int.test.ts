@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLabServer, type LabServer } from "../scripts/lab-server";
+import { ringDir } from "./engine/capture/switch-rings";
 import type { CaptureInfo, PacketRow } from "./engine/capture/types";
 import type { LabStatus } from "./engine/lab-run";
 import { labPaths } from "./engine/paths";
@@ -190,15 +191,16 @@ describe("captures: switches, hubs and links, live rows and pcapng (real server,
     assert.match(bad.stderr, /uml_switch/);
   });
 
-  it("ends every capture with its lab, and leaves no dump behind", async () => {
+  it("ends every capture with its lab, and leaves no ring behind", async () => {
     await start({ kind: "link", node: "pc2", iface: "eth0" });
     await start({ kind: "switch", name: "hub1" });
     const run = labPaths(server!.data, (await ok<LabStatus>(await api("GET", "/status"))).id).run;
-    // The captures' FIFOs, one a switch, which the plugin inside each switch writes.
-    const dumps = () => (existsSync(join(run, "sw")) ? readdirSync(join(run, "sw")).filter((f) => f.endsWith(".dump")) : []);
-    assert.deepEqual(dumps().sort(), ["hub1.dump", "sw1.dump"]);
+    // The captures' rings on tmpfs, one a capture, which the plugin inside each switch fills.
+    const rings = () => (existsSync(ringDir(run)) ? readdirSync(ringDir(run)).filter((f) => f.endsWith(".ring")) : []);
+    assert.ok(rings().length >= 2, `a ring each: ${rings().join(" ")}`);
     await ok(await api("POST", "/stop"));
-    assert.deepEqual(dumps(), []);
+    assert.deepEqual(rings(), []);
+    assert.equal(existsSync(ringDir(run)), false, "nor their folder");
     assert.equal((await api("GET", "/captures")).status, 200);
     assert.deepEqual((await ok<{ captures: CaptureInfo[] }>(await api("GET", "/captures"))).captures, []);
   });

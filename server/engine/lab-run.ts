@@ -7,7 +7,7 @@ import { resolveKernel } from "./kernel/kernels";
 import { labPaths, runRel, type LabPaths } from "./paths";
 import { GatewayProcess } from "./gateway/gateway-process";
 import { Sandbox } from "./sandbox";
-import { switchTapPlugin } from "./capture/switch-dump";
+import { removeRingDir, switchTapPlugin } from "./capture/switch-rings";
 import { LinkFaults, linkName, type LinkStatus } from "./switch/link-faults";
 import { Captures } from "./capture/captures";
 import type { CaptureInfo, PacketRow } from "./capture/types";
@@ -296,6 +296,7 @@ export class LabRun extends EventEmitter {
   private async bringUpSwitches(): Promise<void> {
     if (this.switchesUp) return;
     rmSync(this.paths.run, { recursive: true, force: true });
+    removeRingDir(this.paths.run);
     mkdirSync(join(this.paths.run, runRel.umlDir), { recursive: true });
     mkdirSync(join(this.paths.run, "sw"), { recursive: true });
     // The sandboxed processes write their sockets and UML's umid folders here.
@@ -330,6 +331,7 @@ export class LabRun extends EventEmitter {
     const was = this.switchesUp;
     this.switchesUp = false;
     rmSync(this.paths.run, { recursive: true, force: true });
+    removeRingDir(this.paths.run);
     if (was) this.emit("lab-state");
   }
 

@@ -91,8 +91,8 @@ export const SANDBOX_PATH = "/usr/sbin:/usr/bin";
  * directory read-write (its sockets), what it is given read-only, nothing
  * else of the lab's.
  */
-export function helperSandbox(argv: string[], runDir: string, o: { net?: SandboxNet; readOnly?: string[]; env?: Record<string, string> } = {}): SandboxSpec {
-  return { argv, cwd: runDir, readOnly: o.readOnly ?? [], readWrite: [runDir], env: { PATH: SANDBOX_PATH, HOME: runDir, ...o.env }, net: o.net ?? "none" };
+export function helperSandbox(argv: string[], runDir: string, o: { net?: SandboxNet; readOnly?: string[]; readWrite?: string[]; env?: Record<string, string> } = {}): SandboxSpec {
+  return { argv, cwd: runDir, readOnly: o.readOnly ?? [], readWrite: [runDir, ...(o.readWrite ?? [])], env: { PATH: SANDBOX_PATH, HOME: runDir, ...o.env }, net: o.net ?? "none" };
 }
 
 /** What to spawn: the command line and the environment of the spawned process. */

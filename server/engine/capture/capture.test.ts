@@ -4,7 +4,6 @@ import fc from "fast-check";
 import { FrameSplitter, frameOut } from "./frames";
 import { pcapngHeader, pcapngPacket, readPcapng } from "./pcapng";
 import { CaptureRing } from "./ring";
-import { TAP_HEADER, eachRecord } from "./tap-frames";
 import { summarize } from "./summary";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
@@ -99,62 +98,6 @@ describe("capture: vde_plug's frame stream, pcapng, the ring, the light parse", 
           assert.equal(ring.get(pushes.length + 1), null);
         },
       ),
-    );
-  });
-
-  it("keeps a run of the switch plugin's records as it would keep their frames one by one: the newest, intact, numbered, with time and direction", () => {
-    const record = (len: number, i: number, port: number, out: boolean) => {
-      const r = Buffer.alloc(TAP_HEADER + len, i % 251);
-      r.writeUInt32LE(1_700_000_000 + i, 0);
-      r.writeUInt32LE((i * 7919) % 1_000_000, 4);
-      r.writeUInt32LE(len, 8);
-      r.writeUInt16LE(port, 12);
-      r[14] = out ? 1 : 0;
-      r[15] = 0;
-      if (len >= 4) r.writeUInt32LE(i, TAP_HEADER);
-      return r;
-    };
-    fc.assert(
-      fc.property(
-        // Rings smaller than the largest frame (their buffer is larger than their limit) and larger: round the buffer's end.
-        fc.oneof(fc.integer({ min: 200, max: 20_000 }), fc.integer({ min: 65_536, max: 90_000 })),
-        fc.constantFrom(null, 2),
-        // Chunks as the dump reads them: records of both directions on a few ports, small and large frames.
-        fc.array(fc.array(fc.record({ len: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1000, max: 1514 })), port: fc.integer({ min: 1, max: 3 }), out: fc.boolean() }), { maxLength: 40 }), { minLength: 1, maxLength: 30 }),
-        (limit, port, chunks) => {
-          const ring = new CaptureRing(limit);
-          const wanted: { frame: Buffer; usec: number; inbound?: boolean }[] = [];
-          let i = 0;
-          for (const chunk of chunks) {
-            const records = chunk.map(({ len, port: p, out }) => record(len, i++, p, out));
-            // From inside a larger buffer, as the dump's read gives it; then the buffer is reused.
-            const buf = Buffer.concat([Buffer.alloc(5, 0xee), ...records, Buffer.alloc(3, 0xee)]);
-            const before = wanted.length;
-            eachRecord(buf, 5, buf.length - 3, (start, len, usec, p, out) => {
-              if (port === null ? !out : p === port) wanted.push({ frame: Buffer.from(buf.subarray(start, start + len)), usec, ...(port === null ? {} : { inbound: out }) });
-            });
-            assert.equal(ring.pushRecords(buf, 5, buf.length - 3, port), wanted.length - before, "it counts what it kept");
-            buf.fill(0);
-          }
-          assert.equal(ring.count, wanted.length);
-          const held = ring.since();
-          if (wanted.length) assert.equal(held.at(-1)?.no, wanted.length, "the newest frame is always held");
-          assert.equal(held[0]?.no ?? ring.count + 1, ring.dropped + 1, "the frames held are the newest, none missing");
-          assert.ok(ring.size <= Math.max(limit, 1514));
-          assert.equal(ring.size, held.reduce((n, f) => n + f.frame.length, 0));
-          for (const f of held) {
-            const w = wanted[f.no - 1];
-            assert.ok(f.frame.equals(w.frame), `frame ${f.no}`);
-            assert.equal(f.usec, w.usec);
-            assert.equal(f.inbound, w.inbound);
-          }
-        },
-      ),
-      {
-        numRuns: 300,
-        // Runs of small frames after large ones, round a ring its headers overfill: a run must take the room of the oldest frames by place, not only by their bytes.
-        examples: [[65_536, null, Array.from({ length: 40 }, (_, c) => Array.from({ length: 10 }, () => ({ len: c % 2 ? 30 : 1000, port: 1, out: false })))]],
-      },
     );
   });
 

@@ -7,7 +7,8 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { parseLabYaml } from "../../labfile/labyaml";
 import { Engine } from "../engine";
 import type { LabRun } from "../lab-run";
-import { processesIn, waitFor } from "../procs";
+import { descendants, processesIn, waitFor } from "../procs";
+import { ringDir } from "./switch-rings";
 import type { CaptureRequest, PacketRow } from "./types";
 
 const LAB = `
@@ -101,32 +102,9 @@ describe("switch and link captures beside pulls and impairments", () => {
     await waitFor(() => (rows.get(c.id) ?? []).some((r) => r.dir === "in" && r.protocol === "ICMP"), 3000);
   });
 
-  it("hands frames over every 2 ms while someone watches a capture's rows, every 20 ms while they only go to its ring", async () => {
-    const gather = async () => {
-      const [stats] = await run.switches.get("sw1")!.mgmt(["switchtap/stats"]);
-      return /gather-ms=(\d+)/.exec(stats.data.join("\n"))?.[1];
-    };
-    // A watch is told to the switch in the background: its answer within 2 s.
-    const becomes = async (ms: string, why: string) => {
-      let now = await gather();
-      for (let i = 0; i < 40 && now !== ms; i++) now = await new Promise((r) => setTimeout(r, 50)).then(gather);
-      assert.equal(now, ms, why);
-    };
-    const ring = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-    assert.equal(await gather(), "20", "nobody watches");
-    const link = await watched({ target: { kind: "link", node: "a", iface: "eth0" } });
-    await becomes("2", "a link's rows are watched");
-    run.captures.watch(link.id, false);
-    await becomes("20", "no longer");
-    run.captures.watch(ring.id, true);
-    await becomes("2", "the switch's rows are watched");
-    await run.captures.remove(ring.id);
-    await becomes("20", "the watched capture is gone");
-    await run.captures.remove(link.id);
-  });
-
-  it("keeps every frame of a flood intact: the plugin's buffer, lent to the pipe, is not filled again before the engine read it", async () => {
-    // 8 MB over HTTP (busybox's httpd and wget): hundreds of the plugin's writes, while the engine rests between reads.
+  it("keeps every frame of a flood intact, and never hands out one the switch overwrote while it was read", async () => {
+    // 8 MB over HTTP (busybox's httpd and wget), into a ring that holds it all, and into a small one the switch goes
+    // round eight times while it is watched and exported: its reads race the switch's writes.
     const MB = 8;
     await run.node("b").exec(`dd if=/dev/urandom of=/root/flood bs=64k count=${(MB * 1024) / 64} 2>/dev/null; httpd -p 80 -h /root`, 60);
     // A frame a guest's kernel itself got wrong fails its checksum at the receiver too: counted there, it is not the capture's fault.
@@ -138,60 +116,80 @@ describe("switch and link captures beside pulls and impairments", () => {
     };
     const errorsBefore = { a: await csumErrors("a"), b: await csumErrors("b") };
     const c = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-    const got = await run.node("a").exec("wget -q -O /dev/null http://10.0.6.2/flood", 60);
+    const small = await watched({ target: { kind: "switch", name: "sw1" }, ringMiB: 1 });
+    const transfer = run.node("a").exec("wget -q -O /dev/null http://10.0.6.2/flood", 60);
+    // Exported while the switch writes over the ring.
+    const smallFile = join(root, "flood-small.pcapng");
+    assert.ok(await waitFor(() => (run.captures.list().find((x) => x.id === small.id)?.dropped ?? 0) > 0, 20000), "the switch went round the small ring");
+    await run.captures.writeExport(small.id, smallFile);
+    const got = await transfer;
     assert.equal(got.exitCode, 0, `the transfer through the captured switch: ${got.stdout}${got.stderr}`);
     await new Promise((r) => setTimeout(r, 500));
     const file = join(root, "flood.pcapng");
     await run.captures.writeExport(c.id, file);
     const [stats] = await run.switches.get("sw1")!.mgmt(["switchtap/stats"]);
-    // Wireshark's own checks: a frame overwritten in the buffer before it was read fails its IP or TCP checksum (or
-    // breaks the dump, and the payload falls short). ICMP errors left out: the segment they quote is cut short.
-    const tshark = spawnSync("/usr/bin/tshark", ["-r", file, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-Y", "tcp && !icmp", "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.len", "-e", "ip.checksum.status", "-e", "tcp.checksum.status"], {
-      encoding: "utf8",
-      env: { ...process.env, HOME: root },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    assert.equal(tshark.status, 0, `tshark (npm test installs it) read the capture: ${tshark.stderr}`);
-    const frames = tshark.stdout.trim().split("\n").map((l) => l.split("\t"));
-    const bad = frames.filter(([, , ip, tcp]) => ip !== "1" || tcp !== "1");
+    // Wireshark's own checks: a frame overwritten in the ring while it was read fails its IP or TCP checksum (or
+    // breaks the file, and the payload falls short). ICMP errors left out: the segment they quote is cut short.
+    const tcpOf = (f: string) => {
+      const tshark = spawnSync("/usr/bin/tshark", ["-r", f, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-Y", "tcp && !icmp", "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.len", "-e", "ip.checksum.status", "-e", "tcp.checksum.status"], {
+        encoding: "utf8",
+        env: { ...process.env, HOME: root },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      assert.equal(tshark.status, 0, `tshark (npm test installs it) read the capture: ${tshark.stderr}`);
+      return tshark.stdout.trim().split("\n").map((l) => l.split("\t"));
+    };
     const wrongAtReceiver = { a: (await csumErrors("a")) - errorsBefore.a, b: (await csumErrors("b")) - errorsBefore.b };
-    const badFor = { a: bad.filter(([port]) => port === "80").length, b: bad.filter(([port]) => port !== "80").length };
-    assert.ok(
-      badFor.a <= wrongAtReceiver.a && badFor.b <= wrongAtReceiver.b,
-      `${bad.length} of ${frames.length} captured TCP frames fail a checksum, more than their receivers counted (${JSON.stringify(wrongAtReceiver)}; plugin: ${stats.data.join(" ")}): ${JSON.stringify(bad.slice(0, 5))}`,
-    );
+    const frames = tcpOf(file);
+    for (const [what, got] of [["the large ring", frames], ["the small ring, exported during the flood", tcpOf(smallFile)]] as const) {
+      const bad = got.filter(([, , ip, tcp]) => ip !== "1" || tcp !== "1");
+      const badFor = { a: bad.filter(([port]) => port === "80").length, b: bad.filter(([port]) => port !== "80").length };
+      assert.ok(got.length > 100, `${what}: ${got.length} TCP frames`);
+      assert.ok(
+        badFor.a <= wrongAtReceiver.a && badFor.b <= wrongAtReceiver.b,
+        `${what}: ${bad.length} of ${got.length} captured TCP frames fail a checksum, more than their receivers counted (${JSON.stringify(wrongAtReceiver)}; plugin: ${stats.data.join(" ")}): ${JSON.stringify(bad.slice(0, 5))}`,
+      );
+    }
     const served = frames.filter(([port]) => port === "80").reduce((n, [, len]) => n + Number(len), 0);
     assert.ok(served >= MB * 1024 * 1024, `the capture holds all the ${MB} MB served (${served} bytes of TCP payload; plugin: ${stats.data.join(" ")})`);
+    assert.ok((rows.get(small.id) ?? []).length > 100, "the small ring's rows came as it was watched");
     await run.node("b").exec("kill $(pidof httpd); rm -f /root/flood", 10);
     await run.captures.remove(c.id);
+    await run.captures.remove(small.id);
   });
 
-  it("captures a switch and a link from inside the switch, one dump shared by its captures; each frame once; a link's with their direction", async () => {
+  it("captures a switch and a link from inside the switch, a ring on tmpfs each; each frame once; a link's with their direction", async () => {
     const before = processes();
     const link = await watched({ target: { kind: "link", node: "b", iface: "eth0" } });
     const sw = await watched({ target: { kind: "switch", name: "sw1" } });
     const again = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
-    assert.ok(processes() <= before, `no process a capture: the switch hands its frames over itself (${before} processes before, ${processes()} now)`);
-    const fifo = join(run.paths.run, "sw", "sw1.dump");
-    assert.ok(existsSync(fifo));
+    assert.ok(processes() <= before, `no process a capture: the switch fills its rings itself (${before} processes before, ${processes()} now)`);
+    const ringOf = (id: string) => join(ringDir(run.paths.run), `${id}.ring`);
+    for (const c of [link, sw, again]) assert.ok(existsSync(ringOf(c.id)), `${c.label}'s ring`);
+    assert.ok(ringOf(sw.id).startsWith("/dev/shm/"), "in memory, not on disk");
     await ping();
     const icmp = (id: string) => (rows.get(id) ?? []).filter((r) => r.protocol === "ICMP");
     await waitFor(() => icmp(sw.id).length >= 4 && icmp(link.id).length >= 4, 3000);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(icmp(sw.id).length, 4, "the switch gives each frame once");
     assert.deepEqual(icmp(link.id).map((r) => `${r.dir}:${r.info.split(" ")[2]}`), ["in:request", "out:reply", "in:request", "out:reply"], "b's link: the requests come in, the replies go out");
-    // Nobody views the other: it makes no rows, and keeps every frame all the same.
+    // Nobody views the other: it makes no rows, and the switch keeps every frame in its ring all the same.
     assert.equal(rows.get(again.id), undefined, "no rows for a capture nobody watches");
+    const [stats] = await run.switches.get("sw1")!.mgmt(["switchtap/stats"]);
+    assert.match(stats.data.join("\n"), new RegExp(`^${again.id} port=-1 frames=([1-9]\\d*)`, "m"), "the plugin counts its frames");
     assert.equal(run.captures.recent(again.id).rows.filter((r) => r.protocol === "ICMP").length, 4);
     // The switch's own clock: rows in the order and at the times it forwarded them.
     const times = icmp(sw.id).map((r) => r.usec);
     assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    await run.captures.stop(sw.id);
+    await ping();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(run.captures.recent(sw.id).rows.filter((r) => r.protocol === "ICMP").length, 4, "a stopped capture keeps its frames, and takes no more");
+    assert.ok(run.captures.recent(again.id).rows.filter((r) => r.protocol === "ICMP").length >= 8, "the others go on");
     await run.captures.remove(sw.id);
-    assert.ok(existsSync(fifo), "the dump stays for the other captures");
+    assert.equal(existsSync(ringOf(sw.id)), false, "a capture's ring goes with it");
     await run.captures.remove(again.id);
-    assert.ok(existsSync(fifo), "and for the link's");
     await run.captures.remove(link.id);
-    assert.equal(existsSync(fifo), false, "the last capture ends the dump");
     assert.match((await ping()).stdout, /2 packets received/);
   });
 
@@ -218,5 +216,17 @@ describe("switch and link captures beside pulls and impairments", () => {
     assert.ok(text.some((l) => l.includes("(not delivered) lost-on-the-way")));
     assert.match((await run.node("b").exec("cat /tmp/got", 10)).stdout, /hello-cable/);
     await run.captures.remove(c.id);
+  });
+
+  it("ends a switch's captures, saying why, when the switch dies (the last test: the lab's switch is gone after it)", async () => {
+    const c = await run.captures.start({ target: { kind: "switch", name: "sw1" } });
+    await ping(1);
+    const sw = run.switches.get("sw1")!;
+    for (const pid of [...descendants(sw.pid!), sw.pid!]) process.kill(pid, "SIGKILL");
+    await waitFor(() => run.captures.list().find((x) => x.id === c.id)?.state === "stopped", 5000);
+    const info = run.captures.list().find((x) => x.id === c.id)!;
+    assert.match(info.error ?? "", /switch sw1 stopped/);
+    assert.ok(info.packets >= 2, `its frames stay (${info.packets})`);
+    assert.ok(run.captures.recent(c.id).rows.some((r) => r.protocol === "ICMP"));
   });
 });

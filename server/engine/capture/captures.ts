@@ -9,7 +9,8 @@ import { writePcapng } from "./pcapng";
 import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
-import { SwitchDumps, type SwitchFeed } from "./switch-dump";
+import type { RingFile } from "./ring-file";
+import { ringOnSwitch } from "./switch-rings";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
 export class CaptureError extends Error {
@@ -23,12 +24,20 @@ export class CaptureError extends Error {
 export const MAX_CAPTURES = 16;
 // A row waits at most this long in the engine: the live list's frame-to-row time is mostly this and the page's next frame.
 const ROWS_EVERY_MS = 15;
+// How often a switch capture nobody watches is looked at: its counts, and whether its switch still runs.
 const COUNTS_EVERY_MS = 1000;
+
+/** Where a capture's frames are: the engine's ring (a cable's), or the ring file its switch fills. */
+type Frames = Pick<CaptureRing, "count" | "dropped" | "size" | "since" | "frames">;
 
 interface Capture {
   info: CaptureInfo;
-  ring: CaptureRing;
-  /** Someone views its rows (watch): else none are made, and a flood costs the engine only the ring. */
+  ring: Frames;
+  /** A switch capture's ring, which the switch fills and the engine reads when frames are needed. */
+  file: RingFile | null;
+  /** Its switch: a switch that ended ends the capture. */
+  sw: SwitchProcess | null;
+  /** Someone views its rows (watch): else none are made, and a switch capture costs the engine nothing a frame. */
   watched: boolean;
   /** Frames not yet sent as rows, by number: the newest MAX_ROWS_PER_BATCH, and how many older ones were skipped. */
   pending: number[];
@@ -37,10 +46,8 @@ interface Capture {
   rowOf: (f: CapturedFrame) => PacketRow;
   /** A cable's capture exports as text, not pcapng. */
   text: ((frames: CapturedFrame[]) => string) | null;
-  /** Ends what feeds it (taps, a plug on a hub). */
+  /** Ends what feeds it (the switch's plugin, a cable's listener). */
   detach: () => Promise<void>;
-  /** What a switch's dump feeds it (null for a cable): told whether its rows are watched, the plugin hands frames over sooner. */
-  feed: SwitchFeed | null;
 }
 
 export interface CaptureHost {
@@ -59,9 +66,9 @@ const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
 /**
  * The captures of one running lab, rootless: a vde switch or hub, and a
  * link (the node's port on its switch), through umlab's plugin inside the
- * switch (switch-dump.ts; one dump a switch, shared by its captures), and a
- * serial cable, through the engine that carries its bytes. Each holds its
- * frames in a ring of the size its user chose. Events:
+ * switch, which fills a ring file for each (switch-rings.ts, ring-file.ts),
+ * and a serial cable, through the engine that carries its bytes. Each holds
+ * its frames in a ring of the size its user chose. Events:
  * "rows" (capture id, PacketRow[], skipped: for a watched capture, every 15 ms while frames come,
  * the newest MAX_ROWS_PER_BATCH, and how many older ones had no row) and
  * "change" (CaptureInfo[]: at once on a start or stop, at most every second
@@ -69,10 +76,12 @@ const nowUsec = () => CLOCK_BASE + Math.floor(performance.now() * 1000);
  */
 export class Captures extends EventEmitter {
   private readonly all = new Map<string, Capture>();
-  private readonly dumps = new SwitchDumps();
   private next = 1;
   private rowsTimer: NodeJS.Timeout | null = null;
   private countsTimer: NodeJS.Timeout | null = null;
+  /** Looks at the switch captures' rings: every ROWS_EVERY_MS while one is watched, else every COUNTS_EVERY_MS. */
+  private lookTimer: NodeJS.Timeout | null = null;
+  private lookedAt = 0;
 
   constructor(private readonly host: CaptureHost) {
     super();
@@ -91,54 +100,45 @@ export class Captures extends EventEmitter {
     const c: Capture = {
       info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
       ring: new CaptureRing(ringMiB * 1024 * 1024),
+      file: null,
+      sw: null,
       watched: false,
       pending: [],
       skipped: 0,
       rowOf: frameRow,
       text: null,
       detach: async () => {},
-      feed: null,
     };
-    // Each frame is copied into the ring as it comes (a cable's a chunk at a time, a switch's a run of records at a
-    // time), and noted for its row when someone views the capture; rows are made at the batch, of its newest frames only.
-    const keep = (buf: Buffer, usec: number, dir?: "in" | "out") => {
-      if (c.info.state !== "running") return;
-      const no = c.ring.push(buf, usec, dir === undefined ? undefined : dir === "in");
-      if (c.watched) c.pending.push(no);
-    };
-    /** A batch of frames has been kept. */
-    const kept = () => {
-      if (!c.watched) return this.scheduleCounts();
-      if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
-        const over = c.pending.length - MAX_ROWS_PER_BATCH;
-        c.pending.splice(0, over);
-        c.skipped += over;
-      }
-      this.schedule();
-    };
-    const record = (frames: Buffer[], dir?: "in" | "out") => {
-      if (!frames.length) return;
-      const usec = nowUsec();
-      for (const f of frames) keep(f, usec, dir);
-      kept();
-    };
-    const ended = (why: string) => void this.end(c, why);
-    const fed = (port: number | null): SwitchFeed =>
-      (c.feed = {
-        port,
-        live: false,
-        records: (b, from, to) => {
-          if (c.info.state !== "running") return;
-          const before = c.ring.count;
-          c.ring.pushRecords(b, from, to, port);
-          if (c.watched) for (let no = before + 1; no <= c.ring.count; no++) c.pending.push(no);
-        },
-        read: kept,
-      });
-    c.detach = t.kind === "cable" ? this.attachCable(c, t.line, record) : await this.attach(t, fed, ended);
+    if (t.kind === "cable") {
+      // A cable's bytes are copied into the engine's ring as they come, a chunk at a time, and noted for their row
+      // when someone views the capture; rows are made at the batch, of its newest frames only.
+      const ring = c.ring as CaptureRing;
+      const record = (frames: Buffer[], dir?: "in" | "out") => {
+        if (!frames.length || c.info.state !== "running") return;
+        const usec = nowUsec();
+        for (const f of frames) {
+          const no = ring.push(f, usec, dir === undefined ? undefined : dir === "in");
+          if (c.watched) c.pending.push(no);
+        }
+        this.kept(c);
+      };
+      c.detach = this.attachCable(c, t.line, record);
+    } else await this.attach(c, t, ringMiB * 1024 * 1024);
     this.all.set(id, c);
     this.changed();
+    this.look();
     return this.info(id);
+  }
+
+  /** New frames of a capture were noted: rows soon when watched, counts in a while. */
+  private kept(c: Capture): void {
+    if (!c.watched) return this.scheduleCounts();
+    if (c.pending.length > 2 * MAX_ROWS_PER_BATCH) {
+      const over = c.pending.length - MAX_ROWS_PER_BATCH;
+      c.pending.splice(0, over);
+      c.skipped += over;
+    }
+    this.schedule();
   }
 
   /**
@@ -148,22 +148,20 @@ export class Captures extends EventEmitter {
    */
   watch(id: string, on: boolean): void {
     const c = this.get(id);
-    if (c.feed && c.feed.live !== on) {
-      c.feed.live = on;
-      // A switch that cannot be told has ended, and its capture with it ("exit").
-      this.dumps.liven(c.feed).catch(() => {});
-    }
     c.watched = on;
     if (!on) {
       c.pending = [];
       c.skipped = 0;
     }
+    // A switch capture's rows come from looking at its ring: now often.
+    if (on && c.file) this.look(true);
   }
 
   /** The newest rows of a capture (a viewer joining), at most `limit`. */
   recent(id: string, limit = 2000): { info: CaptureInfo; rows: PacketRow[] } {
     const c = this.get(id);
-    const frames = c.ring.since(Math.max(0, c.ring.count - limit));
+    this.read(c);
+    const frames = c.ring.since(Math.max(0, this.lastNo(c) - limit));
     return { info: this.info(id), rows: frames.map(c.rowOf) };
   }
 
@@ -175,6 +173,7 @@ export class Captures extends EventEmitter {
   async remove(id: string): Promise<void> {
     const c = this.get(id);
     await this.end(c, null);
+    c.file?.close();
     this.all.delete(id);
     this.changed();
   }
@@ -193,15 +192,17 @@ export class Captures extends EventEmitter {
       return text.length;
     }
     // Frame by frame as the file is written: the ring goes on taking frames meanwhile, and its bytes are reused.
+    this.read(c);
     return writePcapng(file, `umlab ${this.host.lab.name}: ${c.info.label}`, c.info.label, c.ring.frames());
   }
 
   /** The lab stops: every capture ends and is forgotten with it. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.all.values()].map((c) => this.end(c, "the lab stopped")));
+    for (const c of this.all.values()) c.file?.close();
     this.all.clear();
-    for (const t of [this.rowsTimer, this.countsTimer]) if (t) clearTimeout(t);
-    this.rowsTimer = this.countsTimer = null;
+    for (const t of [this.rowsTimer, this.countsTimer, this.lookTimer]) if (t) clearTimeout(t);
+    this.rowsTimer = this.countsTimer = this.lookTimer = null;
   }
 
   private info(id: string): CaptureInfo {
@@ -250,11 +251,11 @@ export class Captures extends EventEmitter {
   }
 
   /**
-   * Starts what feeds a capture (the switch's plugin: the whole switch or
-   * hub, or the port of a link, where it enters the switch); answers how to
-   * stop it.
+   * Has the switch's plugin fill a ring for a capture: every frame entering
+   * the switch or hub, or those in and out of a link's port, where it enters
+   * the switch.
    */
-  private async attach(t: Exclude<CaptureTarget, { kind: "cable" }>, fed: (port: number | null) => SwitchFeed, ended: (why: string) => void): Promise<() => Promise<void>> {
+  private async attach(c: Capture, t: Exclude<CaptureTarget, { kind: "cable" }>, bytes: number): Promise<void> {
     const lab = this.host.lab;
     let sw: SwitchProcess;
     let port: number | null = null;
@@ -266,9 +267,60 @@ export class Captures extends EventEmitter {
       port = sw.ports.get(linkName(t.node, index));
       if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${plugged.switch}`);
     } else sw = this.switchOf(t.name);
-    return this.dumps.join(sw, this.host.paths.run, fed(port), ended).catch((e: Error) => {
-      throw new CaptureError(e.message);
-    });
+    try {
+      const { ring, stop } = await ringOnSwitch(sw, this.host.paths.run, c.info.id, port, bytes);
+      c.ring = c.file = ring;
+      c.sw = sw;
+      c.detach = stop;
+    } catch (e) {
+      throw new CaptureError(`cannot capture switch ${sw.sw.name}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Indexes what a switch capture's ring got since it was last read. */
+  private read(c: Capture): void {
+    if (!c.file) return;
+    c.file.sync();
+    if (c.file.error && c.info.state === "running") void this.end(c, c.file.error);
+  }
+
+  private lastNo(c: Capture): number {
+    return c.file ? c.file.lastNo : c.ring.count;
+  }
+
+  /**
+   * Looks at the switch captures' rings: a watched one's new frames become
+   * rows; the others' counts are read from their headers; a capture whose
+   * switch ended ends. Then again, soon while one is watched.
+   */
+  private look(now = false): void {
+    if (now && this.lookTimer) clearTimeout(this.lookTimer);
+    else if (this.lookTimer) return;
+    this.lookTimer = null;
+    const running = [...this.all.values()].filter((c) => c.file && c.info.state === "running");
+    if (!running.length) return;
+    const counts = performance.now() - this.lookedAt >= COUNTS_EVERY_MS;
+    if (counts) this.lookedAt = performance.now();
+    let changed = false;
+    for (const c of running) {
+      const file = c.file!;
+      if (!c.sw?.running) {
+        void this.end(c, `switch ${c.sw?.sw.name ?? ""} stopped`);
+        continue;
+      }
+      if (c.watched) {
+        const before = file.lastNo;
+        this.read(c);
+        for (let no = Math.max(before + 1, file.lastNo - 2 * MAX_ROWS_PER_BATCH + 1); no <= file.lastNo; no++) c.pending.push(no);
+        if (file.lastNo > before) this.kept(c);
+      } else if (counts && file.look()) changed = true;
+    }
+    if (changed) this.scheduleCounts();
+    const again = running.some((c) => c.watched) ? ROWS_EVERY_MS : COUNTS_EVERY_MS;
+    this.lookTimer = setTimeout(() => {
+      this.lookTimer = null;
+      this.look();
+    }, again);
   }
 
   /** Stops what feeds a capture; its frames stay. `why`: it ended by itself. */
@@ -277,6 +329,8 @@ export class Captures extends EventEmitter {
     c.info.state = "stopped";
     c.info.error = why;
     await c.detach().catch(() => {});
+    // Its last counts (a switch capture's are read from its ring now and then).
+    c.file?.look();
     this.flushRows();
     this.changed();
   }
@@ -296,8 +350,10 @@ export class Captures extends EventEmitter {
     for (const c of this.all.values())
       if (c.pending.length) {
         const nos = c.pending.slice(-MAX_ROWS_PER_BATCH);
-        // A frame that left the ring before its row was made (a tiny ring, a flood) counts as skipped.
-        const frames = nos.map((no) => c.ring.get(no)).filter((f) => f !== null);
+        // A frame that left the ring before its row was made (a tiny ring, a flood) counts as skipped. Numbers come in
+        // order, one after the other: read as a run.
+        const wanted = new Set(nos);
+        const frames = [...c.ring.frames(nos[0] - 1)].filter((f) => wanted.has(f.no));
         const skipped = c.skipped + c.pending.length - frames.length;
         c.pending = [];
         c.skipped = 0;

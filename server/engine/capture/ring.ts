@@ -1,5 +1,4 @@
 import { MAX_FRAME } from "./frames";
-import { TAP_HEADER, recordUsec } from "./tap-frames";
 
 /** A captured frame: when, which way (toward the node or from it, when known), its bytes. */
 export interface CapturedFrame {
@@ -79,77 +78,9 @@ export class CaptureRing {
     return no;
   }
 
-  /**
-   * Keeps the frames of whole records of umlab's switch plugin, `src` from
-   * `from` to `to` (tap-frames.ts: a 16-byte header, then the frame; checked
-   * there): those that entered the switch (`port` null: a switch's capture,
-   * no direction), or those in and out of `port` (inbound: out of the switch,
-   * toward the node). A run of them is copied in one go, headers and all, and
-   * indexed in place, not a copy a frame (a native call and a closure or two
-   * each, tens of thousands a second): half the JavaScript time a frame, though
-   * a transfer's frame rate showed no difference through this host's noise
-   * (ARCHITECTURE.md). Answers how many were kept.
-   */
-  pushRecords(src: Buffer, from: number, to: number, port: number | null): number {
-    let kept = 0;
-    // The run being gathered: its records, their frames' bytes, and how much of the buffer it may take.
-    let runStart = -1;
-    let runEnd = -1;
-    let runFrames = 0;
-    let runBytes = 0;
-    let room = 0;
-    const flush = () => {
-      if (runFrames) this.keepRun(src, runStart, runEnd, runBytes, port);
-      kept += runFrames;
-      runFrames = runBytes = 0;
-    };
-    for (let at = from; at < to; ) {
-      const len = src.readUInt32LE(at + 8);
-      const end = at + TAP_HEADER + len;
-      if (port === null ? src[at + 14] !== 0 : src.readUInt16LE(at + 12) !== port) {
-        flush();
-        at = end;
-        continue;
-      }
-      const data = this.buffer(MAX_FRAME);
-      if (TAP_HEADER + len > data.length || len > this.limitBytes) {
-        // Larger than a tiny ring: alone, as push keeps it.
-        flush();
-        this.push(src, recordUsec(src, at), port === null ? undefined : src[at + 14] === 1, at + TAP_HEADER, len);
-        kept++;
-        at = end;
-        continue;
-      }
-      if (runFrames && (end - runStart > room || runBytes + len > this.limitBytes)) flush();
-      if (!runFrames) {
-        runStart = at;
-        // From where the last frame ended if it fits there, else from the buffer's start.
-        room = TAP_HEADER + len <= data.length - this.writeAt ? data.length - this.writeAt : data.length;
-      }
-      runEnd = end;
-      runFrames++;
-      runBytes += len;
-      at = end;
-    }
-    flush();
-    return kept;
-  }
-
   /** The ring's buffer, made at the first frame as large as the ring may be (its pages are taken as they are written), and never smaller than a frame of `len`. */
   private buffer(len: number): Buffer {
     return (this.data ??= Buffer.allocUnsafe(Math.max(this.limitBytes, Math.min(MAX_FRAME, len))));
-  }
-
-  /** Copies a run of wanted records into the buffer (room made as push makes it) and indexes their frames. */
-  private keepRun(src: Buffer, start: number, end: number, frameBytes: number, port: number | null): void {
-    const at = this.makeRoom(end - start, frameBytes);
-    src.copy(this.data!, at, start, end);
-    for (let r = start; r < end; ) {
-      const len = src.readUInt32LE(r + 8);
-      this.index(at + (r - start) + TAP_HEADER, len, recordUsec(src, r), port === null ? NO_DIR : src[r + 14] === 1 ? IN : OUT);
-      r += TAP_HEADER + len;
-    }
-    this.writeAt = at + end - start;
   }
 
   /**

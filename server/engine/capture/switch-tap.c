@@ -1,43 +1,45 @@
 /*
  * umlab's capture plugin for vde_switch (vde2 2.3), loaded into a running
- * switch by its management console (`plugin/add`). It hands the engine the
- * frames of a switch through a FIFO, for the switch's captures and for the
- * captures of single links (ports):
+ * switch by its management console (`plugin/add`). Each capture of the
+ * switch gets a ring: a file on tmpfs the engine made, mapped here, into
+ * which the switch copies the frames the capture wants as they pass. The
+ * engine reads a ring only when someone needs its frames (a packet list,
+ * an export) and its header for the counts:
  *
- *   switchtap/open FIFO    write to FIFO (opened non-blocking; the engine reads it),
- *                          its pipe made 1 MiB (answers "pipe=BYTES", the size it got)
- *   switchtap/all 0|1      every frame that enters the switch, once (a switch or hub capture)
- *   switchtap/port N 0|1   every frame in and out of port N (a link capture)
- *   switchtap/gather MS    how long frames gather before they are written (1-50 ms, 20 at first)
- *   switchtap/close        stop and close
+ *   switchtap/ring ID all FILE   every frame that enters the switch, once (a switch or hub capture)
+ *   switchtap/ring ID N FILE     every frame in and out of port N (a link capture)
+ *   switchtap/unring ID          the capture stops: the ring is left to the engine
+ *   switchtap/stats              each ring's counts
  *
- * Why not vde2's own pdump plugin: it writes each frame once as it enters
- * and once more for every port it leaves by, with a write(2) each time, and
- * that cost the switch 27-29 % of its frame rate. Here the switch thread
- * only copies a frame into memory; a thread of the plugin's hands what
- * gathered every few ms (or each 512 KiB) to the pipe in one vmsplice(2),
- * its pages lent, not copied. The engine says how long: 2 ms while someone
- * watches the packet list live, 20 ms while the frames only go to a ring
- * (each of the writer's wake-ups, and each of the engine's that it causes,
- * takes a turn from the switch and the guests).
+ * Why a ring the engine maps as a file rather than a stream: a stream (a
+ * FIFO the engine read, with a writer thread of this plugin's) cost the
+ * engine a read and a copy of every frame, and each of its wake-ups took a
+ * turn from the switch and the guests on a small host: 12-28 % of a
+ * transfer's frame rate. Here a frame costs one copy, by the switch, and
+ * nothing else runs while nobody looks. vde2's own pdump plugin writes each
+ * frame once as it enters and once more for every port it leaves by, a
+ * write(2) each, and cost the switch 27-29 %.
  *
- * Stream: "UMLTAP01", then per frame a 16-byte header (little-endian u32
- * seconds, u32 microseconds, u32 length; u16 port; u8 direction, 0 = into
- * the switch at that port, 1 = out of it; u8 0) and the frame. Frames that
- * find the buffers full are dropped and counted (`switchtap/stats`).
+ * The file: a 64-byte header, then `cap` bytes of records, written round
+ * and round (a record may wrap at the end). A record is a 16-byte header
+ * (little-endian u32 seconds, u32 microseconds, u32 length; u16 port; u8
+ * direction, 0 = into the switch at that port, 1 = out of it; u8 0) and the
+ * frame. Byte offsets count all bytes ever written: a record at offset o is
+ * at o % cap. The oldest records leave as new ones need their room; before
+ * their bytes are overwritten, `tail` moves past them (and `gen` is odd
+ * while `tail` and `tail_no` change together), so a reader that finds a
+ * record below `tail` after reading it knows it may be torn.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,138 +77,98 @@ void printoutc(FILE *f, const char *format, ...);
 
 struct plugin vde_plugin_data = {
 	.name = "switchtap",
-	.help = "umlab: frames to the engine's captures",
+	.help = "umlab: frames into the engine's capture rings",
 };
 
-/*
- * Two buffers: the switch fills one while the writer empties the other. Each
- * holds 100 ms of the fastest flood measured here (40 MB/s), for when the
- * engine is slow to read and the pipe is full.
- */
-#define BUF (4 * 1024 * 1024)
 #define HEADER 16
 #define MAX_PORTS 1024
-/* The FIFO's pipe: what a flood writes while the engine rests between two reads (Linux's most for a user, pipe-max-size). */
-#define PIPE_BYTES (1024 * 1024)
-/* How long the writer lets frames gather before it writes them (switchtap/gather), unless WRITE_AT gathered sooner. */
-#define GATHER_MS_FIRST 20
-#define GATHER_MS_MAX 50
-#define WRITE_AT (512 * 1024)
+#define MAX_FRAME 65535
+/* A lab holds at most 16 captures (captures.ts MAX_CAPTURES). */
+#define MAX_RINGS 16
+#define ID_MAX 16
+/* The most a ring may hold (types.ts RING_MIB.max), and the least. */
+#define CAP_MAX (256ULL * 1024 * 1024)
+#define CAP_MIN 4096
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
-static unsigned char *bufs[2];
-static size_t used[2];
-static int filling;
-static int fd = -1;
-static int running;
-static pthread_t writer;
-static unsigned long long frames, dropped, lost;
-static int all;
-static long gather_ns = GATHER_MS_FIRST * 1000000L;
-static unsigned char ports[MAX_PORTS];
+/* The file's header (ring-file.ts reads it): 64 bytes, little-endian. */
+struct ring_head {
+	char magic[8];          /* "UMLRING1" */
+	uint64_t gen;           /* odd while tail and tail_no change */
+	uint64_t head;          /* bytes written, all told: the next record's offset */
+	uint64_t tail;          /* the oldest record held */
+	uint64_t tail_no;       /* its number, from 0 */
+	uint64_t frames;        /* records written, all told */
+	uint64_t too_big;       /* frames larger than the ring, not kept */
+	uint64_t cap;           /* bytes of records the file holds after this header */
+};
+
+struct ring {
+	char id[ID_MAX];
+	int port;               /* -1: every frame entering the switch */
+	struct ring_head *h;
+	unsigned char *data;
+	uint64_t cap;
+	size_t mapped;
+};
+
+static struct ring rings[MAX_RINGS];
+static int nrings;
 static int subscribed;
 
-/* Waits up to `ms` for room in the pipe; 0 when the reader went away or the tap closes. */
-static int still_read(int ms)
+static void copy_in(struct ring *r, uint64_t off, const void *src, size_t n)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	poll(&pfd, 1, ms);
-	return __atomic_load_n(&running, __ATOMIC_RELAXED) && !(pfd.revents & (POLLERR | POLLHUP));
+	size_t at = (size_t)(off % r->cap), first = r->cap - at < n ? (size_t)(r->cap - at) : n;
+	memcpy(r->data + at, src, first);
+	if (first < n)
+		memcpy(r->data, (const unsigned char *)src + first, n - first);
 }
 
-/*
- * Hands all of p[0..n) to the FIFO; 0 when the reader went away. The pages
- * are spliced into the pipe, not copied: the engine's read is then the only
- * copy a frame takes after the switch's own (a write's copy into the pipe was
- * most of what a capture cost the switch). The pipe refers to the buffer
- * until the engine has read it, so the buffer is not filled again before
- * (drained(), just before the switch is given it). Where vmsplice is
- * refused, a plain write.
- */
-static int write_all(const unsigned char *p, size_t n)
+static uint32_t length_at(struct ring *r, uint64_t off)
 {
-	static int no_splice;
-	while (n) {
-		struct iovec iov = { .iov_base = (void *)p, .iov_len = n };
-		ssize_t w = no_splice ? write(fd, p, n) : vmsplice(fd, &iov, 1, SPLICE_F_NONBLOCK);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			if (!still_read(10))
-				return 0;
-			continue;
-		}
-		if (w < 0 && !no_splice && (errno == ENOSYS || errno == EPERM || errno == EINVAL)) {
-			no_splice = 1;
-			continue;
-		}
-		return 0;
+	uint32_t len;
+	size_t at = (size_t)((off + 8) % r->cap), first = r->cap - at < 4 ? (size_t)(r->cap - at) : 4;
+	memcpy(&len, r->data + at, first);
+	if (first < 4)
+		memcpy((unsigned char *)&len + first, r->data, 4 - first);
+	return len;
+}
+
+/* Keeps a record in a ring: the oldest leave first, and say so before their bytes go. */
+static void put(struct ring *r, const unsigned char *hdr, const unsigned char *frame, size_t len)
+{
+	struct ring_head *h = r->h;
+	uint64_t need = HEADER + len, head = h->head, tail = h->tail, no = h->tail_no;
+	if (need > r->cap) {
+		h->too_big++;
+		return;
 	}
-	return 1;
-}
-
-/* Waits until the engine has read all the pipe holds (the spliced buffer is its own again); 0 when the tap closes or the engine went away. */
-static int drained(void)
-{
-	for (;;) {
-		int queued = 0;
-		if (ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0)
-			return 1;
-		if (!still_read(0))
-			return 0;
-		/* The engine reads every few ms (2 to 22): look again in a while, not at each of its reads. */
-		struct timespec nap = { 0, 2 * 1000000L };
-		nanosleep(&nap, NULL);
-	}
-}
-
-static void *write_loop(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&mu);
-	for (;;) {
-		while (running && used[filling] == 0)
-			pthread_cond_wait(&more, &mu);
-		if (!running)
-			break;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += gather_ns;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (running && used[filling] < WRITE_AT)
-			if (pthread_cond_timedwait(&more, &mu, &until) == ETIMEDOUT)
+	if (head + need - tail > r->cap) {
+		while (tail < head && head + need - tail > r->cap) {
+			uint32_t l = length_at(r, tail);
+			/* Only this plugin writes the ring: a length past a frame's would be its own bug; start afresh. */
+			if (l > MAX_FRAME) {
+				no = h->frames;
+				tail = head;
 				break;
-		/*
-		 * The other buffer, which the switch fills next, must be back from
-		 * the pipe: the engine has read it meanwhile as a rule (it rests
-		 * about as long as frames gather), so this seldom waits.
-		 */
-		pthread_mutex_unlock(&mu);
-		int back = drained();
-		pthread_mutex_lock(&mu);
-		int b = filling;
-		filling ^= 1;
-		size_t n = used[b];
-		pthread_mutex_unlock(&mu);
-		if (!back || !write_all(bufs[b], n)) {
-			pthread_mutex_lock(&mu);
-			lost += n ? 1 : 0;
-			pthread_mutex_unlock(&mu);
+			}
+			tail += HEADER + l;
+			no++;
 		}
-		pthread_mutex_lock(&mu);
-		used[b] = 0;
+		if (tail > head)
+			tail = head;
+		__atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(&h->tail, tail, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->tail_no, no, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_RELAXED);
+		/* The new tail is out before the bytes it gave up are written. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
-	pthread_mutex_unlock(&mu);
-	return NULL;
+	copy_in(r, head, hdr, HEADER);
+	copy_in(r, head + HEADER, frame, len);
+	__atomic_store_n(&h->frames, h->frames + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->head, head + need, __ATOMIC_RELEASE);
 }
 
 /* A frame entering (D_IN) or leaving (D_OUT) the switch at a port: its arguments are the port, the frame and its length. */
@@ -217,35 +179,29 @@ static int frame_event(struct dbgcl *event, void *arg, va_list v)
 	unsigned char *frame = va_arg(v, unsigned char *);
 	int len = va_arg(v, int);
 	int out = (event->tag & (D_IN | D_OUT)) == D_OUT;
-	int watched = port >= 0 && port < MAX_PORTS && ports[port];
-	if (!(watched || (all && !out)) || len <= 0 || len > 65535)
+	if (len <= 0 || len > MAX_FRAME)
 		return 0;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	unsigned char h[HEADER];
-	uint32_t sec = (uint32_t)now.tv_sec, usec = (uint32_t)(now.tv_nsec / 1000), l = (uint32_t)len;
-	uint16_t p = (uint16_t)port;
-	memcpy(h, &sec, 4);
-	memcpy(h + 4, &usec, 4);
-	memcpy(h + 8, &l, 4);
-	memcpy(h + 12, &p, 2);
-	h[14] = (unsigned char)out;
-	h[15] = 0;
-	pthread_mutex_lock(&mu);
-	size_t at = used[filling];
-	if (at + HEADER + (size_t)len > BUF) {
-		dropped++;
-		pthread_mutex_unlock(&mu);
-		return 0;
+	int stamped = 0;
+	for (int i = 0; i < nrings; i++) {
+		struct ring *r = &rings[i];
+		if (r->port < 0 ? out : r->port != port)
+			continue;
+		if (!stamped) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			uint32_t sec = (uint32_t)now.tv_sec, usec = (uint32_t)(now.tv_nsec / 1000), l = (uint32_t)len;
+			uint16_t p = (uint16_t)port;
+			memcpy(h, &sec, 4);
+			memcpy(h + 4, &usec, 4);
+			memcpy(h + 8, &l, 4);
+			memcpy(h + 12, &p, 2);
+			h[14] = (unsigned char)out;
+			h[15] = 0;
+			stamped = 1;
+		}
+		put(r, h, frame, (size_t)len);
 	}
-	memcpy(bufs[filling] + at, h, HEADER);
-	memcpy(bufs[filling] + at + HEADER, frame, (size_t)len);
-	used[filling] = at + HEADER + (size_t)len;
-	frames++;
-	pthread_mutex_unlock(&mu);
-	/* The writer waits for a first frame, then for its time to pass or this much to gather. */
-	if (at == 0 || (at < WRITE_AT && at + HEADER + (size_t)len >= WRITE_AT))
-		pthread_cond_signal(&more);
 	return 0;
 }
 
@@ -263,118 +219,105 @@ static void subscribe(int on)
 	subscribed = on;
 }
 
-static int anything_watched(void)
+static int find(const char *id)
 {
-	if (all)
-		return 1;
-	for (int i = 0; i < MAX_PORTS; i++)
-		if (ports[i])
-			return 1;
-	return 0;
+	for (int i = 0; i < nrings; i++)
+		if (!strcmp(rings[i].id, id))
+			return i;
+	return -1;
 }
 
-static int tap_close(void)
+static int valid_id(const char *id)
 {
-	subscribe(0);
-	if (fd < 0)
+	size_t n = strlen(id);
+	if (!n || n >= ID_MAX)
 		return 0;
-	pthread_mutex_lock(&mu);
-	running = 0;
-	pthread_cond_signal(&more);
-	pthread_mutex_unlock(&mu);
-	pthread_join(writer, NULL);
-	close(fd);
-	fd = -1;
-	used[0] = used[1] = 0;
-	all = 0;
-	gather_ns = GATHER_MS_FIRST * 1000000L;
-	memset(ports, 0, sizeof ports);
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9')))
+			return 0;
+	return 1;
 }
 
-static int tap_open(FILE *out, char *path)
+/* "ID all FILE" or "ID PORT FILE": the file is the engine's, as large as the ring's header and records. */
+static int tap_ring(char *arg)
 {
-	static const unsigned char magic[8] = { 'U', 'M', 'L', 'T', 'A', 'P', '0', '1' };
-	if (fd >= 0)
-		return EBUSY;
-	if (!path || !*path)
+	char id[ID_MAX + 1], what[16], path[4096];
+	if (!arg || sscanf(arg, "%16s %15s %4095s", id, what, path) != 3 || !valid_id(id))
 		return EINVAL;
-	if (!bufs[0] && (!(bufs[0] = malloc(BUF)) || !(bufs[1] = malloc(BUF))))
-		return ENOMEM;
-	int f = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (f < 0)
+	int port = -1;
+	if (strcmp(what, "all")) {
+		char *end;
+		long p = strtol(what, &end, 10);
+		if (*end || p < 0 || p >= MAX_PORTS)
+			return EINVAL;
+		port = (int)p;
+	}
+	if (find(id) >= 0)
+		return EEXIST;
+	if (nrings == MAX_RINGS)
+		return ENOSPC;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno;
-	if (write(f, magic, sizeof magic) != (ssize_t)sizeof magic) {
-		int e = errno ? errno : EIO;
-		close(f);
-		return e;
-	}
-	/* Refused (a lower pipe-max-size), it stays as it was: the engine then reads each write as it comes. */
-	fcntl(f, F_SETPIPE_SZ, PIPE_BYTES);
-	printoutc(out, "pipe=%d", fcntl(f, F_GETPIPE_SZ));
-	fd = f;
-	used[0] = used[1] = 0;
-	filling = 0;
-	running = 1;
-	if (pthread_create(&writer, NULL, write_loop, NULL) != 0) {
-		running = 0;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(struct ring_head) + CAP_MIN ||
+	    (uint64_t)st.st_size > sizeof(struct ring_head) + CAP_MAX) {
 		close(fd);
-		fd = -1;
-		return EAGAIN;
+		return EINVAL;
 	}
+	/* Populated now, so the first lap's page faults do not fall on the switch's frames. */
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return errno;
+	struct ring *r = &rings[nrings];
+	memset(r, 0, sizeof *r);
+	strcpy(r->id, id);
+	r->port = port;
+	r->h = m;
+	r->data = (unsigned char *)m + sizeof(struct ring_head);
+	r->cap = (uint64_t)st.st_size - sizeof(struct ring_head);
+	r->mapped = (size_t)st.st_size;
+	memset(r->h, 0, sizeof *r->h);
+	r->h->cap = r->cap;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(r->h->magic, "UMLRING1", 8);
+	nrings++;
+	subscribe(1);
 	return 0;
 }
 
-static int tap_all(char *arg)
+static void unmap(int i)
 {
-	if (fd < 0)
-		return ENXIO;
-	all = atoi(arg) != 0;
-	subscribe(anything_watched());
-	return 0;
+	munmap(rings[i].h, rings[i].mapped);
+	rings[i] = rings[--nrings];
+	subscribe(nrings > 0);
 }
 
-static int tap_port(char *arg)
+static int tap_unring(char *arg)
 {
-	int port, on;
-	if (fd < 0)
-		return ENXIO;
-	if (sscanf(arg, "%i %i", &port, &on) != 2 || port < 0 || port >= MAX_PORTS)
-		return EINVAL;
-	ports[port] = on != 0;
-	subscribe(anything_watched());
-	return 0;
-}
-
-static int tap_gather(char *arg)
-{
-	int ms;
-	if (sscanf(arg, "%i", &ms) != 1 || ms < 1 || ms > GATHER_MS_MAX)
-		return EINVAL;
-	pthread_mutex_lock(&mu);
-	gather_ns = ms * 1000000L;
-	pthread_mutex_unlock(&mu);
+	int i = arg ? find(arg) : -1;
+	if (i < 0)
+		return ENOENT;
+	unmap(i);
 	return 0;
 }
 
 static int tap_stats(FILE *f)
 {
-	pthread_mutex_lock(&mu);
-	unsigned long long n = frames, d = dropped, l = lost;
-	long g = gather_ns / 1000000L;
-	pthread_mutex_unlock(&mu);
-	printoutc(f, "frames=%llu dropped=%llu lost-writes=%llu gather-ms=%ld", n, d, l, g);
+	for (int i = 0; i < nrings; i++) {
+		struct ring_head *h = rings[i].h;
+		printoutc(f, "%s port=%d frames=%llu held=%llu too-big=%llu", rings[i].id, rings[i].port, (unsigned long long)h->frames,
+			  (unsigned long long)(h->frames - h->tail_no), (unsigned long long)h->too_big);
+	}
 	return 0;
 }
 
 static struct comlist commands[] = {
-	{ "switchtap", "============", "umlab's capture tap", NULL, 0 },
-	{ "switchtap/open", "FIFO", "write frames to FIFO", tap_open, STRARG | WITHFILE },
-	{ "switchtap/all", "0/1", "every frame entering the switch", tap_all, STRARG },
-	{ "switchtap/port", "N 0/1", "every frame in and out of port N", tap_port, STRARG },
-	{ "switchtap/gather", "MS", "how long frames gather before a write", tap_gather, STRARG },
-	{ "switchtap/stats", "", "frames written, dropped; the gather time", tap_stats, WITHFILE },
-	{ "switchtap/close", "", "stop and close", tap_close, 0 },
+	{ "switchtap", "============", "umlab's capture rings", NULL, 0 },
+	{ "switchtap/ring", "ID all|PORT FILE", "copy the frames entering the switch, or in and out of PORT, into the ring FILE", tap_ring, STRARG },
+	{ "switchtap/unring", "ID", "stop filling ring ID", tap_unring, STRARG },
+	{ "switchtap/stats", "", "each ring's frames", tap_stats, WITHFILE },
 };
 
 static void __attribute__((constructor)) init(void)
@@ -384,6 +327,7 @@ static void __attribute__((constructor)) init(void)
 
 static void __attribute__((destructor)) fini(void)
 {
-	tap_close();
+	while (nrings)
+		unmap(0);
 	delcl(sizeof commands / sizeof commands[0], commands);
 }

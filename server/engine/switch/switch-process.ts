@@ -5,6 +5,7 @@ import type { HostTap, Switch } from "../../model/lab";
 import { hostProgram } from "../host";
 import { runRel } from "../paths";
 import { startHelper } from "../helper-process";
+import { makeRingDir } from "../capture/switch-rings";
 import { helperSandbox, Sandbox } from "../sandbox";
 import { descendants, endProcess, signal, waitFor } from "../procs";
 import { buildSwitchArgv, switchReadyPath } from "./argv";
@@ -64,7 +65,9 @@ export class SwitchProcess {
         this.plugin = { error: `umlab's capture plugin could not be built: ${(e as Error).message.split("\n")[0]}` };
       }
     const readOnly = "path" in this.plugin ? [this.plugin.path] : [];
-    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir, { net, readOnly })), this.runDir, join(this.runDir, switchReadyPath(this.sw)));
+    // The plugin fills its captures' rings there (capture/switch-rings.ts).
+    const readWrite = "path" in this.plugin ? [makeRingDir(this.runDir, this.sandbox)] : [];
+    const helper = await startHelper(this.sandbox.wrap(helperSandbox(argv, this.runDir, { net, readOnly, readWrite })), this.runDir, join(this.runDir, switchReadyPath(this.sw)));
     this.child = helper.child;
     this.helperStderr = helper.stderr;
     if (helper.failure) {
@@ -92,6 +95,11 @@ export class SwitchProcess {
       const err = e as Error & { stderr?: Buffer };
       throw new SwitchError(`switch ${this.sw.name}: host tap ${tap.name}: ${err.stderr?.toString().trim() || err.message}`);
     }
+  }
+
+  /** Whether its process is alive (it may have ended by itself, or been killed). */
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** SIGSTOP / SIGCONT: frames stop flowing through the switch, and flow again. */
