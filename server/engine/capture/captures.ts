@@ -148,13 +148,19 @@ export class Captures extends EventEmitter {
    */
   watch(id: string, on: boolean): void {
     const c = this.get(id);
+    // What a switch capture's ring got until now is the viewer's `recent`, not rows.
+    if (on && !c.watched) this.read(c);
     c.watched = on;
     if (!on) {
       c.pending = [];
       c.skipped = 0;
     }
-    // A switch capture's rows come from looking at its ring: now often.
-    if (on && c.file) this.look(true);
+    // A switch capture's rows come from looking at its ring: from now on often.
+    if (on && c.file && c.info.state === "running") {
+      if (this.lookTimer) clearTimeout(this.lookTimer);
+      this.lookTimer = null;
+      this.lookAgain(ROWS_EVERY_MS);
+    }
   }
 
   /** The newest rows of a capture (a viewer joining), at most `limit`. */
@@ -293,10 +299,8 @@ export class Captures extends EventEmitter {
    * rows; the others' counts are read from their headers; a capture whose
    * switch ended ends. Then again, soon while one is watched.
    */
-  private look(now = false): void {
-    if (now && this.lookTimer) clearTimeout(this.lookTimer);
-    else if (this.lookTimer) return;
-    this.lookTimer = null;
+  private look(): void {
+    if (this.lookTimer) return;
     const running = [...this.all.values()].filter((c) => c.file && c.info.state === "running");
     if (!running.length) return;
     const counts = performance.now() - this.lookedAt >= COUNTS_EVERY_MS;
@@ -311,16 +315,22 @@ export class Captures extends EventEmitter {
       if (c.watched) {
         const before = file.lastNo;
         this.read(c);
-        for (let no = Math.max(before + 1, file.lastNo - 2 * MAX_ROWS_PER_BATCH + 1); no <= file.lastNo; no++) c.pending.push(no);
+        // Rows for the newest only: the older ones of a flood are counted as skipped.
+        const from = Math.max(before + 1, file.lastNo - 2 * MAX_ROWS_PER_BATCH + 1);
+        c.skipped += from - (before + 1);
+        for (let no = from; no <= file.lastNo; no++) c.pending.push(no);
         if (file.lastNo > before) this.kept(c);
       } else if (counts && file.look()) changed = true;
     }
     if (changed) this.scheduleCounts();
-    const again = running.some((c) => c.watched) ? ROWS_EVERY_MS : COUNTS_EVERY_MS;
+    this.lookAgain(running.some((c) => c.watched) ? ROWS_EVERY_MS : COUNTS_EVERY_MS);
+  }
+
+  private lookAgain(ms: number): void {
     this.lookTimer = setTimeout(() => {
       this.lookTimer = null;
       this.look();
-    }, again);
+    }, ms);
   }
 
   /** Stops what feeds a capture; its frames stay. `why`: it ended by itself. */

@@ -265,6 +265,12 @@ static int tap_ring(char *arg)
 		close(fd);
 		return EINVAL;
 	}
+	/* Its memory taken now: a tmpfs that is full refuses the ring here, where a write into the mapping would kill the switch (SIGBUS). */
+	int e = posix_fallocate(fd, 0, st.st_size);
+	if (e) {
+		close(fd);
+		return e;
+	}
 	/* Populated now, so the first lap's page faults do not fall on the switch's frames. */
 	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	close(fd);
