@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, lstatSync, mkdirSync, rmSync, statfsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { builtHelper } from "../built-helper";
 import { umlTmpDir } from "../host";
-import type { Sandbox } from "../sandbox";
+import { sandboxHost, type Sandbox } from "../sandbox";
 import type { SwitchProcess } from "../switch/switch-process";
-import { RingFile } from "./ring-file";
+import { RING_HEAD, RingFile } from "./ring-file";
 
 /** The plugin's source: built on a data root's first vde switch (built-helper.ts) and bound read-only into every vde switch's sandbox. */
 const PLUGIN_SOURCE = join(import.meta.dirname, "switch-tap.c");
@@ -26,10 +26,16 @@ export function ringDir(runDir: string): string {
   return join(umlTmpDir(), `umlab-rings-${key}`);
 }
 
-/** A run's ring folder, made if missing, the sandbox user's (a switch binds it). */
+/**
+ * A run's ring folder, made if missing, the sandbox user's (a switch binds it). /dev/shm is anyone's: what is
+ * there under its name and is not a folder of ours (a link, another user's) is removed, or the start fails.
+ */
 export function makeRingDir(runDir: string, sandbox: Sandbox): string {
   const dir = ringDir(runDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  const ours = (uid: number) => uid === process.getuid?.() || uid === sandboxHost().user?.uid;
+  if (st && (!st.isDirectory() || !ours(st.uid) || (st.mode & 0o077) !== 0)) rmSync(dir, { recursive: true, force: true });
+  if (!st || !existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
   sandbox.own(dir);
   return dir;
 }
@@ -50,7 +56,14 @@ export function removeRingDir(runDir: string): void {
 export async function ringOnSwitch(sw: SwitchProcess, runDir: string, id: string, port: number | null, bytes: number): Promise<{ ring: RingFile; stop: () => Promise<void> }> {
   const plugin = sw.plugin;
   if (!("path" in plugin)) throw new Error(plugin.error);
-  const ring = new RingFile(join(ringDir(runDir), `${id}.ring`), bytes, port);
+  const dir = ringDir(runDir);
+  const room = (() => {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  })();
+  const noRoom = () => new Error(`no room for a ring of ${bytes / 2 ** 20} MiB in ${dir} (${Math.floor(room / 2 ** 20)} MiB free there): choose a smaller ring, delete a capture, or give ${dirname(dir)} more room`);
+  if (room < bytes + RING_HEAD) throw noRoom();
+  const ring = new RingFile(join(dir, `${id}.ring`), bytes, port);
   try {
     // The switch runs as the sandbox's user, which writes the ring.
     sw.sandbox.own(ring.path);
@@ -60,7 +73,8 @@ export async function ringOnSwitch(sw: SwitchProcess, runDir: string, id: string
     if (!ring.taken()) throw new Error("the switch's plugin did not take the ring");
   } catch (e) {
     ring.close();
-    throw e;
+    // ENOSPC from the plugin's posix_fallocate (vde answers 1000 + errno): taken meanwhile.
+    throw /failed: 1028 /.test((e as Error).message) ? noRoom() : e;
   }
   let stopped = false;
   const stop = async () => {
