@@ -363,11 +363,13 @@ export class Captures extends EventEmitter {
         // A frame that left the ring before its row was made (a tiny ring, a flood) counts as skipped. Numbers come in
         // order, one after the other: read as a run.
         const wanted = new Set(nos);
-        const frames = [...c.ring.frames(nos[0] - 1)].filter((f) => wanted.has(f.no));
-        const skipped = c.skipped + c.pending.length - frames.length;
+        // A ring file's frames are read into one buffer, each valid until the next: its row is made at once.
+        const rows: PacketRow[] = [];
+        for (const f of c.file ? c.file.frames(nos[0] - 1, true) : c.ring.frames(nos[0] - 1)) if (wanted.has(f.no)) rows.push(c.rowOf(f));
+        const skipped = c.skipped + c.pending.length - rows.length;
         c.pending = [];
         c.skipped = 0;
-        this.emit("rows", c.info.id, frames.map(c.rowOf), skipped);
+        this.emit("rows", c.info.id, rows, skipped);
       }
   }
 

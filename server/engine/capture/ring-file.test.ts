@@ -119,6 +119,10 @@ describe("capture ring file: what the switch's plugin fills, read by the engine 
               assert.equal(ring.get(f.no)?.frame.equals(h.frame), true, `frame ${f.no} alone`);
             }
             assert.equal(ring.size, w.held.reduce((s, h) => s + h.frame.length, 0));
+            // Read into one reused buffer, as rows are made: each frame right while it is the current one.
+            let k = 0;
+            for (const f of ring.frames(0, true)) assert.ok(f.frame.equals(w.held[k++].frame), `frame ${f.no}, reused buffer`);
+            assert.equal(k, w.held.length);
           }
           assert.equal(ring.get(0), null);
           assert.equal(ring.get(w.frames + 1), null);

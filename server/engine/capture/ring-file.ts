@@ -60,6 +60,8 @@ export class RingFile {
   private last: RingHead = { head: 0, tail: 0, tailNo: 0, frames: 0, tooBig: 0 };
   private readonly maxEntries: number;
   private readonly headBuf = Buffer.alloc(RING_HEAD);
+  /** What syncs and reused reads read into: a MiB every 15 ms while watched, whose fresh pages each time cost more than the reading. */
+  private scratch: Buffer | null = null;
   private broken: string | null = null;
 
   /**
@@ -130,7 +132,7 @@ export class RingFile {
     this.last = h;
     this.forget(h.tail, h.tailNo);
     const target = h.head;
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, this.cap));
+    const chunk = this.scratchBuffer();
     while (this.end < target && !this.broken) {
       const n = Math.min(chunk.length, target - this.end);
       this.readAt(this.end, chunk, n);
@@ -181,9 +183,10 @@ export class RingFile {
   /**
    * The frames indexed after `afterNo` when asked, oldest first, read a chunk
    * at a time as they are asked for: those the plugin overwrote meanwhile
-   * are left out.
+   * are left out. `reuse`: read into one buffer, each frame valid only until
+   * the next is asked for (rows made at once).
    */
-  *frames(afterNo = 0): Generator<CapturedFrame> {
+  *frames(afterNo = 0, reuse = false): Generator<CapturedFrame> {
     const last = this.lastNo;
     let no = Math.max(afterNo + 1, this.firstNo);
     while (no <= last) {
@@ -204,7 +207,7 @@ export class RingFile {
         upto++;
       }
       const bytes = this.offs[s] + this.lengths[s] - from;
-      const chunk = Buffer.allocUnsafe(bytes);
+      const chunk = reuse ? this.scratchBuffer() : Buffer.allocUnsafe(bytes);
       this.readAt(from, chunk, bytes);
       const t = this.readTail();
       if (!t) return;
@@ -224,6 +227,10 @@ export class RingFile {
     closeSync(this.fd);
     this.fd = null;
     rmSync(this.path, { force: true });
+  }
+
+  private scratchBuffer(): Buffer {
+    return (this.scratch ??= Buffer.allocUnsafe(Math.min(CHUNK, this.cap)));
   }
 
   private frameAt(no: number, slot: number, frame: Buffer): CapturedFrame {
