@@ -134,6 +134,21 @@ describe("capture ring file: what the switch's plugin fills, read by the engine 
     );
   });
 
+  it("grows its index past its first thousand frames, in order, while the ring goes round", () => {
+    const { ring, w } = pair(200_000, null);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 2500; i++) w.put(Buffer.alloc(20 + (i % 50), i % 251), 1e15 + i, 0, false);
+      ring.sync();
+      assert.deepEqual(
+        ring.since().map((f) => [f.no, f.frame.length, f.frame[0]]),
+        w.held.map((h) => [h.no, h.frame.length, h.frame[0]]),
+      );
+    }
+    assert.ok(w.held.length > 2000 && w.tailNo > 0, `${w.held.length} held, ${w.tailNo} gone`);
+    w.close();
+    ring.close();
+  });
+
   it("leaves out a frame the plugin overwrote after it was indexed, and reads on from the plugin's tail", () => {
     const { ring, w } = pair(4096, null);
     for (let i = 0; i < 10; i++) w.put(Buffer.alloc(300, i), 1e15 + i, 0, false);

@@ -1,6 +1,6 @@
 import { closeSync, ftruncateSync, openSync, readSync, rmSync } from "node:fs";
 import { MAX_FRAME } from "./frames";
-import type { CapturedFrame } from "./ring";
+import { unroll, type CapturedFrame } from "./ring";
 
 /** A record's header (switch-tap.c): seconds, microseconds, length (u32 each), port (u16), direction (u8, 1 = out of the switch), 0. */
 export const TAP_HEADER = 16;
@@ -13,8 +13,12 @@ export const RING_MAGIC = Buffer.from("UMLRING1");
 const F = { gen: 8, head: 16, tail: 24, tailNo: 32, frames: 40, tooBig: 48, cap: 56 } as const;
 /** What one read takes of the file: larger than any record, small enough to stay in the cache. */
 const CHUNK = 1024 * 1024;
-/** Index entries a byte of ring may need, as CaptureRing's: past that, the oldest indexed frames leave the view. */
-const BYTES_PER_ENTRY = 64;
+/**
+ * Index entries a byte of ring may need: a record of a frame of 16 bytes, so the index holds all the file does for
+ * any Ethernet frame (60 bytes at least), at most two thirds of the ring's size in memory (21 bytes an entry) when
+ * read whole. Past that (a guest sending tinier frames), the oldest indexed frames leave the view first.
+ */
+const BYTES_PER_ENTRY = 32;
 const FIRST_ENTRIES = 1024;
 /** A header read while the plugin moves the tail is read again: this often at most, then left for the next look. */
 const HEADER_TRIES = 50;
@@ -278,10 +282,7 @@ export class RingFile {
 
   private grow(): void {
     const cap = Math.min(this.maxEntries, this.offs.length * 2);
-    const order = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
-      for (let i = 0; i < this.held; i++) b[i] = a[(this.first + i) % a.length];
-      return b;
-    };
+    const order = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, b: T) => unroll(a, b, this.first, this.held);
     this.offs = order(this.offs, new Float64Array(cap));
     this.lengths = order(this.lengths, new Uint32Array(cap));
     this.usecs = order(this.usecs, new Float64Array(cap));

@@ -1,5 +1,13 @@
 import { MAX_FRAME } from "./frames";
 
+type IndexArray = Uint32Array | Float64Array | Uint8Array;
+
+/** A round index's `held` entries from slot `first`, copied in order to the start of `into` (a larger one); answers `into`. */
+export function unroll<T extends IndexArray>(from: T, into: T, first: number, held: number): T {
+  for (let i = 0; i < held; i++) into[i] = from[(first + i) % from.length];
+  return into;
+}
+
 /** A captured frame: when, which way (toward the node or from it, when known), its bytes. */
 export interface CapturedFrame {
   /** Its number in the capture, from 1 (frames dropped from the ring keep theirs). */
@@ -171,10 +179,7 @@ export class CaptureRing {
   /** Twice the index, the held entries moved to its start in order. */
   private grow(): void {
     const cap = Math.min(this.maxEntries, this.starts.length * 2);
-    const order = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
-      for (let i = 0; i < this.held; i++) b[i] = a[(this.first + i) % a.length];
-      return b;
-    };
+    const order = <T extends IndexArray>(a: T, b: T) => unroll(a, b, this.first, this.held);
     this.starts = order(this.starts, new Uint32Array(cap));
     this.lengths = order(this.lengths, new Uint32Array(cap));
     this.usecs = order(this.usecs, new Float64Array(cap));
