@@ -1,7 +1,6 @@
 import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { Lab } from "../../model/lab";
-import { linkName, pluggedInto } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
 import { lineName, sameLine } from "../../model/serial";
 import { cableOf, cableRow, cableText, sameCable, type CableListener } from "./cable-capture";
@@ -10,7 +9,7 @@ import { CaptureRing, type CapturedFrame } from "./ring";
 import { summarize } from "./summary";
 import { MAX_ROWS_PER_BATCH, RING_MIB, type CaptureInfo, type CaptureRequest, type CaptureTarget, type PacketRow } from "./types";
 import type { RingFile } from "./ring-file";
-import { ringOnSwitch } from "./switch-rings";
+import { ringOnSwitch, switchPortOf } from "./switch-rings";
 
 /** A capture that cannot be made or found: the request conflicts with the lab (409). */
 export class CaptureError extends Error {
@@ -96,7 +95,7 @@ export class Captures extends EventEmitter {
     const ringMiB = req.ringMiB ?? RING_MIB.default;
     const id = `c${this.next++}`;
     const t = req.target;
-    const label = t.kind === "switch" ? `${this.switchOf(t.name).sw.mode === "hub" ? "hub" : "switch"} ${t.name}` : t.kind === "link" ? `link ${t.node}.${t.iface}` : this.cableLabel(t.line);
+    const label = t.kind === "switch" ? `${this.host.switches.get(t.name)?.sw.mode === "hub" ? "hub" : "switch"} ${t.name}` : t.kind === "link" ? `link ${t.node}.${t.iface}` : this.cableLabel(t.line);
     const c: Capture = {
       info: { id, target: t, label, state: "running", started: Date.now(), packets: 0, dropped: 0, bytes: 0, ringMiB, error: null },
       ring: new CaptureRing(ringMiB * 1024 * 1024),
@@ -246,33 +245,15 @@ export class Captures extends EventEmitter {
     return async () => void this.host.serial.off("cable-bytes", listener);
   }
 
-  private switchOf(name: string): SwitchProcess {
-    const sw = this.host.switches.get(name);
-    if (!sw) throw new CaptureError(`lab ${this.host.lab.name} has no running switch "${name}"`);
-    if (sw.sw.kind !== "vde")
-      throw new CaptureError(`${name} is a uml_switch: it has no port a capture can plug into without root. Make it a vde switch (kind: vde) to capture on it`);
-    if (!sw.pid) throw new CaptureError(`switch ${name} is not running: start the lab`);
-    if (sw.paused) throw new CaptureError(`switch ${name} is paused: resume it first`);
-    return sw;
-  }
-
   /**
    * Has the switch's plugin fill a ring for a capture: every frame entering
    * the switch or hub, or those in and out of a link's port, where it enters
    * the switch.
    */
   private async attach(c: Capture, t: Exclude<CaptureTarget, { kind: "cable" }>, bytes: number): Promise<void> {
-    const lab = this.host.lab;
-    let sw: SwitchProcess;
-    let port: number | null = null;
-    if (t.kind === "link") {
-      const index = Number(t.iface.slice(3));
-      const plugged = pluggedInto(lab, t.node, index);
-      if ("error" in plugged) throw new CaptureError(plugged.error);
-      sw = this.switchOf(plugged.switch);
-      port = sw.ports.get(linkName(t.node, index));
-      if (port === null) throw new CaptureError(`${t.node}.${t.iface} has no port on switch ${plugged.switch}`);
-    } else sw = this.switchOf(t.name);
+    const found = switchPortOf(this.host.lab, this.host.switches, t);
+    if (typeof found === "string") throw new CaptureError(found);
+    const { sw, port } = found;
     try {
       const { ring, stop } = await ringOnSwitch(sw, this.host.paths.run, c.info.id, port, bytes);
       c.ring = c.file = ring;

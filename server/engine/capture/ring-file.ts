@@ -1,6 +1,7 @@
 import { closeSync, ftruncateSync, openSync, readSync, rmSync } from "node:fs";
 import { MAX_FRAME } from "./frames";
-import { unroll, type CapturedFrame } from "./ring";
+import { DIR, FrameIndex } from "./frame-index";
+import type { CapturedFrame } from "./ring";
 
 /** A record's header (switch-tap.c): seconds, microseconds, length (u32 each), port (u16), direction (u8, 1 = out of the switch), 0. */
 export const TAP_HEADER = 16;
@@ -19,7 +20,6 @@ const CHUNK = 1024 * 1024;
  * read whole. Past that (a guest sending tinier frames), the oldest indexed frames leave the view first.
  */
 const BYTES_PER_ENTRY = 32;
-const FIRST_ENTRIES = 1024;
 /** A header read while the plugin moves the tail is read again: this often at most, then left for the next look. */
 const HEADER_TRIES = 50;
 
@@ -51,18 +51,11 @@ const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 
  */
 export class RingFile {
   private fd: number | null;
-  private offs = new Float64Array(FIRST_ENTRIES);
-  private lengths = new Uint32Array(FIRST_ENTRIES);
-  private usecs = new Float64Array(FIRST_ENTRIES);
-  private dirs = new Uint8Array(FIRST_ENTRIES);
-  private first = 0;
-  private held = 0;
-  /** Number (from 1) of the oldest frame indexed; offset and number of the next record to index. */
-  private firstNo = 1;
+  /** The frames read so far, each placed at its frame's byte offset. */
+  private readonly index: FrameIndex;
+  /** Offset of the next record to index. */
   private end = 0;
-  private nextNo = 1;
   private last: RingHead = { head: 0, tail: 0, tailNo: 0, frames: 0, tooBig: 0 };
-  private readonly maxEntries: number;
   private readonly headBuf = Buffer.alloc(RING_HEAD);
   /** What syncs and reused reads read into: a MiB every 15 ms while watched, whose fresh pages each time cost more than the reading. */
   private scratch: Buffer | null = null;
@@ -86,7 +79,7 @@ export class RingFile {
       throw e;
     }
     this.fd = fd;
-    this.maxEntries = Math.max(FIRST_ENTRIES, Math.ceil(cap / BYTES_PER_ENTRY));
+    this.index = new FrameIndex(Math.ceil(cap / BYTES_PER_ENTRY));
   }
 
   /** Why the file cannot be read any longer (the plugin wrote what it never writes), or null. */
@@ -126,7 +119,7 @@ export class RingFile {
 
   /** The newest frame's number that is indexed. */
   get lastNo(): number {
-    return this.nextNo - 1;
+    return this.index.nextNo - 1;
   }
 
   /** Indexes the records written since the last sync (all the ring holds, if it went round meanwhile). */
@@ -156,7 +149,8 @@ export class RingFile {
           return;
         }
         if (n - at < TAP_HEADER + len) break;
-        this.index(this.end + at + TAP_HEADER, len, recordUsec(chunk, at), this.port === null ? 0 : dir === 1 ? 1 : 2);
+        if (this.index.full) this.index.dropOldest();
+        this.index.add(this.end + at + TAP_HEADER, len, recordUsec(chunk, at), this.port === null ? DIR.none : dir === 1 ? DIR.in : DIR.out);
         at += TAP_HEADER + len;
       }
       // No whole record in what was read (a chunk holds the largest): the head is not where a record ends.
@@ -170,13 +164,13 @@ export class RingFile {
 
   /** Frame `no` (its bytes read now), or null when it left the ring or its index (or never was). */
   get(no: number): CapturedFrame | null {
-    const slot = this.slotOf(no);
+    const slot = this.index.slotOf(no);
     if (slot < 0) return null;
-    const frame = Buffer.allocUnsafe(this.lengths[slot]);
-    this.readAt(this.offs[slot], frame, frame.length);
+    const frame = Buffer.allocUnsafe(this.index.length(slot));
+    this.readAt(this.index.place(slot), frame, frame.length);
     const t = this.readTail();
-    if (!t || t.tail > this.offs[slot] - TAP_HEADER) return null;
-    return this.frameAt(no, slot, frame);
+    if (!t || t.tail > this.index.place(slot) - TAP_HEADER) return null;
+    return this.index.frame(no, slot, frame);
   }
 
   /** The frames indexed after `afterNo`, oldest first (sync first for the newest). */
@@ -191,35 +185,36 @@ export class RingFile {
    * the next is asked for (rows made at once).
    */
   *frames(afterNo = 0, reuse = false): Generator<CapturedFrame> {
+    const idx = this.index;
     const last = this.lastNo;
-    let no = Math.max(afterNo + 1, this.firstNo);
+    const oldest = () => idx.nextNo - idx.held;
+    let no = Math.max(afterNo + 1, oldest());
     while (no <= last) {
-      const slot = this.slotOf(no);
+      const slot = idx.slotOf(no);
       if (slot < 0) {
-        if (no < this.firstNo) no = this.firstNo;
+        // Frames that left the index meanwhile (a sync while the reader waited): on from the oldest.
+        if (no < oldest()) no = oldest();
         else return;
         continue;
       }
       // The run of frames from here that fits a chunk (their records lie one after another in the file).
-      const from = this.offs[slot];
+      const from = idx.place(slot);
+      let end = from + idx.length(slot);
       let upto = no;
-      let s = slot;
-      while (upto < last) {
-        const next = (s + 1) % this.offs.length;
-        if (this.offs[next] + this.lengths[next] - from > CHUNK) break;
-        s = next;
+      for (let s = idx.slotOf(upto + 1); upto < last && s >= 0 && idx.place(s) + idx.length(s) - from <= CHUNK; s = idx.slotOf(upto + 1)) {
+        end = idx.place(s) + idx.length(s);
         upto++;
       }
-      const bytes = this.offs[s] + this.lengths[s] - from;
+      const bytes = end - from;
       const chunk = reuse ? this.scratchBuffer() : Buffer.allocUnsafe(bytes);
       this.readAt(from, chunk, bytes);
       const t = this.readTail();
       if (!t) return;
       for (let n = no; n <= upto; n++) {
-        const sl = this.slotOf(n);
-        if (sl < 0 || t.tail > this.offs[sl] - TAP_HEADER) continue;
-        const at = this.offs[sl] - from;
-        yield this.frameAt(n, sl, chunk.subarray(at, at + this.lengths[sl]));
+        const sl = idx.slotOf(n);
+        if (sl < 0 || t.tail > idx.place(sl) - TAP_HEADER) continue;
+        const at = idx.place(sl) - from;
+        yield idx.frame(n, sl, chunk.subarray(at, at + idx.length(sl)));
       }
       no = upto + 1;
     }
@@ -237,57 +232,13 @@ export class RingFile {
     return (this.scratch ??= Buffer.allocUnsafe(Math.min(CHUNK, this.cap)));
   }
 
-  private frameAt(no: number, slot: number, frame: Buffer): CapturedFrame {
-    const dir = this.dirs[slot];
-    return { no, usec: this.usecs[slot], ...(dir === 0 ? {} : { inbound: dir === 1 }), frame };
-  }
-
-  private slotOf(no: number): number {
-    const back = no - this.firstNo;
-    if (back < 0 || back >= this.held) return -1;
-    return (this.first + back) % this.offs.length;
-  }
-
   /** Drops what lies below the plugin's tail; when the index ended there, it goes on from the tail. */
   private forget(tail: number, tailNo: number): void {
-    while (this.held && this.offs[this.first] - TAP_HEADER < tail) this.dropOldest();
+    while (this.index.held && this.index.oldestPlace - TAP_HEADER < tail) this.index.dropOldest();
     if (this.end < tail) {
       this.end = tail;
-      this.nextNo = tailNo + 1;
-      this.firstNo = this.nextNo;
+      this.index.numberFrom(tailNo + 1);
     }
-  }
-
-  private index(frameOff: number, len: number, usec: number, dir: number): void {
-    if (this.held === this.offs.length) {
-      if (this.held < this.maxEntries) this.grow();
-      else this.dropOldest();
-    }
-    if (!this.held) this.firstNo = this.nextNo;
-    const slot = (this.first + this.held) % this.offs.length;
-    this.offs[slot] = frameOff;
-    this.lengths[slot] = len;
-    this.usecs[slot] = usec;
-    this.dirs[slot] = dir;
-    this.held++;
-    this.nextNo++;
-  }
-
-  private dropOldest(): void {
-    this.first = (this.first + 1) % this.offs.length;
-    this.held--;
-    this.firstNo++;
-    if (!this.held) this.first = 0;
-  }
-
-  private grow(): void {
-    const cap = Math.min(this.maxEntries, this.offs.length * 2);
-    const order = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, b: T) => unroll(a, b, this.first, this.held);
-    this.offs = order(this.offs, new Float64Array(cap));
-    this.lengths = order(this.lengths, new Uint32Array(cap));
-    this.usecs = order(this.usecs, new Float64Array(cap));
-    this.dirs = order(this.dirs, new Uint8Array(cap));
-    this.first = 0;
   }
 
   /** `n` bytes from byte offset `off` of the records (round the end of the file). */

@@ -1,12 +1,5 @@
+import { DIR, FrameIndex } from "./frame-index";
 import { MAX_FRAME } from "./frames";
-
-type IndexArray = Uint32Array | Float64Array | Uint8Array;
-
-/** A round index's `held` entries from slot `first`, copied in order to the start of `into` (a larger one); answers `into`. */
-export function unroll<T extends IndexArray>(from: T, into: T, first: number, held: number): T {
-  for (let i = 0; i < held; i++) into[i] = from[(first + i) % from.length];
-  return into;
-}
 
 /** A captured frame: when, which way (toward the node or from it, when known), its bytes. */
 export interface CapturedFrame {
@@ -20,10 +13,6 @@ export interface CapturedFrame {
 
 /** Index entries a byte of ring may need: a frame is at least this long on average before the index, not the bytes, runs out. */
 const BYTES_PER_ENTRY = 64;
-const FIRST_ENTRIES = 1024;
-const NO_DIR = 0;
-const IN = 1;
-const OUT = 2;
 
 /**
  * The frames of one capture, at most `limitBytes` of them: the oldest go
@@ -41,29 +30,21 @@ const OUT = 2;
  */
 export class CaptureRing {
   private data: Buffer | null = null;
-  private starts = new Uint32Array(FIRST_ENTRIES);
-  private lengths = new Uint32Array(FIRST_ENTRIES);
-  private usecs = new Float64Array(FIRST_ENTRIES);
-  private dirs = new Uint8Array(FIRST_ENTRIES);
-  /** Index slot of the oldest frame held, and how many are held. */
-  private first = 0;
-  private held = 0;
+  private readonly index: FrameIndex;
   private writeAt = 0;
   private bytes = 0;
-  private seen = 0;
-  private readonly maxEntries: number;
 
   constructor(readonly limitBytes: number) {
-    this.maxEntries = Math.max(FIRST_ENTRIES, Math.ceil(limitBytes / BYTES_PER_ENTRY));
+    this.index = new FrameIndex(Math.ceil(limitBytes / BYTES_PER_ENTRY));
   }
 
   /** Frames seen in all; `dropped` of them left the ring. */
   get count(): number {
-    return this.seen;
+    return this.index.nextNo - 1;
   }
 
   get dropped(): number {
-    return this.seen - this.held;
+    return this.count - this.index.held;
   }
 
   get size(): number {
@@ -79,9 +60,11 @@ export class CaptureRing {
       this.clear();
       return this.push(src, usec, inbound, start, len);
     }
-    const at = this.makeRoom(len, len);
+    const at = this.makeRoom(len);
     src.copy(data, at, start, start + len);
-    const no = this.index(at, len, usec, inbound === undefined ? NO_DIR : inbound ? IN : OUT);
+    if (this.index.full) this.dropOldest();
+    const no = this.index.add(at, len, usec, inbound === undefined ? DIR.none : inbound ? DIR.in : DIR.out);
+    this.bytes += len;
     this.writeAt = at + len;
     return no;
   }
@@ -92,12 +75,11 @@ export class CaptureRing {
   }
 
   /**
-   * Where `size` bytes holding `frameBytes` of frames go: from where the
-   * last frame ended, or from the buffer's start when they do not fit
-   * before its end; the oldest frames in their way, or over the ring's
-   * size, leave.
+   * Where a frame of `size` bytes goes: from where the last frame ended, or
+   * from the buffer's start when it does not fit before its end; the oldest
+   * frames in its way, or over the ring's size, leave.
    */
-  private makeRoom(size: number, frameBytes: number): number {
+  private makeRoom(size: number): number {
     let at = this.writeAt;
     // The stretch of the buffer this takes from where the last frame ended: past the end, the rest of it too.
     let taken = size;
@@ -105,35 +87,17 @@ export class CaptureRing {
       taken = this.data!.length - at + size;
       at = 0;
     }
-    while (this.held && this.distanceAfterWrite(this.starts[this.first]) < taken) this.dropOldest();
-    while (this.held && this.bytes + frameBytes > this.limitBytes) this.dropOldest();
+    while (this.index.held && this.distanceAfterWrite(this.index.oldestPlace) < taken) this.dropOldest();
+    while (this.index.held && this.bytes + size > this.limitBytes) this.dropOldest();
     return at;
-  }
-
-  /** Indexes a frame whose bytes are at `at` in the buffer; answers its number. */
-  private index(at: number, len: number, usec: number, dir: number): number {
-    if (this.held === this.starts.length) {
-      if (this.held < this.maxEntries) this.grow();
-      else this.dropOldest();
-    }
-    const slot = (this.first + this.held) % this.starts.length;
-    this.starts[slot] = at;
-    this.lengths[slot] = len;
-    this.usecs[slot] = usec;
-    this.dirs[slot] = dir;
-    this.held++;
-    this.bytes += len;
-    return ++this.seen;
   }
 
   /** Frame `no` as a view, or null when it left the ring (or never was). */
   get(no: number): CapturedFrame | null {
-    const back = this.seen - no;
-    if (no < 1 || back < 0 || back >= this.held) return null;
-    const slot = (this.first + this.held - 1 - back) % this.starts.length;
-    const start = this.starts[slot];
-    const dir = this.dirs[slot];
-    return { no, usec: this.usecs[slot], ...(dir === NO_DIR ? {} : { inbound: dir === IN }), frame: this.data!.subarray(start, start + this.lengths[slot]) };
+    const slot = this.index.slotOf(no);
+    if (slot < 0) return null;
+    const start = this.index.place(slot);
+    return this.index.frame(no, slot, this.data!.subarray(start, start + this.index.length(slot)));
   }
 
   /** The frames held, oldest first; after `afterNo`, only the newer ones. Views: use them before the next push. */
@@ -148,7 +112,7 @@ export class CaptureRing {
    */
   *frames(afterNo = 0): Generator<CapturedFrame> {
     // Those held when asked: frames pushed while a writer waits are not its (a flood would never let it end).
-    const last = this.seen;
+    const last = this.count;
     for (let no = Math.max(afterNo + 1, this.dropped + 1); no <= last; no++) {
       const f = this.get(no);
       if (f) yield f;
@@ -163,27 +127,12 @@ export class CaptureRing {
   }
 
   private dropOldest(): void {
-    this.bytes -= this.lengths[this.first];
-    this.first = (this.first + 1) % this.starts.length;
-    this.held--;
-    if (!this.held) {
-      this.first = 0;
-      this.writeAt = 0;
-    }
+    this.bytes -= this.index.oldestLength;
+    this.index.dropOldest();
+    if (!this.index.held) this.writeAt = 0;
   }
 
   private clear(): void {
-    while (this.held) this.dropOldest();
-  }
-
-  /** Twice the index, the held entries moved to its start in order. */
-  private grow(): void {
-    const cap = Math.min(this.maxEntries, this.starts.length * 2);
-    const order = <T extends IndexArray>(a: T, b: T) => unroll(a, b, this.first, this.held);
-    this.starts = order(this.starts, new Uint32Array(cap));
-    this.lengths = order(this.lengths, new Uint32Array(cap));
-    this.usecs = order(this.usecs, new Float64Array(cap));
-    this.dirs = order(this.dirs, new Uint8Array(cap));
-    this.first = 0;
+    while (this.index.held) this.dropOldest();
   }
 }

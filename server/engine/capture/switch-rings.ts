@@ -4,8 +4,11 @@ import { dirname, join, resolve } from "node:path";
 import { builtHelper } from "../built-helper";
 import { umlTmpDir } from "../host";
 import { sandboxHost, type Sandbox } from "../sandbox";
+import type { Lab } from "../../model/lab";
+import { linkName, pluggedInto } from "../switch/link-faults";
 import type { SwitchProcess } from "../switch/switch-process";
 import { RING_HEAD, RingFile } from "./ring-file";
+import type { CaptureTarget } from "./types";
 
 /** The plugin's source: built on a data root's first vde switch (built-helper.ts) and bound read-only into every vde switch's sandbox. */
 const PLUGIN_SOURCE = join(import.meta.dirname, "switch-tap.c");
@@ -42,6 +45,33 @@ export function makeRingDir(runDir: string, sandbox: Sandbox): string {
 
 export function removeRingDir(runDir: string): void {
   rmSync(ringDir(runDir), { recursive: true, force: true });
+}
+
+/** The running vde switch a capture target is on, and its port for a link (null: the whole switch); or why it cannot be captured. */
+export function switchPortOf(
+  lab: Lab,
+  switches: ReadonlyMap<string, SwitchProcess>,
+  t: Exclude<CaptureTarget, { kind: "cable" }>,
+): { sw: SwitchProcess; port: number | null } | string {
+  const running = (name: string): SwitchProcess | string => {
+    const sw = switches.get(name);
+    if (!sw) return `lab ${lab.name} has no running switch "${name}"`;
+    if (sw.sw.kind !== "vde") return `${name} is a uml_switch: it has no port a capture can plug into without root. Make it a vde switch (kind: vde) to capture on it`;
+    if (!sw.pid) return `switch ${name} is not running: start the lab`;
+    if (sw.paused) return `switch ${name} is paused: resume it first`;
+    return sw;
+  };
+  if (t.kind === "switch") {
+    const sw = running(t.name);
+    return typeof sw === "string" ? sw : { sw, port: null };
+  }
+  const index = Number(t.iface.slice(3));
+  const plugged = pluggedInto(lab, t.node, index);
+  if ("error" in plugged) return plugged.error;
+  const sw = running(plugged.switch);
+  if (typeof sw === "string") return sw;
+  const port = sw.ports.get(linkName(t.node, index));
+  return port === null ? `${t.node}.${t.iface} has no port on switch ${plugged.switch}` : { sw, port };
 }
 
 /**
