@@ -197,11 +197,13 @@ export class RingFile {
         else return;
         continue;
       }
-      // The run of frames from here that fits a chunk (their records lie one after another in the file).
+      // The run of frames from here that fits a chunk (their records lie one after another in the file), and at most
+      // one lap of the ring: an index read before the ring went round again still holds frames of the lap before.
       const from = idx.place(slot);
+      const most = Math.min(CHUNK, this.cap);
       let end = from + idx.length(slot);
       let upto = no;
-      for (let s = idx.slotOf(upto + 1); upto < last && s >= 0 && idx.place(s) + idx.length(s) - from <= CHUNK; s = idx.slotOf(upto + 1)) {
+      for (let s = idx.slotOf(upto + 1); upto < last && s >= 0 && idx.place(s) + idx.length(s) - from <= most; s = idx.slotOf(upto + 1)) {
         end = idx.place(s) + idx.length(s);
         upto++;
       }
@@ -244,6 +246,7 @@ export class RingFile {
   /** `n` bytes from byte offset `off` of the records (round the end of the file). */
   private readAt(off: number, into: Buffer, n: number): void {
     if (this.fd === null) throw new Error("the capture's ring is closed");
+    if (n > this.cap) throw new Error(`a read of ${n} bytes from a ring of ${this.cap}`);
     const at = off % this.cap;
     const first = Math.min(n, this.cap - at);
     readSync(this.fd, into, 0, first, RING_HEAD + at);
